@@ -1,0 +1,12 @@
+# Every dependency is a Debian 12 package (scripts/install-deps); nothing is downloaded.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Threads REQUIRED)
+if(ACME_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace acme::config {
+
+// One setting as the user may give it: a flag value (highest precedence) if any.
+struct Overrides {
+  std::optional<std::string> source_dsn;
+  std::optional<std::string> target_dsn;
+  std::optional<std::string> source_schema;
+  std::optional<std::string> target_schema;
+  std::optional<std::string> log_level;
+  std::optional<std::string> log_format;
+  std::optional<std::string> log_dir;
+  std::optional<std::string> env_file;
+  std::optional<std::string> closed_statuses;
+  std::optional<std::string> batch_size;
+  std::optional<std::string> lookback;
+  std::optional<std::string> source_timezone;
+  std::optional<std::string> reconcile_every;
+};
+
+// The resolved configuration: flags > environment > .env > defaults.
+struct Config {
+  std::string source_dsn;
+  std::string target_dsn;
+  std::string source_schema = "operations";
+  std::string target_schema = "analytics";
+  std::string log_level = "info";
+  std::string log_format = "text"; // text | json
+  std::string log_dir;             // empty: no log file
+  std::vector<std::string> closed_statuses{"COMPLETED", "CANCELLED"};
+  long batch_size = 500000;                          // rows per table per incremental batch
+  std::chrono::milliseconds lookback{120000};        // late-commit window when sessions are hidden
+  std::string source_timezone;                       // empty: the source server's TimeZone
+  int reconcile_every = 30;                          // continuous mode: key reconciliation cadence
+  std::map<std::string, std::string> origin;         // setting name -> where it came from
+
+  // Every password contained in a configured DSN, for redaction.
+  std::vector<std::string> secrets() const;
+};
+
+// Where a lookup reads the environment from; injectable so tests need no setenv.
+using EnvLookup = std::optional<std::string> (*)(const char* name);
+
+// The process environment (getenv).
+std::optional<std::string> process_env(const char* name);
+
+// Resolves all settings. Throws UsageError on a malformed .env or an invalid value.
+Config load(const Overrides& flags, EnvLookup env = &process_env);
+
+// Throws UsageError naming the variable and the flag unless the DSN(s) are set.
+void require_source(const Config& config);
+void require_target(const Config& config);
+
+// Validates a PostgreSQL identifier given as a setting (non-empty, at most 63 bytes, no NUL).
+void check_identifier(const std::string& setting, const std::string& value);
+
+} // namespace acme::config

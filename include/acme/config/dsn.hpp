@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace acme::config {
+
+// Returns `dsn` with any password replaced by "***" (libpq URI or key=value form).
+std::string mask_dsn(const std::string& dsn);
+
+// The passwords a DSN carries (URI userinfo or password=...), for scrubbing messages.
+std::vector<std::string> dsn_secrets(const std::string& dsn);
+
+// Replaces every occurrence of each secret in `text` with "***".
+std::string redact(std::string text, const std::vector<std::string>& secrets);
+
+} // namespace acme::config

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <pqxx/connection>
+#include <pqxx/transaction_base>
+
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace acme::db {
+
+// Opens a connection to the `which` database ("source" or "target") and tags the session with
+// `application_name`. Failures become acme::Fatal (bad credentials, unknown database or role)
+// or acme::Error (unreachable, server starting or shutting down) with the password masked.
+std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_view which,
+                                          std::string_view application_name = "acme");
+
+// Rethrows the current exception as acme::Error (retryable) or acme::Fatal, prefixed with
+// `context`. Call from a catch block only.
+[[noreturn]] void rethrow_classified(std::string_view context);
+
+// Whether a SQLSTATE names a transient condition worth retrying.
+bool retryable_sqlstate(std::string_view sqlstate);
+
+// Double-quotes a PostgreSQL identifier (embedded quotes doubled).
+std::string quote_ident(std::string_view name);
+
+// The source/target schema names as quoted identifiers, ready to splice into SQL text.
+std::string qualify(std::string_view schema, std::string_view name);
+
+// Replaces every "{schema}" in `sql` with the quoted identifier `schema`.
+std::string with_schema(std::string_view sql, std::string_view schema);
+
+} // namespace acme::db

@@ -1,0 +1,59 @@
+#include "cli/common.hpp"
+
+#include "acme/log/logging.hpp"
+
+namespace acme::cli {
+
+volatile std::sig_atomic_t g_stop_requested = 0; // NOLINT: written by the signal handler
+
+namespace {
+extern "C" void on_stop_signal(int /*signal*/) { g_stop_requested = 1; }
+} // namespace
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0; // no SA_RESTART: a blocking sleep or poll wakes up
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+}
+
+void add_global_options(CLI::App& app, Context& ctx) {
+  auto& o = ctx.overrides;
+  const char* const conn = "Connections";
+  const char* const logs = "Logging";
+  app.add_option("--source-dsn", o.source_dsn,
+                 "Source (orders OLTP) connection: libpq URI or key=value [env: ACME_SOURCE_DSN]")
+      ->group(conn);
+  app.add_option("--target-dsn", o.target_dsn,
+                 "Target (analytics) connection: libpq URI or key=value [env: ACME_TARGET_DSN]")
+      ->group(conn);
+  app.add_option("--source-schema", o.source_schema,
+                 "Schema of the source tables [env: ACME_SOURCE_SCHEMA, default: operations]")
+      ->group(conn);
+  app.add_option("--target-schema", o.target_schema,
+                 "Schema acme owns in the target [env: ACME_TARGET_SCHEMA, default: analytics]")
+      ->group(conn);
+  app.add_option("--env-file", o.env_file,
+                 "KEY=VALUE file read as literal data [env: ACME_ENV_FILE, default: .env]")
+      ->group(conn);
+  app.add_option("--log-level", o.log_level,
+                 "trace|debug|info|warn|error|critical|off [env: ACME_LOG_LEVEL, default: info]")
+      ->group(logs);
+  app.add_option("--log-format", o.log_format,
+                 "text|json (one JSON object per line) [env: ACME_LOG_FORMAT, default: text]")
+      ->group(logs);
+  app.add_option("--log-dir", o.log_dir,
+                 "Also write daily files <dir>/YYYYMMDD_acme.log [env: ACME_LOG_DIR, default: none]")
+      ->group(logs);
+}
+
+config::Config load_config(Context& ctx) {
+  config::Config c = config::load(ctx.overrides);
+  ctx.secrets = c.secrets();
+  log::setup(log::Options{c.log_level, c.log_format, c.log_dir, ctx.secrets});
+  return c;
+}
+
+} // namespace acme::cli

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "acme/config/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <string>
+#include <vector>
+
+namespace acme::cli {
+
+// State shared by main and the subcommands: global flags in, exit code and secrets out.
+struct Context {
+  config::Overrides overrides;
+  std::vector<std::string> secrets; // passwords to scrub from the final error message
+  int exit_code = 0;
+};
+
+// Set by SIGTERM/SIGINT; the one justified mutable global (a signal handler can't take state).
+extern volatile std::sig_atomic_t g_stop_requested;
+
+// Installs SIGTERM/SIGINT handlers that set g_stop_requested.
+void install_stop_handlers();
+
+// Registers the flags every subcommand understands (connections, schemas, logging, .env).
+void add_global_options(CLI::App& app, Context& ctx);
+
+// Resolves configuration and starts logging; records secrets in `ctx` for error redaction.
+config::Config load_config(Context& ctx);
+
+// Subcommand registration, one file each.
+void add_config_command(CLI::App& app, Context& ctx);
+
+} // namespace acme::cli

@@ -1,0 +1,66 @@
+// acme config: prints the resolved configuration (passwords masked) and where each value came from.
+#include "cli/common.hpp"
+
+#include "acme/config/dsn.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+namespace acme::cli {
+namespace {
+
+struct ConfigOptions {
+  bool json = false;
+};
+
+int run_config(Context& ctx, const ConfigOptions& opts) {
+  const config::Config c = load_config(ctx);
+  auto origin = [&](const char* var) {
+    auto it = c.origin.find(var);
+    return it == c.origin.end() ? std::string("default") : it->second;
+  };
+  std::string closed;
+  for (const auto& s : c.closed_statuses) {
+    closed += (closed.empty() ? "" : ",") + s;
+  }
+  const std::vector<std::pair<const char*, std::string>> rows = {
+      {"ACME_SOURCE_DSN", c.source_dsn.empty() ? "" : config::mask_dsn(c.source_dsn)},
+      {"ACME_TARGET_DSN", c.target_dsn.empty() ? "" : config::mask_dsn(c.target_dsn)},
+      {"ACME_SOURCE_SCHEMA", c.source_schema},
+      {"ACME_TARGET_SCHEMA", c.target_schema},
+      {"ACME_CLOSED_STATUSES", closed},
+      {"ACME_BATCH_SIZE", std::to_string(c.batch_size)},
+      {"ACME_LATE_COMMIT_LOOKBACK", fmt::format("{:.3f}", static_cast<double>(c.lookback.count()) / 1000.0)},
+      {"ACME_SOURCE_TIMEZONE", c.source_timezone},
+      {"ACME_RECONCILE_EVERY", std::to_string(c.reconcile_every)},
+      {"ACME_LOG_LEVEL", c.log_level},
+      {"ACME_LOG_FORMAT", c.log_format},
+      {"ACME_LOG_DIR", c.log_dir},
+  };
+  if (opts.json) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [k, v] : rows) {
+      j[k] = {{"value", v}, {"origin", origin(k)}};
+    }
+    std::cout << j.dump(2) << '\n';
+  } else {
+    for (const auto& [k, v] : rows) {
+      std::cout << fmt::format("{:<26} {:<50} ({})\n", k, v.empty() ? "-" : v, origin(k));
+    }
+  }
+  return 0;
+}
+
+} // namespace
+
+void add_config_command(CLI::App& app, Context& ctx) {
+  auto opts = std::make_shared<ConfigOptions>();
+  auto* cmd = app.add_subcommand(
+      "config", "Show the resolved configuration (passwords masked) and where each value came from");
+  cmd->add_flag("--json", opts->json, "Print JSON instead of a table");
+  cmd->callback([&ctx, opts] { ctx.exit_code = run_config(ctx, *opts); });
+}
+
+} // namespace acme::cli

@@ -1,0 +1,191 @@
+#include "acme/config/config.hpp"
+
+#include "acme/config/dotenv.hpp"
+#include "acme/config/dsn.hpp"
+#include "acme/error.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+
+namespace acme::config {
+namespace {
+
+// Resolves one setting by precedence and records where it came from.
+class Resolver {
+public:
+  Resolver(EnvLookup env, std::map<std::string, std::string> dotenv, std::string dotenv_path,
+           std::map<std::string, std::string>& origin)
+      : m_env(env), m_dotenv(std::move(dotenv)), m_dotenv_path(std::move(dotenv_path)),
+        m_origin(origin) {}
+
+  std::optional<std::string> get(const char* var, const std::optional<std::string>& flag) {
+    if (flag) {
+      m_origin[var] = "flag";
+      return flag;
+    }
+    if (auto v = m_env(var)) {
+      m_origin[var] = "environment";
+      return v;
+    }
+    if (auto it = m_dotenv.find(var); it != m_dotenv.end()) {
+      m_origin[var] = m_dotenv_path;
+      return it->second;
+    }
+    return std::nullopt;
+  }
+
+private:
+  EnvLookup m_env;
+  std::map<std::string, std::string> m_dotenv;
+  std::string m_dotenv_path;
+  std::map<std::string, std::string>& m_origin;
+};
+
+long parse_long(const char* var, const std::string& value, long min) {
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || errno != 0 || v < min) {
+    throw UsageError(fmt::format("{} must be an integer >= {}, got '{}'", var, min, value));
+  }
+  return v;
+}
+
+double parse_seconds(const char* var, const std::string& value) {
+  char* end = nullptr;
+  const double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !std::isfinite(v) || v < 0) {
+    throw UsageError(fmt::format("{} must be a number of seconds >= 0, got '{}'", var, value));
+  }
+  return v;
+}
+
+std::vector<std::string> split_list(const std::string& value) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    auto comma = value.find(',', start);
+    if (comma == std::string::npos) {
+      comma = value.size();
+    }
+    std::string item = value.substr(start, comma - start);
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) {
+      out.push_back(item.substr(b, e - b + 1));
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+} // namespace
+
+std::optional<std::string> process_env(const char* name) {
+  const char* v = std::getenv(name); // NOLINT(concurrency-mt-unsafe): read before threads start
+  if (v == nullptr) {
+    return std::nullopt;
+  }
+  return std::string(v);
+}
+
+std::vector<std::string> Config::secrets() const {
+  auto out = dsn_secrets(source_dsn);
+  auto more = dsn_secrets(target_dsn);
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
+void check_identifier(const std::string& setting, const std::string& value) {
+  if (value.empty() || value.size() > 63 || value.find('\0') != std::string::npos) {
+    throw UsageError(fmt::format("{} must be a PostgreSQL identifier of 1 to 63 bytes, got '{}'",
+                                 setting, value));
+  }
+}
+
+Config load(const Overrides& flags, EnvLookup env) {
+  Config c;
+  std::string env_file = ".env";
+  if (flags.env_file) {
+    env_file = *flags.env_file;
+  } else if (auto v = env("ACME_ENV_FILE")) {
+    env_file = *v;
+  }
+  Resolver r(env, load_dotenv_file(env_file), env_file, c.origin);
+
+  if (auto v = r.get("ACME_SOURCE_DSN", flags.source_dsn)) {
+    c.source_dsn = *v;
+  }
+  if (auto v = r.get("ACME_TARGET_DSN", flags.target_dsn)) {
+    c.target_dsn = *v;
+  }
+  if (auto v = r.get("ACME_SOURCE_SCHEMA", flags.source_schema)) {
+    c.source_schema = *v;
+  }
+  if (auto v = r.get("ACME_TARGET_SCHEMA", flags.target_schema)) {
+    c.target_schema = *v;
+  }
+  if (auto v = r.get("ACME_LOG_LEVEL", flags.log_level)) {
+    c.log_level = *v;
+  }
+  if (auto v = r.get("ACME_LOG_FORMAT", flags.log_format)) {
+    c.log_format = *v;
+  }
+  if (auto v = r.get("ACME_LOG_DIR", flags.log_dir)) {
+    c.log_dir = *v;
+  }
+  if (auto v = r.get("ACME_CLOSED_STATUSES", flags.closed_statuses)) {
+    c.closed_statuses = split_list(*v);
+  }
+  if (auto v = r.get("ACME_BATCH_SIZE", flags.batch_size)) {
+    c.batch_size = parse_long("ACME_BATCH_SIZE", *v, 1);
+  }
+  if (auto v = r.get("ACME_LATE_COMMIT_LOOKBACK", flags.lookback)) {
+    c.lookback = std::chrono::milliseconds(
+        std::llround(parse_seconds("ACME_LATE_COMMIT_LOOKBACK", *v) * 1000.0));
+  }
+  if (auto v = r.get("ACME_SOURCE_TIMEZONE", flags.source_timezone)) {
+    c.source_timezone = *v;
+  }
+  if (auto v = r.get("ACME_RECONCILE_EVERY", flags.reconcile_every)) {
+    c.reconcile_every = static_cast<int>(parse_long("ACME_RECONCILE_EVERY", *v, 1));
+  }
+
+  check_identifier("ACME_SOURCE_SCHEMA", c.source_schema);
+  check_identifier("ACME_TARGET_SCHEMA", c.target_schema);
+  if (c.log_format != "text" && c.log_format != "json") {
+    throw UsageError(fmt::format("ACME_LOG_FORMAT must be 'text' or 'json', got '{}'", c.log_format));
+  }
+  static const char* const levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  bool level_ok = false;
+  for (const char* l : levels) {
+    level_ok = level_ok || c.log_level == l;
+  }
+  if (!level_ok) {
+    throw UsageError(fmt::format(
+        "ACME_LOG_LEVEL must be one of trace, debug, info, warn, error, critical, off; got '{}'",
+        c.log_level));
+  }
+  if (c.closed_statuses.empty()) {
+    throw UsageError("ACME_CLOSED_STATUSES must name at least one status");
+  }
+  return c;
+}
+
+void require_source(const Config& config) {
+  if (config.source_dsn.empty()) {
+    throw UsageError("no source database configured: set ACME_SOURCE_DSN (environment or .env) "
+                     "or pass --source-dsn");
+  }
+}
+
+void require_target(const Config& config) {
+  if (config.target_dsn.empty()) {
+    throw UsageError("no target database configured: set ACME_TARGET_DSN (environment or .env) "
+                     "or pass --target-dsn");
+  }
+}
+
+} // namespace acme::config

@@ -1,0 +1,49 @@
+// acme: incremental PostgreSQL ETL and business reports for ACME Delivery Services.
+// The one exit point: every error ends here as "acme: error: <message>" and a documented code.
+#include "cli/common.hpp"
+
+#include "acme/config/dsn.hpp"
+#include "acme/error.hpp"
+#include "acme/version.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace {
+
+int fail(const acme::cli::Context& ctx, const std::exception& e, acme::ExitCode code) {
+  std::cerr << "acme: error: " << acme::config::redact(e.what(), ctx.secrets) << '\n';
+  return static_cast<int>(code);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"acme: keeps an analytical copy of the ACME orders database in a second "
+               "PostgreSQL database and exports business reports from it.\n"
+               "Exit codes: 0 ok, 1 failure, 2 usage or configuration error, "
+               "3 another acme holds the lock."};
+  app.set_version_flag("--version", fmt::format("acme {}", acme::version()));
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  acme::cli::Context ctx;
+  acme::cli::add_global_options(app, ctx);
+  acme::cli::add_config_command(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : static_cast<int>(acme::ExitCode::usage);
+  } catch (const acme::LockedError& e) {
+    return fail(ctx, e, acme::ExitCode::locked);
+  } catch (const acme::UsageError& e) {
+    return fail(ctx, e, acme::ExitCode::usage);
+  } catch (const std::exception& e) {
+    return fail(ctx, e, acme::ExitCode::failure);
+  }
+  return ctx.exit_code;
+}

@@ -1,0 +1,60 @@
+#include "support/pg.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using acme::test::run_process;
+
+namespace {
+
+std::string temp_dir() {
+  auto dir = std::filesystem::temp_directory_path() / acme::test::unique_name("cli");
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+} // namespace
+
+TEST(Cli, MissingSourceDsnExits2NamingTheVariable) {
+  const auto dir = temp_dir();
+  const auto r = run_process({ACME_BIN, "run-etl"}, {"ACME_SOURCE_DSN=", "ACME_TARGET_DSN="}, dir);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("ACME_SOURCE_DSN"), std::string::npos) << r.err;
+}
+
+TEST(Cli, DotenvNeverExecutesAnything) {
+  const auto dir = temp_dir();
+  const auto marker1 = dir + "/pwned1";
+  const auto marker2 = dir + "/pwned2";
+  std::ofstream(dir + "/.env") << "X=$(touch " << marker1 << ")\n"
+                               << "Y=`touch " << marker2 << "`\n"
+                               << "ACME_SOURCE_SCHEMA=$(touch " << marker1 << ")\n";
+  const auto r = run_process({ACME_BIN, "config"}, {}, dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("$(touch"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(marker1));
+  EXPECT_FALSE(std::filesystem::exists(marker2));
+}
+
+TEST(Cli, MalformedDotenvExits2WithLineNumber) {
+  const auto dir = temp_dir();
+  std::ofstream(dir + "/.env") << "A=1\nnot an assignment\n";
+  const auto r = run_process({ACME_BIN, "config"}, {}, dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(".env:2"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ConfigMasksPasswords) {
+  const auto dir = temp_dir();
+  const auto r = run_process({ACME_BIN, "config"},
+                             {"ACME_SOURCE_DSN=postgresql://u:hunter2@db/x",
+                              "ACME_TARGET_DSN=host=db password=hunter3"},
+                             dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("hunter2"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("hunter3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("***"), std::string::npos) << r.out;
+}

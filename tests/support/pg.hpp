@@ -1,0 +1,55 @@
+#pragma once
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace acme::test {
+
+// DSNs of the throwaway clusters (scripts/pg-local), from ACME_TEST_SOURCE_DSN and
+// ACME_TEST_TARGET_DSN. Missing or unreachable databases make the test fail, never skip.
+std::string source_dsn();
+std::string target_dsn();
+
+// A lowercase identifier unique to the running test and process, with `suffix`.
+std::string unique_name(const std::string& suffix);
+
+// Result of running a program to completion.
+struct ProcessResult {
+  int exit_code = -1;     // -signal if killed by a signal
+  std::string out;        // standard output
+  std::string err;        // standard error
+};
+
+// Runs `argv` with `env` added to the environment (KEY=VALUE entries) and waits for it.
+ProcessResult run_process(const std::vector<std::string>& argv,
+                          const std::vector<std::string>& env = {}, const std::string& cwd = "");
+
+// Base fixture: a fresh source schema (created from sql/source/schema.sql) and a fresh target
+// schema name, both dropped when the test ends, plus connections to both databases.
+class PgTest : public ::testing::Test {
+protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Runs SQL on the source / target (autocommit) and returns the result.
+  pqxx::result src_exec(const std::string& sql);
+  pqxx::result tgt_exec(const std::string& sql);
+
+  // Environment entries pointing acme at this test's schemas.
+  std::vector<std::string> acme_env() const;
+
+  // Runs the acme binary with this test's environment plus `extra_env`.
+  ProcessResult acme(const std::vector<std::string>& args,
+                     const std::vector<std::string>& extra_env = {}) const;
+
+  std::string m_source_schema;
+  std::string m_target_schema;
+  std::unique_ptr<pqxx::connection> m_src;
+  std::unique_ptr<pqxx::connection> m_tgt;
+};
+
+} // namespace acme::test

@@ -1,0 +1,87 @@
+#include "acme/config/config.hpp"
+#include "acme/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+namespace {
+
+std::map<std::string, std::string>& fake_env() {
+  static std::map<std::string, std::string> env;
+  return env;
+}
+
+std::optional<std::string> lookup(const char* name) {
+  auto it = fake_env().find(name);
+  if (it == fake_env().end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+class ConfigLoad : public ::testing::Test {
+protected:
+  void SetUp() override {
+    fake_env().clear();
+    m_path = ::testing::TempDir() + "acme_config_test.env";
+    std::remove(m_path.c_str());
+    m_flags.env_file = m_path;
+  }
+  void write_env(const std::string& text) { std::ofstream(m_path) << text; }
+  std::string m_path;
+  acme::config::Overrides m_flags;
+};
+
+} // namespace
+
+TEST_F(ConfigLoad, DefaultsApplyWhenNothingIsSet) {
+  const auto c = acme::config::load(m_flags, &lookup);
+  EXPECT_EQ(c.source_schema, "operations");
+  EXPECT_EQ(c.target_schema, "analytics");
+  EXPECT_EQ(c.closed_statuses, (std::vector<std::string>{"COMPLETED", "CANCELLED"}));
+  EXPECT_TRUE(c.source_dsn.empty());
+}
+
+TEST_F(ConfigLoad, FlagsBeatEnvironmentBeatDotenv) {
+  write_env("ACME_SOURCE_SCHEMA=from_file\nACME_TARGET_SCHEMA=from_file\nACME_LOG_LEVEL=debug\n");
+  fake_env()["ACME_TARGET_SCHEMA"] = "from_env";
+  fake_env()["ACME_LOG_LEVEL"] = "warn";
+  m_flags.log_level = "error";
+  const auto c = acme::config::load(m_flags, &lookup);
+  EXPECT_EQ(c.source_schema, "from_file");
+  EXPECT_EQ(c.target_schema, "from_env");
+  EXPECT_EQ(c.log_level, "error");
+  EXPECT_EQ(c.origin.at("ACME_LOG_LEVEL"), "flag");
+  EXPECT_EQ(c.origin.at("ACME_TARGET_SCHEMA"), "environment");
+}
+
+TEST_F(ConfigLoad, MissingDsnNamesVariableAndFlag) {
+  const auto c = acme::config::load(m_flags, &lookup);
+  try {
+    acme::config::require_source(c);
+    FAIL() << "expected UsageError";
+  } catch (const acme::UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("ACME_SOURCE_DSN"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("--source-dsn"), std::string::npos);
+  }
+}
+
+TEST_F(ConfigLoad, InvalidValuesAreUsageErrors) {
+  fake_env()["ACME_BATCH_SIZE"] = "lots";
+  EXPECT_THROW(acme::config::load(m_flags, &lookup), acme::UsageError);
+  fake_env().clear();
+  fake_env()["ACME_LOG_FORMAT"] = "xml";
+  EXPECT_THROW(acme::config::load(m_flags, &lookup), acme::UsageError);
+  fake_env().clear();
+  fake_env()["ACME_LATE_COMMIT_LOOKBACK"] = "-1";
+  EXPECT_THROW(acme::config::load(m_flags, &lookup), acme::UsageError);
+}
+
+TEST_F(ConfigLoad, ClosedStatusesAreACommaList) {
+  fake_env()["ACME_CLOSED_STATUSES"] = "COMPLETED, CANCELLED ,REFUNDED";
+  const auto c = acme::config::load(m_flags, &lookup);
+  EXPECT_EQ(c.closed_statuses, (std::vector<std::string>{"COMPLETED", "CANCELLED", "REFUNDED"}));
+}
