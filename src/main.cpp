@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   acme::cli::Context ctx;
   acme::cli::add_global_options(app, ctx);
   acme::cli::add_config_command(app, ctx);
+  acme::cli::add_export_reports_command(app, ctx);
 
   try {
     app.parse(argc, argv);

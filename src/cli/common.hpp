@@ -31,5 +31,6 @@ config::Config load_config(Context& ctx);
 
 // Subcommand registration, one file each.
 void add_config_command(CLI::App& app, Context& ctx);
+void add_export_reports_command(CLI::App& app, Context& ctx);
 
 } // namespace acme::cli

@@ -1,0 +1,76 @@
+#pragma once
+
+#include "acme/report/csv_writer.hpp"
+#include "acme/report/reports.hpp"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/connection>
+#include <pqxx/transaction>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace acme::report {
+
+// The one snapshot every export reads from, so that the selected reports agree.
+using SnapshotTransaction = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+
+// The file next to the CSVs that says what they reflect.
+inline constexpr std::string_view k_manifest_file = "manifest.json";
+
+// What to export and where.
+struct ExportOptions {
+  std::string target_schema;
+  std::vector<std::string> closed_statuses; // recorded in the manifest (is_open was derived from it)
+  std::filesystem::path output_dir;         // created if missing
+  std::vector<const Report*> reports;       // from catalog(), exported in catalog order
+};
+
+// One CSV written by an export.
+struct WrittenReport {
+  const Report* report = nullptr;
+  std::filesystem::path path;
+  std::int64_t rows = 0;
+};
+
+// What an export wrote.
+struct ExportSummary {
+  std::vector<WrittenReport> files;
+  std::filesystem::path manifest;
+};
+
+// Reads the selected reports from one REPEATABLE READ READ ONLY snapshot of the target and
+// writes each CSV, then manifest.json, atomically into options.output_dir. Files are renamed
+// into place only once every query has succeeded. Throws acme::Fatal if the target has no
+// acme schema yet, acme::Error/Fatal (classified) on database or file errors.
+ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions& options);
+
+// Writes one report as CSV to `sink` from its own snapshot; returns the number of rows.
+std::int64_t export_to_sink(pqxx::connection& target, const std::string& target_schema,
+                            const Report& report, const Sink& sink);
+
+// Prepares `tx` for exporting: ISO dates (YYYY-MM-DD) whatever the server's DateStyle.
+void prepare_snapshot(pqxx::transaction_base& tx);
+
+// Throws acme::Fatal naming the missing object unless `schema` exists with acme's tables.
+void check_target_schema(pqxx::transaction_base& tx, const std::string& schema);
+
+// Runs `report` in `tx` through a server-side cursor (bounded memory) and writes its header
+// and rows to `writer`; returns the number of rows. Throws acme::Error if the query's columns
+// differ from the catalog's.
+std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema,
+                        const Report& report, CsvWriter& writer);
+
+// The sync state visible in `tx`: last successful cycle and per-table cursors (nulls and an
+// empty object on a never-synced target) plus acme_settings, as manifest.json records them.
+nlohmann::ordered_json read_sync_state(pqxx::transaction_base& tx, const std::string& schema);
+
+// Builds manifest.json's content (pure: no I/O).
+nlohmann::ordered_json make_manifest(const std::string& generated_at, const ExportOptions& options,
+                             const nlohmann::ordered_json& sync_state,
+                             const std::vector<WrittenReport>& files);
+
+} // namespace acme::report

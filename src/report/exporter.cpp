@@ -1,0 +1,236 @@
+#include "acme/report/exporter.hpp"
+
+#include "acme/db/connection.hpp"
+#include "acme/error.hpp"
+#include "acme/report/atomic_file.hpp"
+#include "acme/sql/embedded.hpp"
+#include "acme/version.hpp"
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <optional>
+#include <system_error>
+
+namespace acme::report {
+namespace {
+
+// Rows fetched per round trip: bounds memory whatever a report's size.
+constexpr int k_fetch_rows = 10000;
+
+constexpr std::string_view k_cursor = "acme_report_cursor";
+
+// The tables a report snapshot reads; their absence means the ETL never ran here.
+constexpr std::string_view k_required_tables[] = {"analytical_orders", "analytical_order_items",
+                                                  "acme_sync_state", "acme_runs",
+                                                  "acme_settings"};
+
+nlohmann::ordered_json json_or_null(const pqxx::field& f) {
+  if (f.is_null()) {
+    return nullptr;
+  }
+  return std::string(f.c_str(), f.size());
+}
+
+nlohmann::ordered_json int_or_null(const pqxx::field& f) {
+  if (f.is_null()) {
+    return nullptr;
+  }
+  return f.as<std::int64_t>();
+}
+
+std::string snapshot_time(pqxx::transaction_base& tx) {
+  return tx.exec1("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+      .front()
+      .as<std::string>();
+}
+
+void create_output_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    throw Error(fmt::format("cannot create the output directory {}: {}", dir.string(),
+                            ec ? ec.message() : std::string("not a directory")));
+  }
+}
+
+} // namespace
+
+void prepare_snapshot(pqxx::transaction_base& tx) {
+  tx.exec0("SET LOCAL DateStyle = 'ISO, YMD'");
+}
+
+void check_target_schema(pqxx::transaction_base& tx, const std::string& schema) {
+  const auto ns = tx.exec_params("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", schema);
+  if (ns.empty()) {
+    throw Fatal(fmt::format(
+        "the target has no acme schema '{}': run acme run-etl (or acme migrate) first", schema));
+  }
+  for (const auto table : k_required_tables) {
+    const auto r = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL",
+                                   db::qualify(schema, table));
+    if (!r.front().as<bool>()) {
+      throw Fatal(fmt::format("the target schema '{}' has no table {}: run acme run-etl (or acme "
+                              "migrate) first",
+                              schema, table));
+    }
+  }
+}
+
+std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema,
+                        const Report& report, CsvWriter& writer) {
+  std::string sql = db::with_schema(report.sql, schema);
+  while (!sql.empty() && (sql.back() == ';' || sql.back() == '\n' || sql.back() == ' ')) {
+    sql.pop_back();
+  }
+  tx.exec0(fmt::format("DECLARE {} NO SCROLL CURSOR FOR\n{}", k_cursor, sql));
+  const std::string fetch = fmt::format("FETCH FORWARD {} FROM {}", k_fetch_rows, k_cursor);
+  writer.write_header();
+  std::vector<std::optional<std::string_view>> cells(report.columns.size());
+  bool checked = false;
+  for (;;) {
+    const pqxx::result batch = tx.exec(fetch);
+    if (!checked) {
+      std::vector<std::string> got;
+      for (pqxx::row_size_type i = 0; i < batch.columns(); ++i) {
+        got.emplace_back(batch.column_name(i));
+      }
+      bool same = got.size() == report.columns.size();
+      for (std::size_t i = 0; same && i < got.size(); ++i) {
+        same = got[i] == report.columns[i].name;
+      }
+      if (!same) {
+        throw Error(fmt::format("report {}: the query returns columns ({}) instead of the "
+                                "catalog's: this is a bug",
+                                report.name, fmt::join(got, ",")));
+      }
+      checked = true;
+    }
+    if (batch.empty()) {
+      break;
+    }
+    for (const auto& row : batch) {
+      for (std::size_t i = 0; i < cells.size(); ++i) {
+        const pqxx::field f = row[static_cast<pqxx::row::size_type>(i)];
+        cells[i] = f.is_null() ? std::nullopt
+                               : std::optional<std::string_view>(std::string_view(f.c_str(), f.size()));
+      }
+      writer.write_row(cells);
+    }
+  }
+  tx.exec0(fmt::format("CLOSE {}", k_cursor));
+  writer.flush();
+  return writer.rows();
+}
+
+nlohmann::ordered_json read_sync_state(pqxx::transaction_base& tx, const std::string& schema) {
+  nlohmann::ordered_json state = nlohmann::ordered_json::object();
+  const auto last = tx.exec(db::with_schema(sql::reports_manifest_last_sync, schema));
+  if (last.empty()) {
+    state["last_successful_sync_at"] = nullptr;
+    state["last_successful_run"] = nullptr;
+  } else {
+    const auto& row = last.front();
+    state["last_successful_sync_at"] = json_or_null(row["finished_at"]);
+    state["last_successful_run"] = {{"run_id", int_or_null(row["run_id"])},
+                                    {"mode", json_or_null(row["mode"])},
+                                    {"started_at", json_or_null(row["started_at"])},
+                                    {"finished_at", json_or_null(row["finished_at"])}};
+  }
+  nlohmann::ordered_json cursors = nlohmann::ordered_json::object();
+  for (const auto& row : tx.exec(db::with_schema(sql::reports_manifest_cursors, schema))) {
+    cursors[row["table_name"].as<std::string>()] = {
+        {"cursor_ts", json_or_null(row["cursor_ts"])},
+        {"cursor_pk", int_or_null(row["cursor_pk"])},
+        {"last_full_at", json_or_null(row["last_full_at"])},
+        {"last_reconciled_at", json_or_null(row["last_reconciled_at"])},
+        {"updated_at", json_or_null(row["updated_at"])}};
+  }
+  state["cursors"] = std::move(cursors);
+  nlohmann::ordered_json settings = nlohmann::ordered_json::object();
+  for (const auto& row : tx.exec("SELECT key, value::text AS value FROM " +
+                                 db::qualify(schema, "acme_settings") + " ORDER BY key")) {
+    settings[row["key"].as<std::string>()] = nlohmann::ordered_json::parse(row["value"].as<std::string>());
+  }
+  state["target_settings"] = std::move(settings);
+  return state;
+}
+
+nlohmann::ordered_json make_manifest(const std::string& generated_at, const ExportOptions& options,
+                             const nlohmann::ordered_json& sync_state,
+                             const std::vector<WrittenReport>& files) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& f : files) {
+    nlohmann::ordered_json columns = nlohmann::ordered_json::array();
+    for (const auto& c : f.report->columns) {
+      columns.push_back(std::string(c.name));
+    }
+    list.push_back({{"report", std::string(f.report->name)},
+                    {"file", f.path.filename().string()},
+                    {"rows", f.rows},
+                    {"columns", std::move(columns)}});
+  }
+  return {{"generated_at", generated_at},
+          {"acme_version", std::string(version())},
+          {"target_schema", options.target_schema},
+          {"closed_statuses", options.closed_statuses},
+          {"sync", sync_state},
+          {"files", std::move(list)}};
+}
+
+ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions& options) {
+  std::vector<std::unique_ptr<AtomicFile>> pending;
+  ExportSummary summary;
+  std::string manifest_text;
+  try {
+    target.set_client_encoding("UTF8");
+    SnapshotTransaction tx(target);
+    prepare_snapshot(tx);
+    check_target_schema(tx, options.target_schema);
+    const std::string generated_at = snapshot_time(tx);
+    const nlohmann::ordered_json sync = read_sync_state(tx, options.target_schema);
+    create_output_dir(options.output_dir);
+    for (const Report* report : options.reports) {
+      auto file = std::make_unique<AtomicFile>(options.output_dir / report->file_name);
+      AtomicFile* out = file.get();
+      CsvWriter writer(report->columns, [out](std::string_view bytes) { out->write(bytes); });
+      const auto rows = run_report(tx, options.target_schema, *report, writer);
+      spdlog::debug("report {}: {} rows", report->name, rows);
+      summary.files.push_back(WrittenReport{report, file->destination(), rows});
+      pending.push_back(std::move(file));
+    }
+    tx.commit();
+    manifest_text = make_manifest(generated_at, options, sync, summary.files).dump(2) + "\n";
+  } catch (...) {
+    db::rethrow_classified("exporting reports from the target");
+  }
+  // Every query succeeded: publish the CSVs, then the manifest that describes them.
+  for (auto& file : pending) {
+    file->commit();
+  }
+  AtomicFile manifest(options.output_dir / k_manifest_file);
+  manifest.write(manifest_text);
+  manifest.commit();
+  summary.manifest = manifest.destination();
+  return summary;
+}
+
+std::int64_t export_to_sink(pqxx::connection& target, const std::string& target_schema,
+                            const Report& report, const Sink& sink) {
+  try {
+    target.set_client_encoding("UTF8");
+    SnapshotTransaction tx(target);
+    prepare_snapshot(tx);
+    check_target_schema(tx, target_schema);
+    CsvWriter writer(report.columns, sink);
+    const auto rows = run_report(tx, target_schema, report, writer);
+    tx.commit();
+    return rows;
+  } catch (...) {
+    db::rethrow_classified("exporting a report from the target");
+  }
+}
+
+} // namespace acme::report

@@ -1,0 +1,49 @@
+#include "acme/report/reports.hpp"
+
+#include "acme/sql/embedded.hpp"
+
+namespace acme::report {
+
+const std::vector<Report>& catalog() {
+  static const std::vector<Report> reports{
+      {"open-orders",
+       "open_orders_by_delivery_date_and_status.csv",
+       sql::reports_open_orders_by_delivery_date_and_status,
+       {{"delivery_date", CellKind::date},
+        {"status", CellKind::text},
+        {"order_count", CellKind::number},
+        {"total_amount", CellKind::number}}},
+      {"top-dates",
+       "top_delivery_dates.csv",
+       sql::reports_top_delivery_dates,
+       {{"delivery_date", CellKind::date},
+        {"open_order_count", CellKind::number},
+        {"unique_customers", CellKind::number}}},
+      {"pending-items",
+       "pending_items_by_product.csv",
+       sql::reports_pending_items_by_product,
+       {{"product_id", CellKind::number},
+        {"product_name", CellKind::text},
+        {"pending_items", CellKind::number},
+        {"pending_amount", CellKind::number}}},
+      {"top-customers",
+       "top_customers_by_pending_orders.csv",
+       sql::reports_top_customers_by_pending_orders,
+       {{"customer_id", CellKind::number},
+        {"customer_name", CellKind::text},
+        {"pending_order_count", CellKind::number},
+        {"pending_amount", CellKind::number}}},
+  };
+  return reports;
+}
+
+const Report* find_report(std::string_view name) {
+  for (const auto& r : catalog()) {
+    if (r.name == name) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+} // namespace acme::report
