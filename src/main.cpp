@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
 
   acme::cli::Context ctx;
   acme::cli::add_global_options(app, ctx);
+  acme::cli::add_run_etl_command(app, ctx);
+  acme::cli::add_run_continuous_etl_command(app, ctx);
+  acme::cli::add_status_command(app, ctx);
+  acme::cli::add_migrate_command(app, ctx);
   acme::cli::add_config_command(app, ctx);
   acme::cli::add_export_reports_command(app, ctx);
 

@@ -49,6 +49,26 @@ void add_global_options(CLI::App& app, Context& ctx) {
       ->group(logs);
 }
 
+void add_sync_options(CLI::App& cmd, Context& ctx) {
+  auto& o = ctx.overrides;
+  const char* const group = "Sync";
+  cmd.add_option("--batch-size", o.batch_size,
+                 "Max changed rows per table per batch [env: ACME_BATCH_SIZE, default: 500000]")
+      ->group(group);
+  cmd.add_option("--closed-statuses", o.closed_statuses,
+                 "Comma-separated statuses of closed orders "
+                 "[env: ACME_CLOSED_STATUSES, default: COMPLETED,CANCELLED]")
+      ->group(group);
+  cmd.add_option("--late-commit-lookback", o.lookback,
+                 "Seconds re-read when other source sessions are not visible "
+                 "[env: ACME_LATE_COMMIT_LOOKBACK, default: 120]")
+      ->group(group);
+  cmd.add_option("--source-timezone", o.source_timezone,
+                 "Time zone the source's writers stamp updated_at in "
+                 "[env: ACME_SOURCE_TIMEZONE, default: the source server's TimeZone]")
+      ->group(group);
+}
+
 config::Config load_config(Context& ctx) {
   config::Config c = config::load(ctx.overrides);
   ctx.secrets = c.secrets();

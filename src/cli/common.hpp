@@ -29,8 +29,15 @@ void add_global_options(CLI::App& app, Context& ctx);
 // Resolves configuration and starts logging; records secrets in `ctx` for error redaction.
 config::Config load_config(Context& ctx);
 
+// Flags of the sync commands that override ETL settings (batch size, lookback, ...).
+void add_sync_options(CLI::App& cmd, Context& ctx);
+
 // Subcommand registration, one file each.
 void add_config_command(CLI::App& app, Context& ctx);
+void add_migrate_command(CLI::App& app, Context& ctx);
+void add_run_etl_command(CLI::App& app, Context& ctx);
+void add_run_continuous_etl_command(CLI::App& app, Context& ctx);
+void add_status_command(CLI::App& app, Context& ctx);
 void add_export_reports_command(CLI::App& app, Context& ctx);
 
 } // namespace acme::cli

@@ -76,8 +76,18 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
   const auto secrets = config::dsn_secrets(dsn);
   try {
     auto conn = std::make_unique<pqxx::connection>(dsn);
+    // libpqxx 6.4 silently reconnects a broken connection by default, which would drop acme's
+    // session state (the writer lock, temp tables) behind its back: a lost connection must
+    // surface as an error instead. The API is deprecated in 6.4 but has no replacement there.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    conn->inhibit_reactivation(true);
+#pragma GCC diagnostic pop
     pqxx::nontransaction tx(*conn);
-    tx.exec("SET application_name = " + tx.quote(std::string(application_name)));
+    // COPY text travels verbatim between the two servers: pin the formats it depends on.
+    tx.exec("SET application_name = " + tx.quote(std::string(application_name)) +
+            "; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; "
+            "SET IntervalStyle = 'postgres'");
     tx.commit();
     return conn;
   } catch (const pqxx::broken_connection& e) {

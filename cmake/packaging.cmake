@@ -1,0 +1,63 @@
+# Installation layout beyond the two binaries (src/, tools/acme-datagen/ install those), and the
+# Debian package:   cpack --config build/<preset>/CPackConfig.cmake -G DEB
+# All destinations are relative to the prefix, so `cmake --install` (default /usr/local) and the
+# .deb (prefix /usr) use the same rules; systemd reads units from both <prefix>/lib/systemd/system.
+#   bin/acme, bin/acme-datagen
+#   lib/systemd/system/acme-etl{,-once}.service, acme-etl.timer, acme-reports.{service,timer}
+#   share/acme/acme.env.example    template of /etc/acme/acme.env (the .deb's postinst copies it)
+#   share/acme/roles/*.psql        least-privilege roles for the DBA (docs/operations.md)
+#   share/doc/acme/                README.md, operations.md, .env.example, examples/cron.d-acme
+set(ACME_UNIT_DIR "lib/systemd/system" CACHE STRING "Where systemd unit files are installed (relative to the prefix)")
+
+install(FILES
+  deploy/systemd/acme-etl.service
+  deploy/systemd/acme-etl-once.service
+  deploy/systemd/acme-etl.timer
+  deploy/systemd/acme-reports.service
+  deploy/systemd/acme-reports.timer
+  DESTINATION "${ACME_UNIT_DIR}")
+install(FILES deploy/acme.env.example DESTINATION "${CMAKE_INSTALL_DATADIR}/acme")
+install(FILES sql/roles/source_reader.psql sql/roles/target_writer.psql sql/roles/source_owner.psql
+  DESTINATION "${CMAKE_INSTALL_DATADIR}/acme/roles")
+# README.md is optional so that a tree without it still installs.
+install(FILES README.md docs/operations.md DESTINATION "${CMAKE_INSTALL_DOCDIR}" OPTIONAL)
+install(FILES .env.example DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+install(FILES deploy/cron/acme DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples" RENAME cron.d-acme)
+
+# --- Debian package -------------------------------------------------------------------------
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME acme)
+set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
+set(CPACK_PACKAGE_VENDOR "ACME Delivery Services")
+set(CPACK_PACKAGE_CONTACT "ACME data engineering <data-engineering@acme.example>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+set(CPACK_PACKAGE_DESCRIPTION
+  "acme keeps an analytical copy of the ACME orders database in a second PostgreSQL database, \
+incrementally (cron, systemd timer or service), and exports business reports as CSV. \
+Includes acme-datagen, the demo and test data generator.")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES TRUE)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION database)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+# Runtime libraries (libpqxx-6.4, libpq5, libspdlog1.10, libfmt9, libstdc++6, ...) are computed
+# from the binaries by dpkg-shlibdeps, with the minimum versions they need; the Docker runtime
+# image installs this package, so both get the same libraries. passwd: the postinst's useradd.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "passwd")
+find_program(ACME_DPKG_SHLIBDEPS dpkg-shlibdeps)
+if(ACME_DPKG_SHLIBDEPS)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+else()
+  message(STATUS "dpkg-shlibdeps not found (package dpkg-dev): the .deb lists its libraries by name")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS
+    "passwd, libpqxx-6.4, libpq5, libspdlog1.10, libfmt9, libstdc++6, libgcc-s1, libc6")
+endif()
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql-client")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+  "${PROJECT_SOURCE_DIR}/deploy/debian/postinst"
+  "${PROJECT_SOURCE_DIR}/deploy/debian/prerm"
+  "${PROJECT_SOURCE_DIR}/deploy/debian/postrm")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
+set(CPACK_SOURCE_IGNORE_FILES "/build/" "/\\.local/" "/\\.git/" "/output/" "/logs/")
+include(CPack)

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <pqxx/transaction_base>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace acme::db {
+
+// Streams `COPY (query) TO STDOUT` from one transaction into `COPY table FROM STDIN` of another,
+// line by line in PostgreSQL's text format (no parsing, bounded memory). `query` must already be
+// safe SQL (identifiers quoted, values quoted with the transaction's quote()). `should_stop` is
+// polled every few thousand rows; when it returns true the copy throws acme::Error.
+// Returns the number of rows copied.
+std::int64_t copy_between(pqxx::transaction_base& from, const std::string& query,
+                          pqxx::transaction_base& to, const std::string& table,
+                          const std::function<bool()>& should_stop = {});
+
+} // namespace acme::db

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "acme/etl/sync.hpp"
+
+#include <chrono>
+#include <functional>
+
+namespace acme::etl {
+
+// How continuous mode paces itself.
+struct ContinuousOptions {
+  std::chrono::milliseconds interval{10000}; // pause between cycles
+  int reconcile_every = 30;                  // reconcile key sets every N cycles (and at start)
+  std::chrono::milliseconds backoff_base{500};
+  std::chrono::milliseconds backoff_cap{60000};
+};
+
+// Runs cycles until `should_stop` returns true, sleeping `interval` between them (the sleep
+// wakes promptly on stop). Transient failures (lost connections, restarts) are logged and retried
+// with capped exponential backoff and jitter; acme::Fatal (authentication, permission, schema)
+// propagates. Returns the number of committed cycles.
+long run_continuous(Syncer& syncer, const ContinuousOptions& options,
+                    const std::function<bool()>& should_stop);
+
+// Sleeps up to `duration`, returning early (false) as soon as `should_stop` is true.
+bool sleep_unless_stopped(std::chrono::milliseconds duration,
+                          const std::function<bool()>& should_stop);
+
+} // namespace acme::etl

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "acme/etl/cursor.hpp"
+#include "acme/etl/tables.hpp"
+
+#include <pqxx/transaction_base>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace acme::etl {
+
+// Rows written by one merge, by step (for logs and the run record).
+struct MergeCounts {
+  std::map<std::string, std::int64_t> written; // step name -> rows inserted/updated/deleted
+  std::int64_t total() const;
+};
+
+// Per-table sync state as stored in the target.
+struct TableState {
+  Cursor cursor;
+  bool loaded = false; // a full read of this table has committed at least once
+};
+
+// The target side of a cycle: staging, the set-based merge, and acme's bookkeeping, all in the
+// transaction the caller owns, so data, fan-outs, cursors and the run record commit together.
+class Loader {
+public:
+  Loader(pqxx::transaction_base& target, std::string schema);
+
+  // Creates/empties the session's work tables and loads the closed-status set. Returns true when
+  // that set differs from the one the stored data was computed with.
+  bool prepare(const std::vector<std::string>& closed_statuses);
+
+  // The greatest (updated_at, key) among the staged rows with a known updated_at.
+  std::optional<Cursor> staged_max(const TableSpec& table);
+
+  // Rows currently staged for `table`.
+  std::int64_t staged_rows(const TableSpec& table);
+
+  // Uses the staged rows as the table's complete key set (a full read).
+  void keys_from_staging(const TableSpec& table);
+
+  // Keys the source has (acme_keys_*) that neither the target nor the staging holds.
+  std::vector<std::int64_t> missing_keys(const TableSpec& table, std::int64_t limit);
+
+  // Empties the staging table of `table` (before re-reading it whole).
+  void clear_staging(const TableSpec& table);
+
+  // Applies staged rows and fan-outs; with `apply_deletes`, removes rows whose keys are absent
+  // from the key tables of the tables listed in `key_tables`.
+  MergeCounts merge(const std::vector<std::string>& key_tables, bool closed_set_changed);
+
+  // Stored state per source table name.
+  std::map<std::string, TableState> load_state();
+
+  // Stores a table's cursor; `full` / `reconciled` stamp the corresponding times.
+  void save_state(const std::string& table, const Cursor& cursor, bool full, bool reconciled);
+
+  // Appends the run record of this cycle (in the same transaction).
+  void record_run(const std::string& started_at, const std::string& mode, const std::string& status,
+                  const std::string& horizon_kind, const std::string& horizon,
+                  const std::string& rows_json, const std::string& error);
+
+  pqxx::transaction_base& transaction() { return m_tx; }
+
+private:
+  std::int64_t run_counted(std::string_view sql);
+
+  pqxx::transaction_base& m_tx;
+  std::string m_schema;
+};
+
+} // namespace acme::etl

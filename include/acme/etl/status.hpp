@@ -1,0 +1,23 @@
+#pragma once
+
+#include "acme/config/config.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace acme::etl {
+
+// What `acme status` reports: per-table cursors, the last run and last success, the late-commit
+// horizon kind, and how far the target trails the source (when the source is reachable).
+// Healthy = the last run succeeded. Throws acme::Error/Fatal if the target is unreachable.
+struct Status {
+  nlohmann::json report; // the full report, as printed by `acme status --json`
+  bool healthy = false;
+};
+
+// Reads the target's bookkeeping (read-only) and asks the source for its clock.
+Status read_status(const config::Config& config);
+
+// Human-readable rendering of a status report.
+std::string format_status(const nlohmann::json& report);
+
+} // namespace acme::etl

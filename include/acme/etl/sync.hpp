@@ -1,0 +1,79 @@
+#pragma once
+
+#include "acme/config/config.hpp"
+#include "acme/error.hpp"
+#include "acme/etl/extractor.hpp"
+#include "acme/etl/loader.hpp"
+
+#include <pqxx/connection>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace acme::etl {
+
+// Thrown when a stop was requested mid-cycle; the cycle has been rolled back.
+class Interrupted : public Error {
+public:
+  using Error::Error;
+};
+
+// What a sync should do beyond the incremental read.
+struct SyncRequest {
+  bool full = false;      // re-read every table whole (and drop rows the source no longer has)
+  bool reconcile = false; // compare key sets: catch hard deletes and NULL-updated_at rows
+};
+
+// Outcome of one sync (one or more committed batches).
+struct SyncResult {
+  std::string mode;             // full | incremental | reconcile
+  int batches = 0;
+  std::int64_t rows_read = 0;    // source rows staged
+  std::int64_t rows_written = 0; // target rows inserted, updated or deleted
+  Horizon horizon;               // of the last batch
+  bool clamped = false;          // a cursor was held back by the late-commit horizon
+  double seconds = 0;
+};
+
+// Keeps the two connections, the writer lock and the cycle logic. Not thread-safe.
+class Syncer {
+public:
+  // `should_stop` is polled between steps; when true the current batch is rolled back.
+  Syncer(config::Config config, std::function<bool()> should_stop);
+  ~Syncer();
+  Syncer(const Syncer&) = delete;
+  Syncer& operator=(const Syncer&) = delete;
+
+  // Connects (if needed), takes the writer lock, applies migrations, then runs batches until
+  // every table is caught up. The first sync of an empty target is a full load.
+  SyncResult sync(const SyncRequest& request);
+
+  // Connects and applies pending migrations only (acme migrate). Returns versions applied.
+  std::vector<int> migrate_only();
+
+  // Forgets both connections (after a failure); the next sync reconnects.
+  void reset();
+
+private:
+  struct Batch {
+    SyncResult result;
+    bool more = false;
+  };
+  void connect();
+  Batch run_batch(bool full, bool reconcile);
+  void record_failure(const std::string& started_at, const std::string& mode,
+                      const std::string& error);
+  void check_stop() const;
+
+  config::Config m_config;
+  std::function<bool()> m_should_stop;
+  std::unique_ptr<pqxx::connection> m_source;
+  std::unique_ptr<pqxx::connection> m_target;
+  bool m_contract_checked = false;
+  std::string m_failpoint;
+};
+
+} // namespace acme::etl

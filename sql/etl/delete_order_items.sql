@@ -1,0 +1,10 @@
+-- Reconciliation: items gone from the source; their orders' totals are recomputed.
+WITH d AS (
+    DELETE FROM {schema}.analytical_order_items i
+    WHERE NOT EXISTS (SELECT 1 FROM acme_keys_order_items k WHERE k.id = i.order_item_id)
+    RETURNING i.order_id
+), f AS (
+    INSERT INTO acme_aff_orders (order_id)
+    SELECT DISTINCT order_id FROM d WHERE order_id IS NOT NULL ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM d;

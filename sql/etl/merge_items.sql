@@ -1,0 +1,58 @@
+-- Recompute every affected item from its base row (staged if it changed, else the stored one),
+-- its product and its order, and upsert it; unchanged results are not rewritten.
+-- price: the product's current unity_price when the order is open (or unknown), when the item
+-- row itself is new or changed, or when no price is known yet; otherwise the settled price.
+WITH base AS (
+    SELECT a.order_item_id,
+           CASE WHEN s.order_item_id IS NOT NULL THEN s.order_id ELSE t.order_id END AS order_id,
+           CASE WHEN s.order_item_id IS NOT NULL THEN s.product_id ELSE t.product_id END AS product_id,
+           CASE WHEN s.order_item_id IS NOT NULL THEN s.quanity ELSE t.quantity END AS quantity,
+           CASE WHEN s.order_item_id IS NOT NULL THEN s.updated_at ELSE t.updated_at END AS updated_at,
+           CASE WHEN s.order_item_id IS NOT NULL THEN s.updated_by ELSE t.updated_by END AS updated_by,
+           CASE WHEN s.order_item_id IS NOT NULL THEN s.created_at ELSE t.created_at END AS created_at,
+           CASE WHEN s.order_item_id IS NOT NULL THEN s.created_by ELSE t.created_by END AS created_by,
+           t.order_id AS old_order_id,
+           t.price AS old_price,
+           t.order_item_id IS NULL
+             OR (s.order_item_id IS NOT NULL
+                 AND (t.order_id, t.product_id, t.quantity, t.updated_at, t.updated_by, t.created_at, t.created_by)
+                     IS DISTINCT FROM
+                     (s.order_id, s.product_id, s.quanity, s.updated_at, s.updated_by, s.created_at, s.created_by))
+             AS refreshed
+    FROM acme_aff_items a
+    LEFT JOIN acme_stg_order_items s ON s.order_item_id = a.order_item_id
+    LEFT JOIN {schema}.analytical_order_items t ON t.order_item_id = a.order_item_id
+    WHERE s.order_item_id IS NOT NULL OR t.order_item_id IS NOT NULL
+), m AS (
+    INSERT INTO {schema}.analytical_order_items AS i
+        (order_item_id, order_id, product_id, product_name, quantity, price, order_status,
+         delivery_date, is_open, updated_at, updated_by, created_at, created_by, synced_at)
+    SELECT b.order_item_id, b.order_id, b.product_id, p.product_name, b.quantity,
+           CASE WHEN COALESCE(o.is_open, TRUE) OR b.refreshed OR b.old_price IS NULL
+                THEN p.unity_price ELSE b.old_price END,
+           o.status, o.delivery_date, COALESCE(o.is_open, TRUE),
+           b.updated_at, b.updated_by, b.created_at, b.created_by, now()
+    FROM base b
+    LEFT JOIN {schema}.products p ON p.product_id = b.product_id
+    LEFT JOIN {schema}.analytical_orders o ON o.order_id = b.order_id
+    ON CONFLICT (order_item_id) DO UPDATE SET
+        order_id = EXCLUDED.order_id, product_id = EXCLUDED.product_id,
+        product_name = EXCLUDED.product_name, quantity = EXCLUDED.quantity, price = EXCLUDED.price,
+        order_status = EXCLUDED.order_status, delivery_date = EXCLUDED.delivery_date,
+        is_open = EXCLUDED.is_open, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by,
+        created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by, synced_at = EXCLUDED.synced_at
+    WHERE (i.order_id, i.product_id, i.product_name, i.quantity, i.price::text, i.order_status,
+           i.delivery_date, i.is_open, i.updated_at, i.updated_by, i.created_at, i.created_by)
+          IS DISTINCT FROM
+          (EXCLUDED.order_id, EXCLUDED.product_id, EXCLUDED.product_name, EXCLUDED.quantity,
+           EXCLUDED.price::text, EXCLUDED.order_status, EXCLUDED.delivery_date, EXCLUDED.is_open,
+           EXCLUDED.updated_at, EXCLUDED.updated_by, EXCLUDED.created_at, EXCLUDED.created_by)
+    RETURNING i.order_id
+), f AS (
+    INSERT INTO acme_aff_orders (order_id)
+    SELECT order_id FROM m WHERE order_id IS NOT NULL
+    UNION
+    SELECT old_order_id FROM base WHERE old_order_id IS NOT NULL AND old_order_id IS DISTINCT FROM order_id
+    ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM m;

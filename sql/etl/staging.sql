@@ -1,0 +1,34 @@
+-- Session-local work tables of one cycle (created once per target session, emptied at every
+-- commit). Staging tables mirror the source select lists of include/acme/etl/tables.hpp.
+CREATE TEMP TABLE IF NOT EXISTS acme_stg_customers (
+    customer_id BIGINT, customer_name TEXT, is_active BOOLEAN, customer_address TEXT,
+    updated_at TIMESTAMP(3), updated_by BIGINT, created_at TIMESTAMP(3), created_by BIGINT
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_stg_products (
+    product_id BIGINT, product_name TEXT, barcode TEXT, unity_price NUMERIC, is_active BOOLEAN,
+    updated_at TIMESTAMP(3), updated_by BIGINT, created_at TIMESTAMP(3), created_by BIGINT
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_stg_orders (
+    order_id BIGINT, order_date DATE, delivery_date DATE, customer_id BIGINT, status TEXT,
+    updated_at TIMESTAMP(3), updated_by BIGINT, created_at TIMESTAMP(3), created_by BIGINT
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_stg_order_items (
+    order_item_id BIGINT, order_id BIGINT, product_id BIGINT, quanity INTEGER,
+    updated_at TIMESTAMP(3), updated_by BIGINT, created_at TIMESTAMP(3), created_by BIGINT
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_keys_customers (id BIGINT) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_keys_products (id BIGINT) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_keys_orders (id BIGINT) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_keys_order_items (id BIGINT) ON COMMIT DELETE ROWS;
+-- What changed, for fan-out: customers whose name changed (or appeared / vanished), products
+-- whose name or price changed, orders whose status, delivery date or openness changed.
+CREATE TEMP TABLE IF NOT EXISTS acme_chg_customers (customer_id BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_chg_products (
+    product_id BIGINT PRIMARY KEY, name_changed BOOLEAN NOT NULL, price_changed BOOLEAN NOT NULL
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_chg_orders (order_id BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS;
+-- Items to recompute, and orders whose totals to recompute.
+CREATE TEMP TABLE IF NOT EXISTS acme_aff_items (order_item_id BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_aff_orders (order_id BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS;
+-- The configured closed statuses (an order is open unless its status is one of them).
+CREATE TEMP TABLE IF NOT EXISTS acme_closed (status TEXT PRIMARY KEY) ON COMMIT DELETE ROWS;

@@ -1,0 +1,18 @@
+-- Order totals for every order whose items (or existence) changed: total_items counts NULL
+-- quantities as 0; total_amount sums quantity x price where both are known.
+WITH x AS (
+    SELECT a.order_id,
+           COALESCE(sum(i.quantity), 0) AS total_items,
+           COALESCE(sum(i.quantity * i.price), 0) AS total_amount
+    FROM acme_aff_orders a
+    LEFT JOIN {schema}.analytical_order_items i ON i.order_id = a.order_id
+    GROUP BY a.order_id
+), u AS (
+    UPDATE {schema}.analytical_orders o
+    SET total_items = x.total_items, total_amount = x.total_amount, synced_at = now()
+    FROM x
+    WHERE o.order_id = x.order_id
+      AND (o.total_items, o.total_amount::text) IS DISTINCT FROM (x.total_items, x.total_amount::text)
+    RETURNING 1
+)
+SELECT count(*) FROM u;

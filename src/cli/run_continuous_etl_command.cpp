@@ -1,0 +1,54 @@
+// acme run-continuous-etl: sync every N seconds until SIGTERM/SIGINT (then exit 0).
+#include "cli/common.hpp"
+
+#include "acme/error.hpp"
+#include "acme/etl/continuous.hpp"
+
+#include <cmath>
+
+namespace acme::cli {
+namespace {
+
+struct ContinuousCliOptions {
+  double polling_interval = 10.0;
+  std::optional<int> reconcile_every;
+};
+
+int run_run_continuous_etl(Context& ctx, const ContinuousCliOptions& opts) {
+  if (!(opts.polling_interval > 0.0) || !std::isfinite(opts.polling_interval)) {
+    throw UsageError("--polling-interval must be a positive number of seconds");
+  }
+  if (opts.reconcile_every && *opts.reconcile_every < 1) {
+    throw UsageError("--reconcile-every must be at least 1");
+  }
+  const config::Config c = load_config(ctx);
+  config::require_source(c);
+  config::require_target(c);
+  install_stop_handlers();
+  const auto stop = [] { return g_stop_requested != 0; };
+  etl::Syncer syncer(c, stop);
+  etl::ContinuousOptions options;
+  options.interval = std::chrono::milliseconds(std::llround(opts.polling_interval * 1000.0));
+  options.reconcile_every = opts.reconcile_every.value_or(c.reconcile_every);
+  etl::run_continuous(syncer, options, stop);
+  return 0;
+}
+
+} // namespace
+
+void add_run_continuous_etl_command(CLI::App& app, Context& ctx) {
+  auto opts = std::make_shared<ContinuousCliOptions>();
+  auto* cmd = app.add_subcommand(
+      "run-continuous-etl",
+      "Sync continuously until SIGTERM/SIGINT (exit 0); transient failures are retried with "
+      "backoff, configuration and permission errors are fatal");
+  cmd->add_option("--polling-interval", opts->polling_interval,
+                  "Seconds between cycles, fractions allowed (default 10)");
+  cmd->add_option("--reconcile-every", opts->reconcile_every,
+                  "Compare key sets with the source every N cycles and at start "
+                  "[env: ACME_RECONCILE_EVERY, default: 30]");
+  add_sync_options(*cmd, ctx);
+  cmd->callback([&ctx, opts] { ctx.exit_code = run_run_continuous_etl(ctx, *opts); });
+}
+
+} // namespace acme::cli

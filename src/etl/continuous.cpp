@@ -1,0 +1,72 @@
+#include "acme/etl/continuous.hpp"
+
+#include "acme/etl/backoff.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+#include <thread>
+
+namespace acme::etl {
+
+bool sleep_unless_stopped(std::chrono::milliseconds duration,
+                          const std::function<bool()>& should_stop) {
+  const auto until = std::chrono::steady_clock::now() + duration;
+  constexpr auto k_slice = std::chrono::milliseconds(20);
+  while (!should_stop()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(k_slice, until - now));
+  }
+  return false;
+}
+
+long run_continuous(Syncer& syncer, const ContinuousOptions& options,
+                    const std::function<bool()>& should_stop) {
+  std::mt19937_64 rng(std::random_device{}());
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  long cycles = 0;
+  long since_reconcile = options.reconcile_every; // reconcile on the first cycle
+  int failures = 0;
+  spdlog::info("continuous sync: every {:.3f} s, key reconciliation every {} cycles",
+               static_cast<double>(options.interval.count()) / 1000.0, options.reconcile_every);
+  while (!should_stop()) {
+    SyncRequest request;
+    request.reconcile = since_reconcile >= options.reconcile_every;
+    try {
+      const SyncResult r = syncer.sync(request);
+      ++cycles;
+      since_reconcile = request.reconcile ? 1 : since_reconcile + 1;
+      if (failures > 0) {
+        spdlog::info("sync recovered after {} failed attempt(s)", failures);
+      }
+      failures = 0;
+      const auto level = r.rows_written > 0 || r.mode != "incremental" ? spdlog::level::info
+                                                                       : spdlog::level::debug;
+      spdlog::log(level, "cycle {} {}: read {} rows, wrote {} rows in {:.3f} s (horizon {} {})",
+                  cycles, r.mode, r.rows_read, r.rows_written, r.seconds,
+                  r.horizon.exact ? "exact" : "lookback", r.horizon.safe_ts);
+    } catch (const Interrupted&) {
+      break;
+    } catch (const Error& e) {
+      syncer.reset();
+      const auto delay = backoff_delay(failures, options.backoff_base, options.backoff_cap, unit(rng));
+      ++failures;
+      spdlog::error("sync failed (attempt {}), retrying in {:.1f} s: {}", failures,
+                    static_cast<double>(delay.count()) / 1000.0, e.what());
+      if (!sleep_unless_stopped(delay, should_stop)) {
+        break;
+      }
+      continue;
+    }
+    if (!sleep_unless_stopped(options.interval, should_stop)) {
+      break;
+    }
+  }
+  spdlog::info("continuous sync stopped after {} committed cycles", cycles);
+  return cycles;
+}
+
+} // namespace acme::etl

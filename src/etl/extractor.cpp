@@ -1,0 +1,106 @@
+#include "acme/etl/extractor.hpp"
+
+#include "acme/db/connection.hpp"
+#include "acme/error.hpp"
+#include "acme/sql/embedded.hpp"
+
+#include <fmt/format.h>
+
+namespace acme::etl {
+
+Extractor::Extractor(pqxx::transaction_base& source, std::string schema)
+    : m_tx(source), m_schema(std::move(schema)) {}
+
+std::string Extractor::table_name(const TableSpec& table) const {
+  return db::qualify(m_schema, table.source);
+}
+
+Horizon Extractor::horizon(std::chrono::milliseconds lookback, const std::string& time_zone) {
+  const auto r = m_tx.exec_params(std::string(sql::source_horizon), time_zone,
+                                  static_cast<long long>(lookback.count()))[0];
+  Horizon h;
+  h.source_now = r["source_now"].as<std::string>();
+  h.exact = r["sees_all"].as<bool>();
+  if (!r["oldest_pid"].is_null()) {
+    h.oldest_pid = r["oldest_pid"].as<long>();
+    h.oldest_application = r["oldest_application"].as<std::string>();
+    h.oldest_start = r["oldest_start"].as<std::string>();
+  }
+  h.time_zone = r["tz"].as<std::string>();
+  const auto exact = r["exact_horizon"].as<std::string>();
+  const auto lookback_ts = r["lookback_horizon"].as<std::string>();
+  h.safe_ts = h.exact ? exact : std::min(exact, lookback_ts);
+  return h;
+}
+
+std::string Extractor::changes_query(const TableSpec& table, const Cursor& after, long limit) const {
+  const std::string pk = db::quote_ident(table.pk);
+  std::string where = "updated_at IS NOT NULL AND isfinite(updated_at)";
+  if (!after.empty()) {
+    where += fmt::format(" AND (updated_at, {}) > ({}::timestamp(3), {})", pk, m_tx.quote(*after.ts),
+                         after.pk);
+  }
+  return fmt::format("SELECT {} FROM {} WHERE {} ORDER BY updated_at, {} LIMIT {}", table.columns,
+                     table_name(table), where, pk, limit);
+}
+
+std::string Extractor::all_rows_query(const TableSpec& table) const {
+  return fmt::format("SELECT {} FROM {}", table.columns, table_name(table));
+}
+
+std::string Extractor::keys_query(const TableSpec& table) const {
+  return fmt::format("SELECT {} FROM {}", db::quote_ident(table.pk), table_name(table));
+}
+
+std::string Extractor::invisible_rows_query(const TableSpec& table,
+                                            const std::vector<std::int64_t>& keys) const {
+  std::string list;
+  list.reserve(keys.size() * 8);
+  for (const auto k : keys) {
+    list += list.empty() ? "" : ",";
+    list += std::to_string(k);
+  }
+  return fmt::format("SELECT {} FROM {} WHERE updated_at IS NULL OR NOT isfinite(updated_at) OR "
+                     "{} = ANY('{{{}}}'::bigint[])",
+                     table.columns, table_name(table), db::quote_ident(table.pk), list);
+}
+
+void Extractor::check_contract() {
+  for (const auto& table : k_tables) {
+    const auto r = m_tx.exec_params(
+        "SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+        m_schema, std::string(table.source));
+    if (r.empty()) {
+      throw Fatal(fmt::format("source table {}.{} does not exist: check ACME_SOURCE_SCHEMA "
+                              "(now '{}') and the source database in ACME_SOURCE_DSN",
+                              m_schema, table.source, m_schema));
+    }
+    if (!r[0][0].as<bool>()) {
+      throw Fatal(fmt::format("the source role may not read {}.{}: GRANT SELECT on it (see "
+                              "sql/roles/)",
+                              m_schema, table.source));
+    }
+    const auto cols = m_tx.exec_params(
+        "SELECT string_agg(a.attname, ',') FROM pg_attribute a WHERE a.attrelid = "
+        "to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+        table_name(table));
+    const std::string have = "," + cols[0][0].as<std::string>("") + ",";
+    std::string_view wanted = table.columns;
+    while (!wanted.empty()) {
+      const auto comma = wanted.find(',');
+      std::string_view col = wanted.substr(0, comma);
+      while (!col.empty() && col.front() == ' ') {
+        col.remove_prefix(1);
+      }
+      if (have.find("," + std::string(col) + ",") == std::string::npos) {
+        throw Fatal(fmt::format("source table {}.{} has no column {}: the source does not match "
+                                "the ACME orders contract",
+                                m_schema, table.source, col));
+      }
+      wanted = comma == std::string_view::npos ? std::string_view{} : wanted.substr(comma + 1);
+    }
+  }
+}
+
+} // namespace acme::etl

@@ -1,0 +1,187 @@
+#include "acme/etl/loader.hpp"
+
+#include "acme/db/connection.hpp"
+#include "acme/sql/embedded.hpp"
+#include "acme/version.hpp"
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace acme::etl {
+
+std::int64_t MergeCounts::total() const {
+  std::int64_t sum = 0;
+  for (const auto& [step, n] : written) {
+    sum += n;
+  }
+  return sum;
+}
+
+Loader::Loader(pqxx::transaction_base& target, std::string schema)
+    : m_tx(target), m_schema(std::move(schema)) {}
+
+std::int64_t Loader::run_counted(std::string_view sql) {
+  const auto r = m_tx.exec(db::with_schema(sql, m_schema));
+  return r.empty() || r[0].empty() ? 0 : r[0][0].as<std::int64_t>(0);
+}
+
+bool Loader::prepare(const std::vector<std::string>& closed_statuses) {
+  m_tx.exec(std::string(sql::etl_staging));
+  for (const auto& t : k_tables) {
+    m_tx.exec(fmt::format("TRUNCATE {}, {}", t.staging, t.keys));
+  }
+  m_tx.exec("TRUNCATE acme_chg_customers, acme_chg_products, acme_chg_orders, acme_aff_items, "
+            "acme_aff_orders, acme_closed");
+  nlohmann::json wanted = nlohmann::json::array();
+  auto sorted = closed_statuses;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  for (const auto& s : sorted) {
+    m_tx.exec_params("INSERT INTO acme_closed (status) VALUES ($1)", s);
+    wanted.push_back(s);
+  }
+  const auto settings = db::qualify(m_schema, "acme_settings");
+  const auto stored =
+      m_tx.exec_params("SELECT value::text FROM " + settings + " WHERE key = $1", "closed_statuses");
+  const bool changed = stored.empty() || nlohmann::json::parse(stored[0][0].as<std::string>()) != wanted;
+  if (changed) {
+    m_tx.exec_params("INSERT INTO " + settings +
+                         " (key, value) VALUES ($1, $2::jsonb) "
+                         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                     "closed_statuses", wanted.dump());
+  }
+  return changed && !stored.empty();
+}
+
+std::optional<Cursor> Loader::staged_max(const TableSpec& table) {
+  const auto r = m_tx.exec(fmt::format(
+      "SELECT to_char(updated_at, '{}'), {} FROM {} WHERE updated_at IS NOT NULL AND "
+      "isfinite(updated_at) ORDER BY updated_at DESC, {} DESC LIMIT 1",
+      k_ts_format, table.pk, table.staging, table.pk));
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return Cursor{r[0][0].as<std::string>(), r[0][1].as<std::int64_t>()};
+}
+
+std::int64_t Loader::staged_rows(const TableSpec& table) {
+  return m_tx.exec(fmt::format("SELECT count(*) FROM {}", table.staging))[0][0].as<std::int64_t>();
+}
+
+void Loader::keys_from_staging(const TableSpec& table) {
+  m_tx.exec(fmt::format("INSERT INTO {} (id) SELECT {} FROM {}", table.keys, table.pk, table.staging));
+}
+
+void Loader::clear_staging(const TableSpec& table) {
+  m_tx.exec(fmt::format("TRUNCATE {}", table.staging));
+}
+
+std::vector<std::int64_t> Loader::missing_keys(const TableSpec& table, std::int64_t limit) {
+  const auto r = m_tx.exec(fmt::format(
+      "SELECT k.id FROM {keys} k WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE t.{pk} = k.id) "
+      "AND NOT EXISTS (SELECT 1 FROM {stg} s WHERE s.{pk} = k.id) LIMIT {limit}",
+      fmt::arg("keys", table.keys), fmt::arg("target", db::qualify(m_schema, table.target)),
+      fmt::arg("pk", table.pk), fmt::arg("stg", table.staging), fmt::arg("limit", limit)));
+  std::vector<std::int64_t> out;
+  out.reserve(r.size());
+  for (const auto& row : r) {
+    out.push_back(row[0].as<std::int64_t>());
+  }
+  return out;
+}
+
+MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool closed_set_changed) {
+  auto has_keys = [&](std::string_view t) {
+    return std::find(key_tables.begin(), key_tables.end(), t) != key_tables.end();
+  };
+  // Planner statistics for the session-local tables, whose sizes vary by orders of magnitude.
+  for (const auto& t : k_tables) {
+    m_tx.exec(fmt::format("ANALYZE {}", t.staging));
+    if (has_keys(t.source)) {
+      m_tx.exec(fmt::format("ANALYZE {}", t.keys));
+    }
+  }
+  MergeCounts c;
+  if (closed_set_changed) {
+    c.written["orders_reopened"] = run_counted(sql::etl_reopen_orders);
+  }
+  c.written["customers"] = run_counted(sql::etl_merge_customers);
+  c.written["products"] = run_counted(sql::etl_merge_products);
+  if (has_keys("customers")) {
+    c.written["customers_deleted"] = run_counted(sql::etl_delete_customers);
+  }
+  if (has_keys("products")) {
+    c.written["products_deleted"] = run_counted(sql::etl_delete_products);
+  }
+  c.written["orders"] = run_counted(sql::etl_merge_orders);
+  if (has_keys("orders")) {
+    c.written["orders_deleted"] = run_counted(sql::etl_delete_orders);
+  }
+  c.written["orders_customer_fanout"] = run_counted(sql::etl_fanout_customers);
+  if (has_keys("order_items")) {
+    c.written["items_deleted"] = run_counted(sql::etl_delete_order_items);
+  }
+  m_tx.exec(db::with_schema(sql::etl_collect_items, m_schema));
+  m_tx.exec("ANALYZE acme_aff_items");
+  c.written["items"] = run_counted(sql::etl_merge_items);
+  m_tx.exec("ANALYZE acme_aff_orders");
+  c.written["order_totals"] = run_counted(sql::etl_totals);
+  return c;
+}
+
+std::map<std::string, TableState> Loader::load_state() {
+  std::map<std::string, TableState> out;
+  const auto r = m_tx.exec(fmt::format(
+      "SELECT table_name, to_char(cursor_ts, '{}'), cursor_pk, last_full_at IS NOT NULL FROM {}",
+      k_ts_format, db::qualify(m_schema, "acme_sync_state")));
+  for (const auto& row : r) {
+    TableState s;
+    if (!row[1].is_null()) {
+      s.cursor.ts = row[1].as<std::string>();
+      s.cursor.pk = row[2].as<std::int64_t>();
+    }
+    s.loaded = row[3].as<bool>();
+    out[row[0].as<std::string>()] = s;
+  }
+  return out;
+}
+
+void Loader::save_state(const std::string& table, const Cursor& cursor, bool full, bool reconciled) {
+  const auto state = db::qualify(m_schema, "acme_sync_state");
+  const std::string ts = cursor.ts.value_or("");
+  m_tx.exec_params(
+      "INSERT INTO " + state +
+          " AS s (table_name, cursor_ts, cursor_pk, last_full_at, last_reconciled_at, updated_at) "
+          "VALUES ($1, NULLIF($2, '')::timestamp(3), CASE WHEN $2 = '' THEN NULL ELSE $3::bigint END, "
+          "        CASE WHEN $4 THEN now() END, CASE WHEN $5 THEN now() END, now()) "
+          "ON CONFLICT (table_name) DO UPDATE SET cursor_ts = EXCLUDED.cursor_ts, "
+          "  cursor_pk = EXCLUDED.cursor_pk, "
+          "  last_full_at = COALESCE(EXCLUDED.last_full_at, s.last_full_at), "
+          "  last_reconciled_at = COALESCE(EXCLUDED.last_reconciled_at, s.last_reconciled_at), "
+          "  updated_at = now() "
+          "WHERE (s.cursor_ts, s.cursor_pk) IS DISTINCT FROM (EXCLUDED.cursor_ts, EXCLUDED.cursor_pk) "
+          "   OR EXCLUDED.last_full_at IS NOT NULL OR EXCLUDED.last_reconciled_at IS NOT NULL",
+      table, ts, cursor.pk, full, reconciled);
+}
+
+void Loader::record_run(const std::string& started_at, const std::string& mode,
+                        const std::string& status, const std::string& horizon_kind,
+                        const std::string& horizon, const std::string& rows_json,
+                        const std::string& error) {
+  const auto runs = db::qualify(m_schema, "acme_runs");
+  m_tx.exec_params("INSERT INTO " + runs +
+                       " (started_at, mode, status, horizon_kind, horizon, rows, error, acme_version) "
+                       "VALUES ($1::timestamptz, $2, $3, NULLIF($4, ''), "
+                       "NULLIF($5, '')::timestamp(3), $6::jsonb, NULLIF($7, ''), $8)",
+                   started_at, mode, status, horizon_kind, horizon, rows_json, error,
+                   std::string(version()));
+  // Bounded history: keep the newest 10,000 runs.
+  m_tx.exec("DELETE FROM " + runs + " WHERE run_id <= (SELECT max(run_id) - 10000 FROM " + runs + ")");
+}
+
+} // namespace acme::etl

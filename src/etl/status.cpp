@@ -1,0 +1,143 @@
+#include "acme/etl/status.hpp"
+
+#include "acme/db/connection.hpp"
+#include "acme/db/migrator.hpp"
+#include "acme/etl/cursor.hpp"
+
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+
+namespace acme::etl {
+namespace {
+
+nlohmann::json field(const pqxx::field& f) {
+  if (f.is_null()) {
+    return nullptr;
+  }
+  return f.as<std::string>();
+}
+
+nlohmann::json run_json(const pqxx::row& r) {
+  nlohmann::json j;
+  j["run_id"] = r["run_id"].as<long long>();
+  j["started_at"] = field(r["started_at"]);
+  j["finished_at"] = field(r["finished_at"]);
+  j["mode"] = field(r["mode"]);
+  j["status"] = field(r["status"]);
+  j["horizon_kind"] = field(r["horizon_kind"]);
+  j["horizon"] = field(r["horizon"]);
+  j["rows"] = r["rows"].is_null() ? nlohmann::json(nullptr)
+                                  : nlohmann::json::parse(r["rows"].as<std::string>());
+  j["error"] = field(r["error"]);
+  return j;
+}
+
+} // namespace
+
+Status read_status(const config::Config& config) {
+  Status s;
+  auto& j = s.report;
+  j["target_schema"] = config.target_schema;
+  auto target = db::connect(config.target_dsn, "target", "acme status");
+  const int version = db::current_version(*target, config.target_schema);
+  j["migration_version"] = version;
+  if (version == 0) {
+    j["state"] = "never synced: the target schema does not exist yet (run acme run-etl)";
+    j["tables"] = nlohmann::json::object();
+    return s;
+  }
+  pqxx::nontransaction tx(*target);
+  const auto q = [&](const char* t) { return db::qualify(config.target_schema, t); };
+  j["tables"] = nlohmann::json::object();
+  for (const auto& r : tx.exec(fmt::format(
+           "SELECT table_name, to_char(cursor_ts, '{}') AS cursor_ts, cursor_pk, "
+           "last_full_at::text AS last_full_at, last_reconciled_at::text AS last_reconciled_at "
+           "FROM {} ORDER BY table_name",
+           k_ts_format, q("acme_sync_state")))) {
+    nlohmann::json t;
+    t["cursor_updated_at"] = field(r["cursor_ts"]);
+    t["cursor_key"] = r["cursor_pk"].is_null() ? nlohmann::json(nullptr)
+                                               : nlohmann::json(r["cursor_pk"].as<long long>());
+    t["last_full_read_at"] = field(r["last_full_at"]);
+    t["last_reconciled_at"] = field(r["last_reconciled_at"]);
+    j["tables"][r["table_name"].as<std::string>()] = t;
+  }
+  const std::string cols = fmt::format(
+      "run_id, started_at::text AS started_at, finished_at::text AS finished_at, mode, status, "
+      "horizon_kind, to_char(horizon, '{}') AS horizon, rows::text AS rows, error",
+      k_ts_format);
+  const auto last = tx.exec(fmt::format("SELECT {} FROM {} ORDER BY run_id DESC LIMIT 1", cols, q("acme_runs")));
+  const auto ok = tx.exec(fmt::format(
+      "SELECT {} FROM {} WHERE status = 'succeeded' ORDER BY run_id DESC LIMIT 1", cols, q("acme_runs")));
+  j["last_run"] = last.empty() ? nlohmann::json(nullptr) : run_json(last[0]);
+  j["last_success"] = ok.empty() ? nlohmann::json(nullptr) : run_json(ok[0]);
+  s.healthy = !last.empty() && last[0]["status"].as<std::string>() == "succeeded";
+  if (!ok.empty()) {
+    j["late_commit_horizon"] = ok[0]["horizon_kind"].is_null()
+                                   ? "unknown"
+                                   : ok[0]["horizon_kind"].as<std::string>();
+  }
+  j["lag_seconds"] = nullptr;
+  if (!ok.empty() && !ok[0]["horizon"].is_null()) {
+    try {
+      auto source = db::connect(config.source_dsn, "source", "acme status");
+      pqxx::nontransaction stx(*source);
+      const auto r = stx.exec_params(
+          "SELECT extract(epoch FROM (statement_timestamp() AT TIME ZONE "
+          "COALESCE(NULLIF($1, ''), current_setting('TimeZone'))) - $2::timestamp(3))::float8",
+          config.source_timezone, ok[0]["horizon"].as<std::string>());
+      j["lag_seconds"] = r[0][0].as<double>();
+    } catch (const std::exception& e) {
+      j["source_error"] = e.what();
+    }
+  }
+  return s;
+}
+
+std::string format_status(const nlohmann::json& j) {
+  std::string out = fmt::format("target schema:   {} (migration {})\n",
+                                j["target_schema"].get<std::string>(), j["migration_version"].get<int>());
+  if (j.contains("state")) {
+    return out + "state:           " + j["state"].get<std::string>() + "\n";
+  }
+  auto str = [](const nlohmann::json& v) { return v.is_null() ? std::string("-") : v.get<std::string>(); };
+  const auto& last = j["last_run"];
+  if (last.is_null()) {
+    out += "last run:        none\n";
+  } else {
+    out += fmt::format("last run:        #{} {} {} (started {}, finished {})\n",
+                       last["run_id"].get<long long>(), str(last["mode"]), str(last["status"]),
+                       str(last["started_at"]), str(last["finished_at"]));
+    if (!last["error"].is_null()) {
+      out += "  error:         " + last["error"].get<std::string>() + "\n";
+    }
+  }
+  const auto& ok = j["last_success"];
+  if (!ok.is_null()) {
+    out += fmt::format("last success:    #{} finished {}; complete up to source time {}\n",
+                       ok["run_id"].get<long long>(), str(ok["finished_at"]), str(ok["horizon"]));
+  }
+  if (j.contains("late_commit_horizon")) {
+    const std::string kind = j["late_commit_horizon"].get<std::string>();
+    out += "late commits:    " +
+           (kind == "exact" ? std::string("exact horizon (open source transactions are visible)")
+                            : "lookback window (the source role cannot see other sessions; grant "
+                              "pg_read_all_stats for an exact horizon)") +
+           "\n";
+  }
+  if (!j["lag_seconds"].is_null()) {
+    out += fmt::format("behind source:   {:.1f} s\n", j["lag_seconds"].get<double>());
+  } else if (j.contains("source_error")) {
+    out += "behind source:   unknown (" + j["source_error"].get<std::string>() + ")\n";
+  }
+  out += "tables:\n";
+  for (const auto& [name, t] : j["tables"].items()) {
+    out += fmt::format("  {:<12} cursor ({}, {})  full read {}  reconciled {}\n", name,
+                       str(t["cursor_updated_at"]),
+                       t["cursor_key"].is_null() ? std::string("-") : std::to_string(t["cursor_key"].get<long long>()),
+                       str(t["last_full_read_at"]), str(t["last_reconciled_at"]));
+  }
+  return out;
+}
+
+} // namespace acme::etl

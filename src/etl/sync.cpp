@@ -1,0 +1,258 @@
+#include "acme/etl/sync.hpp"
+
+#include "acme/config/dsn.hpp"
+#include "acme/db/connection.hpp"
+#include "acme/db/copy.hpp"
+#include "acme/db/migrator.hpp"
+#include "acme/db/writer_lock.hpp"
+#include "acme/version.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/nontransaction>
+#include <pqxx/transaction>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace acme::etl {
+namespace {
+
+// Above this many keys missing from the target, re-reading the table whole is cheaper than
+// asking the source for each key.
+constexpr std::int64_t k_missing_keys_limit = 50000;
+
+using SourceTx = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}+00", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+} // namespace
+
+Syncer::Syncer(config::Config config, std::function<bool()> should_stop)
+    : m_config(std::move(config)), m_should_stop(std::move(should_stop)) {
+  // Test-only crash injection (tests/integration): SIGKILL this process at a named point.
+  if (const char* fp = std::getenv("ACME_FAILPOINT")) { // NOLINT(concurrency-mt-unsafe)
+    m_failpoint = fp;
+  }
+}
+
+Syncer::~Syncer() = default;
+
+void Syncer::reset() {
+  m_source.reset();
+  m_target.reset();
+  m_contract_checked = false;
+}
+
+void Syncer::check_stop() const {
+  if (m_should_stop && m_should_stop()) {
+    throw Interrupted("stop requested: the current cycle was rolled back");
+  }
+}
+
+void Syncer::connect() {
+  if (m_source && m_target && m_source->is_open() && m_target->is_open()) {
+    return;
+  }
+  reset();
+  const std::string app = fmt::format("acme (pid {})", ::getpid());
+  m_target = db::connect(m_config.target_dsn, "target", app);
+  try {
+    db::acquire_writer_lock(*m_target, m_config.target_schema);
+    db::migrate(*m_target, m_config.target_schema);
+  } catch (const LockedError&) {
+    reset();
+    throw;
+  } catch (...) {
+    reset();
+    db::rethrow_classified("preparing the target");
+  }
+  m_source = db::connect(m_config.source_dsn, "source", app);
+}
+
+std::vector<int> Syncer::migrate_only() {
+  const std::string app = fmt::format("acme migrate (pid {})", ::getpid());
+  auto target = db::connect(m_config.target_dsn, "target", app);
+  try {
+    db::acquire_writer_lock(*target, m_config.target_schema);
+    return db::migrate(*target, m_config.target_schema);
+  } catch (const LockedError&) {
+    throw;
+  } catch (...) {
+    db::rethrow_classified("migrating the target");
+  }
+}
+
+SyncResult Syncer::sync(const SyncRequest& request) {
+  const auto t0 = std::chrono::steady_clock::now();
+  connect();
+  SyncResult total;
+  bool full = request.full;
+  bool reconcile = request.reconcile;
+  for (;;) {
+    Batch b = run_batch(full, reconcile);
+    total.mode = total.batches == 0 ? b.result.mode : total.mode;
+    total.batches += 1;
+    total.rows_read += b.result.rows_read;
+    total.rows_written += b.result.rows_written;
+    total.horizon = b.result.horizon;
+    total.clamped = total.clamped || b.result.clamped;
+    if (!b.more) {
+      break;
+    }
+    // Further batches continue from the new cursors; full reads and reconciliation are done.
+    full = false;
+    reconcile = false;
+    check_stop();
+  }
+  total.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return total;
+}
+
+Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
+  const std::string started_at = utc_now();
+  std::string mode = full_requested ? "full" : reconcile ? "reconcile" : "incremental";
+  auto failpoint = [&](const char* name) {
+    if (m_failpoint == name) {
+      spdlog::warn("failpoint {}: killing this process", name);
+      std::raise(SIGKILL);
+    }
+  };
+  try {
+    SourceTx stx(*m_source, "acme extract");
+    Extractor extractor(stx, m_config.source_schema);
+    const Horizon horizon = extractor.horizon(m_config.lookback, m_config.source_timezone);
+    if (!m_contract_checked) {
+      extractor.check_contract();
+      m_contract_checked = true;
+    }
+    if (!horizon.exact) {
+      spdlog::warn("late-commit horizon: the source role cannot see other sessions "
+                   "(grant pg_read_all_stats for an exact horizon); using a {:.1f} s lookback",
+                   static_cast<double>(m_config.lookback.count()) / 1000.0);
+    } else if (horizon.oldest_pid) {
+      spdlog::debug("late-commit horizon {} held by source pid {} ({}) open since {}",
+                    horizon.safe_ts, *horizon.oldest_pid, horizon.oldest_application,
+                    horizon.oldest_start.value_or("?"));
+    }
+
+    pqxx::work ttx(*m_target, "acme load");
+    Loader loader(ttx, m_config.target_schema);
+    const bool closed_changed = loader.prepare(m_config.closed_statuses);
+    if (closed_changed) {
+      spdlog::warn("the closed-status set changed: recomputing which orders are open");
+    }
+    const auto state = loader.load_state();
+    bool full = full_requested;
+    for (const auto& t : k_tables) {
+      const auto it = state.find(std::string(t.source));
+      full = full || it == state.end() || !it->second.loaded;
+    }
+    if (full) {
+      mode = "full";
+      reconcile = false;
+    }
+
+    Batch batch;
+    batch.result.mode = mode;
+    batch.result.horizon = horizon;
+    std::map<std::string, CursorStep> steps;
+    nlohmann::json rows = nlohmann::json::object();
+    const auto stop = [this] { return m_should_stop && m_should_stop(); };
+    for (const auto& t : k_tables) {
+      check_stop();
+      const std::string name(t.source);
+      const Cursor previous = state.count(name) != 0 ? state.at(name).cursor : Cursor{};
+      std::int64_t read = 0;
+      if (full) {
+        read = db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
+        loader.keys_from_staging(t);
+      } else {
+        read = db::copy_between(stx, extractor.changes_query(t, previous, m_config.batch_size), ttx,
+                                std::string(t.staging), stop);
+      }
+      const auto step = next_cursor(previous, loader.staged_max(t), horizon.safe_ts);
+      if (!full && read >= m_config.batch_size && !step.clamped) {
+        batch.more = true;
+      }
+      batch.result.clamped = batch.result.clamped || step.clamped;
+      steps[name] = step;
+      if (reconcile) {
+        db::copy_between(stx, extractor.keys_query(t), ttx, std::string(t.keys), stop);
+        const auto missing = loader.missing_keys(t, k_missing_keys_limit + 1);
+        if (static_cast<std::int64_t>(missing.size()) > k_missing_keys_limit) {
+          loader.clear_staging(t);
+          read = db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
+        } else {
+          read += db::copy_between(stx, extractor.invisible_rows_query(t, missing), ttx,
+                                   std::string(t.staging), stop);
+        }
+      }
+      rows[name]["read"] = read;
+      batch.result.rows_read += read;
+    }
+    stx.commit();
+    failpoint("after-extract");
+    check_stop();
+
+    std::vector<std::string> key_tables;
+    if (full || reconcile) {
+      for (const auto& t : k_tables) {
+        key_tables.emplace_back(t.source);
+      }
+    }
+    const MergeCounts counts = loader.merge(key_tables, closed_changed);
+    failpoint("after-merge");
+    for (const auto& [step, n] : counts.written) {
+      rows["written"][step] = n;
+    }
+    batch.result.rows_written = counts.total();
+    for (const auto& [name, step] : steps) {
+      loader.save_state(name, step.cursor, full, full || reconcile);
+    }
+    loader.record_run(started_at, mode, "succeeded", horizon.exact ? "exact" : "lookback",
+                      horizon.safe_ts, rows.dump(), "");
+    check_stop();
+    failpoint("before-commit");
+    ttx.commit();
+    return batch;
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const std::exception& e) {
+    const std::string message = config::redact(e.what(), m_config.secrets());
+    record_failure(started_at, mode, message);
+    db::rethrow_classified("sync cycle");
+  }
+}
+
+void Syncer::record_failure(const std::string& started_at, const std::string& mode,
+                            const std::string& error) {
+  // Best effort, outside the failed transaction; a dead connection simply records nothing.
+  try {
+    if (!m_target || !m_target->is_open()) {
+      return;
+    }
+    pqxx::nontransaction tx(*m_target);
+    tx.exec_params("INSERT INTO " + db::qualify(m_config.target_schema, "acme_runs") +
+                       " (started_at, mode, status, error, acme_version) "
+                       "VALUES ($1::timestamptz, $2, 'failed', $3, $4)",
+                   started_at, mode, error, std::string(version()));
+  } catch (const std::exception& e) {
+    spdlog::debug("could not record the failed run: {}", e.what());
+  }
+}
+
+} // namespace acme::etl
