@@ -1,0 +1,655 @@
+// acme export-reports against a real target (issue 4). Until the ETL lands, each test builds the
+// target schema from the embedded migrations and writes analytical rows directly, the way the
+// ETL keeps them (is_open from the default closed set, items denormalized from their order and
+// product). Every report is compared with an independently written SQL oracle.
+#include "support/pg.hpp"
+
+#include "acme/db/connection.hpp"
+#include "acme/report/atomic_file.hpp"
+#include "acme/sql/embedded.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using acme::test::run_process;
+
+namespace {
+
+using Table = std::vector<std::vector<std::string>>;
+
+constexpr const char* k_open_orders = "open_orders_by_delivery_date_and_status.csv";
+constexpr const char* k_top_dates = "top_delivery_dates.csv";
+constexpr const char* k_pending_items = "pending_items_by_product.csv";
+constexpr const char* k_top_customers = "top_customers_by_pending_orders.csv";
+
+fs::path temp_dir(const std::string& suffix) {
+  auto dir = fs::temp_directory_path() / acme::test::unique_name(suffix);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A strict RFC 4180 reader for LF-terminated records.
+Table parse_csv(const std::string& text) {
+  Table rows;
+  std::vector<std::string> row;
+  std::string cell;
+  bool in_quotes = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_quotes) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else if (c == '"') {
+        in_quotes = false;
+      } else {
+        cell += c;
+      }
+    } else if (c == '"') {
+      EXPECT_TRUE(cell.empty()) << "quote inside an unquoted field at byte " << i;
+      in_quotes = true;
+    } else if (c == ',') {
+      row.push_back(cell);
+      cell.clear();
+    } else if (c == '\n') {
+      row.push_back(cell);
+      rows.push_back(row);
+      row.clear();
+      cell.clear();
+    } else {
+      EXPECT_NE(c, '\r') << "bare CR outside quotes at byte " << i;
+      cell += c;
+    }
+  }
+  EXPECT_FALSE(in_quotes) << "unterminated quoted field";
+  EXPECT_TRUE(cell.empty() && row.empty()) << "last record lacks its line end";
+  return rows;
+}
+
+std::string neutralized(const std::string& text) {
+  if (!text.empty() && std::string("=+-@\t\r").find(text.front()) != std::string::npos) {
+    return "'" + text;
+  }
+  return text;
+}
+
+std::string describe(const Table& t) {
+  std::string out;
+  for (const auto& row : t) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      out += (i > 0 ? " | " : "") + row[i];
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+// Random but reproducible analytical rows with every awkward value the reports must survive.
+// {schema} is the target schema. Dimension tables hold the names the oracle joins back to.
+constexpr const char* k_generate = R"sql(
+SELECT setseed(0.42);
+INSERT INTO {schema}.customers (customer_id, customer_name)
+SELECT g, (ARRAY['Smith, John', 'O"Brien', E'multi\nline', 'Zoë Ünïcödé 東京', '=1+2',
+                 '+33 1 23', '-minus', '@SUM(A1)', E'\ttab', 'plain ' || g, 'Ana "the" best, Inc.'])
+          [1 + g % 11] || ' #' || g
+FROM generate_series(1, 40) g;
+INSERT INTO {schema}.products (product_id, product_name, unity_price)
+SELECT g, (ARRAY['Widget, large', 'Bolt "M8"', E'Two\r\nlines', 'Café ñandú', '=cmd|calc',
+                 '+plus', '-5 discount', '@at', 'Plain'])[1 + g % 9] || ' #' || g,
+       round((random() * 100)::numeric, 2)
+FROM generate_series(1, 30) g;
+INSERT INTO {schema}.analytical_orders (order_id, customer_id, customer_name, order_date,
+                                        delivery_date, status)
+SELECT g,
+       CASE WHEN random() < 0.05 THEN NULL ELSE 1 + floor(random() * 44)::int END,
+       NULL, DATE '2024-01-01',
+       CASE WHEN random() < 0.1 THEN NULL ELSE DATE '2024-02-01' + floor(random() * 15)::int END,
+       (ARRAY['PENDING', 'PENDING', 'PROCESSING', 'REPROCESSING', 'COMPLETED', 'CANCELLED',
+              NULL, 'ON_HOLD', 'pending'])[1 + floor(random() * 9)::int]
+FROM generate_series(1, 700) g;
+UPDATE {schema}.analytical_orders o SET customer_name = c.customer_name
+FROM {schema}.customers c WHERE c.customer_id = o.customer_id;
+UPDATE {schema}.analytical_orders
+SET is_open = status IS NULL OR status NOT IN ('COMPLETED', 'CANCELLED');
+INSERT INTO {schema}.analytical_order_items (order_item_id, order_id, product_id, quantity,
+                                             order_status, delivery_date, is_open)
+SELECT row_number() OVER (), o.order_id,
+       CASE WHEN random() < 0.03 THEN NULL ELSE 1 + floor(random() * 33)::int END,
+       CASE WHEN random() < 0.05 THEN NULL ELSE 1 + floor(random() * 10)::int END,
+       o.status, o.delivery_date, o.is_open
+FROM {schema}.analytical_orders o, generate_series(1, 1 + (o.order_id % 6)) k;
+UPDATE {schema}.analytical_order_items i SET product_name = p.product_name, price = p.unity_price
+FROM {schema}.products p WHERE p.product_id = i.product_id;
+UPDATE {schema}.analytical_orders o
+SET total_items = t.items, total_amount = t.amount
+FROM (SELECT order_id, sum(coalesce(quantity, 0)) AS items,
+             coalesce(sum(quantity * price), 0) AS amount
+      FROM {schema}.analytical_order_items GROUP BY order_id) t
+WHERE t.order_id = o.order_id;
+ANALYZE {schema}.analytical_orders;
+ANALYZE {schema}.analytical_order_items;
+)sql";
+
+// The oracles: the same reports written differently (openness from the status and the closed
+// set rather than is_open, items' status from their order, names from the dimension tables,
+// ranking with window functions, explicit text formatting) so a slip in one is caught.
+constexpr const char* k_oracle_open_orders = R"sql(
+SELECT to_char(delivery_date, 'YYYY-MM-DD'), status, count(order_id)::text,
+       sum(total_amount)::text
+FROM {schema}.analytical_orders
+WHERE status IS NULL OR status NOT IN ('COMPLETED', 'CANCELLED')
+GROUP BY delivery_date, status
+ORDER BY delivery_date IS NULL, delivery_date, status IS NULL, convert_to(status, 'UTF8')
+)sql";
+
+constexpr const char* k_oracle_top_dates = R"sql(
+SELECT d, n::text, u::text FROM (
+  SELECT to_char(delivery_date, 'YYYY-MM-DD') AS d, count(*) AS n,
+         count(DISTINCT customer_id) AS u,
+         row_number() OVER (ORDER BY count(*) DESC, delivery_date) AS rn
+  FROM {schema}.analytical_orders
+  WHERE (status IS NULL OR status NOT IN ('COMPLETED', 'CANCELLED'))
+    AND delivery_date IS NOT NULL
+  GROUP BY delivery_date) ranked
+WHERE rn <= 3 ORDER BY rn
+)sql";
+
+constexpr const char* k_oracle_pending_items = R"sql(
+SELECT i.product_id::text, (SELECT p.product_name FROM {schema}.products p
+                            WHERE p.product_id = i.product_id),
+       sum(CASE WHEN i.quantity IS NULL THEN 0 ELSE i.quantity END)::text AS items,
+       sum(CASE WHEN i.quantity IS NULL OR i.price IS NULL THEN 0
+                ELSE i.quantity * i.price END)::text
+FROM {schema}.analytical_order_items i
+JOIN {schema}.analytical_orders o ON o.order_id = i.order_id
+WHERE o.status = 'PENDING'
+GROUP BY i.product_id
+ORDER BY sum(CASE WHEN i.quantity IS NULL THEN 0 ELSE i.quantity END) DESC,
+         i.product_id IS NULL, i.product_id
+)sql";
+
+constexpr const char* k_oracle_top_customers = R"sql(
+SELECT id::text, (SELECT c.customer_name FROM {schema}.customers c WHERE c.customer_id = id),
+       n::text, amount::text FROM (
+  SELECT customer_id AS id, count(*) AS n, sum(total_amount) AS amount,
+         rank() OVER (ORDER BY count(*) DESC, customer_id) AS rn
+  FROM {schema}.analytical_orders
+  WHERE status = 'PENDING' AND customer_id IS NOT NULL
+  GROUP BY customer_id) ranked
+WHERE rn <= 3 ORDER BY rn
+)sql";
+
+class ReportExport : public acme::test::PgTest {
+protected:
+  void SetUp() override {
+    PgTest::SetUp();
+    m_dir = temp_dir("out");
+  }
+
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(m_dir, ec);
+    PgTest::TearDown();
+  }
+
+  std::string schema() const { return acme::db::quote_ident(m_target_schema); }
+
+  // The target as migrations leave it (what acme migrate / the first run-etl will create).
+  void migrate() {
+    tgt_exec("CREATE SCHEMA " + schema());
+    tgt_exec(acme::db::with_schema(acme::sql::migrations_0001_initial, m_target_schema));
+  }
+
+  void sql(const std::string& text) { tgt_exec(acme::db::with_schema(text, m_target_schema)); }
+
+  // Runs an oracle and renders its rows as the CSV must read back: NULL as an empty field,
+  // text columns neutralized.
+  Table oracle(const std::string& query, const std::vector<std::size_t>& text_columns) {
+    Table t;
+    for (const auto& row : tgt_exec(acme::db::with_schema(query, m_target_schema))) {
+      std::vector<std::string> cells;
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        const auto f = row[static_cast<pqxx::row::size_type>(i)];
+        std::string v = f.is_null() ? "" : f.as<std::string>();
+        for (const auto c : text_columns) {
+          if (c == i) {
+            v = neutralized(v);
+          }
+        }
+        cells.push_back(v);
+      }
+      t.push_back(cells);
+    }
+    return t;
+  }
+
+  acme::test::ProcessResult export_reports(std::vector<std::string> flags) {
+    std::vector<std::string> args{"export-reports"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.insert(args.end(), {"--output-dir", m_dir.string()});
+    return acme(args);
+  }
+
+  Table csv(const char* file) { return parse_csv(read_file(m_dir / file)); }
+
+  nlohmann::json manifest() { return nlohmann::json::parse(read_file(m_dir / "manifest.json")); }
+
+  fs::path m_dir;
+};
+
+void expect_report(const Table& got, const std::vector<std::string>& header, const Table& want,
+                   const char* file) {
+  ASSERT_FALSE(got.empty()) << file << " has no header";
+  EXPECT_EQ(got.front(), header) << file;
+  const Table rows(got.begin() + 1, got.end());
+  EXPECT_EQ(rows, want) << file << "\n--- got:\n" << describe(rows) << "--- want:\n"
+                        << describe(want);
+}
+
+} // namespace
+
+TEST_F(ReportExport, EveryReportMatchesAnIndependentOracle) {
+  migrate();
+  sql(k_generate);
+  const auto r = export_reports({"--all"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const Table open_orders = oracle(k_oracle_open_orders, {1});
+  const Table top_dates = oracle(k_oracle_top_dates, {});
+  const Table pending_items = oracle(k_oracle_pending_items, {1});
+  const Table top_customers = oracle(k_oracle_top_customers, {1});
+  ASSERT_GT(open_orders.size(), 40U);
+  ASSERT_EQ(top_dates.size(), 3U);
+  ASSERT_GT(pending_items.size(), 20U);
+  ASSERT_EQ(top_customers.size(), 3U);
+
+  expect_report(csv(k_open_orders), {"delivery_date", "status", "order_count", "total_amount"},
+                open_orders, k_open_orders);
+  expect_report(csv(k_top_dates), {"delivery_date", "open_order_count", "unique_customers"},
+                top_dates, k_top_dates);
+  expect_report(csv(k_pending_items),
+                {"product_id", "product_name", "pending_items", "pending_amount"}, pending_items,
+                k_pending_items);
+  expect_report(csv(k_top_customers),
+                {"customer_id", "customer_name", "pending_order_count", "pending_amount"},
+                top_customers, k_top_customers);
+
+  const auto m = manifest();
+  ASSERT_EQ(m["files"].size(), 4U);
+  EXPECT_EQ(m["files"][0]["rows"], open_orders.size());
+  EXPECT_EQ(m["files"][1]["rows"], top_dates.size());
+  EXPECT_EQ(m["files"][2]["rows"], pending_items.size());
+  EXPECT_EQ(m["files"][3]["rows"], top_customers.size());
+  EXPECT_NE(r.out.find(k_pending_items), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("manifest.json"), std::string::npos) << r.out;
+}
+
+TEST_F(ReportExport, EmptyTargetWritesHeaderOnlyFilesAndANeverSyncedManifest) {
+  migrate();
+  const auto r = export_reports({"--all"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(m_dir / k_open_orders), "delivery_date,status,order_count,total_amount\n");
+  EXPECT_EQ(read_file(m_dir / k_top_dates), "delivery_date,open_order_count,unique_customers\n");
+  EXPECT_EQ(read_file(m_dir / k_pending_items),
+            "product_id,product_name,pending_items,pending_amount\n");
+  EXPECT_EQ(read_file(m_dir / k_top_customers),
+            "customer_id,customer_name,pending_order_count,pending_amount\n");
+  const auto m = manifest();
+  EXPECT_TRUE(m["sync"]["last_successful_sync_at"].is_null()) << m.dump(2);
+  EXPECT_TRUE(m["sync"]["last_successful_run"].is_null()) << m.dump(2);
+  EXPECT_TRUE(m["sync"]["cursors"].is_object() && m["sync"]["cursors"].empty()) << m.dump(2);
+  for (const auto& f : m["files"]) {
+    EXPECT_EQ(f["rows"], 0) << f.dump();
+  }
+}
+
+TEST_F(ReportExport, NullDeliveryDatesAndStatusesAreEmptyFieldsSortedLast) {
+  migrate();
+  sql(R"sql(
+INSERT INTO {schema}.analytical_orders (order_id, customer_id, delivery_date, status,
+                                        total_amount, is_open) VALUES
+  (1, 7, NULL, NULL, 1.10, TRUE),
+  (2, 7, NULL, 'PENDING', 2.20, TRUE),
+  (3, NULL, '2024-03-02', NULL, 3.30, TRUE),
+  (4, 8, '2024-03-02', 'PROCESSING', 4.40, TRUE),
+  (5, 8, '2024-03-02', 'PENDING', 5.50, TRUE),
+  (6, 9, '2024-03-01', 'PENDING', 6.60, TRUE),
+  (7, 9, '2024-03-01', 'PENDING', 0.01, TRUE),
+  (8, 9, '2024-03-01', 'COMPLETED', 100, FALSE),
+  (9, 9, NULL, 'CANCELLED', 100, FALSE),
+  (10, 9, '2024-03-01', 'ON_HOLD', 100, FALSE),
+  (11, 10, '2024-03-03', 'Zulu', 0, TRUE),
+  (12, 10, '2024-03-03', 'alpha', 0, TRUE),
+  (13, 10, '2024-03-03', 'Alpha', 0, TRUE);
+)sql");
+  const auto r = export_reports({"--open-orders", "--top-dates"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Order 10 is closed by a custom closed set: the report follows is_open, not the status.
+  // Statuses sort by byte order: "Alpha" < "Zulu" < "alpha".
+  EXPECT_EQ(read_file(m_dir / k_open_orders), "delivery_date,status,order_count,total_amount\n"
+                                              "2024-03-01,PENDING,2,6.61\n"
+                                              "2024-03-02,PENDING,1,5.50\n"
+                                              "2024-03-02,PROCESSING,1,4.40\n"
+                                              "2024-03-02,,1,3.30\n"
+                                              "2024-03-03,Alpha,1,0\n"
+                                              "2024-03-03,Zulu,1,0\n"
+                                              "2024-03-03,alpha,1,0\n"
+                                              ",PENDING,1,2.20\n"
+                                              ",,1,1.10\n");
+  // NULL delivery dates are not a date; unique_customers ignores the NULL customer.
+  EXPECT_EQ(read_file(m_dir / k_top_dates), "delivery_date,open_order_count,unique_customers\n"
+                                            "2024-03-02,3,1\n"
+                                            "2024-03-03,3,1\n"
+                                            "2024-03-01,2,1\n");
+  EXPECT_FALSE(fs::exists(m_dir / k_pending_items));
+  EXPECT_FALSE(fs::exists(m_dir / k_top_customers));
+  EXPECT_EQ(manifest()["files"].size(), 2U);
+}
+
+TEST_F(ReportExport, TiesAtThirdPlaceGoToTheEarlierDateAndTheLowerCustomerId) {
+  migrate();
+  sql(R"sql(
+INSERT INTO {schema}.analytical_orders (order_id, customer_id, customer_name, delivery_date,
+                                        status, total_amount, is_open)
+SELECT 1000 * d + k, NULL, NULL, DATE '2024-05-01' + d, 'PROCESSING', 1, TRUE
+FROM (VALUES (5, 4), (1, 2), (9, 2), (3, 2), (7, 3)) AS counts(d, n),
+     generate_series(1, n) k;
+INSERT INTO {schema}.analytical_orders (order_id, customer_id, customer_name, delivery_date,
+                                        status, total_amount, is_open)
+SELECT 100 * c + k, c, 'Customer ' || c, NULL, 'PENDING', 10.05, TRUE
+FROM (VALUES (40, 3), (12, 2), (31, 2), (25, 2), (2, 1)) AS counts(c, n),
+     generate_series(1, n) k;
+INSERT INTO {schema}.analytical_orders (order_id, customer_id, customer_name, delivery_date,
+                                        status, total_amount, is_open)
+SELECT 90000 + k, NULL, NULL, NULL, 'PENDING', 1, TRUE FROM generate_series(1, 5) k;
+)sql");
+  const auto r = export_reports({"--top-dates", "--top-customers"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(m_dir / k_top_dates), "delivery_date,open_order_count,unique_customers\n"
+                                            "2024-05-06,4,0\n"
+                                            "2024-05-08,3,0\n"
+                                            "2024-05-02,2,0\n");
+  EXPECT_EQ(read_file(m_dir / k_top_customers),
+            "customer_id,customer_name,pending_order_count,pending_amount\n"
+            "40,Customer 40,3,30.15\n"
+            "12,Customer 12,2,20.10\n"
+            "25,Customer 25,2,20.10\n");
+}
+
+TEST_F(ReportExport, HostileNamesAreQuotedAndNeutralizedButNumbersAreNot) {
+  migrate();
+  sql(R"sql(
+INSERT INTO {schema}.analytical_orders (order_id, customer_id, customer_name, delivery_date,
+                                        status, total_amount, is_open) VALUES
+  (1, 1, '=HYPERLINK("http://x","click")', '2024-01-01', 'PENDING', -5.00, TRUE),
+  (2, 1, '=HYPERLINK("http://x","click")', '2024-01-01', 'PENDING', 1.00, TRUE),
+  (3, 2, E'Smith, John\nLine 2', '2024-01-01', 'PENDING', 0, TRUE),
+  (4, 3, '@SUM(A1) Ünïcödé 東京 🚚', '2024-01-01', 'PENDING', 0, TRUE),
+  (5, 4, 'plain', '2024-01-01', 'PENDING', 0, TRUE);
+INSERT INTO {schema}.analytical_order_items (order_item_id, order_id, product_id, product_name,
+                                             quantity, price, order_status, is_open) VALUES
+  (1, 1, 1, '+33 "quoted"', 5, -1.25, 'PENDING', TRUE),
+  (2, 1, 2, '-minus', 4, NULL, 'PENDING', TRUE),
+  (3, 1, 3, E'\tTab', 3, 1, 'PENDING', TRUE),
+  (4, 1, 4, E'\rCR', 2, 1, 'PENDING', TRUE),
+  (5, 1, 5, 'Crème brûlée, "deluxe"', 1, 2.50, 'PENDING', TRUE),
+  (6, 1, 6, '', 1, NULL, 'PENDING', TRUE);
+)sql");
+  const auto r = export_reports({"--pending-items", "--top-customers"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(m_dir / k_pending_items),
+            "product_id,product_name,pending_items,pending_amount\n"
+            "1,\"'+33 \"\"quoted\"\"\",5,-6.25\n"
+            "2,'-minus,4,0\n"
+            "3,'\tTab,3,3\n"
+            "4,\"'\rCR\",2,2\n"
+            "5,\"Crème brûlée, \"\"deluxe\"\"\",1,2.50\n"
+            "6,\"\",1,0\n");
+  EXPECT_EQ(read_file(m_dir / k_top_customers),
+            "customer_id,customer_name,pending_order_count,pending_amount\n"
+            "1,\"'=HYPERLINK(\"\"http://x\"\",\"\"click\"\")\",2,-4.00\n"
+            "2,\"Smith, John\nLine 2\",1,0\n"
+            "3,'@SUM(A1) Ünïcödé 東京 🚚,1,0\n");
+}
+
+TEST_F(ReportExport, ManifestRecordsTheSyncStateTheReportsReflect) {
+  migrate();
+  sql(R"sql(
+INSERT INTO {schema}.acme_runs (run_id, started_at, finished_at, mode, status, acme_version) VALUES
+  (1, '2024-06-01 10:00:00+00', '2024-06-01 10:00:05.25+00', 'full', 'succeeded', 'x'),
+  (2, '2024-06-01 10:01:00+00', '2024-06-01 10:01:02+00', 'incremental', 'succeeded', 'x'),
+  (3, '2024-06-01 10:02:00+00', '2024-06-01 10:02:01+00', 'incremental', 'failed', 'x');
+INSERT INTO {schema}.acme_sync_state (table_name, cursor_ts, cursor_pk, last_full_at) VALUES
+  ('orders', '2024-06-01 09:59:59.123', 4242, '2024-06-01 10:00:05+00'),
+  ('products', NULL, NULL, NULL);
+INSERT INTO {schema}.acme_settings (key, value) VALUES
+  ('closed_statuses', '["COMPLETED", "CANCELLED"]');
+)sql");
+  const auto r = acme({"export-reports", "--top-dates", "--output-dir", m_dir.string()},
+                      {"ACME_CLOSED_STATUSES=COMPLETED,CANCELLED,ON_HOLD"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto m = manifest();
+  EXPECT_EQ(m["target_schema"], m_target_schema);
+  EXPECT_EQ(m["closed_statuses"], nlohmann::json::array({"COMPLETED", "CANCELLED", "ON_HOLD"}));
+  EXPECT_EQ(m["sync"]["last_successful_sync_at"], "2024-06-01T10:01:02.000000Z") << m.dump(2);
+  EXPECT_EQ(m["sync"]["last_successful_run"]["run_id"], 2);
+  EXPECT_EQ(m["sync"]["last_successful_run"]["mode"], "incremental");
+  EXPECT_EQ(m["sync"]["cursors"]["orders"]["cursor_ts"], "2024-06-01T09:59:59.123");
+  EXPECT_EQ(m["sync"]["cursors"]["orders"]["cursor_pk"], 4242);
+  EXPECT_EQ(m["sync"]["cursors"]["orders"]["last_full_at"], "2024-06-01T10:00:05.000000Z");
+  EXPECT_TRUE(m["sync"]["cursors"]["products"]["cursor_ts"].is_null());
+  EXPECT_TRUE(m["sync"]["cursors"]["products"]["cursor_pk"].is_null());
+  EXPECT_EQ(m["sync"]["target_settings"]["closed_statuses"],
+            nlohmann::json::array({"COMPLETED", "CANCELLED"}));
+  const std::string generated = m["generated_at"];
+  EXPECT_EQ(generated.size(), 27U) << generated; // 2024-06-01T10:01:02.123456Z
+  EXPECT_EQ(generated.back(), 'Z');
+  ASSERT_EQ(m["files"].size(), 1U);
+  EXPECT_EQ(m["files"][0]["file"], k_top_dates);
+  EXPECT_EQ(m["files"][0]["report"], "top-dates");
+  EXPECT_EQ(m["files"][0]["rows"], 0);
+}
+
+TEST_F(ReportExport, SymlinkAtTheDestinationIsReplacedNotFollowed) {
+  migrate();
+  const auto victim_dir = temp_dir("victim");
+  const auto victim = victim_dir / "precious.txt";
+  std::ofstream(victim) << "do not touch\n";
+  fs::create_symlink(victim, m_dir / k_open_orders);
+  fs::create_symlink(victim, m_dir / "manifest.json");
+  const auto r = export_reports({"--open-orders"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(victim), "do not touch\n");
+  EXPECT_FALSE(fs::is_symlink(m_dir / k_open_orders));
+  EXPECT_FALSE(fs::is_symlink(m_dir / "manifest.json"));
+  EXPECT_EQ(read_file(m_dir / k_open_orders), "delivery_date,status,order_count,total_amount\n");
+  fs::remove_all(victim_dir);
+}
+
+TEST_F(ReportExport, AnExistingReportIsReplacedWholeAndNoTemporaryFileRemains) {
+  migrate();
+  std::ofstream(m_dir / k_top_dates) << "stale content that is longer than the new file\n";
+  sql("INSERT INTO {schema}.analytical_orders (order_id, delivery_date, status, is_open) "
+      "VALUES (1, '2024-01-01', 'PENDING', TRUE)");
+  const auto r = export_reports({"--top-dates"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(m_dir / k_top_dates),
+            "delivery_date,open_order_count,unique_customers\n2024-01-01,1,0\n");
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(m_dir)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"manifest.json", k_top_dates}));
+  const mode_t mask = ::umask(022);
+  ::umask(mask);
+  struct stat st {};
+  ASSERT_EQ(::stat((m_dir / k_top_dates).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777U, 0644U & ~mask);
+}
+
+TEST_F(ReportExport, ATargetWithoutTheAcmeSchemaIsAClearFatalErrorAndWritesNothing) {
+  const auto out = m_dir / "not-created";
+  const auto r = acme({"export-reports", "--all", "--output-dir", out.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("the target has no acme schema '" + m_target_schema +
+                       "': run acme run-etl (or acme migrate) first"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(out));
+
+  tgt_exec("CREATE SCHEMA " + schema());
+  const auto half = acme({"export-reports", "--top-dates", "--stdout"});
+  EXPECT_EQ(half.exit_code, 1) << half.err;
+  EXPECT_NE(half.err.find("has no table analytical_orders"), std::string::npos) << half.err;
+  EXPECT_EQ(half.out, "");
+}
+
+TEST_F(ReportExport, StdoutWritesExactlyTheOneSelectedReportAndNoFiles) {
+  migrate();
+  sql(k_generate);
+  ASSERT_EQ(export_reports({"--pending-items"}).exit_code, 0);
+  const auto cwd = temp_dir("cwd");
+  const auto r = run_process({ACME_BIN, "export-reports", "--pending-items", "--stdout"},
+                             acme_env(), cwd.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, read_file(m_dir / k_pending_items));
+  EXPECT_GT(parse_csv(r.out).size(), 20U);
+  EXPECT_TRUE(fs::is_empty(cwd)) << "no output directory or manifest with --stdout";
+  fs::remove_all(cwd);
+}
+
+TEST_F(ReportExport, DefaultOutputDirectoryIsCreatedInTheWorkingDirectory) {
+  migrate();
+  const auto cwd = temp_dir("cwd");
+  const auto r = run_process({ACME_BIN, "export-reports", "--all"}, acme_env(), cwd.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* f : {k_open_orders, k_top_dates, k_pending_items, k_top_customers,
+                        "manifest.json"}) {
+    EXPECT_TRUE(fs::is_regular_file(cwd / "output" / f)) << f;
+  }
+  fs::remove_all(cwd);
+}
+
+TEST(ReportCli, UsageErrorsExit2) {
+  const std::vector<std::string> env{"ACME_TARGET_DSN=postgresql://127.0.0.1:1/x",
+                                     "ACME_ENV_FILE=/nonexistent/.env"};
+  const auto cwd = temp_dir("cwd");
+  const std::vector<std::vector<std::string>> cases{
+      {"export-reports"},
+      {"export-reports", "--output-dir", "x"},
+      {"export-reports", "--all", "--stdout"},
+      {"export-reports", "--open-orders", "--top-dates", "--stdout"},
+      {"export-reports", "--open-orders", "--stdout", "--output-dir", "x"},
+      {"export-reports", "--open-orders", "--no-such-flag"},
+  };
+  for (const auto& args : cases) {
+    std::vector<std::string> argv{ACME_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = run_process(argv, env, cwd.string());
+    EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.err;
+    EXPECT_FALSE(r.err.empty());
+  }
+  EXPECT_TRUE(fs::is_empty(cwd));
+  fs::remove_all(cwd);
+}
+
+TEST(ReportCli, MissingTargetDsnExits2AndAnUnreachableTargetExits1) {
+  const auto cwd = temp_dir("cwd");
+  const auto missing = run_process({ACME_BIN, "export-reports", "--all"},
+                                   {"ACME_TARGET_DSN=", "ACME_ENV_FILE=/nonexistent/.env"},
+                                   cwd.string());
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  EXPECT_NE(missing.err.find("ACME_TARGET_DSN"), std::string::npos) << missing.err;
+  const auto down = run_process(
+      {ACME_BIN, "export-reports", "--all"},
+      {"ACME_TARGET_DSN=postgresql://u:s3cret@127.0.0.1:1/x?connect_timeout=2",
+       "ACME_ENV_FILE=/nonexistent/.env"},
+      cwd.string());
+  EXPECT_EQ(down.exit_code, 1) << down.err;
+  EXPECT_EQ(down.err.find("s3cret"), std::string::npos) << down.err;
+  EXPECT_TRUE(fs::is_empty(cwd));
+  fs::remove_all(cwd);
+}
+
+TEST(CsvAtomicFile, CommitPublishesTheWholeContent) {
+  const auto dir = temp_dir("atomic");
+  const auto dest = dir / "report.csv";
+  {
+    acme::report::AtomicFile f(dest);
+    EXPECT_EQ(f.temp_path().parent_path(), dir);
+    EXPECT_FALSE(fs::exists(dest));
+    std::string big(600 * 1024, 'x');
+    f.write("head\n");
+    f.write(big);
+    f.write("tail\n");
+    EXPECT_FALSE(fs::exists(dest)) << "nothing is visible before commit";
+    f.commit();
+    EXPECT_TRUE(f.temp_path().empty());
+  }
+  const auto text = read_file(dest);
+  EXPECT_EQ(text.size(), 5 + 600 * 1024 + 5U);
+  EXPECT_EQ(text.substr(0, 5), "head\n");
+  EXPECT_EQ(text.substr(text.size() - 5), "tail\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  fs::remove_all(dir);
+}
+
+TEST(CsvAtomicFile, AnAbandonedWriteLeavesTheOldFileIntactAndRemovesItsTemporaryFile) {
+  const auto dir = temp_dir("atomic");
+  const auto dest = dir / "report.csv";
+  std::ofstream(dest) << "old complete report\n";
+  {
+    acme::report::AtomicFile f(dest);
+    f.write("half a new rep");
+    EXPECT_TRUE(fs::exists(f.temp_path()));
+  }
+  EXPECT_EQ(read_file(dest), "old complete report\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  fs::remove_all(dir);
+}
+
+TEST(CsvAtomicFile, ASymlinkAtTheDestinationIsReplacedNotFollowed) {
+  const auto dir = temp_dir("atomic");
+  const auto victim = dir / "victim";
+  std::ofstream(victim) << "keep\n";
+  fs::create_symlink(victim, dir / "report.csv");
+  acme::report::AtomicFile f(dir / "report.csv");
+  f.write("new\n");
+  f.commit();
+  EXPECT_FALSE(fs::is_symlink(dir / "report.csv"));
+  EXPECT_EQ(read_file(dir / "report.csv"), "new\n");
+  EXPECT_EQ(read_file(victim), "keep\n");
+  fs::remove_all(dir);
+}
+
+TEST(CsvAtomicFile, AnUnwritableDirectoryIsAClearError) {
+  const auto dir = temp_dir("atomic");
+  try {
+    acme::report::AtomicFile f(dir / "missing" / "report.csv");
+    ADD_FAILURE() << "expected acme::Error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot create a temporary file"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("report.csv"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
