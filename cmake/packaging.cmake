@@ -6,7 +6,11 @@
 #   lib/systemd/system/acme-etl{,-once}.service, acme-etl.timer, acme-reports.{service,timer}
 #   share/acme/acme.env.example    template of /etc/acme/acme.env (the .deb's postinst copies it)
 #   share/acme/roles/*.psql        least-privilege roles for the DBA (docs/operations.md)
-#   share/doc/acme/                README.md, operations.md, .env.example, examples/cron.d-acme
+#   share/doc/acme/                README.md, operations.md, env.example, examples/cron.d-acme
+# `make install`/cpack do not build first (cmake --install never does): build, then package.
+# This keeps cpack from re-running a build, e.g. when the packaging test runs it under ctest.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
+
 set(ACME_UNIT_DIR "lib/systemd/system" CACHE STRING "Where systemd unit files are installed (relative to the prefix)")
 
 install(FILES
@@ -21,7 +25,7 @@ install(FILES sql/roles/source_reader.psql sql/roles/target_writer.psql sql/role
   DESTINATION "${CMAKE_INSTALL_DATADIR}/acme/roles")
 # README.md is optional so that a tree without it still installs.
 install(FILES README.md docs/operations.md DESTINATION "${CMAKE_INSTALL_DOCDIR}" OPTIONAL)
-install(FILES .env.example DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+install(FILES .env.example DESTINATION "${CMAKE_INSTALL_DOCDIR}" RENAME env.example)
 install(FILES deploy/cron/acme DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples" RENAME cron.d-acme)
 
 # --- Debian package -------------------------------------------------------------------------
