@@ -135,6 +135,7 @@ public:
           std::to_string(max_customer > 0 ? m_rng.between(1, max_customer) : 0);
       const char* status = order_status(age_days);
       std::int64_t updated = created;
+      // order_status returns the k_ constants themselves, so comparing pointers is exact.
       if (status == nullptr || status == k_completed || status == k_cancelled) {
         updated = later(created, (delivery_day - order_day + 2) * k_ms_per_day);
       } else if (status != k_pending || m_rng.chance(0.3)) {
