@@ -653,3 +653,156 @@ TEST(CsvAtomicFile, AnUnwritableDirectoryIsAClearError) {
   }
   fs::remove_all(dir);
 }
+
+namespace {
+
+// The same reports computed from the *source* tables (design.md §3: an order is open unless its
+// status is COMPLETED or CANCELLED; amounts from current prices, as a fresh load stores them).
+constexpr const char* k_source_amounts = R"sql(
+WITH amounts AS (
+  SELECT o.order_id, coalesce(sum(i.quanity * p.unity_price), 0) AS amount
+  FROM {schema}.orders o
+  LEFT JOIN {schema}.order_items i ON i.order_id = o.order_id
+  LEFT JOIN {schema}.products p ON p.product_id = i.product_id
+  GROUP BY o.order_id),
+open_orders AS (
+  SELECT o.*, a.amount FROM {schema}.orders o JOIN amounts a USING (order_id)
+  WHERE o.status IS NULL OR o.status NOT IN ('COMPLETED', 'CANCELLED'))
+)sql";
+
+constexpr const char* k_source_open_orders = R"sql(
+SELECT to_char(delivery_date, 'YYYY-MM-DD'), status, count(*)::text, sum(amount)::text
+FROM open_orders GROUP BY delivery_date, status
+ORDER BY delivery_date IS NULL, delivery_date, status IS NULL, convert_to(status, 'UTF8')
+)sql";
+
+constexpr const char* k_source_top_dates = R"sql(
+SELECT to_char(delivery_date, 'YYYY-MM-DD'), count(*)::text, count(DISTINCT customer_id)::text
+FROM open_orders WHERE delivery_date IS NOT NULL GROUP BY delivery_date
+ORDER BY count(*) DESC, delivery_date LIMIT 3
+)sql";
+
+constexpr const char* k_source_pending_items = R"sql(
+SELECT i.product_id::text, min(p.product_name), sum(coalesce(i.quanity, 0))::text,
+       coalesce(sum(i.quanity * p.unity_price), 0)::text
+FROM {schema}.order_items i
+JOIN {schema}.orders o ON o.order_id = i.order_id
+LEFT JOIN {schema}.products p ON p.product_id = i.product_id
+WHERE o.status = 'PENDING'
+GROUP BY i.product_id
+ORDER BY sum(coalesce(i.quanity, 0)) DESC, i.product_id IS NULL, i.product_id
+)sql";
+
+constexpr const char* k_source_top_customers = R"sql(
+SELECT o.customer_id::text, min(c.customer_name), count(*)::text, sum(o.amount)::text
+FROM open_orders o LEFT JOIN {schema}.customers c ON c.customer_id = o.customer_id
+WHERE o.status = 'PENDING' AND o.customer_id IS NOT NULL
+GROUP BY o.customer_id ORDER BY count(*) DESC, o.customer_id LIMIT 3
+)sql";
+
+// Hostile names on the customers and products that dominate the pending reports.
+constexpr const char* k_source_hostile = R"sql(
+INSERT INTO {schema}.customers (customer_name, customer_address) VALUES
+  ('=HYPERLINK("http://evil","x")', 'hostile'), (E'Smith, John\n"Jr"', 'hostile'),
+  ('+Zoë Ünïcödé 東京', 'hostile');
+INSERT INTO {schema}.products (product_name, barcode, unity_price) VALUES
+  ('@SUM(A1)', 'HOSTILE1', 1.5), ('-5% off, "today"', 'HOSTILE2', 0.333),
+  (E'\tTabbed', 'HOSTILE3', 12);
+INSERT INTO {schema}.orders (order_date, delivery_date, customer_id, status)
+SELECT DATE '2024-06-20',
+       CASE WHEN k % 4 = 0 THEN NULL ELSE DATE '2024-07-02' + k % 3 END,
+       c.customer_id, CASE WHEN k % 7 = 0 THEN NULL ELSE 'PENDING' END
+FROM (SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS rk
+      FROM {schema}.customers WHERE customer_address = 'hostile') c,
+     generate_series(1, 60 - 10 * c.rk::int) k;
+INSERT INTO {schema}.order_items (order_id, product_id, quanity)
+SELECT o.order_id, p.product_id,
+       CASE WHEN (o.order_id + p.product_id) % 5 = 0 THEN NULL ELSE 1 + o.order_id % 4 END
+FROM {schema}.orders o
+JOIN {schema}.customers c ON c.customer_id = o.customer_id AND c.customer_address = 'hostile'
+CROSS JOIN {schema}.products p WHERE p.barcode LIKE 'HOSTILE%';
+ANALYZE;
+)sql";
+
+// "1234.500" and "1234.5" are the same number: compare decimals by value.
+std::string canonical_number(std::string v) {
+  if (v.find('.') != std::string::npos) {
+    while (!v.empty() && v.back() == '0') {
+      v.pop_back();
+    }
+    if (!v.empty() && v.back() == '.') {
+      v.pop_back();
+    }
+  }
+  return v;
+}
+
+Table canonical(Table t, const std::vector<std::size_t>& number_columns) {
+  for (auto& row : t) {
+    for (const auto c : number_columns) {
+      if (c < row.size()) {
+        row[c] = canonical_number(row[c]);
+      }
+    }
+  }
+  return t;
+}
+
+} // namespace
+
+TEST_F(ReportExport, AfterAnEtlRunEveryReportMatchesSqlOverTheSource) {
+  const auto fill = run_process({ACME_DATAGEN_BIN, "--dsn", acme::test::source_dsn(), "--schema",
+                                 m_source_schema, "fill", "--customers", "300", "--products",
+                                 "120", "--orders", "4000", "--items-per-order", "6", "--seed",
+                                 "11", "--as-of", "2024-07-01", "--null-fraction", "0.05"});
+  ASSERT_EQ(fill.exit_code, 0) << fill.err;
+  src_exec(acme::db::with_schema(k_source_hostile, m_source_schema));
+  const auto etl = acme({"run-etl"});
+  ASSERT_EQ(etl.exit_code, 0) << etl.err;
+  const auto r = export_reports({"--all"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  auto source = [&](const char* query, const std::vector<std::size_t>& text_columns) {
+    Table t;
+    const std::string text = std::string(k_source_amounts) + query;
+    for (const auto& row : src_exec(acme::db::with_schema(text, m_source_schema))) {
+      std::vector<std::string> cells;
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        const auto f = row[static_cast<pqxx::row::size_type>(i)];
+        const std::string v = f.is_null() ? "" : f.as<std::string>();
+        const bool is_text =
+            std::find(text_columns.begin(), text_columns.end(), i) != text_columns.end();
+        cells.push_back(is_text ? neutralized(v) : v);
+      }
+      t.push_back(cells);
+    }
+    return t;
+  };
+  const Table open_orders = source(k_source_open_orders, {1});
+  const Table top_dates = source(k_source_top_dates, {});
+  const Table pending_items = source(k_source_pending_items, {1});
+  const Table top_customers = source(k_source_top_customers, {1});
+  ASSERT_GT(open_orders.size(), 10U);
+  ASSERT_EQ(top_dates.size(), 3U);
+  ASSERT_GT(pending_items.size(), 10U);
+  ASSERT_EQ(top_customers.size(), 3U);
+  EXPECT_EQ(top_customers[0][1], "'=HYPERLINK(\"http://evil\",\"x\")");
+
+  expect_report(canonical(csv(k_open_orders), {2, 3}),
+                {"delivery_date", "status", "order_count", "total_amount"},
+                canonical(open_orders, {2, 3}), k_open_orders);
+  expect_report(csv(k_top_dates), {"delivery_date", "open_order_count", "unique_customers"},
+                top_dates, k_top_dates);
+  expect_report(canonical(csv(k_pending_items), {2, 3}),
+                {"product_id", "product_name", "pending_items", "pending_amount"},
+                canonical(pending_items, {2, 3}), k_pending_items);
+  expect_report(canonical(csv(k_top_customers), {2, 3}),
+                {"customer_id", "customer_name", "pending_order_count", "pending_amount"},
+                canonical(top_customers, {2, 3}), k_top_customers);
+
+  const auto m = manifest();
+  EXPECT_FALSE(m["sync"]["last_successful_sync_at"].is_null()) << m.dump(2);
+  EXPECT_FALSE(m["sync"]["cursors"].empty()) << m.dump(2);
+  EXPECT_EQ(m["sync"]["target_settings"]["closed_statuses"],
+            nlohmann::json::array({"CANCELLED", "COMPLETED"}));
+}
