@@ -1,16 +1,14 @@
 // acme export-reports: writes the business reports (issue 4) as CSV plus manifest.json, all
 // from one REPEATABLE READ snapshot of the target, or one report to standard output.
-#include "cli/common.hpp"
-
 #include "acme/config/config.hpp"
 #include "acme/db/connection.hpp"
 #include "acme/error.hpp"
 #include "acme/report/exporter.hpp"
 #include "acme/report/reports.hpp"
-
-#include <fmt/format.h>
+#include "cli/common.hpp"
 
 #include <cstdio>
+#include <fmt/format.h>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -64,8 +62,7 @@ int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
     return 0;
   }
 
-  const report::ExportOptions options{c.target_schema, c.closed_statuses, opts.output_dir,
-                                      reports};
+  const report::ExportOptions options{c.target_schema, c.closed_statuses, opts.output_dir, reports};
   const auto summary = report::export_to_directory(*conn, options);
   for (const auto& f : summary.files) {
     std::cout << fmt::format("{}\t{} rows\n", f.path.string(), f.rows);

@@ -14,10 +14,16 @@ constexpr int k_lock_class = 0x61636d65;
 
 void acquire_writer_lock(pqxx::connection& conn, const std::string& schema) {
   pqxx::nontransaction tx(conn);
-  const auto got = tx.exec_params(
-      "SELECT pg_try_advisory_lock($1, hashtext($2) & 2147483647)", k_lock_class, schema);
-  if (got[0][0].as<bool>()) {
-    return;
+  // A holder that just disconnected may take a moment to release the lock: retry briefly.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const auto got = tx.exec_params(
+        "SELECT pg_try_advisory_lock($1, hashtext($2) & 2147483647)", k_lock_class, schema);
+    if (got[0][0].as<bool>()) {
+      return;
+    }
+    if (attempt < 4) {
+      tx.exec("SELECT pg_sleep(0.1)");
+    }
   }
   const auto holder = tx.exec_params(
       "SELECT a.pid, COALESCE(a.application_name, ''), COALESCE(host(a.client_addr), 'local'), "

@@ -48,7 +48,18 @@ Syncer::Syncer(config::Config config, std::function<bool()> should_stop)
   }
 }
 
-Syncer::~Syncer() = default;
+Syncer::~Syncer() {
+  // Release the writer lock before disconnecting: a backend frees session locks only when it
+  // has finished exiting, which a successor started right away could otherwise race with.
+  try {
+    if (m_target && m_target->is_open()) {
+      pqxx::nontransaction tx(*m_target);
+      tx.exec("SELECT pg_advisory_unlock_all()");
+    }
+  } catch (const std::exception& e) {
+    spdlog::debug("could not release the writer lock explicitly: {}", e.what());
+  }
+}
 
 void Syncer::reset() {
   m_source.reset();
@@ -87,7 +98,9 @@ std::vector<int> Syncer::migrate_only() {
   auto target = db::connect(m_config.target_dsn, "target", app);
   try {
     db::acquire_writer_lock(*target, m_config.target_schema);
-    return db::migrate(*target, m_config.target_schema);
+    auto applied = db::migrate(*target, m_config.target_schema);
+    pqxx::nontransaction(*target).exec("SELECT pg_advisory_unlock_all()");
+    return applied;
   } catch (const LockedError&) {
     throw;
   } catch (...) {

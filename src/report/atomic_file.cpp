@@ -2,15 +2,13 @@
 
 #include "acme/error.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <fmt/format.h>
-
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <random>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <utility>
 
 namespace acme::report {
@@ -27,8 +25,8 @@ std::filesystem::path directory_of(const std::filesystem::path& path) {
 void fsync_directory(const std::filesystem::path& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    throw Error(fmt::format("cannot open directory {} to sync it: {}", dir.string(),
-                            std::strerror(errno)));
+    throw Error(
+        fmt::format("cannot open directory {} to sync it: {}", dir.string(), std::strerror(errno)));
   }
   const int rc = ::fsync(fd);
   const int saved = errno;
@@ -44,11 +42,11 @@ void fsync_directory(const std::filesystem::path& dir) {
 AtomicFile::AtomicFile(std::filesystem::path destination) : m_destination(std::move(destination)) {
   const auto dir = directory_of(m_destination);
   std::random_device entropy;
-  std::mt19937_64 random(
-      (static_cast<std::uint64_t>(entropy()) << 32U) ^ static_cast<std::uint64_t>(::getpid()));
+  std::mt19937_64 random((static_cast<std::uint64_t>(entropy()) << 32U) ^
+                         static_cast<std::uint64_t>(::getpid()));
   for (int attempt = 0; attempt < k_create_attempts; ++attempt) {
-    auto candidate = dir / fmt::format(".{}.{:016x}.tmp", m_destination.filename().string(),
-                                       random());
+    auto candidate =
+        dir / fmt::format(".{}.{:016x}.tmp", m_destination.filename().string(), random());
     // O_EXCL: never reuse, truncate or follow anything already there (a planted symlink fails).
     const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd >= 0) {
@@ -62,8 +60,8 @@ AtomicFile::AtomicFile(std::filesystem::path destination) : m_destination(std::m
                               m_destination.filename().string(), std::strerror(errno)));
     }
   }
-  throw Error(fmt::format("cannot create a temporary file in {}: too many name collisions",
-                          dir.string()));
+  throw Error(
+      fmt::format("cannot create a temporary file in {}: too many name collisions", dir.string()));
 }
 
 AtomicFile::~AtomicFile() {

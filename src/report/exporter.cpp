@@ -7,11 +7,11 @@
 #include "acme/version.hpp"
 
 #include <fmt/format.h>
-#include <pqxx/pqxx>
-#include <spdlog/spdlog.h>
-
+#include <cctype>
 #include <memory>
 #include <optional>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
 #include <system_error>
 
 namespace acme::report {
@@ -24,8 +24,7 @@ constexpr std::string_view k_cursor = "acme_report_cursor";
 
 // The tables a report snapshot reads; their absence means the ETL never ran here.
 constexpr std::string_view k_required_tables[] = {"analytical_orders", "analytical_order_items",
-                                                  "acme_sync_state", "acme_runs",
-                                                  "acme_settings"};
+                                                  "acme_sync_state", "acme_runs", "acme_settings"};
 
 nlohmann::ordered_json json_or_null(const pqxx::field& f) {
   if (f.is_null()) {
@@ -63,14 +62,15 @@ void prepare_snapshot(pqxx::transaction_base& tx) {
 }
 
 void check_target_schema(pqxx::transaction_base& tx, const std::string& schema) {
-  const auto ns = tx.exec_params("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", schema);
+  const auto ns =
+      tx.exec_params("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", schema);
   if (ns.empty()) {
     throw Fatal(fmt::format(
         "the target has no acme schema '{}': run acme run-etl (or acme migrate) first", schema));
   }
   for (const auto table : k_required_tables) {
-    const auto r = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL",
-                                   db::qualify(schema, table));
+    const auto r =
+        tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", db::qualify(schema, table));
     if (!r.front().as<bool>()) {
       throw Fatal(fmt::format("the target schema '{}' has no table {}: run acme run-etl (or acme "
                               "migrate) first",
@@ -79,10 +79,10 @@ void check_target_schema(pqxx::transaction_base& tx, const std::string& schema) 
   }
 }
 
-std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema,
-                        const Report& report, CsvWriter& writer) {
+std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, const Report& report,
+                        CsvWriter& writer) {
   std::string sql = db::with_schema(report.sql, schema);
-  while (!sql.empty() && (sql.back() == ';' || sql.back() == '\n' || sql.back() == ' ')) {
+  while (!sql.empty() && (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())) != 0)) {
     sql.pop_back();
   }
   tx.exec0(fmt::format("DECLARE {} NO SCROLL CURSOR FOR\n{}", k_cursor, sql));
@@ -114,8 +114,9 @@ std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema,
     for (const auto& row : batch) {
       for (std::size_t i = 0; i < cells.size(); ++i) {
         const pqxx::field f = row[static_cast<pqxx::row::size_type>(i)];
-        cells[i] = f.is_null() ? std::nullopt
-                               : std::optional<std::string_view>(std::string_view(f.c_str(), f.size()));
+        cells[i] = f.is_null()
+                       ? std::nullopt
+                       : std::optional<std::string_view>(std::string_view(f.c_str(), f.size()));
       }
       writer.write_row(cells);
     }
@@ -152,15 +153,16 @@ nlohmann::ordered_json read_sync_state(pqxx::transaction_base& tx, const std::st
   nlohmann::ordered_json settings = nlohmann::ordered_json::object();
   for (const auto& row : tx.exec("SELECT key, value::text AS value FROM " +
                                  db::qualify(schema, "acme_settings") + " ORDER BY key")) {
-    settings[row["key"].as<std::string>()] = nlohmann::ordered_json::parse(row["value"].as<std::string>());
+    settings[row["key"].as<std::string>()] =
+        nlohmann::ordered_json::parse(row["value"].as<std::string>());
   }
   state["target_settings"] = std::move(settings);
   return state;
 }
 
 nlohmann::ordered_json make_manifest(const std::string& generated_at, const ExportOptions& options,
-                             const nlohmann::ordered_json& sync_state,
-                             const std::vector<WrittenReport>& files) {
+                                     const nlohmann::ordered_json& sync_state,
+                                     const std::vector<WrittenReport>& files) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& f : files) {
     nlohmann::ordered_json columns = nlohmann::ordered_json::array();

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdio>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -109,6 +111,92 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
   waitpid(pid, &status, 0);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   return r;
+}
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
+                                     const std::vector<std::string>& env) {
+  const std::string base = ::testing::TempDir() + unique_name("bg") + "_" + std::to_string(std::rand());
+  m_out_path = base + ".out";
+  m_err_path = base + ".err";
+  const pid_t pid = fork();
+  if (pid < 0) {
+    throw std::runtime_error("fork failed");
+  }
+  if (pid == 0) {
+    const int out = open(m_out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = open(m_err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(err, 2);
+    for (const auto& kv : env) {
+      const auto eq = kv.find('=');
+      setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) {
+      args.push_back(const_cast<char*>(a.c_str())); // NOLINT: execv's signature
+    }
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  m_pid = pid;
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (!m_status) {
+    kill(m_pid, SIGKILL);
+    int status = 0;
+    waitpid(m_pid, &status, 0);
+  }
+}
+
+void BackgroundProcess::signal(int sig) const { kill(m_pid, sig); }
+
+std::optional<int> BackgroundProcess::wait(int timeout_ms) {
+  if (m_status) {
+    return m_status;
+  }
+  for (int waited = 0;; waited += 10) {
+    int status = 0;
+    const pid_t r = waitpid(m_pid, &status, WNOHANG);
+    if (r == m_pid) {
+      m_status = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+      return m_status;
+    }
+    if (waited >= timeout_ms) {
+      return std::nullopt;
+    }
+    usleep(10000);
+  }
+}
+
+namespace {
+std::string slurp(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    return {};
+  }
+  std::string out;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+    out.append(buf, n);
+  }
+  std::fclose(f);
+  return out;
+}
+} // namespace
+
+std::string BackgroundProcess::err() const { return slurp(m_err_path); }
+std::string BackgroundProcess::out() const { return slurp(m_out_path); }
+
+std::unique_ptr<BackgroundProcess> PgTest::acme_background(const std::vector<std::string>& args,
+                                                           const std::vector<std::string>& extra_env) const {
+  std::vector<std::string> argv{ACME_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto env = acme_env();
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  return std::make_unique<BackgroundProcess>(argv, env);
 }
 
 void PgTest::SetUp() {

@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,30 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::vector<std::string>& env = {}, const std::string& cwd = "");
 
+// A program running in the background with its output captured to files.
+class BackgroundProcess {
+public:
+  BackgroundProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env);
+  ~BackgroundProcess(); // SIGKILLs the process if still running
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  // Sends `signal` to the process.
+  void signal(int sig) const;
+  // Waits up to `timeout_ms`; returns the exit code (-signal if killed) or nullopt on timeout.
+  std::optional<int> wait(int timeout_ms);
+  // Everything the process wrote to standard error (and output) so far.
+  std::string err() const;
+  std::string out() const;
+  int pid() const { return m_pid; }
+
+private:
+  int m_pid = -1;
+  std::optional<int> m_status;
+  std::string m_out_path;
+  std::string m_err_path;
+};
+
 // Base fixture: a fresh source schema (created from sql/source/schema.sql) and a fresh target
 // schema name, both dropped when the test ends, plus connections to both databases.
 class PgTest : public ::testing::Test {
@@ -45,6 +70,10 @@ protected:
   // Runs the acme binary with this test's environment plus `extra_env`.
   ProcessResult acme(const std::vector<std::string>& args,
                      const std::vector<std::string>& extra_env = {}) const;
+
+  // Starts the acme binary in the background with this test's environment plus `extra_env`.
+  std::unique_ptr<BackgroundProcess> acme_background(const std::vector<std::string>& args,
+                                                     const std::vector<std::string>& extra_env = {}) const;
 
   std::string m_source_schema;
   std::string m_target_schema;

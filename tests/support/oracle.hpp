@@ -1,0 +1,22 @@
+#pragma once
+
+#include <pqxx/connection>
+
+#include <string>
+#include <vector>
+
+namespace acme::test {
+
+// Checks design.md §3's invariant: computes the expected analytical rows with SQL over the
+// source tables and compares them with the target, column by column. Items of closed orders
+// keep a settled price, so for them the oracle only demands a price when the product exists;
+// every order's total_amount must equal the sum over its target items.
+// Returns human-readable differences (empty = the invariant holds).
+std::vector<std::string> invariant_violations(pqxx::connection& source,
+                                              const std::string& source_schema,
+                                              pqxx::connection& target,
+                                              const std::string& target_schema,
+                                              const std::vector<std::string>& closed_statuses = {
+                                                  "COMPLETED", "CANCELLED"});
+
+} // namespace acme::test
