@@ -63,5 +63,4 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   "${PROJECT_SOURCE_DIR}/deploy/debian/prerm"
   "${PROJECT_SOURCE_DIR}/deploy/debian/postrm")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
-set(CPACK_SOURCE_IGNORE_FILES "/build/" "/\\.local/" "/\\.git/" "/output/" "/logs/")
 include(CPack)

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The .deb builds from the build tree with cpack, holds what docs/operations.md promises, depends
+# on exactly the packages that provide the libraries its binaries link, and runs. As root (CI):
+# dpkg -i, acme --version as the acme user, dpkg -r, dpkg --purge. Not root, or a real acme
+# package already installed: the package is extracted with dpkg-deb -x and its binary run there
+# instead (said on stdout) — the test never passes without running the packaged acme.
+set -euo pipefail
+build=$1 version=$2
+tmp=$(mktemp -d)
+installed_by_us=false
+cleanup() {
+  if $installed_by_us; then
+    dpkg --purge acme >/dev/null 2>&1 || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "deb: $*" >&2; exit 1; }
+
+cpack --config "$build/CPackConfig.cmake" -G DEB -B "$tmp/pkg" >"$tmp/cpack.log" 2>&1 \
+  || { cat "$tmp/cpack.log" >&2; fail "cpack failed"; }
+debs=("$tmp"/pkg/acme_*.deb)
+if [ ${#debs[@]} -ne 1 ] || [ ! -f "${debs[0]}" ]; then
+  fail "expected one acme_*.deb, got: ${debs[*]}"
+fi
+deb=${debs[0]}
+
+[ "$(dpkg-deb -f "$deb" Package)" = acme ] || fail "package name"
+[ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "package version"
+dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$tmp/contents"
+for path in /usr/bin/acme /usr/bin/acme-datagen \
+  /usr/lib/systemd/system/acme-etl.service /usr/lib/systemd/system/acme-etl-once.service \
+  /usr/lib/systemd/system/acme-etl.timer /usr/share/acme/acme.env.example \
+  /usr/share/acme/roles/source_reader.psql /usr/share/acme/roles/target_writer.psql \
+  /usr/share/doc/acme/operations.md /usr/share/doc/acme/examples/cron.d-acme; do
+  grep -qx "$path" "$tmp/contents" || fail "missing $path"
+done
+
+# Depends: every library the binaries load directly comes from a package the .deb depends on
+# (by name or through Provides), and every such package is installed here by scripts/install-deps.
+depends=$(dpkg-deb -f "$deb" Depends)
+dep_names=$(echo "$depends" | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/[[:space:]]//g' | grep -v '^$')
+dpkg-deb -x "$deb" "$tmp/root"
+for bin in "$tmp/root/usr/bin/acme" "$tmp/root/usr/bin/acme-datagen"; do
+  for lib in $(objdump -p "$bin" | awk '/NEEDED/ {print $2}'); do
+    # (Consumers read their whole input: an early exit would SIGPIPE the producer under pipefail.)
+    path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !found {print $NF; found = 1}')
+    [ -n "$path" ] || fail "$lib (needed by $(basename "$bin")) is not installed"
+    owner=$({ dpkg -S "$(readlink -f "$path")" || dpkg -S "$path"; } 2>/dev/null | sed -n '1s/:.*//p')
+    [ -n "$owner" ] || fail "no package owns $path ($lib)"
+    provides=$(dpkg-query -W -f='${Provides}' "$owner" | tr ',' '\n' | sed 's/(.*)//; s/[[:space:]]//g')
+    if ! printf '%s\n%s\n' "$owner" "$provides" | grep -qxF -f <(echo "$dep_names"); then
+      fail "$lib comes from $owner, which is not in Depends: $depends"
+    fi
+  done
+done
+# Installed packages and what they provide, one name a line (a file: no pipe for grep -q to cut).
+dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Provides}\n' | awk '$1 == "ii" {
+  print $2; for (i = 3; i <= NF; i++) if ($i !~ /^\(/) { gsub(",", "", $i); print $i } }' >"$tmp/installed"
+for name in $dep_names; do
+  grep -qxF -- "$name" "$tmp/installed" \
+    || fail "Depends names $name, which scripts/install-deps does not install"
+done
+
+# The packaged binary runs from the extracted tree, and the packaged units verify there.
+"$tmp/root/usr/bin/acme" --version | grep -q "^acme $version" || fail "extracted acme --version"
+cp -an /usr/lib/systemd/system/. "$tmp/root/usr/lib/systemd/system/"
+if ! out=$(systemd-analyze verify --root="$tmp/root" acme-etl.service acme-etl-once.service \
+  acme-etl.timer acme-reports.service acme-reports.timer 2>&1) || [ -n "$out" ]; then
+  fail "packaged units do not verify: $out"
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deb: not root: checked the extracted package (dpkg -i needs root; CI runs as root)"
+  echo "deb: ok (extracted)"
+  exit 0
+fi
+# One dpkg -i/-r of acme at a time on this machine, whoever runs the tests.
+exec 9>/tmp/acme-packaging-deb-test.lock
+flock -w 300 9 || fail "another packaging test holds /tmp/acme-packaging-deb-test.lock"
+if dpkg-query -W -f='${Status}' acme 2>/dev/null | grep -q 'install ok installed'; then
+  echo "deb: an acme package is already installed here; not replacing it: checked the extracted package"
+  echo "deb: ok (extracted)"
+  exit 0
+fi
+
+dpkg_retry() { # dpkg args...: waits for a dpkg lock held by someone else (apt) up to 2 minutes
+  local _
+  for _ in $(seq 1 60); do
+    if dpkg "$@" >"$tmp/dpkg.log" 2>&1; then return 0; fi
+    grep -qi 'lock' "$tmp/dpkg.log" || { cat "$tmp/dpkg.log" >&2; return 1; }
+    sleep 2
+  done
+  cat "$tmp/dpkg.log" >&2
+  return 1
+}
+installed_by_us=true
+dpkg_retry -i "$deb" || fail "dpkg -i"
+/usr/bin/acme --version | grep -q "^acme $version" || fail "/usr/bin/acme --version"
+/usr/bin/acme-datagen --help >/dev/null || fail "/usr/bin/acme-datagen --help"
+getent passwd acme >/dev/null || fail "postinst did not create the acme user"
+runuser -u acme -- /usr/bin/acme --version >/dev/null || fail "acme does not run as the acme user"
+[ "$(stat -c '%U:%G %a' /var/lib/acme)" = "acme:acme 750" ] || fail "/var/lib/acme ownership"
+[ "$(stat -c '%U:%G %a' /var/log/acme)" = "acme:acme 750" ] || fail "/var/log/acme ownership"
+[ "$(stat -c '%U:%G %a' /etc/acme/acme.env)" = "root:acme 640" ] || fail "/etc/acme/acme.env mode"
+dpkg_retry -r acme || fail "dpkg -r"
+[ ! -e /usr/bin/acme ] || fail "dpkg -r left /usr/bin/acme"
+[ -f /etc/acme/acme.env ] || fail "dpkg -r removed the configuration (only purge may)"
+dpkg_retry --purge acme || fail "dpkg --purge"
+installed_by_us=false
+if [ -e /etc/acme ] || [ -e /var/lib/acme ]; then
+  fail "dpkg --purge left /etc/acme or /var/lib/acme"
+fi
+echo "deb: ok (dpkg -i, acme --version, dpkg -r, dpkg --purge)"
