@@ -184,7 +184,11 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
     batch.result.horizon = horizon;
     std::map<std::string, CursorStep> steps;
     nlohmann::json rows = nlohmann::json::object();
-    const auto stop = [this] { return m_should_stop && m_should_stop(); };
+    // Polled during long COPYs: throws Interrupted, so a stop is never recorded as a failure.
+    const auto stop = [this] {
+      check_stop();
+      return false;
+    };
     for (const auto& t : k_tables) {
       check_stop();
       const std::string name(t.source);

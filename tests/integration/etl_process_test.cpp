@@ -37,12 +37,12 @@ protected:
         fmt::arg("o", tgt("analytical_orders")), fmt::arg("i", tgt("analytical_order_items")),
         fmt::arg("r", tgt("acme_runs")), fmt::arg("s", tgt("acme_sync_state"))));
   }
-  // Committed runs recorded in the target (0 while the schema does not exist yet).
+  // Successful runs recorded in the target (0 while the schema does not exist yet).
   long runs() {
     if (tgt_value("SELECT to_regclass('" + m_target_schema + ".acme_runs') IS NULL") == "t") {
       return 0;
     }
-    return std::stol(tgt_value("SELECT count(*) FROM " + tgt("acme_runs")));
+    return std::stol(tgt_value("SELECT count(*) FROM " + tgt("acme_runs") + " WHERE status = 'succeeded'"));
   }
   // Sum of rows inserted, updated and deleted in the data tables, per the statistics collector.
   long data_table_writes() {
