@@ -6,8 +6,8 @@
 #include "acme/sql/embedded.hpp"
 #include "acme/version.hpp"
 
-#include <fmt/format.h>
 #include <cctype>
+#include <fmt/format.h>
 #include <memory>
 #include <optional>
 #include <pqxx/pqxx>
@@ -82,7 +82,8 @@ void check_target_schema(pqxx::transaction_base& tx, const std::string& schema) 
 std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, const Report& report,
                         CsvWriter& writer) {
   std::string sql = db::with_schema(report.sql, schema);
-  while (!sql.empty() && (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())) != 0)) {
+  while (!sql.empty() &&
+         (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())) != 0)) {
     sql.pop_back();
   }
   tx.exec0(fmt::format("DECLARE {} NO SCROLL CURSOR FOR\n{}", k_cursor, sql));

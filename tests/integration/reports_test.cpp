@@ -2,21 +2,19 @@
 // target schema from the embedded migrations and writes analytical rows directly, the way the
 // ETL keeps them (is_open from the default closed set, items denormalized from their order and
 // product). Every report is compared with an independently written SQL oracle.
-#include "support/pg.hpp"
-
 #include "acme/db/connection.hpp"
 #include "acme/report/atomic_file.hpp"
 #include "acme/sql/embedded.hpp"
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <sys/stat.h>
+#include "support/pg.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -260,7 +258,8 @@ void expect_report(const Table& got, const std::vector<std::string>& header, con
   ASSERT_FALSE(got.empty()) << file << " has no header";
   EXPECT_EQ(got.front(), header) << file;
   const Table rows(got.begin() + 1, got.end());
-  EXPECT_EQ(rows, want) << file << "\n--- got:\n" << describe(rows) << "--- want:\n"
+  EXPECT_EQ(rows, want) << file << "\n--- got:\n"
+                        << describe(rows) << "--- want:\n"
                         << describe(want);
 }
 
@@ -542,8 +541,8 @@ TEST_F(ReportExport, DefaultOutputDirectoryIsCreatedInTheWorkingDirectory) {
   const auto cwd = temp_dir("cwd");
   const auto r = run_process({ACME_BIN, "export-reports", "--all"}, acme_env(), cwd.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* f : {k_open_orders, k_top_dates, k_pending_items, k_top_customers,
-                        "manifest.json"}) {
+  for (const char* f :
+       {k_open_orders, k_top_dates, k_pending_items, k_top_customers, "manifest.json"}) {
     EXPECT_TRUE(fs::is_regular_file(cwd / "output" / f)) << f;
   }
   fs::remove_all(cwd);
@@ -574,16 +573,16 @@ TEST(ReportCli, UsageErrorsExit2) {
 
 TEST(ReportCli, MissingTargetDsnExits2AndAnUnreachableTargetExits1) {
   const auto cwd = temp_dir("cwd");
-  const auto missing = run_process({ACME_BIN, "export-reports", "--all"},
-                                   {"ACME_TARGET_DSN=", "ACME_ENV_FILE=/nonexistent/.env"},
-                                   cwd.string());
+  const auto missing =
+      run_process({ACME_BIN, "export-reports", "--all"},
+                  {"ACME_TARGET_DSN=", "ACME_ENV_FILE=/nonexistent/.env"}, cwd.string());
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_NE(missing.err.find("ACME_TARGET_DSN"), std::string::npos) << missing.err;
-  const auto down = run_process(
-      {ACME_BIN, "export-reports", "--all"},
-      {"ACME_TARGET_DSN=postgresql://u:s3cret@127.0.0.1:1/x?connect_timeout=2",
-       "ACME_ENV_FILE=/nonexistent/.env"},
-      cwd.string());
+  const auto down =
+      run_process({ACME_BIN, "export-reports", "--all"},
+                  {"ACME_TARGET_DSN=postgresql://u:s3cret@127.0.0.1:1/x?connect_timeout=2",
+                   "ACME_ENV_FILE=/nonexistent/.env"},
+                  cwd.string());
   EXPECT_EQ(down.exit_code, 1) << down.err;
   EXPECT_EQ(down.err.find("s3cret"), std::string::npos) << down.err;
   EXPECT_TRUE(fs::is_empty(cwd));
@@ -751,10 +750,26 @@ Table canonical(Table t, const std::vector<std::size_t>& number_columns) {
 } // namespace
 
 TEST_F(ReportExport, AfterAnEtlRunEveryReportMatchesSqlOverTheSource) {
-  const auto fill = run_process({ACME_DATAGEN_BIN, "--dsn", acme::test::source_dsn(), "--schema",
-                                 m_source_schema, "fill", "--customers", "300", "--products",
-                                 "120", "--orders", "4000", "--items-per-order", "6", "--seed",
-                                 "11", "--as-of", "2024-07-01", "--null-fraction", "0.05"});
+  const auto fill = run_process({ACME_DATAGEN_BIN,
+                                 "--dsn",
+                                 acme::test::source_dsn(),
+                                 "--schema",
+                                 m_source_schema,
+                                 "fill",
+                                 "--customers",
+                                 "300",
+                                 "--products",
+                                 "120",
+                                 "--orders",
+                                 "4000",
+                                 "--items-per-order",
+                                 "6",
+                                 "--seed",
+                                 "11",
+                                 "--as-of",
+                                 "2024-07-01",
+                                 "--null-fraction",
+                                 "0.05"});
   ASSERT_EQ(fill.exit_code, 0) << fill.err;
   src_exec(acme::db::with_schema(k_source_hostile, m_source_schema));
   const auto etl = acme({"run-etl"});

@@ -1,7 +1,6 @@
 #include "acme/report/csv_writer.hpp"
 
 #include <gtest/gtest.h>
-
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -117,7 +116,8 @@ TEST(CsvField, NumbersAndDatesAreNeverAltered) {
 
 TEST(CsvWriter, WritesHeaderAndRecordsWithLfLineEnds) {
   std::string out;
-  CsvWriter w({{"delivery_date", CellKind::date}, {"status", CellKind::text},
+  CsvWriter w({{"delivery_date", CellKind::date},
+               {"status", CellKind::text},
                {"order_count", CellKind::number}},
               [&out](std::string_view b) { out.append(b); });
   w.write_header();
@@ -161,12 +161,11 @@ TEST(CsvWriter, LargeOutputIsStreamedInBoundedChunksThatConcatenateExactly) {
   std::string out;
   std::size_t largest = 0;
   int calls = 0;
-  CsvWriter w({{"id", CellKind::number}, {"name", CellKind::text}},
-              [&](std::string_view b) {
-                out.append(b);
-                largest = std::max(largest, b.size());
-                ++calls;
-              });
+  CsvWriter w({{"id", CellKind::number}, {"name", CellKind::text}}, [&](std::string_view b) {
+    out.append(b);
+    largest = std::max(largest, b.size());
+    ++calls;
+  });
   w.write_header();
   std::string expected = "id,name\n";
   for (int i = 0; i < 20000; ++i) {
@@ -181,9 +180,22 @@ TEST(CsvWriter, LargeOutputIsStreamedInBoundedChunksThatConcatenateExactly) {
 }
 
 TEST(CsvWriter, HostileTextRoundTripsThroughAStrictReader) {
-  const std::vector<std::string> names = {
-      "Smith, John", "O\"Brien", "multi\nline", "cr\r\nlf", "Ünïcödé — 東京 🚚", "=2+3",
-      "+1", "-1", "@cmd", "\tTab", "\rCR", "plain", "", ",", "\"\"", "'quoted'"};
+  const std::vector<std::string> names = {"Smith, John",
+                                          "O\"Brien",
+                                          "multi\nline",
+                                          "cr\r\nlf",
+                                          "Ünïcödé — 東京 🚚",
+                                          "=2+3",
+                                          "+1",
+                                          "-1",
+                                          "@cmd",
+                                          "\tTab",
+                                          "\rCR",
+                                          "plain",
+                                          "",
+                                          ",",
+                                          "\"\"",
+                                          "'quoted'"};
   std::string out;
   CsvWriter w({{"id", CellKind::number}, {"name", CellKind::text}, {"amount", CellKind::number}},
               [&out](std::string_view b) { out.append(b); });

@@ -2,7 +2,6 @@
 #include "acme/report/reports.hpp"
 
 #include <gtest/gtest.h>
-
 #include <set>
 #include <string>
 

@@ -3,12 +3,11 @@
 #include "acme/report/csv_writer.hpp"
 #include "acme/report/reports.hpp"
 
+#include <cstdint>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <pqxx/connection>
 #include <pqxx/transaction>
-
-#include <cstdint>
-#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +23,7 @@ inline constexpr std::string_view k_manifest_file = "manifest.json";
 // What to export and where.
 struct ExportOptions {
   std::string target_schema;
-  std::vector<std::string> closed_statuses; // recorded in the manifest (is_open was derived from it)
+  std::vector<std::string> closed_statuses; // recorded in the manifest
   std::filesystem::path output_dir;         // created if missing
   std::vector<const Report*> reports;       // from catalog(), exported in catalog order
 };
@@ -61,8 +60,8 @@ void check_target_schema(pqxx::transaction_base& tx, const std::string& schema);
 // Runs `report` in `tx` through a server-side cursor (bounded memory) and writes its header
 // and rows to `writer`; returns the number of rows. Throws acme::Error if the query's columns
 // differ from the catalog's.
-std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema,
-                        const Report& report, CsvWriter& writer);
+std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, const Report& report,
+                        CsvWriter& writer);
 
 // The sync state visible in `tx`: last successful cycle and per-table cursors (nulls and an
 // empty object on a never-synced target) plus acme_settings, as manifest.json records them.
@@ -70,7 +69,7 @@ nlohmann::ordered_json read_sync_state(pqxx::transaction_base& tx, const std::st
 
 // Builds manifest.json's content (pure: no I/O).
 nlohmann::ordered_json make_manifest(const std::string& generated_at, const ExportOptions& options,
-                             const nlohmann::ordered_json& sync_state,
-                             const std::vector<WrittenReport>& files);
+                                     const nlohmann::ordered_json& sync_state,
+                                     const std::vector<WrittenReport>& files);
 
 } // namespace acme::report
