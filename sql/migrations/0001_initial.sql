@@ -71,10 +71,10 @@ CREATE INDEX analytical_orders_customer_id_idx ON {schema}.analytical_orders (cu
 -- Reports read the open backlog only: their cost follows it, not history.
 CREATE INDEX analytical_orders_open_delivery_idx
     ON {schema}.analytical_orders (delivery_date, status) WHERE is_open;
-CREATE INDEX analytical_orders_status_customer_idx
-    ON {schema}.analytical_orders (status, customer_id);
-CREATE INDEX analytical_order_items_status_product_idx
-    ON {schema}.analytical_order_items (order_status, product_id);
+CREATE INDEX analytical_orders_pending_customer_idx
+    ON {schema}.analytical_orders (customer_id) WHERE status = 'PENDING';
+CREATE INDEX analytical_order_items_pending_product_idx
+    ON {schema}.analytical_order_items (product_id) WHERE order_status = 'PENDING';
 
 -- Per source table: the compound cursor (updated_at, primary key) up to which every change is
 -- loaded, and when the table was last fully read or key-reconciled.

@@ -2,7 +2,7 @@
 -- customer id; pending_amount sums those orders' total_amount. Orders without a customer id
 -- are left out. Every order of a customer carries the customer's current name (design.md §3,
 -- invariant 2): max() only picks it. Reads the PENDING orders only (index
--- analytical_orders_status_customer_idx).
+-- analytical_orders_pending_customer_idx, partial).
 SELECT customer_id,
        max(customer_name) AS customer_name,
        count(*)           AS pending_order_count,

@@ -49,7 +49,11 @@ std::vector<int> migrate(pqxx::connection& conn, const std::string& schema) {
   const auto migrations = embedded_migrations();
   {
     pqxx::work tx(conn);
-    tx.exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(schema));
+    // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists; a
+    // least-privilege role that owns a pre-created schema must not need it.
+    if (tx.exec_params("SELECT to_regnamespace($1) IS NULL", quote_ident(schema))[0][0].as<bool>()) {
+      tx.exec("CREATE SCHEMA " + quote_ident(schema));
+    }
     tx.exec("CREATE TABLE IF NOT EXISTS " + qualify(schema, "acme_schema_migrations") +
             " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
             "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");

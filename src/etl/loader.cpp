@@ -25,9 +25,13 @@ std::int64_t MergeCounts::total() const {
 Loader::Loader(pqxx::transaction_base& target, std::string schema)
     : m_tx(target), m_schema(std::move(schema)) {}
 
-std::int64_t Loader::run_counted(std::string_view sql) {
+std::int64_t Loader::run_counted(std::string_view step, std::string_view sql) {
+  const auto t0 = std::chrono::steady_clock::now();
   const auto r = m_tx.exec(db::with_schema(sql, m_schema));
-  return r.empty() || r[0].empty() ? 0 : r[0][0].as<std::int64_t>(0);
+  const std::int64_t n = r.empty() || r[0].empty() ? 0 : r[0][0].as<std::int64_t>(0);
+  spdlog::debug("merge step {}: {} rows in {:.3f} s", step, n,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return n;
 }
 
 bool Loader::prepare(const std::vector<std::string>& closed_statuses) {
@@ -108,29 +112,64 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
   }
   MergeCounts c;
   if (closed_set_changed) {
-    c.written["orders_reopened"] = run_counted(sql::etl_reopen_orders);
+    c.written["orders_reopened"] = run_counted("orders_reopened", sql::etl_reopen_orders);
   }
-  c.written["customers"] = run_counted(sql::etl_merge_customers);
-  c.written["products"] = run_counted(sql::etl_merge_products);
+  c.written["customers"] = run_counted("customers", sql::etl_merge_customers);
+  c.written["products"] = run_counted("products", sql::etl_merge_products);
   if (has_keys("customers")) {
-    c.written["customers_deleted"] = run_counted(sql::etl_delete_customers);
+    c.written["customers_deleted"] = run_counted("customers_deleted", sql::etl_delete_customers);
   }
   if (has_keys("products")) {
-    c.written["products_deleted"] = run_counted(sql::etl_delete_products);
+    c.written["products_deleted"] = run_counted("products_deleted", sql::etl_delete_products);
   }
-  c.written["orders"] = run_counted(sql::etl_merge_orders);
+  // Initial load of an empty target: plain INSERTs, secondary indexes built once afterwards.
+  const bool bulk =
+      m_tx.exec(fmt::format("SELECT NOT EXISTS (SELECT 1 FROM {}) AND NOT EXISTS (SELECT 1 FROM {})",
+                            db::qualify(m_schema, "analytical_orders"),
+                            db::qualify(m_schema, "analytical_order_items")))[0][0]
+          .as<bool>();
+  std::vector<std::string> deferred_indexes;
+  if (bulk) {
+    m_tx.exec("SET LOCAL maintenance_work_mem = '256MB'");
+    for (const char* table : {"analytical_orders", "analytical_order_items"}) {
+      const auto defs = m_tx.exec_params(
+          "SELECT pg_get_indexdef(i.indexrelid), quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+          "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+          "JOIN pg_namespace n ON n.oid = c.relnamespace "
+          "WHERE i.indrelid = to_regclass($1) AND NOT i.indisprimary",
+          db::qualify(m_schema, table));
+      for (const auto& d : defs) {
+        deferred_indexes.push_back(d[0].as<std::string>());
+        m_tx.exec("DROP INDEX " + d[1].as<std::string>());
+      }
+    }
+    c.written["orders"] = run_counted("bulk_orders", sql::etl_bulk_orders);
+  } else {
+    c.written["orders"] = run_counted("orders", sql::etl_merge_orders);
+  }
   if (has_keys("orders")) {
-    c.written["orders_deleted"] = run_counted(sql::etl_delete_orders);
+    c.written["orders_deleted"] = run_counted("orders_deleted", sql::etl_delete_orders);
   }
-  c.written["orders_customer_fanout"] = run_counted(sql::etl_fanout_customers);
+  c.written["orders_customer_fanout"] = run_counted("orders_customer_fanout", sql::etl_fanout_customers);
   if (has_keys("order_items")) {
-    c.written["items_deleted"] = run_counted(sql::etl_delete_order_items);
+    c.written["items_deleted"] = run_counted("items_deleted", sql::etl_delete_order_items);
   }
-  m_tx.exec(db::with_schema(sql::etl_collect_items, m_schema));
+  if (bulk) {
+    c.written["items"] = run_counted("bulk_items", sql::etl_bulk_items);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const auto& def : deferred_indexes) {
+      m_tx.exec(def);
+    }
+    spdlog::debug("rebuilt {} secondary indexes in {:.3f} s", deferred_indexes.size(),
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return c;
+  }
+  m_tx.exec("ANALYZE acme_chg_customers, acme_chg_products, acme_chg_orders");
+  run_counted("collect_items", sql::etl_collect_items);
   m_tx.exec("ANALYZE acme_aff_items");
-  c.written["items"] = run_counted(sql::etl_merge_items);
+  c.written["items"] = run_counted("items", sql::etl_merge_items);
   m_tx.exec("ANALYZE acme_aff_orders");
-  c.written["order_totals"] = run_counted(sql::etl_totals);
+  c.written["order_totals"] = run_counted("order_totals", sql::etl_totals);
   return c;
 }
 

@@ -68,7 +68,7 @@ public:
   pqxx::transaction_base& transaction() { return m_tx; }
 
 private:
-  std::int64_t run_counted(std::string_view sql);
+  std::int64_t run_counted(std::string_view step, std::string_view sql);
 
   pqxx::transaction_base& m_tx;
   std::string m_schema;
