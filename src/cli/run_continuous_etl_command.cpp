@@ -15,6 +15,8 @@ struct ContinuousCliOptions {
 };
 
 int run_run_continuous_etl(Context& ctx, const ContinuousCliOptions& opts) {
+  // First thing: a SIGTERM that arrives while connecting must stop acme gracefully too.
+  install_stop_handlers();
   if (!(opts.polling_interval > 0.0) || !std::isfinite(opts.polling_interval)) {
     throw UsageError("--polling-interval must be a positive number of seconds");
   }
@@ -24,7 +26,6 @@ int run_run_continuous_etl(Context& ctx, const ContinuousCliOptions& opts) {
   const config::Config c = load_config(ctx);
   config::require_source(c);
   config::require_target(c);
-  install_stop_handlers();
   const auto stop = [] { return g_stop_requested != 0; };
   etl::Syncer syncer(c, stop);
   etl::ContinuousOptions options;

@@ -127,8 +127,10 @@ TEST_F(EtlProcess, SigtermWhileSleepingExitsZeroWithinASecond) {
 TEST_F(EtlProcess, SigtermDuringACycleCommitsOrRollsItBackAndExitsZero) {
   seed(2000);
   auto p = acme_background({"run-continuous-etl", "--polling-interval", "0.2"});
-  // Signal while the first (full) load is running.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Signal while the first (full) load is running: right after the loop announced itself.
+  for (int i = 0; i < 400 && p->err().find("continuous sync: every") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   p->signal(SIGTERM);
   const auto rc = p->wait(20000);
   ASSERT_TRUE(rc.has_value());
@@ -137,7 +139,9 @@ TEST_F(EtlProcess, SigtermDuringACycleCommitsOrRollsItBackAndExitsZero) {
   if (runs() != 0) {
     expect_invariant();
   } else {
-    EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_orders")), "0");
+    if (tgt_value("SELECT to_regclass('" + m_target_schema + ".analytical_orders') IS NULL") == "f") {
+      EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_orders")), "0");
+    }
   }
   ASSERT_EQ(acme({"run-etl"}).exit_code, 0);
   expect_invariant();

@@ -1,0 +1,64 @@
+// Logs as operators use them: JSON lines, daily files under a directory, no secrets anywhere.
+#include "support/pg.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(Logging, JsonLinesGoToDailyFilesWithoutPasswords) {
+  const auto dir = std::filesystem::temp_directory_path() / acme::test::unique_name("logs");
+  std::filesystem::remove_all(dir);
+  acme::test::BackgroundProcess p(
+      {ACME_BIN, "run-continuous-etl", "--polling-interval", "0.2", "--log-format", "json",
+       "--log-dir", dir.string()},
+      {"ACME_SOURCE_DSN=postgresql://etl:Hunter2Secret@127.0.0.1:1/acme",
+       "ACME_TARGET_DSN=postgresql://etl:Hunter2Secret@127.0.0.1:1/acme", "ACME_ENV_FILE=/nonexistent"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  p.signal(SIGTERM);
+  const auto rc = p.wait(5000);
+  ASSERT_TRUE(rc.has_value());
+  EXPECT_EQ(*rc, 0) << p.err();
+
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    files.push_back(e.path());
+  }
+  ASSERT_EQ(files.size(), 1U);
+  const std::string name = files[0].filename().string();
+  EXPECT_EQ(name.size(), std::string("YYYYMMDD_acme.log").size()) << name;
+  EXPECT_EQ(name.substr(8), "_acme.log");
+
+  const std::string text = read_all(files[0]);
+  EXPECT_EQ(text.find("Hunter2Secret"), std::string::npos) << text;
+  EXPECT_EQ(p.err().find("Hunter2Secret"), std::string::npos) << p.err();
+  std::istringstream lines(text);
+  std::string line;
+  int n = 0;
+  bool saw_retry = false;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line); // throws (fails the test) if not JSON
+    EXPECT_TRUE(j.contains("ts") && j.contains("level") && j.contains("msg")) << line;
+    saw_retry = saw_retry || j["msg"].get<std::string>().find("retrying in") != std::string::npos;
+    ++n;
+  }
+  EXPECT_GE(n, 2);
+  EXPECT_TRUE(saw_retry) << text;
+  std::filesystem::remove_all(dir);
+}
+
+} // namespace

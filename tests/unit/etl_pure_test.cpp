@@ -1,0 +1,51 @@
+#include "acme/etl/backoff.hpp"
+#include "acme/etl/cursor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+using namespace acme::etl;
+using std::chrono::milliseconds;
+
+TEST(Cursor, NothingReadKeepsThePreviousCursor) {
+  const Cursor prev{"2026-11-01 10:00:00.000", 7};
+  const auto s = next_cursor(prev, std::nullopt, "2026-11-01 12:00:00.000");
+  EXPECT_EQ(s.cursor, prev);
+  EXPECT_FALSE(s.clamped);
+}
+
+TEST(Cursor, AdvancesToTheLastRowBelowTheHorizon) {
+  const auto s = next_cursor(Cursor{}, Cursor{"2026-11-01 10:00:00.500", 42}, "2026-11-01 10:00:01.000");
+  EXPECT_EQ(s.cursor, (Cursor{"2026-11-01 10:00:00.500", 42}));
+  EXPECT_FALSE(s.clamped);
+}
+
+TEST(Cursor, NeverPassesTheLateCommitHorizon) {
+  const auto s = next_cursor(Cursor{"2026-11-01 09:00:00.000", 1}, Cursor{"2026-11-01 10:00:05.000", 9},
+                             "2026-11-01 10:00:01.999");
+  EXPECT_TRUE(s.clamped);
+  EXPECT_EQ(*s.cursor.ts, "2026-11-01 10:00:01.999");
+  EXPECT_EQ(s.cursor.pk, std::numeric_limits<std::int64_t>::max());
+}
+
+TEST(Cursor, OrderIsTimestampThenKey) {
+  EXPECT_LT((Cursor{"2026-11-01 10:00:00.000", 9}), (Cursor{"2026-11-01 10:00:00.001", 1}));
+  EXPECT_LT((Cursor{"2026-11-01 10:00:00.000", 1}), (Cursor{"2026-11-01 10:00:00.000", 2}));
+  EXPECT_LT(Cursor{}, (Cursor{"0001-01-01 00:00:00.000", 0}));
+}
+
+TEST(Backoff, GrowsExponentiallyUpToTheCapWithJitter) {
+  const milliseconds base{500};
+  const milliseconds cap{60000};
+  EXPECT_EQ(backoff_delay(0, base, cap, 1.0), milliseconds(500));
+  EXPECT_EQ(backoff_delay(0, base, cap, 0.0), milliseconds(250));
+  EXPECT_EQ(backoff_delay(3, base, cap, 1.0), milliseconds(4000));
+  EXPECT_EQ(backoff_delay(20, base, cap, 1.0), cap);
+  EXPECT_EQ(backoff_delay(1000, base, cap, 0.0), milliseconds(30000));
+  for (int attempt = 0; attempt < 12; ++attempt) {
+    const auto d = backoff_delay(attempt, base, cap, 0.37);
+    EXPECT_GE(d, milliseconds(125));
+    EXPECT_LE(d, cap);
+  }
+}
