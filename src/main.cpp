@@ -1,14 +1,12 @@
 // acme: incremental PostgreSQL ETL and business reports for ACME Delivery Services.
 // The one exit point: every error ends here as "acme: error: <message>" and a documented code.
-#include "cli/common.hpp"
-
 #include "acme/config/dsn.hpp"
 #include "acme/error.hpp"
 #include "acme/version.hpp"
+#include "cli/common.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-
 #include <iostream>
 
 namespace {

@@ -2,6 +2,8 @@
 
 namespace acme {
 
-std::string_view version() { return ACME_VERSION; }
+std::string_view version() {
+  return ACME_VERSION;
+}
 
 } // namespace acme

@@ -7,7 +7,9 @@ namespace acme::cli {
 volatile std::sig_atomic_t g_stop_requested = 0; // NOLINT: written by the signal handler
 
 namespace {
-extern "C" void on_stop_signal(int /*signal*/) { g_stop_requested = 1; }
+extern "C" void on_stop_signal(int /*signal*/) {
+  g_stop_requested = 1;
+}
 } // namespace
 
 void install_stop_handlers() {
@@ -44,8 +46,9 @@ void add_global_options(CLI::App& app, Context& ctx) {
   app.add_option("--log-format", o.log_format,
                  "text|json (one JSON object per line) [env: ACME_LOG_FORMAT, default: text]")
       ->group(logs);
-  app.add_option("--log-dir", o.log_dir,
-                 "Also write daily files <dir>/YYYYMMDD_acme.log [env: ACME_LOG_DIR, default: none]")
+  app.add_option(
+         "--log-dir", o.log_dir,
+         "Also write daily files <dir>/YYYYMMDD_acme.log [env: ACME_LOG_DIR, default: none]")
       ->group(logs);
 }
 

@@ -3,7 +3,6 @@
 #include "acme/config/config.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <string>
 #include <vector>

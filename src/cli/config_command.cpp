@@ -1,12 +1,10 @@
 // acme config: prints the resolved configuration (passwords masked) and where each value came from.
+#include "acme/config/dsn.hpp"
 #include "cli/common.hpp"
 
-#include "acme/config/dsn.hpp"
-
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 namespace acme::cli {
 namespace {
@@ -32,7 +30,8 @@ int run_config(Context& ctx, const ConfigOptions& opts) {
       {"ACME_TARGET_SCHEMA", c.target_schema},
       {"ACME_CLOSED_STATUSES", closed},
       {"ACME_BATCH_SIZE", std::to_string(c.batch_size)},
-      {"ACME_LATE_COMMIT_LOOKBACK", fmt::format("{:.3f}", static_cast<double>(c.lookback.count()) / 1000.0)},
+      {"ACME_LATE_COMMIT_LOOKBACK",
+       fmt::format("{:.3f}", static_cast<double>(c.lookback.count()) / 1000.0)},
       {"ACME_SOURCE_TIMEZONE", c.source_timezone},
       {"ACME_RECONCILE_EVERY", std::to_string(c.reconcile_every)},
       {"ACME_LOG_LEVEL", c.log_level},
@@ -58,7 +57,8 @@ int run_config(Context& ctx, const ConfigOptions& opts) {
 void add_config_command(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<ConfigOptions>();
   auto* cmd = app.add_subcommand(
-      "config", "Show the resolved configuration (passwords masked) and where each value came from");
+      "config",
+      "Show the resolved configuration (passwords masked) and where each value came from");
   cmd->add_flag("--json", opts->json, "Print JSON instead of a table");
   cmd->callback([&ctx, opts] { ctx.exit_code = run_config(ctx, *opts); });
 }

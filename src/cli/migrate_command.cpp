@@ -1,7 +1,6 @@
 // acme migrate: create or upgrade the target schema (run-etl does this by itself too).
-#include "cli/common.hpp"
-
 #include "acme/etl/sync.hpp"
+#include "cli/common.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -25,8 +24,8 @@ int run_migrate(Context& ctx) {
 } // namespace
 
 void add_migrate_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand(
-      "migrate", "Create or upgrade the target schema (versioned, idempotent)");
+  auto* cmd =
+      app.add_subcommand("migrate", "Create or upgrade the target schema (versioned, idempotent)");
   cmd->callback([&ctx] { ctx.exit_code = run_migrate(ctx); });
 }
 

@@ -1,8 +1,7 @@
 // acme run-continuous-etl: sync every N seconds until SIGTERM/SIGINT (then exit 0).
-#include "cli/common.hpp"
-
 #include "acme/error.hpp"
 #include "acme/etl/continuous.hpp"
+#include "cli/common.hpp"
 
 #include <cmath>
 

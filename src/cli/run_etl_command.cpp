@@ -1,7 +1,6 @@
 // acme run-etl: one incremental sync (the first run on an empty target is a full load).
-#include "cli/common.hpp"
-
 #include "acme/etl/sync.hpp"
+#include "cli/common.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,7 +1,6 @@
 // acme status: cursors, last run, late-commit horizon and lag. Exit 0 when the last run succeeded.
-#include "cli/common.hpp"
-
 #include "acme/etl/status.hpp"
+#include "cli/common.hpp"
 
 #include <iostream>
 

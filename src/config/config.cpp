@@ -4,10 +4,9 @@
 #include "acme/config/dsn.hpp"
 #include "acme/error.hpp"
 
-#include <fmt/format.h>
-
 #include <cmath>
 #include <cstdlib>
+#include <fmt/format.h>
 
 namespace acme::config {
 namespace {
@@ -156,9 +155,11 @@ Config load(const Overrides& flags, EnvLookup env) {
   check_identifier("ACME_SOURCE_SCHEMA", c.source_schema);
   check_identifier("ACME_TARGET_SCHEMA", c.target_schema);
   if (c.log_format != "text" && c.log_format != "json") {
-    throw UsageError(fmt::format("ACME_LOG_FORMAT must be 'text' or 'json', got '{}'", c.log_format));
+    throw UsageError(
+        fmt::format("ACME_LOG_FORMAT must be 'text' or 'json', got '{}'", c.log_format));
   }
-  static const char* const levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  static const char* const levels[] = {"trace", "debug",    "info", "warn",
+                                       "error", "critical", "off"};
   bool level_ok = false;
   for (const char* l : levels) {
     level_ok = level_ok || c.log_level == l;

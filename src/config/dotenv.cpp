@@ -2,9 +2,8 @@
 
 #include "acme/error.hpp"
 
-#include <fmt/format.h>
-
 #include <cctype>
+#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 

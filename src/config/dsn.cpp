@@ -115,7 +115,8 @@ std::vector<std::string> dsn_secrets(const std::string& dsn) {
       out.push_back(dsn.substr(q + 9, end - q - 9));
     }
   } else {
-    each_kv_password(dsn, [&](std::size_t b, std::size_t e) { out.push_back(dsn.substr(b, e - b)); });
+    each_kv_password(dsn,
+                     [&](std::size_t b, std::size_t e) { out.push_back(dsn.substr(b, e - b)); });
   }
   out.erase(std::remove_if(out.begin(), out.end(), [](const std::string& s) { return s.empty(); }),
             out.end());
@@ -127,8 +128,7 @@ std::string redact(std::string text, const std::vector<std::string>& secrets) {
     if (secret.empty()) {
       continue;
     }
-    for (auto pos = text.find(secret); pos != std::string::npos;
-         pos = text.find(secret, pos + 3)) {
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
       text.replace(pos, secret.size(), "***");
     }
   }

@@ -16,12 +16,11 @@ bool contains(std::string_view text, std::string_view needle) {
 
 // Connection-time failures carry no SQLSTATE in libpqxx 6.4: classify by libpq's message.
 bool fatal_connect_message(std::string_view msg) {
-  return contains(msg, "password authentication failed") ||
-         contains(msg, "no pg_hba.conf entry") || contains(msg, "does not exist") ||
-         contains(msg, "no password supplied") || contains(msg, "permission denied") ||
-         contains(msg, "invalid connection option") || contains(msg, "invalid URI") ||
-         contains(msg, "missing \"=\"") || contains(msg, "unterminated quoted string") ||
-         contains(msg, "authentication");
+  return contains(msg, "password authentication failed") || contains(msg, "no pg_hba.conf entry") ||
+         contains(msg, "does not exist") || contains(msg, "no password supplied") ||
+         contains(msg, "permission denied") || contains(msg, "invalid connection option") ||
+         contains(msg, "invalid URI") || contains(msg, "missing \"=\"") ||
+         contains(msg, "unterminated quoted string") || contains(msg, "authentication");
 }
 
 std::string trim_message(std::string msg) {
@@ -92,8 +91,8 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
     return conn;
   } catch (const pqxx::broken_connection& e) {
     const std::string msg = config::redact(trim_message(e.what()), secrets);
-    const std::string text =
-        fmt::format("cannot connect to the {} database ({}): {}", which, config::mask_dsn(dsn), msg);
+    const std::string text = fmt::format("cannot connect to the {} database ({}): {}", which,
+                                         config::mask_dsn(dsn), msg);
     if (fatal_connect_message(msg)) {
       throw Fatal(text);
     }
@@ -109,7 +108,8 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
   } catch (const std::exception& e) {
     // libpq rejects malformed connection strings before any network I/O.
     throw Fatal(fmt::format("cannot connect to the {} database ({}): {}", which,
-                            config::mask_dsn(dsn), config::redact(trim_message(e.what()), secrets)));
+                            config::mask_dsn(dsn),
+                            config::redact(trim_message(e.what()), secrets)));
   }
 }
 

@@ -4,12 +4,11 @@
 #include "acme/error.hpp"
 #include "acme/sql/embedded.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <pqxx/nontransaction>
 #include <pqxx/transaction>
 #include <spdlog/spdlog.h>
-
-#include <algorithm>
 
 namespace acme::db {
 
@@ -51,7 +50,8 @@ std::vector<int> migrate(pqxx::connection& conn, const std::string& schema) {
     pqxx::work tx(conn);
     // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists; a
     // least-privilege role that owns a pre-created schema must not need it.
-    if (tx.exec_params("SELECT to_regnamespace($1) IS NULL", quote_ident(schema))[0][0].as<bool>()) {
+    if (tx.exec_params("SELECT to_regnamespace($1) IS NULL", quote_ident(schema))[0][0]
+            .as<bool>()) {
       tx.exec("CREATE SCHEMA " + quote_ident(schema));
     }
     tx.exec("CREATE TABLE IF NOT EXISTS " + qualify(schema, "acme_schema_migrations") +

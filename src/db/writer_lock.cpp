@@ -16,8 +16,8 @@ void acquire_writer_lock(pqxx::connection& conn, const std::string& schema) {
   pqxx::nontransaction tx(conn);
   // A holder that just disconnected may take a moment to release the lock: retry briefly.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    const auto got = tx.exec_params(
-        "SELECT pg_try_advisory_lock($1, hashtext($2) & 2147483647)", k_lock_class, schema);
+    const auto got = tx.exec_params("SELECT pg_try_advisory_lock($1, hashtext($2) & 2147483647)",
+                                    k_lock_class, schema);
     if (got[0][0].as<bool>()) {
       return;
     }

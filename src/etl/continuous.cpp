@@ -2,9 +2,8 @@
 
 #include "acme/etl/backoff.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <random>
+#include <spdlog/spdlog.h>
 #include <thread>
 
 namespace acme::etl {
@@ -18,7 +17,8 @@ bool sleep_unless_stopped(std::chrono::milliseconds duration,
     if (now >= until) {
       return true;
     }
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(k_slice, until - now));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(k_slice, until - now));
   }
   return false;
 }
@@ -52,7 +52,8 @@ long run_continuous(Syncer& syncer, const ContinuousOptions& options,
       break;
     } catch (const Error& e) {
       syncer.reset();
-      const auto delay = backoff_delay(failures, options.backoff_base, options.backoff_cap, unit(rng));
+      const auto delay =
+          backoff_delay(failures, options.backoff_base, options.backoff_cap, unit(rng));
       ++failures;
       spdlog::error("sync failed (attempt {}), retrying in {:.1f} s: {}", failures,
                     static_cast<double>(delay.count()) / 1000.0, e.what());

@@ -33,12 +33,13 @@ Horizon Extractor::horizon(std::chrono::milliseconds lookback, const std::string
   return h;
 }
 
-std::string Extractor::changes_query(const TableSpec& table, const Cursor& after, long limit) const {
+std::string Extractor::changes_query(const TableSpec& table, const Cursor& after,
+                                     long limit) const {
   const std::string pk = db::quote_ident(table.pk);
   std::string where = "updated_at IS NOT NULL AND isfinite(updated_at)";
   if (!after.empty()) {
-    where += fmt::format(" AND (updated_at, {}) > ({}::timestamp(3), {})", pk, m_tx.quote(*after.ts),
-                         after.pk);
+    where += fmt::format(" AND (updated_at, {}) > ({}::timestamp(3), {})", pk,
+                         m_tx.quote(*after.ts), after.pk);
   }
   return fmt::format("SELECT {} FROM {} WHERE {} ORDER BY updated_at, {} LIMIT {}", table.columns,
                      table_name(table), where, pk, limit);
@@ -81,10 +82,10 @@ void Extractor::check_contract() {
                               "sql/roles/)",
                               m_schema, table.source));
     }
-    const auto cols = m_tx.exec_params(
-        "SELECT string_agg(a.attname, ',') FROM pg_attribute a WHERE a.attrelid = "
-        "to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
-        table_name(table));
+    const auto cols =
+        m_tx.exec_params("SELECT string_agg(a.attname, ',') FROM pg_attribute a WHERE a.attrelid = "
+                         "to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+                         table_name(table));
     const std::string have = "," + cols[0][0].as<std::string>("") + ",";
     std::string_view wanted = table.columns;
     while (!wanted.empty()) {

@@ -4,13 +4,12 @@
 #include "acme/sql/embedded.hpp"
 #include "acme/version.hpp"
 
-#include <fmt/format.h>
-#include <pqxx/pqxx>
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
 
 namespace acme::etl {
 
@@ -50,9 +49,10 @@ bool Loader::prepare(const std::vector<std::string>& closed_statuses) {
     wanted.push_back(s);
   }
   const auto settings = db::qualify(m_schema, "acme_settings");
-  const auto stored =
-      m_tx.exec_params("SELECT value::text FROM " + settings + " WHERE key = $1", "closed_statuses");
-  const bool changed = stored.empty() || nlohmann::json::parse(stored[0][0].as<std::string>()) != wanted;
+  const auto stored = m_tx.exec_params("SELECT value::text FROM " + settings + " WHERE key = $1",
+                                       "closed_statuses");
+  const bool changed =
+      stored.empty() || nlohmann::json::parse(stored[0][0].as<std::string>()) != wanted;
   if (changed) {
     m_tx.exec_params("INSERT INTO " + settings +
                          " (key, value) VALUES ($1, $2::jsonb) "
@@ -63,10 +63,10 @@ bool Loader::prepare(const std::vector<std::string>& closed_statuses) {
 }
 
 std::optional<Cursor> Loader::staged_max(const TableSpec& table) {
-  const auto r = m_tx.exec(fmt::format(
-      "SELECT to_char(updated_at, '{}'), {} FROM {} WHERE updated_at IS NOT NULL AND "
-      "isfinite(updated_at) ORDER BY updated_at DESC, {} DESC LIMIT 1",
-      k_ts_format, table.pk, table.staging, table.pk));
+  const auto r = m_tx.exec(
+      fmt::format("SELECT to_char(updated_at, '{}'), {} FROM {} WHERE updated_at IS NOT NULL AND "
+                  "isfinite(updated_at) ORDER BY updated_at DESC, {} DESC LIMIT 1",
+                  k_ts_format, table.pk, table.staging, table.pk));
   if (r.empty()) {
     return std::nullopt;
   }
@@ -78,7 +78,8 @@ std::int64_t Loader::staged_rows(const TableSpec& table) {
 }
 
 void Loader::keys_from_staging(const TableSpec& table) {
-  m_tx.exec(fmt::format("INSERT INTO {} (id) SELECT {} FROM {}", table.keys, table.pk, table.staging));
+  m_tx.exec(
+      fmt::format("INSERT INTO {} (id) SELECT {} FROM {}", table.keys, table.pk, table.staging));
 }
 
 void Loader::clear_staging(const TableSpec& table) {
@@ -123,21 +124,22 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
     c.written["products_deleted"] = run_counted("products_deleted", sql::etl_delete_products);
   }
   // Initial load of an empty target: plain INSERTs, secondary indexes built once afterwards.
-  const bool bulk =
-      m_tx.exec(fmt::format("SELECT NOT EXISTS (SELECT 1 FROM {}) AND NOT EXISTS (SELECT 1 FROM {})",
-                            db::qualify(m_schema, "analytical_orders"),
-                            db::qualify(m_schema, "analytical_order_items")))[0][0]
-          .as<bool>();
+  const bool bulk = m_tx.exec(fmt::format(
+      "SELECT NOT EXISTS (SELECT 1 FROM {}) AND NOT EXISTS (SELECT 1 FROM {})",
+      db::qualify(m_schema, "analytical_orders"),
+      db::qualify(m_schema, "analytical_order_items")))[0][0]
+                        .as<bool>();
   std::vector<std::string> deferred_indexes;
   if (bulk) {
     m_tx.exec("SET LOCAL maintenance_work_mem = '256MB'");
     for (const char* table : {"analytical_orders", "analytical_order_items"}) {
-      const auto defs = m_tx.exec_params(
-          "SELECT pg_get_indexdef(i.indexrelid), quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
-          "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-          "JOIN pg_namespace n ON n.oid = c.relnamespace "
-          "WHERE i.indrelid = to_regclass($1) AND NOT i.indisprimary",
-          db::qualify(m_schema, table));
+      const auto defs =
+          m_tx.exec_params("SELECT pg_get_indexdef(i.indexrelid), quote_ident(n.nspname) || '.' || "
+                           "quote_ident(c.relname) "
+                           "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                           "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                           "WHERE i.indrelid = to_regclass($1) AND NOT i.indisprimary",
+                           db::qualify(m_schema, table));
       for (const auto& d : defs) {
         deferred_indexes.push_back(d[0].as<std::string>());
         m_tx.exec("DROP INDEX " + d[1].as<std::string>());
@@ -150,7 +152,8 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
   if (has_keys("orders")) {
     c.written["orders_deleted"] = run_counted("orders_deleted", sql::etl_delete_orders);
   }
-  c.written["orders_customer_fanout"] = run_counted("orders_customer_fanout", sql::etl_fanout_customers);
+  c.written["orders_customer_fanout"] =
+      run_counted("orders_customer_fanout", sql::etl_fanout_customers);
   if (has_keys("order_items")) {
     c.written["items_deleted"] = run_counted("items_deleted", sql::etl_delete_order_items);
   }
@@ -194,20 +197,23 @@ std::map<std::string, TableState> Loader::load_state() {
   return out;
 }
 
-void Loader::save_state(const std::string& table, const Cursor& cursor, bool full, bool reconciled) {
+void Loader::save_state(const std::string& table, const Cursor& cursor, bool full,
+                        bool reconciled) {
   const auto state = db::qualify(m_schema, "acme_sync_state");
   const std::string ts = cursor.ts.value_or("");
   m_tx.exec_params(
       "INSERT INTO " + state +
           " AS s (table_name, cursor_ts, cursor_pk, last_full_at, last_reconciled_at, updated_at) "
-          "VALUES ($1, NULLIF($2, '')::timestamp(3), CASE WHEN $2 = '' THEN NULL ELSE $3::bigint END, "
+          "VALUES ($1, NULLIF($2, '')::timestamp(3), CASE WHEN $2 = '' THEN NULL ELSE $3::bigint "
+          "END, "
           "        CASE WHEN $4 THEN now() END, CASE WHEN $5 THEN now() END, now()) "
           "ON CONFLICT (table_name) DO UPDATE SET cursor_ts = EXCLUDED.cursor_ts, "
           "  cursor_pk = EXCLUDED.cursor_pk, "
           "  last_full_at = COALESCE(EXCLUDED.last_full_at, s.last_full_at), "
           "  last_reconciled_at = COALESCE(EXCLUDED.last_reconciled_at, s.last_reconciled_at), "
           "  updated_at = now() "
-          "WHERE (s.cursor_ts, s.cursor_pk) IS DISTINCT FROM (EXCLUDED.cursor_ts, EXCLUDED.cursor_pk) "
+          "WHERE (s.cursor_ts, s.cursor_pk) IS DISTINCT FROM (EXCLUDED.cursor_ts, "
+          "EXCLUDED.cursor_pk) "
           "   OR EXCLUDED.last_full_at IS NOT NULL OR EXCLUDED.last_reconciled_at IS NOT NULL",
       table, ts, cursor.pk, full, reconciled);
 }
@@ -217,14 +223,15 @@ void Loader::record_run(const std::string& started_at, const std::string& mode,
                         const std::string& horizon, const std::string& rows_json,
                         const std::string& error) {
   const auto runs = db::qualify(m_schema, "acme_runs");
-  m_tx.exec_params("INSERT INTO " + runs +
-                       " (started_at, mode, status, horizon_kind, horizon, rows, error, acme_version) "
-                       "VALUES ($1::timestamptz, $2, $3, NULLIF($4, ''), "
-                       "NULLIF($5, '')::timestamp(3), $6::jsonb, NULLIF($7, ''), $8)",
-                   started_at, mode, status, horizon_kind, horizon, rows_json, error,
-                   std::string(version()));
+  m_tx.exec_params(
+      "INSERT INTO " + runs +
+          " (started_at, mode, status, horizon_kind, horizon, rows, error, acme_version) "
+          "VALUES ($1::timestamptz, $2, $3, NULLIF($4, ''), "
+          "NULLIF($5, '')::timestamp(3), $6::jsonb, NULLIF($7, ''), $8)",
+      started_at, mode, status, horizon_kind, horizon, rows_json, error, std::string(version()));
   // Bounded history: keep the newest 10,000 runs.
-  m_tx.exec("DELETE FROM " + runs + " WHERE run_id <= (SELECT max(run_id) - 10000 FROM " + runs + ")");
+  m_tx.exec("DELETE FROM " + runs + " WHERE run_id <= (SELECT max(run_id) - 10000 FROM " + runs +
+            ")");
 }
 
 } // namespace acme::etl

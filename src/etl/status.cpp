@@ -66,16 +66,17 @@ Status read_status(const config::Config& config) {
       "run_id, started_at::text AS started_at, finished_at::text AS finished_at, mode, status, "
       "horizon_kind, to_char(horizon, '{}') AS horizon, rows::text AS rows, error",
       k_ts_format);
-  const auto last = tx.exec(fmt::format("SELECT {} FROM {} ORDER BY run_id DESC LIMIT 1", cols, q("acme_runs")));
-  const auto ok = tx.exec(fmt::format(
-      "SELECT {} FROM {} WHERE status = 'succeeded' ORDER BY run_id DESC LIMIT 1", cols, q("acme_runs")));
+  const auto last =
+      tx.exec(fmt::format("SELECT {} FROM {} ORDER BY run_id DESC LIMIT 1", cols, q("acme_runs")));
+  const auto ok = tx.exec(
+      fmt::format("SELECT {} FROM {} WHERE status = 'succeeded' ORDER BY run_id DESC LIMIT 1", cols,
+                  q("acme_runs")));
   j["last_run"] = last.empty() ? nlohmann::json(nullptr) : run_json(last[0]);
   j["last_success"] = ok.empty() ? nlohmann::json(nullptr) : run_json(ok[0]);
   s.healthy = !last.empty() && last[0]["status"].as<std::string>() == "succeeded";
   if (!ok.empty()) {
-    j["late_commit_horizon"] = ok[0]["horizon_kind"].is_null()
-                                   ? "unknown"
-                                   : ok[0]["horizon_kind"].as<std::string>();
+    j["late_commit_horizon"] =
+        ok[0]["horizon_kind"].is_null() ? "unknown" : ok[0]["horizon_kind"].as<std::string>();
   }
   j["lag_seconds"] = nullptr;
   if (!ok.empty() && !ok[0]["horizon"].is_null()) {
@@ -95,12 +96,15 @@ Status read_status(const config::Config& config) {
 }
 
 std::string format_status(const nlohmann::json& j) {
-  std::string out = fmt::format("target schema:   {} (migration {})\n",
-                                j["target_schema"].get<std::string>(), j["migration_version"].get<int>());
+  std::string out =
+      fmt::format("target schema:   {} (migration {})\n", j["target_schema"].get<std::string>(),
+                  j["migration_version"].get<int>());
   if (j.contains("state")) {
     return out + "state:           " + j["state"].get<std::string>() + "\n";
   }
-  auto str = [](const nlohmann::json& v) { return v.is_null() ? std::string("-") : v.get<std::string>(); };
+  auto str = [](const nlohmann::json& v) {
+    return v.is_null() ? std::string("-") : v.get<std::string>();
+  };
   const auto& last = j["last_run"];
   if (last.is_null()) {
     out += "last run:        none\n";
@@ -134,7 +138,8 @@ std::string format_status(const nlohmann::json& j) {
   for (const auto& [name, t] : j["tables"].items()) {
     out += fmt::format("  {:<12} cursor ({}, {})  full read {}  reconciled {}\n", name,
                        str(t["cursor_updated_at"]),
-                       t["cursor_key"].is_null() ? std::string("-") : std::to_string(t["cursor_key"].get<long long>()),
+                       t["cursor_key"].is_null() ? std::string("-")
+                                                 : std::to_string(t["cursor_key"].get<long long>()),
                        str(t["last_full_read_at"]), str(t["last_reconciled_at"]));
   }
   return out;

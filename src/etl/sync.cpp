@@ -7,15 +7,14 @@
 #include "acme/db/writer_lock.hpp"
 #include "acme/version.hpp"
 
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/nontransaction>
 #include <pqxx/transaction>
 #include <spdlog/spdlog.h>
-
-#include <chrono>
-#include <csignal>
-#include <cstdlib>
 #include <unistd.h>
 
 namespace acme::etl {
@@ -130,8 +129,7 @@ SyncResult Syncer::sync(const SyncRequest& request) {
     reconcile = false;
     check_stop();
   }
-  total.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  total.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return total;
 }
 
@@ -195,7 +193,8 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
       const Cursor previous = state.count(name) != 0 ? state.at(name).cursor : Cursor{};
       std::int64_t read = 0;
       if (full) {
-        read = db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
+        read =
+            db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
         loader.keys_from_staging(t);
       } else {
         read = db::copy_between(stx, extractor.changes_query(t, previous, m_config.batch_size), ttx,
@@ -212,7 +211,8 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
         const auto missing = loader.missing_keys(t, k_missing_keys_limit + 1);
         if (static_cast<std::int64_t>(missing.size()) > k_missing_keys_limit) {
           loader.clear_staging(t);
-          read = db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
+          read =
+              db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
         } else {
           read += db::copy_between(stx, extractor.invisible_rows_query(t, missing), ttx,
                                    std::string(t.staging), stop);

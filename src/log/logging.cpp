@@ -3,16 +3,15 @@
 #include "acme/config/dsn.hpp"
 #include "acme/error.hpp"
 
+#include <filesystem>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <spdlog/formatter.h>
 #include <spdlog/sinks/daily_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <filesystem>
-#include <memory>
 #include <unistd.h>
 
 namespace acme::log {

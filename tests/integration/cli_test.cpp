@@ -1,10 +1,9 @@
 #include "support/pg.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 
 using acme::test::run_process;
 
@@ -49,10 +48,10 @@ TEST(Cli, MalformedDotenvExits2WithLineNumber) {
 
 TEST(Cli, ConfigMasksPasswords) {
   const auto dir = temp_dir();
-  const auto r = run_process({ACME_BIN, "config"},
-                             {"ACME_SOURCE_DSN=postgresql://u:hunter2@db/x",
-                              "ACME_TARGET_DSN=host=db password=hunter3"},
-                             dir);
+  const auto r = run_process(
+      {ACME_BIN, "config"},
+      {"ACME_SOURCE_DSN=postgresql://u:hunter2@db/x", "ACME_TARGET_DSN=host=db password=hunter3"},
+      dir);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("hunter2"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("hunter3"), std::string::npos) << r.out;

@@ -274,45 +274,17 @@ TEST_F(DatagenLive, ChangesTheSourceAndStopsOnSigterm) {
              " UNION ALL SELECT max(updated_at) FROM " + table(s, "customers") + ") x");
   const std::string started_at = scalar("SELECT LOCALTIMESTAMP(3)");
 
-  const std::string log =
-      (std::filesystem::temp_directory_path() / (acme::test::unique_name("live") + ".log"))
-          .string();
-  const std::vector<std::string> argv = {
-      ACME_DATAGEN_BIN, "--dsn", acme::test::source_dsn(), "--schema", s, "live", "--rate", "40",
-      "--seed",         "9",     "--report-every",         "1"};
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(fd, 2);
-    dup2(fd, 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) {
-      args.push_back(const_cast<char*>(a.c_str())); // NOLINT: execv's signature
-    }
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
+  acme::test::BackgroundProcess live({ACME_DATAGEN_BIN, "--dsn", acme::test::source_dsn(),
+                                      "--schema", s, "live", "--rate", "40", "--seed", "9",
+                                      "--report-every", "1"},
+                                     {});
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  ASSERT_EQ(kill(pid, SIGTERM), 0);
-  int status = 0;
-  pid_t done = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while ((done = waitpid(pid, &status, WNOHANG)) == 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (done == 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    FAIL() << "acme-datagen live did not stop within 10 s of SIGTERM";
-  }
+  live.signal(SIGTERM);
+  const auto rc = live.wait(10000);
+  ASSERT_TRUE(rc.has_value()) << "acme-datagen live did not stop within 10 s of SIGTERM";
   std::stringstream err;
-  err << std::ifstream(log).rdbuf();
-  std::filesystem::remove(log);
-  ASSERT_TRUE(WIFEXITED(status)) << err.str();
-  EXPECT_EQ(WEXITSTATUS(status), 0) << err.str();
+  err << live.err() << live.out();
+  EXPECT_EQ(*rc, 0) << err.str();
   EXPECT_NE(err.str().find("changes"), std::string::npos) << err.str();
 
   // updated_at moved forward (server time, CURRENT_TIMESTAMP(3)) and new orders arrived with items.

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
-
 #include <random>
 #include <thread>
 
@@ -24,8 +23,8 @@ protected:
         (1, '2026-11-01', '2026-11-05', 1, 'PENDING'), (2, '2026-11-01', '2026-11-06', 2, 'COMPLETED');
       INSERT INTO {i} (order_item_id, order_id, product_id, quanity) VALUES
         (1, 1, 1, 2), (2, 1, 2, 3), (3, 2, 1, 1), (4, 2, 3, 7);)",
-        fmt::arg("c", src("customers")), fmt::arg("p", src("products")),
-        fmt::arg("o", src("orders")), fmt::arg("i", src("order_items"))));
+                         fmt::arg("c", src("customers")), fmt::arg("p", src("products")),
+                         fmt::arg("o", src("orders")), fmt::arg("i", src("order_items"))));
   }
   // An update as the orders system does it: new values, updated_at = its transaction start.
   void touch(const std::string& table, const std::string& set, const std::string& where) {
@@ -40,14 +39,19 @@ TEST_F(Etl, InitialLoadMatchesTheSource) {
   EXPECT_EQ(r.mode, "full");
   EXPECT_EQ(r.rows_read, 11);
   expect_invariant();
-  EXPECT_EQ(tgt_value("SELECT total_amount::text FROM " + tgt("analytical_orders") + " WHERE order_id = 1"), "30.00");
-  EXPECT_EQ(tgt_value("SELECT total_items FROM " + tgt("analytical_orders") + " WHERE order_id = 2"), "8");
+  EXPECT_EQ(tgt_value("SELECT total_amount::text FROM " + tgt("analytical_orders") +
+                      " WHERE order_id = 1"),
+            "30.00");
+  EXPECT_EQ(
+      tgt_value("SELECT total_items FROM " + tgt("analytical_orders") + " WHERE order_id = 2"),
+      "8");
 }
 
 TEST_F(Etl, SecondRunIsIncrementalAndWritesNothingWithoutChanges) {
   seed_basic();
   sync();
-  const auto before = tgt_value("SELECT max(synced_at)::text FROM " + tgt("analytical_order_items"));
+  const auto before =
+      tgt_value("SELECT max(synced_at)::text FROM " + tgt("analytical_order_items"));
   const auto r = sync();
   EXPECT_EQ(r.mode, "incremental");
   EXPECT_EQ(r.rows_written, 0);
@@ -58,10 +62,13 @@ TEST_F(Etl, SecondRunIsIncrementalAndWritesNothingWithoutChanges) {
 TEST_F(Etl, NewOrdersAndItemsArrive) {
   seed_basic();
   sync();
-  src_exec(fmt::format("INSERT INTO {} (order_id, order_date, delivery_date, customer_id, status) VALUES "
-                       "(3, '2026-11-02', '2026-11-07', 2, 'PROCESSING')", src("orders")));
+  src_exec(fmt::format(
+      "INSERT INTO {} (order_id, order_date, delivery_date, customer_id, status) VALUES "
+      "(3, '2026-11-02', '2026-11-07', 2, 'PROCESSING')",
+      src("orders")));
   src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) VALUES "
-                       "(5, 3, 2, 10), (6, 3, 3, 1), (7, 1, 3, 3)", src("order_items")));
+                       "(5, 3, 2, 10), (6, 3, 3, 1), (7, 1, 3, 3)",
+                       src("order_items")));
   const auto r = sync();
   EXPECT_EQ(r.mode, "incremental");
   EXPECT_EQ(r.rows_read, 4);
@@ -97,15 +104,25 @@ TEST_F(Etl, PriceChangeRepricesOpenOrdersAndClosedOrdersKeepTheirSettledPrice) {
   sync();
   expect_invariant();
   // Open order 1 follows the new price; closed order 2 keeps 10.50.
-  EXPECT_EQ(tgt_value("SELECT price::text FROM " + tgt("analytical_order_items") + " WHERE order_item_id = 1"), "12.25");
-  EXPECT_EQ(tgt_value("SELECT price::text FROM " + tgt("analytical_order_items") + " WHERE order_item_id = 3"), "10.50");
-  EXPECT_EQ(tgt_value("SELECT total_amount::text FROM " + tgt("analytical_orders") + " WHERE order_id = 1"), "33.50");
-  EXPECT_EQ(tgt_value("SELECT total_amount::text FROM " + tgt("analytical_orders") + " WHERE order_id = 2"), "12.831");
+  EXPECT_EQ(tgt_value("SELECT price::text FROM " + tgt("analytical_order_items") +
+                      " WHERE order_item_id = 1"),
+            "12.25");
+  EXPECT_EQ(tgt_value("SELECT price::text FROM " + tgt("analytical_order_items") +
+                      " WHERE order_item_id = 3"),
+            "10.50");
+  EXPECT_EQ(tgt_value("SELECT total_amount::text FROM " + tgt("analytical_orders") +
+                      " WHERE order_id = 1"),
+            "33.50");
+  EXPECT_EQ(tgt_value("SELECT total_amount::text FROM " + tgt("analytical_orders") +
+                      " WHERE order_id = 2"),
+            "12.831");
   // Reopening the closed order brings it to the current price.
   touch("orders", "status = 'REPROCESSING'", "order_id = 2");
   sync();
   expect_invariant();
-  EXPECT_EQ(tgt_value("SELECT price::text FROM " + tgt("analytical_order_items") + " WHERE order_item_id = 3"), "12.25");
+  EXPECT_EQ(tgt_value("SELECT price::text FROM " + tgt("analytical_order_items") +
+                      " WHERE order_item_id = 3"),
+            "12.25");
 }
 
 TEST_F(Etl, ProductRenameFansOutToEveryItem) {
@@ -114,7 +131,9 @@ TEST_F(Etl, ProductRenameFansOutToEveryItem) {
   touch("products", "product_name = 'Widget Pro'", "product_id = 1");
   sync();
   expect_invariant();
-  EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_order_items") + " WHERE product_name = 'Widget Pro'"), "2");
+  EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_order_items") +
+                      " WHERE product_name = 'Widget Pro'"),
+            "2");
 }
 
 TEST_F(Etl, CustomerRenameFansOutToEveryOrder) {
@@ -124,26 +143,31 @@ TEST_F(Etl, CustomerRenameFansOutToEveryOrder) {
   touch("customers", "customer_address = 'Elsewhere'", "customer_id = 1");
   sync();
   expect_invariant();
-  EXPECT_EQ(tgt_value("SELECT customer_name FROM " + tgt("analytical_orders") + " WHERE order_id = 2"), "Robert");
+  EXPECT_EQ(
+      tgt_value("SELECT customer_name FROM " + tgt("analytical_orders") + " WHERE order_id = 2"),
+      "Robert");
 }
 
 TEST_F(Etl, ItemWhoseOrderAndProductDoNotExistYetIsFilledInLater) {
   seed_basic();
   sync();
-  src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) VALUES (9, 50, 60, 4)",
-                       src("order_items")));
+  src_exec(fmt::format(
+      "INSERT INTO {} (order_item_id, order_id, product_id, quanity) VALUES (9, 50, 60, 4)",
+      src("order_items")));
   sync();
   expect_invariant("with the orphan item");
-  EXPECT_EQ(tgt_value("SELECT coalesce(product_name, 'none') FROM " + tgt("analytical_order_items") +
-                      " WHERE order_item_id = 9"),
+  EXPECT_EQ(tgt_value("SELECT coalesce(product_name, 'none') FROM " +
+                      tgt("analytical_order_items") + " WHERE order_item_id = 9"),
             "none");
-  src_exec(fmt::format("INSERT INTO {} (product_id, product_name, barcode, unity_price) VALUES (60, 'Late', 'L', 2.5)",
+  src_exec(fmt::format("INSERT INTO {} (product_id, product_name, barcode, unity_price) VALUES "
+                       "(60, 'Late', 'L', 2.5)",
                        src("products")));
   sync();
   expect_invariant("after the product appeared");
-  src_exec(fmt::format("INSERT INTO {} (order_id, order_date, delivery_date, customer_id, status) VALUES "
-                       "(50, '2026-11-03', '2026-11-09', 1, 'COMPLETED')",
-                       src("orders")));
+  src_exec(fmt::format(
+      "INSERT INTO {} (order_id, order_date, delivery_date, customer_id, status) VALUES "
+      "(50, '2026-11-03', '2026-11-09', 1, 'COMPLETED')",
+      src("orders")));
   sync();
   expect_invariant("after the order appeared");
   EXPECT_EQ(tgt_value("SELECT total_items || '/' || total_amount FROM " + tgt("analytical_orders") +
@@ -153,33 +177,43 @@ TEST_F(Etl, ItemWhoseOrderAndProductDoNotExistYetIsFilledInLater) {
 
 TEST_F(Etl, OrderWhoseCustomerAppearsLaterGetsTheName) {
   seed_basic();
-  src_exec(fmt::format("INSERT INTO {} (order_id, order_date, customer_id, status) VALUES (7, '2026-11-03', 70, 'PENDING')",
+  src_exec(fmt::format("INSERT INTO {} (order_id, order_date, customer_id, status) VALUES (7, "
+                       "'2026-11-03', 70, 'PENDING')",
                        src("orders")));
   sync();
   expect_invariant();
-  src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name) VALUES (70, 'Newcomer')", src("customers")));
+  src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name) VALUES (70, 'Newcomer')",
+                       src("customers")));
   sync();
   expect_invariant();
-  EXPECT_EQ(tgt_value("SELECT customer_name FROM " + tgt("analytical_orders") + " WHERE order_id = 7"), "Newcomer");
+  EXPECT_EQ(
+      tgt_value("SELECT customer_name FROM " + tgt("analytical_orders") + " WHERE order_id = 7"),
+      "Newcomer");
 }
 
 TEST_F(Etl, NullQuantityStatusAndUpdatedAtAreHandled) {
   seed_basic();
-  src_exec(fmt::format("INSERT INTO {} (order_id, order_date, customer_id, status) VALUES (8, NULL, NULL, NULL)",
-                       src("orders")));
-  src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) VALUES (20, 8, 1, NULL), (21, 8, 2, 2)",
+  src_exec(fmt::format(
+      "INSERT INTO {} (order_id, order_date, customer_id, status) VALUES (8, NULL, NULL, NULL)",
+      src("orders")));
+  src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) VALUES (20, "
+                       "8, 1, NULL), (21, 8, 2, 2)",
                        src("order_items")));
   sync();
   expect_invariant("after the first load");
-  EXPECT_EQ(tgt_value("SELECT is_open::text || total_items || '/' || total_amount FROM " + tgt("analytical_orders") +
-                      " WHERE order_id = 8"),
+  EXPECT_EQ(tgt_value("SELECT is_open::text || total_items || '/' || total_amount FROM " +
+                      tgt("analytical_orders") + " WHERE order_id = 8"),
             "true2/6");
   // Rows written with NULL updated_at are invisible to cursors: reconciliation picks them up.
-  src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity, updated_at) VALUES (22, 8, 3, 3, NULL)",
+  src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity, updated_at) "
+                       "VALUES (22, 8, 3, 3, NULL)",
                        src("order_items")));
-  src_exec(fmt::format("UPDATE {} SET status = 'PENDING', updated_at = NULL WHERE order_id = 8", src("orders")));
+  src_exec(fmt::format("UPDATE {} SET status = 'PENDING', updated_at = NULL WHERE order_id = 8",
+                       src("orders")));
   sync();
-  EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_order_items") + " WHERE order_item_id = 22"), "0");
+  EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_order_items") +
+                      " WHERE order_item_id = 22"),
+            "0");
   SyncRequest reconcile;
   reconcile.reconcile = true;
   sync(reconcile);
@@ -198,7 +232,8 @@ TEST_F(Etl, HardDeletesInEveryTableAreAppliedByReconciliation) {
   src_exec(fmt::format("DELETE FROM {} WHERE product_id = 1", src("products")));
   src_exec(fmt::format("DELETE FROM {} WHERE customer_id = 1", src("customers")));
   sync();
-  EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_orders")), "2") << "a cursor cannot see deletes";
+  EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_orders")), "2")
+      << "a cursor cannot see deletes";
   SyncRequest reconcile;
   reconcile.reconcile = true;
   const auto r = sync(reconcile);
@@ -226,12 +261,14 @@ TEST_F(Etl, ManyRowsSharingOneUpdatedAtLoadInSmallBatches) {
   seed_basic();
   sync();
   // 2,500 items committed by one transaction share one updated_at.
-  src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) "
-                       "SELECT 1000 + g, 1 + g % 2, 1 + g % 3, g % 7 FROM generate_series(1, 2500) g",
-                       src("order_items")));
-  EXPECT_EQ(src_value(fmt::format("SELECT count(DISTINCT updated_at) FROM {} WHERE order_item_id > 1000",
-                                  src("order_items"))),
-            "1");
+  src_exec(
+      fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) "
+                  "SELECT 1000 + g, 1 + g % 2, 1 + g % 3, g % 7 FROM generate_series(1, 2500) g",
+                  src("order_items")));
+  EXPECT_EQ(
+      src_value(fmt::format("SELECT count(DISTINCT updated_at) FROM {} WHERE order_item_id > 1000",
+                            src("order_items"))),
+      "1");
   m_batch_size = 97;
   const auto r = sync();
   EXPECT_EQ(r.rows_read, 2500);
@@ -258,7 +295,8 @@ TEST_P(EtlRandom, InvariantHoldsAfterEveryCycle) {
   const bool reconcile = GetParam();
   std::mt19937_64 rng(reconcile ? 4242 : 1717);
   auto pick = [&](long lo, long hi) { return std::uniform_int_distribution<long>(lo, hi)(rng); };
-  const char* statuses[] = {"PENDING", "PROCESSING", "REPROCESSING", "COMPLETED", "CANCELLED", "ON_HOLD"};
+  const char* statuses[] = {"PENDING",   "PROCESSING", "REPROCESSING",
+                            "COMPLETED", "CANCELLED",  "ON_HOLD"};
   src_exec(fmt::format(R"(
     INSERT INTO {c} (customer_id, customer_name, customer_address)
       SELECT g, 'Customer ' || g, 'Street ' || g FROM generate_series(1, 30) g;
@@ -269,8 +307,8 @@ TEST_P(EtlRandom, InvariantHoldsAfterEveryCycle) {
              (ARRAY['PENDING','PROCESSING','COMPLETED','CANCELLED'])[1 + g % 4] FROM generate_series(1, 200) g;
     INSERT INTO {i} (order_item_id, order_id, product_id, quanity)
       SELECT g, 1 + g % 205, 1 + g % 22, g % 9 FROM generate_series(1, 2000) g;)",
-      fmt::arg("c", src("customers")), fmt::arg("p", src("products")), fmt::arg("o", src("orders")),
-      fmt::arg("i", src("order_items"))));
+                       fmt::arg("c", src("customers")), fmt::arg("p", src("products")),
+                       fmt::arg("o", src("orders")), fmt::arg("i", src("order_items"))));
   sync();
   expect_invariant("after the initial load");
   long next_order = 1000;
@@ -283,12 +321,14 @@ TEST_P(EtlRandom, InvariantHoldsAfterEveryCycle) {
       switch (kind) {
       case 0: { // new order with items (sometimes pointing at unknown products or customers)
         const long id = next_order++;
-        src_exec(fmt::format("INSERT INTO {} (order_id, order_date, delivery_date, customer_id, status) "
-                             "VALUES ({}, '2026-11-01', '2026-11-0{}', {}, 'PENDING')",
-                             src("orders"), id, pick(1, 9), pick(1, 33)));
-        src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) "
-                             "SELECT {} + g, {}, 1 + (g * {}) % 23, g FROM generate_series(1, {}) g",
-                             src("order_items"), next_item, id, pick(1, 7), pick(1, 26)));
+        src_exec(
+            fmt::format("INSERT INTO {} (order_id, order_date, delivery_date, customer_id, status) "
+                        "VALUES ({}, '2026-11-01', '2026-11-0{}', {}, 'PENDING')",
+                        src("orders"), id, pick(1, 9), pick(1, 33)));
+        src_exec(
+            fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) "
+                        "SELECT {} + g, {}, 1 + (g * {}) % 23, g FROM generate_series(1, {}) g",
+                        src("order_items"), next_item, id, pick(1, 7), pick(1, 26)));
         next_item += 100;
         break;
       }
@@ -297,62 +337,75 @@ TEST_P(EtlRandom, InvariantHoldsAfterEveryCycle) {
                              statuses[pick(0, 5)], upd, pick(1, 210)));
         break;
       case 2: // price change (products only)
-        src_exec(fmt::format("UPDATE {} SET unity_price = {}.{:02}{} WHERE product_id = {}", src("products"),
-                             pick(0, 99), pick(0, 99), upd, pick(1, 22)));
+        src_exec(fmt::format("UPDATE {} SET unity_price = {}.{:02}{} WHERE product_id = {}",
+                             src("products"), pick(0, 99), pick(0, 99), upd, pick(1, 22)));
         break;
       case 3: // quantity change (items only)
-        src_exec(fmt::format("UPDATE {} SET quanity = {}{} WHERE order_item_id = {}", src("order_items"),
-                             pick(0, 5) == 0 ? std::string("NULL") : std::to_string(pick(1, 50)), upd,
-                             pick(1, 2000)));
+        src_exec(fmt::format("UPDATE {} SET quanity = {}{} WHERE order_item_id = {}",
+                             src("order_items"),
+                             pick(0, 5) == 0 ? std::string("NULL") : std::to_string(pick(1, 50)),
+                             upd, pick(1, 2000)));
         break;
       case 4: // customer address / activity, rarely a rename
-        src_exec(fmt::format("UPDATE {} SET customer_address = 'Moved {}', is_active = {}{}{} WHERE customer_id = {}",
+        src_exec(fmt::format("UPDATE {} SET customer_address = 'Moved {}', is_active = {}{}{} "
+                             "WHERE customer_id = {}",
                              src("customers"), pick(1, 1000), pick(0, 1) == 1 ? "true" : "false",
-                             pick(0, 3) == 0 ? ", customer_name = 'Renamed " + std::to_string(pick(1, 99)) + "'" : "",
+                             pick(0, 3) == 0
+                                 ? ", customer_name = 'Renamed " + std::to_string(pick(1, 99)) + "'"
+                                 : "",
                              upd, pick(1, 33)));
         break;
       case 5: // product rename
-        src_exec(fmt::format("UPDATE {} SET product_name = 'Product v{}'{} WHERE product_id = {}", src("products"),
-                             pick(1, 99), upd, pick(1, 22)));
+        src_exec(fmt::format("UPDATE {} SET product_name = 'Product v{}'{} WHERE product_id = {}",
+                             src("products"), pick(1, 99), upd, pick(1, 22)));
         break;
       case 6: // a missing product or customer appears
-        src_exec(fmt::format("INSERT INTO {} (product_id, product_name, barcode, unity_price) VALUES ({}, 'Late', 'L', 1.5) "
+        src_exec(fmt::format("INSERT INTO {} (product_id, product_name, barcode, unity_price) "
+                             "VALUES ({}, 'Late', 'L', 1.5) "
                              "ON CONFLICT DO NOTHING",
                              src("products"), pick(21, 22)));
-        src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name) VALUES ({}, 'Late customer') ON CONFLICT DO NOTHING",
+        src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name) VALUES ({}, 'Late "
+                             "customer') ON CONFLICT DO NOTHING",
                              src("customers"), pick(31, 33)));
         break;
       case 7: // an item moves to another order, or a delivery date changes
-        src_exec(fmt::format("UPDATE {} SET order_id = {}{} WHERE order_item_id = {}", src("order_items"),
-                             pick(1, 210), upd, pick(1, 2000)));
-        src_exec(fmt::format("UPDATE {} SET delivery_date = delivery_date + 1{} WHERE order_id = {}", src("orders"),
-                             upd, pick(1, 210)));
+        src_exec(fmt::format("UPDATE {} SET order_id = {}{} WHERE order_item_id = {}",
+                             src("order_items"), pick(1, 210), upd, pick(1, 2000)));
+        src_exec(
+            fmt::format("UPDATE {} SET delivery_date = delivery_date + 1{} WHERE order_id = {}",
+                        src("orders"), upd, pick(1, 210)));
         break;
       case 8: // several changes in one transaction
-        src_exec(fmt::format("BEGIN; UPDATE {o} SET status = 'COMPLETED'{u} WHERE order_id = {a}; "
-                             "UPDATE {p} SET unity_price = unity_price + 1{u} WHERE product_id = {b}; COMMIT;",
-                             fmt::arg("o", src("orders")), fmt::arg("p", src("products")), fmt::arg("u", upd),
-                             fmt::arg("a", pick(1, 210)), fmt::arg("b", pick(1, 22))));
+        src_exec(fmt::format(
+            "BEGIN; UPDATE {o} SET status = 'COMPLETED'{u} WHERE order_id = {a}; "
+            "UPDATE {p} SET unity_price = unity_price + 1{u} WHERE product_id = {b}; COMMIT;",
+            fmt::arg("o", src("orders")), fmt::arg("p", src("products")), fmt::arg("u", upd),
+            fmt::arg("a", pick(1, 210)), fmt::arg("b", pick(1, 22))));
         break;
       case 9: // hard deletes
-        src_exec(fmt::format("DELETE FROM {} WHERE order_item_id = {}", src("order_items"), pick(1, 2000)));
+        src_exec(fmt::format("DELETE FROM {} WHERE order_item_id = {}", src("order_items"),
+                             pick(1, 2000)));
         if (pick(0, 3) == 0) {
           src_exec(fmt::format("DELETE FROM {} WHERE order_id = {}", src("orders"), pick(1, 210)));
         }
         break;
       case 10: // rare dimension deletes
         if (pick(0, 2) == 0) {
-          src_exec(fmt::format("DELETE FROM {} WHERE product_id = {}", src("products"), pick(1, 22)));
+          src_exec(
+              fmt::format("DELETE FROM {} WHERE product_id = {}", src("products"), pick(1, 22)));
         } else {
-          src_exec(fmt::format("DELETE FROM {} WHERE customer_id = {}", src("customers"), pick(1, 33)));
+          src_exec(
+              fmt::format("DELETE FROM {} WHERE customer_id = {}", src("customers"), pick(1, 33)));
         }
         break;
       default: // writes that leave updated_at NULL
-        src_exec(fmt::format("UPDATE {} SET quanity = {}, updated_at = NULL WHERE order_item_id = {}",
-                             src("order_items"), pick(1, 9), pick(1, 2000)));
-        src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity, updated_at) "
-                             "VALUES ({}, {}, {}, 2, NULL)",
-                             src("order_items"), next_item++, pick(1, 210), pick(1, 22)));
+        src_exec(
+            fmt::format("UPDATE {} SET quanity = {}, updated_at = NULL WHERE order_item_id = {}",
+                        src("order_items"), pick(1, 9), pick(1, 2000)));
+        src_exec(
+            fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity, updated_at) "
+                        "VALUES ({}, {}, {}, 2, NULL)",
+                        src("order_items"), next_item++, pick(1, 210), pick(1, 22)));
         break;
       }
     }
@@ -366,7 +419,7 @@ TEST_P(EtlRandom, InvariantHoldsAfterEveryCycle) {
 INSTANTIATE_TEST_SUITE_P(Workloads, EtlRandom, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& param_info) {
                            return param_info.param ? std::string("WithDeletesAndNullUpdatedAt")
-                                             : std::string("CursorVisible");
+                                                   : std::string("CursorVisible");
                          });
 
 } // namespace

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
-
 #include <thread>
 
 namespace {
@@ -12,21 +11,25 @@ namespace {
 class LateCommit : public acme::test::EtlTest {
 protected:
   void seed() {
-    src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name) VALUES (1, 'Ann');"
-                         "INSERT INTO {} (product_id, product_name, barcode, unity_price) VALUES (1, 'W', 'B', 2);"
-                         "INSERT INTO {} (order_id, customer_id, status) VALUES (1, 1, 'PENDING');",
-                         src("customers"), src("products"), src("orders")));
+    src_exec(fmt::format(
+        "INSERT INTO {} (customer_id, customer_name) VALUES (1, 'Ann');"
+        "INSERT INTO {} (product_id, product_name, barcode, unity_price) VALUES (1, 'W', 'B', 2);"
+        "INSERT INTO {} (order_id, customer_id, status) VALUES (1, 1, 'PENDING');",
+        src("customers"), src("products"), src("orders")));
   }
   // Opens a writer transaction now (its updated_at is now) that inserts order `id` uncommitted.
   std::unique_ptr<pqxx::work> begin_late_writer(pqxx::connection& conn, int id) {
     auto tx = std::make_unique<pqxx::work>(conn);
-    tx->exec(fmt::format("INSERT INTO {} (order_id, customer_id, status) VALUES ({}, 1, 'PENDING')", src("orders"), id));
-    tx->exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) VALUES ({}, {}, 1, 3)",
-                         src("order_items"), id, id));
+    tx->exec(fmt::format("INSERT INTO {} (order_id, customer_id, status) VALUES ({}, 1, 'PENDING')",
+                         src("orders"), id));
+    tx->exec(fmt::format(
+        "INSERT INTO {} (order_item_id, order_id, product_id, quanity) VALUES ({}, {}, 1, 3)",
+        src("order_items"), id, id));
     return tx;
   }
   bool has_order(int id) {
-    return tgt_value(fmt::format("SELECT count(*) FROM {} WHERE order_id = {}", tgt("analytical_orders"), id)) == "1";
+    return tgt_value(fmt::format("SELECT count(*) FROM {} WHERE order_id = {}",
+                                 tgt("analytical_orders"), id)) == "1";
   }
 };
 
@@ -37,7 +40,8 @@ TEST_F(LateCommit, RowsOfATransactionCommittingAfterTheCycleAreNotLost) {
   auto late = begin_late_writer(writer, 100);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   // A later transaction commits first: its rows carry a newer updated_at.
-  src_exec(fmt::format("INSERT INTO {} (order_id, customer_id, status) VALUES (101, 1, 'PENDING')", src("orders")));
+  src_exec(fmt::format("INSERT INTO {} (order_id, customer_id, status) VALUES (101, 1, 'PENDING')",
+                       src("orders")));
   const auto r = sync();
   EXPECT_TRUE(r.clamped) << "the open writer must hold the cursor back";
   EXPECT_TRUE(r.horizon.exact);
@@ -56,11 +60,13 @@ TEST_F(LateCommit, LookbackWindowCatchesLateCommitsWhenOtherSessionsAreHidden) {
   seed();
   // A role that cannot see other roles' sessions (no pg_read_all_stats).
   const std::string role = "acme_ro_" + std::to_string(::getpid());
-  src_exec(fmt::format("DROP ROLE IF EXISTS {r}; CREATE ROLE {r} LOGIN; GRANT USAGE ON SCHEMA {s} TO {r}; "
-                       "GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}",
-                       fmt::arg("r", role), fmt::arg("s", m_source_schema)));
+  src_exec(fmt::format(
+      "DROP ROLE IF EXISTS {r}; CREATE ROLE {r} LOGIN; GRANT USAGE ON SCHEMA {s} TO {r}; "
+      "GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}",
+      fmt::arg("r", role), fmt::arg("s", m_source_schema)));
   auto cfg = config();
-  cfg.source_dsn += (cfg.source_dsn.find('?') == std::string::npos ? "?" : "&") + std::string("user=") + role;
+  cfg.source_dsn +=
+      (cfg.source_dsn.find('?') == std::string::npos ? "?" : "&") + std::string("user=") + role;
   cfg.lookback = std::chrono::milliseconds(3600 * 1000);
   auto run = [&] {
     acme::etl::Syncer syncer(cfg, {});
@@ -70,7 +76,8 @@ TEST_F(LateCommit, LookbackWindowCatchesLateCommitsWhenOtherSessionsAreHidden) {
   pqxx::connection writer(acme::test::source_dsn()); // a superuser session, hidden from the role
   auto late = begin_late_writer(writer, 100);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  src_exec(fmt::format("INSERT INTO {} (order_id, customer_id, status) VALUES (101, 1, 'PENDING')", src("orders")));
+  src_exec(fmt::format("INSERT INTO {} (order_id, customer_id, status) VALUES (101, 1, 'PENDING')",
+                       src("orders")));
   const auto r = run();
   EXPECT_FALSE(r.horizon.exact) << "the role should not see other sessions";
   EXPECT_TRUE(has_order(101));
@@ -79,7 +86,8 @@ TEST_F(LateCommit, LookbackWindowCatchesLateCommitsWhenOtherSessionsAreHidden) {
   EXPECT_TRUE(has_order(100)) << "the late commit was lost";
   expect_invariant();
   const auto status = acme({"status", "--json"});
-  EXPECT_NE(status.out.find("\"late_commit_horizon\": \"lookback\""), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("\"late_commit_horizon\": \"lookback\""), std::string::npos)
+      << status.out;
   src_exec(fmt::format("DROP OWNED BY {r}; DROP ROLE {r}", fmt::arg("r", role)));
 }
 

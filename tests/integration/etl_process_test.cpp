@@ -1,13 +1,12 @@
 // acme as users run it: crashes mid-cycle, a second instance, signals, bad credentials.
 #include "support/etl_fixture.hpp"
 
+#include <chrono>
+#include <csignal>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
-
-#include <chrono>
-#include <csignal>
 #include <thread>
 
 namespace {
@@ -22,18 +21,22 @@ protected:
         SELECT g, '2026-11-01', '2026-11-05', 1 + g % 20, (ARRAY['PENDING','COMPLETED'])[1 + g % 2] FROM generate_series(1, {n}) g;
       INSERT INTO {i} (order_item_id, order_id, product_id, quanity)
         SELECT g, 1 + g % {n}, 1 + g % 10, 1 + g % 5 FROM generate_series(1, {n} * 26) g;)",
-        fmt::arg("c", src("customers")), fmt::arg("p", src("products")), fmt::arg("o", src("orders")),
-        fmt::arg("i", src("order_items")), fmt::arg("n", orders)));
+                         fmt::arg("c", src("customers")), fmt::arg("p", src("products")),
+                         fmt::arg("o", src("orders")), fmt::arg("i", src("order_items")),
+                         fmt::arg("n", orders)));
   }
   // A fingerprint of everything acme keeps in the target (data and bookkeeping).
   std::string target_fingerprint() {
-    if (tgt_value("SELECT to_regclass('" + m_target_schema + ".analytical_orders') IS NULL") == "t") {
+    if (tgt_value("SELECT to_regclass('" + m_target_schema + ".analytical_orders') IS NULL") ==
+        "t") {
       return "no schema";
     }
     return tgt_value(fmt::format(
-        "SELECT (SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY order_id)), '') FROM {o} t) || "
+        "SELECT (SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY order_id)), '') FROM {o} t) "
+        "|| "
         "(SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY order_item_id)), '') FROM {i} t) || "
-        "(SELECT count(*) FROM {r})::text || (SELECT coalesce(md5(string_agg(s::text, '|' ORDER BY table_name)), '') FROM {s} s)",
+        "(SELECT count(*) FROM {r})::text || (SELECT coalesce(md5(string_agg(s::text, '|' ORDER BY "
+        "table_name)), '') FROM {s} s)",
         fmt::arg("o", tgt("analytical_orders")), fmt::arg("i", tgt("analytical_order_items")),
         fmt::arg("r", tgt("acme_runs")), fmt::arg("s", tgt("acme_sync_state"))));
   }
@@ -42,13 +45,15 @@ protected:
     if (tgt_value("SELECT to_regclass('" + m_target_schema + ".acme_runs') IS NULL") == "t") {
       return 0;
     }
-    return std::stol(tgt_value("SELECT count(*) FROM " + tgt("acme_runs") + " WHERE status = 'succeeded'"));
+    return std::stol(
+        tgt_value("SELECT count(*) FROM " + tgt("acme_runs") + " WHERE status = 'succeeded'"));
   }
   // Sum of rows inserted, updated and deleted in the data tables, per the statistics collector.
   long data_table_writes() {
     const auto r = tgt_exec(fmt::format(
         "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables "
-        "WHERE schemaname = '{}' AND relname IN ('analytical_orders', 'analytical_order_items', 'customers', 'products')",
+        "WHERE schemaname = '{}' AND relname IN ('analytical_orders', 'analytical_order_items', "
+        "'customers', 'products')",
         m_target_schema));
     return r[0][0].as<long>();
   }
@@ -63,9 +68,11 @@ TEST_P(EtlCrash, KilledRunLeavesNoTraceAndTheRerunConverges) {
   // Once for the initial load, once for an incremental cycle.
   for (int round = 0; round < 2; ++round) {
     if (round == 1) {
-      src_exec(fmt::format("UPDATE {} SET status = 'PROCESSING', updated_at = CURRENT_TIMESTAMP(3) WHERE order_id % 3 = 0",
+      src_exec(fmt::format("UPDATE {} SET status = 'PROCESSING', updated_at = CURRENT_TIMESTAMP(3) "
+                           "WHERE order_id % 3 = 0",
                            src("orders")));
-      src_exec(fmt::format("UPDATE {} SET unity_price = unity_price + 1, updated_at = CURRENT_TIMESTAMP(3) WHERE product_id = 2",
+      src_exec(fmt::format("UPDATE {} SET unity_price = unity_price + 1, updated_at = "
+                           "CURRENT_TIMESTAMP(3) WHERE product_id = 2",
                            src("products")));
     }
     const auto before = target_fingerprint();
@@ -117,7 +124,9 @@ TEST_F(EtlProcess, SigtermWhileSleepingExitsZeroWithinASecond) {
   const auto t0 = std::chrono::steady_clock::now();
   p->signal(SIGTERM);
   const auto rc = p->wait(5000);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   ASSERT_TRUE(rc.has_value()) << "did not exit";
   EXPECT_EQ(*rc, 0) << p->err();
   EXPECT_LT(ms, 1000);
@@ -139,7 +148,8 @@ TEST_F(EtlProcess, SigtermDuringACycleCommitsOrRollsItBackAndExitsZero) {
   if (runs() != 0) {
     expect_invariant();
   } else {
-    if (tgt_value("SELECT to_regclass('" + m_target_schema + ".analytical_orders') IS NULL") == "f") {
+    if (tgt_value("SELECT to_regclass('" + m_target_schema + ".analytical_orders') IS NULL") ==
+        "f") {
       EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_orders")), "0");
     }
   }
@@ -161,8 +171,9 @@ TEST_F(EtlProcess, IdleCycleWritesNoRowInTheDataTables) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_EQ(data_table_writes(), before);
   // Positive control: one status change is counted (order + its 26 items).
-  src_exec(fmt::format("UPDATE {} SET status = 'CANCELLED', updated_at = CURRENT_TIMESTAMP(3) WHERE order_id = 1",
-                       src("orders")));
+  src_exec(fmt::format(
+      "UPDATE {} SET status = 'CANCELLED', updated_at = CURRENT_TIMESTAMP(3) WHERE order_id = 1",
+      src("orders")));
   ASSERT_EQ(acme({"run-etl"}).exit_code, 0);
   long after = before;
   for (int i = 0; i < 100 && (after = data_table_writes()) == before; ++i) {
@@ -172,8 +183,10 @@ TEST_F(EtlProcess, IdleCycleWritesNoRowInTheDataTables) {
 }
 
 TEST_F(EtlProcess, UnreachableHostErrorIsUsefulAndNeverShowsThePassword) {
-  const auto r = acme({"run-etl"}, {"ACME_SOURCE_DSN=postgresql://etl:Sup3rS3cretPw@127.0.0.1:1/acme",
-                                    "ACME_TARGET_DSN=host=127.0.0.1 port=1 user=etl password=An0therS3cret dbname=x"});
+  const auto r =
+      acme({"run-etl"},
+           {"ACME_SOURCE_DSN=postgresql://etl:Sup3rS3cretPw@127.0.0.1:1/acme",
+            "ACME_TARGET_DSN=host=127.0.0.1 port=1 user=etl password=An0therS3cret dbname=x"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot connect to the target database"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("Sup3rS3cretPw"), std::string::npos) << r.err;
@@ -183,11 +196,14 @@ TEST_F(EtlProcess, UnreachableHostErrorIsUsefulAndNeverShowsThePassword) {
 
 TEST_F(EtlProcess, WrongPasswordIsFatalInContinuousMode) {
   // acme_pw uses password authentication on the test clusters (scripts/pg-local).
-  src_exec("DO $$ BEGIN CREATE ROLE acme_pw LOGIN PASSWORD 'right-password'; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
-  tgt_exec("DO $$ BEGIN CREATE ROLE acme_pw LOGIN PASSWORD 'right-password'; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+  src_exec("DO $$ BEGIN CREATE ROLE acme_pw LOGIN PASSWORD 'right-password'; EXCEPTION WHEN "
+           "duplicate_object THEN NULL; END $$");
+  tgt_exec("DO $$ BEGIN CREATE ROLE acme_pw LOGIN PASSWORD 'right-password'; EXCEPTION WHEN "
+           "duplicate_object THEN NULL; END $$");
   std::string dsn = acme::test::target_dsn();
   dsn.replace(dsn.find("postgres@"), 9, "acme_pw:wrong-password@");
-  auto p = acme_background({"run-continuous-etl", "--polling-interval", "0.2"}, {"ACME_TARGET_DSN=" + dsn});
+  auto p = acme_background({"run-continuous-etl", "--polling-interval", "0.2"},
+                           {"ACME_TARGET_DSN=" + dsn});
   const auto rc = p->wait(10000);
   ASSERT_TRUE(rc.has_value()) << "kept retrying a fatal error";
   EXPECT_EQ(*rc, 1);

@@ -1,13 +1,12 @@
 // Logs as operators use them: JSON lines, daily files under a directory, no secrets anywhere.
 #include "support/pg.hpp"
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -27,7 +26,8 @@ TEST(Logging, JsonLinesGoToDailyFilesWithoutPasswords) {
       {ACME_BIN, "run-continuous-etl", "--polling-interval", "0.2", "--log-format", "json",
        "--log-dir", dir.string()},
       {"ACME_SOURCE_DSN=postgresql://etl:Hunter2Secret@127.0.0.1:1/acme",
-       "ACME_TARGET_DSN=postgresql://etl:Hunter2Secret@127.0.0.1:1/acme", "ACME_ENV_FILE=/nonexistent"});
+       "ACME_TARGET_DSN=postgresql://etl:Hunter2Secret@127.0.0.1:1/acme",
+       "ACME_ENV_FILE=/nonexistent"});
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   p.signal(SIGTERM);
   const auto rc = p.wait(5000);

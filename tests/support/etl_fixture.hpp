@@ -1,10 +1,9 @@
 #pragma once
 
-#include "support/oracle.hpp"
-#include "support/pg.hpp"
-
 #include "acme/config/config.hpp"
 #include "acme/etl/sync.hpp"
+#include "support/oracle.hpp"
+#include "support/pg.hpp"
 
 #include <string>
 

@@ -3,9 +3,8 @@
 #include "acme/db/connection.hpp"
 
 #include <fmt/format.h>
-#include <pqxx/pqxx>
-
 #include <map>
+#include <pqxx/pqxx>
 
 namespace acme::test {
 namespace {
@@ -72,7 +71,8 @@ std::vector<std::string> invariant_violations(pqxx::connection& source,
 
   // Orders: every column but total_amount for closed orders (settled prices) is a pure
   // function of the source.
-  const auto expected_orders = fetch(source, fmt::format(R"(
+  const auto expected_orders =
+      fetch(source, fmt::format(R"(
       SELECT o.order_id, o.customer_id, c.customer_name, o.order_date, o.delivery_date, o.status,
              COALESCE((SELECT sum(i.quanity) FROM {s}.order_items i WHERE i.order_id = o.order_id), 0),
              CASE WHEN o.status IS NULL OR o.status NOT IN ({closed}) THEN
@@ -83,11 +83,12 @@ std::vector<std::string> invariant_violations(pqxx::connection& source,
              o.status IS NULL OR o.status NOT IN ({closed}),
              o.updated_at, o.updated_by, o.created_at, o.created_by
       FROM {s}.orders o LEFT JOIN {s}.customers c ON c.customer_id = o.customer_id)",
-      fmt::arg("s", s), fmt::arg("closed", closed)));
+                                fmt::arg("s", s), fmt::arg("closed", closed)));
   const auto actual_orders = fetch(target, fmt::format(R"(
       SELECT order_id, customer_id, customer_name, order_date, delivery_date, status, total_items,
              total_amount::numeric(1000, 10)::text, is_open, updated_at, updated_by, created_at, created_by
-      FROM {t}.analytical_orders)", fmt::arg("t", t)));
+      FROM {t}.analytical_orders)",
+                                                       fmt::arg("t", t)));
   compare("order", expected_orders, actual_orders,
           {"customer_id", "customer_name", "order_date", "delivery_date", "status", "total_items",
            "total_amount", "is_open", "updated_at", "updated_by", "created_at", "created_by"},
@@ -95,7 +96,8 @@ std::vector<std::string> invariant_violations(pqxx::connection& source,
 
   // Items: price is the current price for open (or orphan) orders; for closed orders it is
   // settled, and must be known whenever the product exists.
-  const auto expected_items = fetch(source, fmt::format(R"(
+  const auto expected_items =
+      fetch(source, fmt::format(R"(
       SELECT i.order_item_id, i.order_id, i.product_id, p.product_name, i.quanity,
              CASE WHEN o.status IS NULL OR o.status NOT IN ({closed}) THEN p.unity_price::text
                   WHEN p.product_id IS NOT NULL THEN 'settled'
@@ -105,12 +107,13 @@ std::vector<std::string> invariant_violations(pqxx::connection& source,
       FROM {s}.order_items i
       LEFT JOIN {s}.products p ON p.product_id = i.product_id
       LEFT JOIN {s}.orders o ON o.order_id = i.order_id)",
-      fmt::arg("s", s), fmt::arg("closed", closed)));
+                                fmt::arg("s", s), fmt::arg("closed", closed)));
   const auto actual_items = fetch(target, fmt::format(R"(
       SELECT order_item_id, order_id, product_id, product_name, quantity,
              CASE WHEN is_open THEN price::text WHEN price IS NOT NULL THEN 'settled' ELSE '<NULL>' END,
              order_status, delivery_date, is_open, updated_at, updated_by, created_at, created_by
-      FROM {t}.analytical_order_items)", fmt::arg("t", t)));
+      FROM {t}.analytical_order_items)",
+                                                      fmt::arg("t", t)));
   compare("item", expected_items, actual_items,
           {"order_id", "product_id", "product_name", "quantity", "price", "order_status",
            "delivery_date", "is_open", "updated_at", "updated_by", "created_at", "created_by"},
@@ -122,7 +125,8 @@ std::vector<std::string> invariant_violations(pqxx::connection& source,
       FROM {t}.analytical_orders o
       CROSS JOIN LATERAL (SELECT COALESCE(sum(i.quantity), 0) AS ti, COALESCE(sum(i.quantity * i.price), 0) AS ta
                           FROM {t}.analytical_order_items i WHERE i.order_id = o.order_id) x
-      WHERE o.total_items <> x.ti OR o.total_amount <> x.ta)", fmt::arg("t", t)));
+      WHERE o.total_items <> x.ti OR o.total_amount <> x.ta)",
+                                                      fmt::arg("t", t)));
   for (const auto& [key, cols] : inconsistent) {
     out.push_back(fmt::format("order {}: totals ({}, {}) disagree with its items ({}, {})", key,
                               cols[0], cols[1], cols[2], cols[3]));

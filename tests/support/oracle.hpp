@@ -1,7 +1,6 @@
 #pragma once
 
 #include <pqxx/connection>
-
 #include <string>
 #include <vector>
 
@@ -12,11 +11,9 @@ namespace acme::test {
 // keep a settled price, so for them the oracle only demands a price when the product exists;
 // every order's total_amount must equal the sum over its target items.
 // Returns human-readable differences (empty = the invariant holds).
-std::vector<std::string> invariant_violations(pqxx::connection& source,
-                                              const std::string& source_schema,
-                                              pqxx::connection& target,
-                                              const std::string& target_schema,
-                                              const std::vector<std::string>& closed_statuses = {
-                                                  "COMPLETED", "CANCELLED"});
+std::vector<std::string>
+invariant_violations(pqxx::connection& source, const std::string& source_schema,
+                     pqxx::connection& target, const std::string& target_schema,
+                     const std::vector<std::string>& closed_statuses = {"COMPLETED", "CANCELLED"});
 
 } // namespace acme::test

@@ -3,17 +3,16 @@
 #include "acme/db/connection.hpp"
 #include "acme/sql/embedded.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <csignal>
-#include <cstdio>
-#include <cctype>
-#include <cstdlib>
-#include <cstring>
 
 namespace acme::test {
 namespace {
@@ -30,12 +29,35 @@ std::string required_env(const char* name) {
 
 } // namespace
 
-std::string source_dsn() { return required_env("ACME_TEST_SOURCE_DSN"); }
-std::string target_dsn() { return required_env("ACME_TEST_TARGET_DSN"); }
+namespace {
+// In a forked child: adds `env` to the environment and executes `argv`; never returns.
+[[noreturn]] void exec_child(const std::vector<std::string>& argv,
+                             const std::vector<std::string>& env) {
+  for (const auto& kv : env) {
+    const auto eq = kv.find('=');
+    setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
+  }
+  std::vector<char*> args;
+  for (const auto& a : argv) {
+    args.push_back(const_cast<char*>(a.c_str())); // NOLINT: execv's signature
+  }
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  _exit(127);
+}
+} // namespace
+
+std::string source_dsn() {
+  return required_env("ACME_TEST_SOURCE_DSN");
+}
+std::string target_dsn() {
+  return required_env("ACME_TEST_TARGET_DSN");
+}
 
 std::string unique_name(const std::string& suffix) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string base = info != nullptr ? std::string(info->test_suite_name()) + "_" + info->name() : "t";
+  std::string base =
+      info != nullptr ? std::string(info->test_suite_name()) + "_" + info->name() : "t";
   std::string out;
   for (char c : base) {
     out += std::isalnum(static_cast<unsigned char>(c)) != 0
@@ -69,17 +91,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
       _exit(127);
     }
-    for (const auto& kv : env) {
-      const auto eq = kv.find('=');
-      setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) {
-      args.push_back(const_cast<char*>(a.c_str())); // NOLINT: execv's signature
-    }
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
+    exec_child(argv, env);
   }
   close(out_pipe[1]);
   close(err_pipe[1]);
@@ -115,7 +127,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
 
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
                                      const std::vector<std::string>& env) {
-  const std::string base = ::testing::TempDir() + unique_name("bg") + "_" + std::to_string(std::rand());
+  const std::string base =
+      ::testing::TempDir() + unique_name("bg") + "_" + std::to_string(std::rand());
   m_out_path = base + ".out";
   m_err_path = base + ".err";
   const pid_t pid = fork();
@@ -127,17 +140,7 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
     const int err = open(m_err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, 1);
     dup2(err, 2);
-    for (const auto& kv : env) {
-      const auto eq = kv.find('=');
-      setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) {
-      args.push_back(const_cast<char*>(a.c_str())); // NOLINT: execv's signature
-    }
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
+    exec_child(argv, env);
   }
   m_pid = pid;
 }
@@ -150,7 +153,9 @@ BackgroundProcess::~BackgroundProcess() {
   }
 }
 
-void BackgroundProcess::signal(int sig) const { kill(m_pid, sig); }
+void BackgroundProcess::signal(int sig) const {
+  kill(m_pid, sig);
+}
 
 std::optional<int> BackgroundProcess::wait(int timeout_ms) {
   if (m_status) {
@@ -187,11 +192,16 @@ std::string slurp(const std::string& path) {
 }
 } // namespace
 
-std::string BackgroundProcess::err() const { return slurp(m_err_path); }
-std::string BackgroundProcess::out() const { return slurp(m_out_path); }
+std::string BackgroundProcess::err() const {
+  return slurp(m_err_path);
+}
+std::string BackgroundProcess::out() const {
+  return slurp(m_out_path);
+}
 
-std::unique_ptr<BackgroundProcess> PgTest::acme_background(const std::vector<std::string>& args,
-                                                           const std::vector<std::string>& extra_env) const {
+std::unique_ptr<BackgroundProcess>
+PgTest::acme_background(const std::vector<std::string>& args,
+                        const std::vector<std::string>& extra_env) const {
   std::vector<std::string> argv{ACME_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   auto env = acme_env();

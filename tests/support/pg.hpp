@@ -1,10 +1,9 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <pqxx/pqxx>
-
 #include <memory>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
@@ -20,9 +19,9 @@ std::string unique_name(const std::string& suffix);
 
 // Result of running a program to completion.
 struct ProcessResult {
-  int exit_code = -1;     // -signal if killed by a signal
-  std::string out;        // standard output
-  std::string err;        // standard error
+  int exit_code = -1; // -signal if killed by a signal
+  std::string out;    // standard output
+  std::string err;    // standard error
 };
 
 // Runs `argv` with `env` added to the environment (KEY=VALUE entries) and waits for it.
@@ -72,8 +71,9 @@ protected:
                      const std::vector<std::string>& extra_env = {}) const;
 
   // Starts the acme binary in the background with this test's environment plus `extra_env`.
-  std::unique_ptr<BackgroundProcess> acme_background(const std::vector<std::string>& args,
-                                                     const std::vector<std::string>& extra_env = {}) const;
+  std::unique_ptr<BackgroundProcess>
+  acme_background(const std::vector<std::string>& args,
+                  const std::vector<std::string>& extra_env = {}) const;
 
   std::string m_source_schema;
   std::string m_target_schema;

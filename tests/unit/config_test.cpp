@@ -1,10 +1,9 @@
 #include "acme/config/config.hpp"
 #include "acme/error.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <map>
 
 namespace {

@@ -2,7 +2,6 @@
 #include "acme/etl/cursor.hpp"
 
 #include <gtest/gtest.h>
-
 #include <limits>
 
 using namespace acme::etl;
@@ -16,14 +15,15 @@ TEST(Cursor, NothingReadKeepsThePreviousCursor) {
 }
 
 TEST(Cursor, AdvancesToTheLastRowBelowTheHorizon) {
-  const auto s = next_cursor(Cursor{}, Cursor{"2026-11-01 10:00:00.500", 42}, "2026-11-01 10:00:01.000");
+  const auto s =
+      next_cursor(Cursor{}, Cursor{"2026-11-01 10:00:00.500", 42}, "2026-11-01 10:00:01.000");
   EXPECT_EQ(s.cursor, (Cursor{"2026-11-01 10:00:00.500", 42}));
   EXPECT_FALSE(s.clamped);
 }
 
 TEST(Cursor, NeverPassesTheLateCommitHorizon) {
-  const auto s = next_cursor(Cursor{"2026-11-01 09:00:00.000", 1}, Cursor{"2026-11-01 10:00:05.000", 9},
-                             "2026-11-01 10:00:01.999");
+  const auto s = next_cursor(Cursor{"2026-11-01 09:00:00.000", 1},
+                             Cursor{"2026-11-01 10:00:05.000", 9}, "2026-11-01 10:00:01.999");
   EXPECT_TRUE(s.clamped);
   EXPECT_EQ(*s.cursor.ts, "2026-11-01 10:00:01.999");
   EXPECT_EQ(s.cursor.pk, std::numeric_limits<std::int64_t>::max());

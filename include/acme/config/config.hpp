@@ -35,11 +35,11 @@ struct Config {
   std::string log_format = "text"; // text | json
   std::string log_dir;             // empty: no log file
   std::vector<std::string> closed_statuses{"COMPLETED", "CANCELLED"};
-  long batch_size = 500000;                          // rows per table per incremental batch
-  std::chrono::milliseconds lookback{120000};        // late-commit window when sessions are hidden
-  std::string source_timezone;                       // empty: the source server's TimeZone
-  int reconcile_every = 30;                          // continuous mode: key reconciliation cadence
-  std::map<std::string, std::string> origin;         // setting name -> where it came from
+  long batch_size = 500000;                   // rows per table per incremental batch
+  std::chrono::milliseconds lookback{120000}; // late-commit window when sessions are hidden
+  std::string source_timezone;                // empty: the source server's TimeZone
+  int reconcile_every = 30;                   // continuous mode: key reconciliation cadence
+  std::map<std::string, std::string> origin;  // setting name -> where it came from
 
   // Every password contained in a configured DSN, for redaction.
   std::vector<std::string> secrets() const;

@@ -1,10 +1,9 @@
 #pragma once
 
-#include <pqxx/connection>
-#include <pqxx/transaction_base>
-
 #include <exception>
 #include <memory>
+#include <pqxx/connection>
+#include <pqxx/transaction_base>
 #include <string>
 #include <string_view>
 

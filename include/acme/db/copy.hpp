@@ -1,9 +1,8 @@
 #pragma once
 
-#include <pqxx/transaction_base>
-
 #include <cstdint>
 #include <functional>
+#include <pqxx/transaction_base>
 #include <string>
 
 namespace acme::db {

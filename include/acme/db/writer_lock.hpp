@@ -1,7 +1,6 @@
 #pragma once
 
 #include <pqxx/connection>
-
 #include <string>
 
 namespace acme::db {

@@ -3,11 +3,10 @@
 #include "acme/etl/cursor.hpp"
 #include "acme/etl/tables.hpp"
 
-#include <pqxx/transaction_base>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <pqxx/transaction_base>
 #include <string>
 #include <vector>
 
@@ -15,10 +14,10 @@ namespace acme::etl {
 
 // Where the stored cursors may safely go this cycle, and how that was decided.
 struct Horizon {
-  std::string safe_ts;          // newest updated_at below which nothing can still commit
-  std::string source_now;       // the source's clock at the snapshot, in updated_at's time base
-  bool exact = true;            // false: other sessions are hidden, a lookback window is used
-  std::optional<long> oldest_pid;         // backend holding the horizon back, if any
+  std::string safe_ts;            // newest updated_at below which nothing can still commit
+  std::string source_now;         // the source's clock at the snapshot, in updated_at's time base
+  bool exact = true;              // false: other sessions are hidden, a lookback window is used
+  std::optional<long> oldest_pid; // backend holding the horizon back, if any
   std::string oldest_application;
   std::optional<std::string> oldest_start;
   std::string time_zone;
@@ -43,7 +42,8 @@ public:
   std::string keys_query(const TableSpec& table) const;
 
   // Rows a cursor cannot see: NULL or infinite updated_at, plus the given keys.
-  std::string invisible_rows_query(const TableSpec& table, const std::vector<std::int64_t>& keys) const;
+  std::string invisible_rows_query(const TableSpec& table,
+                                   const std::vector<std::int64_t>& keys) const;
 
   // Checks that the source tables and columns of the contract exist and are readable; throws
   // acme::Fatal naming what is missing.

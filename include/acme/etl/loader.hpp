@@ -3,11 +3,10 @@
 #include "acme/etl/cursor.hpp"
 #include "acme/etl/tables.hpp"
 
-#include <pqxx/transaction_base>
-
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <pqxx/transaction_base>
 #include <string>
 #include <vector>
 

@@ -5,12 +5,11 @@
 #include "acme/etl/extractor.hpp"
 #include "acme/etl/loader.hpp"
 
-#include <pqxx/connection>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <pqxx/connection>
 #include <string>
 
 namespace acme::etl {
@@ -29,7 +28,7 @@ struct SyncRequest {
 
 // Outcome of one sync (one or more committed batches).
 struct SyncResult {
-  std::string mode;             // full | incremental | reconcile
+  std::string mode; // full | incremental | reconcile
   int batches = 0;
   std::int64_t rows_read = 0;    // source rows staged
   std::int64_t rows_written = 0; // target rows inserted, updated or deleted
