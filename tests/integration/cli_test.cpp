@@ -28,9 +28,10 @@ TEST(Cli, DotenvNeverExecutesAnything) {
   const auto dir = temp_dir();
   const auto marker1 = dir + "/pwned1";
   const auto marker2 = dir + "/pwned2";
-  std::ofstream(dir + "/.env") << "X=$(touch " << marker1 << ")\n"
-                               << "Y=`touch " << marker2 << "`\n"
-                               << "ACME_SOURCE_SCHEMA=$(touch " << marker1 << ")\n";
+  // Relative paths: were anything executed, it would run in `dir` (the working directory).
+  std::ofstream(dir + "/.env") << "X=$(touch pwned1)\n"
+                               << "Y=`touch pwned2`\n"
+                               << "ACME_SOURCE_SCHEMA=$(touch pwned1)\n";
   const auto r = run_process({ACME_BIN, "config"}, {}, dir);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("$(touch"), std::string::npos) << r.out;
