@@ -1,8 +1,10 @@
--- Reconciliation: orders gone from the source. Their items stay (they are source rows of their
+-- Reconciliation, within the key ranges whose summaries differ (acme_recon_*): orders gone from the source. Their items stay (they are source rows of their
 -- own) and lose the order's status and delivery date.
 WITH d AS (
     DELETE FROM {schema}.analytical_orders o
-    WHERE NOT EXISTS (SELECT 1 FROM acme_keys_orders k WHERE k.id = o.order_id)
+    USING acme_recon_orders b
+    WHERE o.order_id BETWEEN b.bucket << {bucket_bits} AND (b.bucket << {bucket_bits}) + ((1 << {bucket_bits}) - 1)
+      AND NOT EXISTS (SELECT 1 FROM acme_keys_orders k WHERE k.id = o.order_id)
     RETURNING o.order_id
 ), f AS (
     INSERT INTO acme_chg_orders (order_id) SELECT order_id FROM d ON CONFLICT DO NOTHING

@@ -16,6 +16,16 @@ CREATE TEMP TABLE IF NOT EXISTS acme_stg_order_items (
     order_item_id BIGINT, order_id BIGINT, product_id BIGINT, quanity INTEGER,
     updated_at TIMESTAMP(3), updated_by BIGINT, created_at TIMESTAMP(3), created_by BIGINT
 ) ON COMMIT DELETE ROWS;
+-- Key reconciliation, range by range: the source's (count, sum, hash sum) per key range
+-- (buckets), the ranges whose summary differs from the target's, and the source's keys in them.
+CREATE TEMP TABLE IF NOT EXISTS acme_buckets_customers (bucket BIGINT, n BIGINT, s NUMERIC, h BIGINT) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_buckets_products (bucket BIGINT, n BIGINT, s NUMERIC, h BIGINT) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_buckets_orders (bucket BIGINT, n BIGINT, s NUMERIC, h BIGINT) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_buckets_order_items (bucket BIGINT, n BIGINT, s NUMERIC, h BIGINT) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_recon_customers (bucket BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_recon_products (bucket BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_recon_orders (bucket BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_recon_order_items (bucket BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS acme_keys_customers (id BIGINT) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS acme_keys_products (id BIGINT) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS acme_keys_orders (id BIGINT) ON COMMIT DELETE ROWS;

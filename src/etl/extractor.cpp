@@ -49,21 +49,40 @@ std::string Extractor::all_rows_query(const TableSpec& table) const {
   return fmt::format("SELECT {} FROM {}", table.columns, table_name(table));
 }
 
-std::string Extractor::keys_query(const TableSpec& table) const {
-  return fmt::format("SELECT {} FROM {}", db::quote_ident(table.pk), table_name(table));
+namespace {
+std::string bigint_array(const std::vector<std::int64_t>& values) {
+  std::string list;
+  list.reserve(values.size() * 8);
+  for (const auto v : values) {
+    list += list.empty() ? "" : ",";
+    list += std::to_string(v);
+  }
+  return "'{" + list + "}'::bigint[]";
+}
+} // namespace
+
+std::string Extractor::buckets_query(const TableSpec& table) const {
+  const std::string pk = db::quote_ident(table.pk);
+  return fmt::format("SELECT {pk} >> {bits}, count(*), sum({pk}), sum(hashint8({pk})) FROM {t} "
+                     "GROUP BY 1",
+                     fmt::arg("pk", pk), fmt::arg("bits", k_bucket_bits),
+                     fmt::arg("t", table_name(table)));
+}
+
+std::string Extractor::keys_query(const TableSpec& table,
+                                  const std::vector<std::int64_t>& buckets) const {
+  const std::string pk = db::quote_ident(table.pk);
+  return fmt::format("SELECT {pk} FROM {t} WHERE {pk} >> {bits} = ANY({list})", fmt::arg("pk", pk),
+                     fmt::arg("t", table_name(table)), fmt::arg("bits", k_bucket_bits),
+                     fmt::arg("list", bigint_array(buckets)));
 }
 
 std::string Extractor::invisible_rows_query(const TableSpec& table,
                                             const std::vector<std::int64_t>& keys) const {
-  std::string list;
-  list.reserve(keys.size() * 8);
-  for (const auto k : keys) {
-    list += list.empty() ? "" : ",";
-    list += std::to_string(k);
-  }
   return fmt::format("SELECT {} FROM {} WHERE updated_at IS NULL OR NOT isfinite(updated_at) OR "
-                     "{} = ANY('{{{}}}'::bigint[])",
-                     table.columns, table_name(table), db::quote_ident(table.pk), list);
+                     "{} = ANY({})",
+                     table.columns, table_name(table), db::quote_ident(table.pk),
+                     bigint_array(keys));
 }
 
 void Extractor::check_contract() {

@@ -38,8 +38,11 @@ public:
   // Every row of the table, in no particular order.
   std::string all_rows_query(const TableSpec& table) const;
 
-  // Every primary key of the table.
-  std::string keys_query(const TableSpec& table) const;
+  // Per key range (bucket = key >> k_bucket_bits): count, sum and hash sum of the keys.
+  std::string buckets_query(const TableSpec& table) const;
+
+  // The primary keys in the given key ranges.
+  std::string keys_query(const TableSpec& table, const std::vector<std::int64_t>& buckets) const;
 
   // Rows a cursor cannot see: NULL or infinite updated_at, plus the given keys.
   std::string invisible_rows_query(const TableSpec& table,

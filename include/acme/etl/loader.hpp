@@ -40,8 +40,12 @@ public:
   // Rows currently staged for `table`.
   std::int64_t staged_rows(const TableSpec& table);
 
-  // Uses the staged rows as the table's complete key set (a full read).
+  // Uses the staged rows as the table's complete key set, over every key range (a full read).
   void keys_from_staging(const TableSpec& table);
+
+  // Compares the source's key-range summaries (acme_buckets_*) with the target's; records the
+  // ranges that differ for reconciliation and returns them.
+  std::vector<std::int64_t> mismatched_buckets(const TableSpec& table);
 
   // Keys the source has (acme_keys_*) that neither the target nor the staging holds.
   std::vector<std::int64_t> missing_keys(const TableSpec& table, std::int64_t limit);

@@ -12,27 +12,36 @@ struct TableSpec {
   std::string_view pk;      // primary key column (same name in the target)
   std::string_view columns; // source select list, in the staging table's column order
   std::string_view staging; // temp table receiving changed rows
-  std::string_view keys;    // temp table receiving the source's key set (reconciliation)
+  std::string_view keys;    // temp table receiving the source's keys (reconciliation)
+  std::string_view buckets; // temp table receiving the source's per-range key summaries
+  std::string_view recon;   // temp table of the key ranges to reconcile
   std::string_view target;  // target table keyed by the same id
 };
+
+// Key reconciliation compares key ranges of 2^k_bucket_bits ids (bucket = id >> bits).
+inline constexpr int k_bucket_bits = 13;
 
 // The four source tables, dimensions first (the merge resolves references in this order).
 inline constexpr std::array<TableSpec, 4> k_tables{{
     {"customers", "customer_id",
      "customer_id, customer_name, is_active, customer_address, updated_at, updated_by, "
      "created_at, created_by",
-     "acme_stg_customers", "acme_keys_customers", "customers"},
+     "acme_stg_customers", "acme_keys_customers", "acme_buckets_customers", "acme_recon_customers",
+     "customers"},
     {"products", "product_id",
      "product_id, product_name, barcode, unity_price, is_active, updated_at, updated_by, "
      "created_at, created_by",
-     "acme_stg_products", "acme_keys_products", "products"},
+     "acme_stg_products", "acme_keys_products", "acme_buckets_products", "acme_recon_products",
+     "products"},
     {"orders", "order_id",
      "order_id, order_date, delivery_date, customer_id, status, updated_at, updated_by, "
      "created_at, created_by",
-     "acme_stg_orders", "acme_keys_orders", "analytical_orders"},
+     "acme_stg_orders", "acme_keys_orders", "acme_buckets_orders", "acme_recon_orders",
+     "analytical_orders"},
     {"order_items", "order_item_id",
      "order_item_id, order_id, product_id, quanity, updated_at, updated_by, created_at, created_by",
-     "acme_stg_order_items", "acme_keys_order_items", "analytical_order_items"},
+     "acme_stg_order_items", "acme_keys_order_items", "acme_buckets_order_items",
+     "acme_recon_order_items", "analytical_order_items"},
 }};
 
 } // namespace acme::etl
