@@ -1,12 +1,11 @@
--- Initial load into an empty analytical_orders: plain INSERT with totals computed from the
--- staged items and current prices (the generic merge would revisit every row three times).
+-- Initial load into an empty analytical_orders: plain INSERT with totals computed in one pass
+-- over the items the same load streamed into analytical_order_items.
 WITH totals AS (
-    SELECT s.order_id,
-           COALESCE(sum(s.quanity), 0) AS total_items,
-           COALESCE(sum(s.quanity * p.unity_price), 0) AS total_amount
-    FROM acme_stg_order_items s
-    LEFT JOIN {schema}.products p ON p.product_id = s.product_id
-    GROUP BY s.order_id
+    SELECT order_id,
+           COALESCE(sum(quantity), 0) AS total_items,
+           COALESCE(sum(quantity * price), 0) AS total_amount
+    FROM {schema}.analytical_order_items
+    GROUP BY order_id
 ), m AS (
     INSERT INTO {schema}.analytical_orders
         (order_id, customer_id, customer_name, order_date, delivery_date, status, total_items,

@@ -61,6 +61,24 @@ std::string bigint_array(const std::vector<std::int64_t>& values) {
 }
 } // namespace
 
+std::string
+Extractor::denormalized_items_query(const std::vector<std::string>& closed_statuses) const {
+  std::string closed;
+  for (const auto& status : closed_statuses) {
+    closed += (closed.empty() ? "" : ", ") + m_tx.quote(status);
+  }
+  return fmt::format("SELECT i.order_item_id, i.order_id, i.product_id, p.product_name, i.quanity, "
+                     "p.unity_price, o.status, o.delivery_date, "
+                     "o.status IS NULL OR o.status <> ALL (ARRAY[{closed}]::text[]), "
+                     "i.updated_at, i.updated_by, i.created_at, i.created_by "
+                     "FROM {items} i LEFT JOIN {products} p ON p.product_id = i.product_id "
+                     "LEFT JOIN {orders} o ON o.order_id = i.order_id",
+                     fmt::arg("closed", closed),
+                     fmt::arg("items", db::qualify(m_schema, "order_items")),
+                     fmt::arg("products", db::qualify(m_schema, "products")),
+                     fmt::arg("orders", db::qualify(m_schema, "orders")));
+}
+
 std::string Extractor::buckets_query(const TableSpec& table) const {
   const std::string pk = db::quote_ident(table.pk);
   return fmt::format("SELECT {pk} >> {bits}, count(*), sum({pk}), sum(hashint8({pk})) FROM {t} "

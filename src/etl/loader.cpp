@@ -97,6 +97,50 @@ void Loader::keys_from_staging(const TableSpec& table) {
                         fmt::arg("target", db::qualify(m_schema, table.target))));
 }
 
+bool Loader::target_empty() {
+  return m_tx
+      .exec(fmt::format("SELECT NOT EXISTS (SELECT 1 FROM {}) AND NOT EXISTS (SELECT 1 FROM {})",
+                        db::qualify(m_schema, "analytical_orders"),
+                        db::qualify(m_schema, "analytical_order_items")))[0][0]
+      .as<bool>();
+}
+
+void Loader::begin_bulk() {
+  m_bulk = true;
+  m_tx.exec("SET LOCAL maintenance_work_mem = '256MB'");
+  // Partial indexes (the ~10% open backlog) are cheaper to keep in place than to rebuild.
+  for (const char* table : {"analytical_orders", "analytical_order_items"}) {
+    const auto defs = m_tx.exec_params(
+        "SELECT pg_get_indexdef(i.indexrelid), quote_ident(n.nspname) || '.' || "
+        "quote_ident(c.relname) "
+        "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE i.indrelid = to_regclass($1) AND NOT i.indisprimary AND i.indpred IS NULL",
+        db::qualify(m_schema, table));
+    for (const auto& d : defs) {
+      m_deferred_indexes.push_back(d[0].as<std::string>());
+      m_tx.exec("DROP INDEX " + d[1].as<std::string>());
+    }
+  }
+}
+
+std::string Loader::bulk_items_destination() const {
+  return db::qualify(m_schema, "analytical_order_items") +
+         " (order_item_id, order_id, product_id, product_name, quantity, price, order_status, "
+         "delivery_date, is_open, updated_at, updated_by, created_at, created_by)";
+}
+
+std::optional<Cursor> Loader::loaded_max(const TableSpec& table) {
+  const auto r = m_tx.exec(
+      fmt::format("SELECT to_char(updated_at, '{}'), {} FROM {} WHERE updated_at IS NOT NULL AND "
+                  "isfinite(updated_at) ORDER BY updated_at DESC, {} DESC LIMIT 1",
+                  k_ts_format, table.pk, db::qualify(m_schema, table.target), table.pk));
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return Cursor{r[0][0].as<std::string>(), r[0][1].as<std::int64_t>()};
+}
+
 std::vector<std::int64_t> Loader::mismatched_buckets(const TableSpec& table) {
   const auto r = m_tx.exec(
       fmt::format("WITH t AS (SELECT {pk} >> {bits} AS bucket, count(*) AS n, sum({pk}) AS s, "
@@ -159,29 +203,7 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
   if (has_keys("products")) {
     c.written["products_deleted"] = run_counted("products_deleted", sql::etl_delete_products);
   }
-  // Initial load of an empty target: plain INSERTs; full secondary indexes are built once
-  // afterwards (partial ones, on the ~10% open backlog, are cheaper to keep in place).
-  const bool bulk = m_tx.exec(fmt::format(
-      "SELECT NOT EXISTS (SELECT 1 FROM {}) AND NOT EXISTS (SELECT 1 FROM {})",
-      db::qualify(m_schema, "analytical_orders"),
-      db::qualify(m_schema, "analytical_order_items")))[0][0]
-                        .as<bool>();
-  std::vector<std::string> deferred_indexes;
-  if (bulk) {
-    m_tx.exec("SET LOCAL maintenance_work_mem = '256MB'");
-    for (const char* table : {"analytical_orders", "analytical_order_items"}) {
-      const auto defs = m_tx.exec_params(
-          "SELECT pg_get_indexdef(i.indexrelid), quote_ident(n.nspname) || '.' || "
-          "quote_ident(c.relname) "
-          "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-          "JOIN pg_namespace n ON n.oid = c.relnamespace "
-          "WHERE i.indrelid = to_regclass($1) AND NOT i.indisprimary AND i.indpred IS NULL",
-          db::qualify(m_schema, table));
-      for (const auto& d : defs) {
-        deferred_indexes.push_back(d[0].as<std::string>());
-        m_tx.exec("DROP INDEX " + d[1].as<std::string>());
-      }
-    }
+  if (m_bulk) {
     c.written["orders"] = run_counted("bulk_orders", sql::etl_bulk_orders);
   } else {
     c.written["orders"] = run_counted("orders", sql::etl_merge_orders);
@@ -194,17 +216,17 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
   if (has_keys("order_items")) {
     c.written["items_deleted"] = run_counted("items_deleted", sql::etl_delete_order_items);
   }
-  if (bulk) {
-    c.written["items"] = run_counted("bulk_items", sql::etl_bulk_items);
+  if (m_bulk) {
     const auto t0 = std::chrono::steady_clock::now();
-    for (const auto& def : deferred_indexes) {
+    for (const auto& def : m_deferred_indexes) {
       m_tx.exec(def);
     }
     // Fresh statistics, or the first incremental cycles plan fan-outs as full scans.
     m_tx.exec(fmt::format("ANALYZE {}, {}, {}, {}", db::qualify(m_schema, "analytical_orders"),
                           db::qualify(m_schema, "analytical_order_items"),
                           db::qualify(m_schema, "customers"), db::qualify(m_schema, "products")));
-    spdlog::debug("rebuilt {} secondary indexes and analyzed in {:.3f} s", deferred_indexes.size(),
+    spdlog::debug("rebuilt {} secondary indexes and analyzed in {:.3f} s",
+                  m_deferred_indexes.size(),
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     return c;
   }

@@ -177,6 +177,11 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
       reconcile = false;
     }
 
+    const bool bulk = full && loader.target_empty();
+    if (bulk) {
+      loader.begin_bulk();
+    }
+
     Batch batch;
     batch.result.mode = mode;
     batch.result.horizon = horizon;
@@ -192,7 +197,12 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
       const std::string name(t.source);
       const Cursor previous = state.count(name) != 0 ? state.at(name).cursor : Cursor{};
       std::int64_t read = 0;
-      if (full) {
+      std::optional<Cursor> last_read;
+      if (bulk && t.source == "order_items") {
+        read = db::copy_between(stx, extractor.denormalized_items_query(m_config.closed_statuses),
+                                ttx, loader.bulk_items_destination(), stop);
+        last_read = loader.loaded_max(t);
+      } else if (full) {
         read =
             db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
         loader.keys_from_staging(t);
@@ -200,8 +210,14 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
         read = db::copy_between(stx, extractor.changes_query(t, previous, m_config.batch_size), ttx,
                                 std::string(t.staging), stop);
       }
-      const auto step = next_cursor(previous, loader.staged_max(t), horizon.safe_ts);
-      if (!full && read >= m_config.batch_size && !step.clamped) {
+      if (!(bulk && t.source == "order_items")) {
+        last_read = loader.staged_max(t);
+      }
+      const auto step = next_cursor(previous, last_read, horizon.safe_ts);
+      // A full batch means more rows may follow. If the horizon held the cursor back, the next
+      // batch re-reads from the held-back cursor in a newer snapshot: worth it only while the
+      // cursor still advances (an old open transaction can pin it; the next sync goes on).
+      if (!full && read >= m_config.batch_size && (!step.clamped || previous < step.cursor)) {
         batch.more = true;
       }
       batch.result.clamped = batch.result.clamped || step.clamped;
@@ -238,7 +254,10 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
         key_tables.emplace_back(t.source);
       }
     }
-    const MergeCounts counts = loader.merge(key_tables, closed_changed);
+    MergeCounts counts = loader.merge(key_tables, closed_changed);
+    if (bulk) {
+      counts.written["items"] = rows["order_items"]["read"].get<std::int64_t>();
+    }
     failpoint("after-merge");
     for (const auto& [step, n] : counts.written) {
       rows["written"][step] = n;

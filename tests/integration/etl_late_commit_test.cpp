@@ -92,3 +92,25 @@ TEST_F(LateCommit, LookbackWindowCatchesLateCommitsWhenOtherSessionsAreHidden) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(LateCommit, PinnedHorizonWithFullBatchesEndsTheSyncAndLosesNothing) {
+  seed();
+  sync();
+  pqxx::connection writer(acme::test::source_dsn());
+  auto late = begin_late_writer(writer, 100);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) "
+                       "SELECT 1000 + g, 1, 1, 1 FROM generate_series(1, 300) g",
+                       src("order_items")));
+  m_batch_size = 50;
+  const auto r = sync(); // must end although every batch is full and the cursor is pinned
+  EXPECT_TRUE(r.clamped);
+  late->commit();
+  sync();
+  sync();
+  expect_invariant();
+}
+
+} // namespace

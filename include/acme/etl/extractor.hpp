@@ -38,6 +38,10 @@ public:
   // Every row of the table, in no particular order.
   std::string all_rows_query(const TableSpec& table) const;
 
+  // Initial load: every item with its product's name and price and its order's status, delivery
+  // date and openness, joined in the source snapshot, in Loader::bulk_items_destination() order.
+  std::string denormalized_items_query(const std::vector<std::string>& closed_statuses) const;
+
   // Per key range (bucket = key >> k_bucket_bits): count, sum and hash sum of the keys.
   std::string buckets_query(const TableSpec& table) const;
 
