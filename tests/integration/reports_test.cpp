@@ -5,6 +5,7 @@
 #include "acme/db/connection.hpp"
 #include "acme/report/atomic_file.hpp"
 #include "acme/sql/embedded.hpp"
+#include "support/csv_reader.hpp"
 #include "support/pg.hpp"
 
 #include <algorithm>
@@ -44,43 +45,7 @@ std::string read_file(const fs::path& path) {
   return s.str();
 }
 
-// A strict RFC 4180 reader for LF-terminated records.
-Table parse_csv(const std::string& text) {
-  Table rows;
-  std::vector<std::string> row;
-  std::string cell;
-  bool in_quotes = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_quotes) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        cell += '"';
-        ++i;
-      } else if (c == '"') {
-        in_quotes = false;
-      } else {
-        cell += c;
-      }
-    } else if (c == '"') {
-      EXPECT_TRUE(cell.empty()) << "quote inside an unquoted field at byte " << i;
-      in_quotes = true;
-    } else if (c == ',') {
-      row.push_back(cell);
-      cell.clear();
-    } else if (c == '\n') {
-      row.push_back(cell);
-      rows.push_back(row);
-      row.clear();
-      cell.clear();
-    } else {
-      EXPECT_NE(c, '\r') << "bare CR outside quotes at byte " << i;
-      cell += c;
-    }
-  }
-  EXPECT_FALSE(in_quotes) << "unterminated quoted field";
-  EXPECT_TRUE(cell.empty() && row.empty()) << "last record lacks its line end";
-  return rows;
-}
+using acme::test::parse_csv;
 
 std::string neutralized(const std::string& text) {
   if (!text.empty() && std::string("=+-@\t\r").find(text.front()) != std::string::npos) {
