@@ -8,7 +8,7 @@ namespace acme::config {
 // Returns `dsn` with any password replaced by "***" (libpq URI or key=value form).
 std::string mask_dsn(const std::string& dsn);
 
-// The passwords a DSN carries (URI userinfo or password=...), for scrubbing messages.
+// The passwords a DSN carries (URI userinfo or the password keyword), to redact from messages.
 std::vector<std::string> dsn_secrets(const std::string& dsn);
 
 // Replaces every occurrence of each secret in `text` with "***".
