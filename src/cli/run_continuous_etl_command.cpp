@@ -43,7 +43,7 @@ void add_run_continuous_etl_command(CLI::App& app, Context& ctx) {
       "Sync continuously until SIGTERM/SIGINT (exit 0); transient failures are retried with "
       "backoff, configuration and permission errors are fatal");
   cmd->add_option("--polling-interval", opts->polling_interval,
-                  "Seconds between cycles, fractions allowed (default 10)");
+                  "Seconds from one cycle's start to the next, fractions allowed (default 10)");
   cmd->add_option("--reconcile-every", opts->reconcile_every,
                   "Compare key sets with the source every N cycles and at start "
                   "[env: ACME_RECONCILE_EVERY, default: 30]");

@@ -33,6 +33,9 @@ long run_continuous(Syncer& syncer, const ContinuousOptions& options,
   spdlog::info("continuous sync: every {:.3f} s, key reconciliation every {} cycles",
                static_cast<double>(options.interval.count()) / 1000.0, options.reconcile_every);
   while (!should_stop()) {
+    // The interval is measured from cycle start to cycle start, so a change waits at most about
+    // one interval plus one cycle, however long the cycles take.
+    const auto cycle_start = std::chrono::steady_clock::now();
     SyncRequest request;
     request.reconcile = since_reconcile >= options.reconcile_every;
     try {
@@ -62,7 +65,10 @@ long run_continuous(Syncer& syncer, const ContinuousOptions& options,
       }
       continue;
     }
-    if (!sleep_unless_stopped(options.interval, should_stop)) {
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - cycle_start);
+    if (!sleep_unless_stopped(std::max(options.interval - elapsed, std::chrono::milliseconds(0)),
+                              should_stop)) {
       break;
     }
   }
