@@ -175,10 +175,26 @@ nlohmann::ordered_json make_manifest(const std::string& generated_at, const Expo
                     {"rows", f.rows},
                     {"columns", std::move(columns)}});
   }
+  // "Open" in the reports is the is_open the ETL stored, computed with the closed set recorded
+  // in the target: report that set, and say so if this configuration differs (the next sync
+  // will recompute openness with the configured one).
+  nlohmann::ordered_json closed(options.closed_statuses);
+  if (sync_state.contains("target_settings") &&
+      sync_state["target_settings"].contains("closed_statuses")) {
+    closed = sync_state["target_settings"]["closed_statuses"];
+    auto configured = options.closed_statuses;
+    std::sort(configured.begin(), configured.end());
+    configured.erase(std::unique(configured.begin(), configured.end()), configured.end());
+    if (closed != nlohmann::ordered_json(configured)) {
+      spdlog::warn("the reports use the closed statuses {} that the last sync applied, not the "
+                   "configured ones; the next sync applies the configuration",
+                   closed.dump());
+    }
+  }
   return {{"generated_at", generated_at},
           {"acme_version", std::string(version())},
           {"target_schema", options.target_schema},
-          {"closed_statuses", options.closed_statuses},
+          {"closed_statuses", std::move(closed)},
           {"sync", sync_state},
           {"files", std::move(list)}};
 }
