@@ -86,7 +86,10 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
     // COPY text travels verbatim between the two servers: pin the formats it depends on.
     tx.exec("SET application_name = " + tx.quote(std::string(application_name)) +
             "; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; "
-            "SET IntervalStyle = 'postgres'");
+            "SET IntervalStyle = 'postgres'; "
+            // acme's statements are small lookups or one-pass streams: JIT compilation would
+            // only add latency (and CPU on the source).
+            "SET jit = off");
     tx.commit();
     return conn;
   } catch (const pqxx::broken_connection& e) {

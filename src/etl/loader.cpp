@@ -41,9 +41,8 @@ std::int64_t Loader::run_counted(std::string_view step, std::string_view sql) {
 bool Loader::prepare(const std::vector<std::string>& closed_statuses) {
   // Fan-outs probe the target by key (rows of one order or product are clustered); with the
   // default random_page_cost the planner prefers whole-table scans once a cycle touches tens of
-  // thousands of rows, and JIT compilation only adds latency to a polling loop. Planner costs
-  // only: results cannot change.
-  m_tx.exec("SET LOCAL random_page_cost = 1.1; SET LOCAL jit = off");
+  // thousands of rows. A planner cost only: results cannot change.
+  m_tx.exec("SET LOCAL random_page_cost = 1.1");
   m_tx.exec(std::string(sql::etl_staging));
   for (const auto& t : k_tables) {
     m_tx.exec(fmt::format("TRUNCATE {}, {}, {}, {}", t.staging, t.keys, t.buckets, t.recon));

@@ -224,7 +224,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
       steps[name] = step;
       if (reconcile) {
         // Range by range: only key ranges whose (count, sum, hash sum) differ are compared key
-        // by key, so a reconciliation without deletes moves one summary row per 8,192 keys.
+        // by key, so a reconciliation without deletes moves one summary row per 256 keys.
         db::copy_between(stx, extractor.buckets_query(t), ttx, std::string(t.buckets), stop);
         const auto buckets = loader.mismatched_buckets(t);
         if (!buckets.empty()) {

@@ -428,7 +428,7 @@ namespace {
 
 TEST_F(Etl, ReconciliationComparesOnlyKeyRangesThatDiffer) {
   seed_basic();
-  // Items in three key ranges of 8,192 ids.
+  // Items in five different key ranges.
   src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) "
                        "SELECT g * 5000, 1, 1, 1 FROM generate_series(1, 5) g",
                        src("order_items")));

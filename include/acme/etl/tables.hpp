@@ -18,8 +18,9 @@ struct TableSpec {
   std::string_view target;  // target table keyed by the same id
 };
 
-// Key reconciliation compares key ranges of 2^k_bucket_bits ids (bucket = id >> bits).
-inline constexpr int k_bucket_bits = 13;
+// Key reconciliation compares key ranges of 2^k_bucket_bits ids (bucket = id >> bits): small
+// ranges, so that scattered deletes stream few keys; a summary row per 256 keys is cheap.
+inline constexpr int k_bucket_bits = 8;
 
 // The four source tables, dimensions first (the merge resolves references in this order).
 inline constexpr std::array<TableSpec, 4> k_tables{{
