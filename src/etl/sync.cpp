@@ -167,6 +167,16 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
       spdlog::warn("the closed-status set changed: recomputing which orders are open");
     }
     const auto state = loader.load_state();
+    for (const auto& [table, table_state] : state) {
+      // updated_at has no time zone: if the writers' clock went back (daylight saving ends, a
+      // clock fix), new changes are stamped behind the cursor and only a full read finds them.
+      if (table_state.cursor.ts && *table_state.cursor.ts > horizon.source_now) {
+        spdlog::warn("the source clock ({}, time zone {}) is behind the stored cursor of {} ({}): "
+                     "if the orders system's clock went back (daylight saving time ended), run "
+                     "acme run-etl --full once the repeated hour is over",
+                     horizon.source_now, horizon.time_zone, table, *table_state.cursor.ts);
+      }
+    }
     bool full = full_requested;
     for (const auto& t : k_tables) {
       const auto it = state.find(std::string(t.source));

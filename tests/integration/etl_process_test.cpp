@@ -234,3 +234,18 @@ TEST_F(EtlProcess, StatusReportsCursorsLastRunAndHorizon) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(EtlProcess, WarnsWhenTheSourceClockIsBehindTheCursor) {
+  seed(5);
+  ASSERT_EQ(acme({"run-etl"}).exit_code, 0);
+  // As if the writers' clock had gone back by five hours (daylight saving time ending).
+  const auto r = acme({"run-etl"}, {"ACME_SOURCE_TIMEZONE=Etc/GMT+5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("behind the stored cursor"), std::string::npos) << r.err;
+  const auto normal = acme({"run-etl"});
+  EXPECT_EQ(normal.err.find("behind the stored cursor"), std::string::npos) << normal.err;
+}
+
+} // namespace
