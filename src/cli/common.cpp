@@ -4,23 +4,6 @@
 
 namespace acme::cli {
 
-volatile std::sig_atomic_t g_stop_requested = 0; // NOLINT: written by the signal handler
-
-namespace {
-extern "C" void on_stop_signal(int /*signal*/) {
-  g_stop_requested = 1;
-}
-} // namespace
-
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0; // no SA_RESTART: a blocking sleep or poll wakes up
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-}
-
 void add_global_options(CLI::App& app, Context& ctx) {
   auto& o = ctx.overrides;
   const char* const conn = "Connections";

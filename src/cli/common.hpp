@@ -3,7 +3,6 @@
 #include "acme/config/config.hpp"
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <string>
 #include <vector>
 
@@ -15,12 +14,6 @@ struct Context {
   std::vector<std::string> secrets; // passwords to scrub from the final error message
   int exit_code = 0;
 };
-
-// Set by SIGTERM/SIGINT; the one justified mutable global (a signal handler can't take state).
-extern volatile std::sig_atomic_t g_stop_requested;
-
-// Installs SIGTERM/SIGINT handlers that set g_stop_requested.
-void install_stop_handlers();
 
 // Registers the flags every subcommand understands (connections, schemas, logging, .env).
 void add_global_options(CLI::App& app, Context& ctx);

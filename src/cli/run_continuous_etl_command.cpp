@@ -1,6 +1,7 @@
 // acme run-continuous-etl: sync every N seconds until SIGTERM/SIGINT (then exit 0).
 #include "acme/error.hpp"
 #include "acme/etl/continuous.hpp"
+#include "acme/stop_signal.hpp"
 #include "cli/common.hpp"
 
 #include <cmath>
@@ -25,7 +26,7 @@ int run_run_continuous_etl(Context& ctx, const ContinuousCliOptions& opts) {
   const config::Config c = load_config(ctx);
   config::require_source(c);
   config::require_target(c);
-  const auto stop = [] { return g_stop_requested != 0; };
+  const auto stop = [] { return stop_requested(); };
   etl::Syncer syncer(c, stop);
   etl::ContinuousOptions options;
   options.interval = std::chrono::milliseconds(std::llround(opts.polling_interval * 1000.0));

@@ -8,13 +8,7 @@
 
 namespace acme::datagen {
 
-volatile std::sig_atomic_t g_stop_requested = 0; // NOLINT: written by the signal handler
-
 namespace {
-
-extern "C" void on_stop_signal(int /*signal*/) {
-  g_stop_requested = 1;
-}
 
 using Words = std::vector<const char*>;
 
@@ -147,15 +141,6 @@ Source resolve_source(Context& ctx) {
                      "or pass --dsn");
   }
   return {c.source_dsn, c.source_schema};
-}
-
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0; // no SA_RESTART: a blocking sleep wakes up
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
 }
 
 std::uint64_t Rng::below(std::uint64_t n) {

@@ -3,7 +3,6 @@
 // generator and the generators of realistic ACME source values.
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -28,12 +27,6 @@ struct Source {
 
 // Resolves --dsn/--schema (flags > environment > .env > defaults); throws UsageError without a DSN.
 Source resolve_source(Context& ctx);
-
-// Set by SIGTERM/SIGINT; the one justified mutable global (a signal handler can't take state).
-extern volatile std::sig_atomic_t g_stop_requested;
-
-// Installs SIGTERM/SIGINT handlers that set g_stop_requested (no SA_RESTART, sleeps wake up).
-void install_stop_handlers();
 
 // A seeded generator whose sequence depends only on the seed (own distributions, no std ones).
 class Rng {

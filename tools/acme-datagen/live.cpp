@@ -2,6 +2,7 @@
 // change, until SIGTERM/SIGINT or --duration; every write stamps updated_at = CURRENT_TIMESTAMP(3).
 #include "acme/db/connection.hpp"
 #include "acme/error.hpp"
+#include "acme/stop_signal.hpp"
 #include "datagen.hpp"
 
 #include <algorithm>
@@ -133,7 +134,7 @@ public:
                          : Clock::time_point::max();
     auto next = started;
     auto next_report = started + report_interval;
-    while (g_stop_requested == 0) {
+    while (!stop_requested()) {
       const auto now = Clock::now();
       if (now >= end) {
         break;
@@ -233,7 +234,7 @@ private:
       }
     }
     auto delay = std::chrono::milliseconds(250);
-    while (g_stop_requested == 0) {
+    while (!stop_requested()) {
       std::this_thread::sleep_for(delay);
       try {
         connect();
