@@ -71,19 +71,19 @@ bool Loader::prepare(const std::vector<std::string>& closed_statuses) {
   return changed && !stored.empty();
 }
 
-std::optional<Cursor> Loader::staged_max(const TableSpec& table) {
+std::optional<Cursor> Loader::max_cursor(const TableSpec& table, const std::string& relation) {
   const auto r = m_tx.exec(
       fmt::format("SELECT to_char(updated_at, '{}'), {} FROM {} WHERE updated_at IS NOT NULL AND "
                   "isfinite(updated_at) ORDER BY updated_at DESC, {} DESC LIMIT 1",
-                  k_ts_format, table.pk, table.staging, table.pk));
+                  k_ts_format, table.pk, relation, table.pk));
   if (r.empty()) {
     return std::nullopt;
   }
   return Cursor{r[0][0].as<std::string>(), r[0][1].as<std::int64_t>()};
 }
 
-std::int64_t Loader::staged_rows(const TableSpec& table) {
-  return m_tx.exec(fmt::format("SELECT count(*) FROM {}", table.staging))[0][0].as<std::int64_t>();
+std::optional<Cursor> Loader::staged_max(const TableSpec& table) {
+  return max_cursor(table, std::string(table.staging));
 }
 
 void Loader::keys_from_staging(const TableSpec& table) {
@@ -130,14 +130,7 @@ std::string Loader::bulk_items_destination() const {
 }
 
 std::optional<Cursor> Loader::loaded_max(const TableSpec& table) {
-  const auto r = m_tx.exec(
-      fmt::format("SELECT to_char(updated_at, '{}'), {} FROM {} WHERE updated_at IS NOT NULL AND "
-                  "isfinite(updated_at) ORDER BY updated_at DESC, {} DESC LIMIT 1",
-                  k_ts_format, table.pk, db::qualify(m_schema, table.target), table.pk));
-  if (r.empty()) {
-    return std::nullopt;
-  }
-  return Cursor{r[0][0].as<std::string>(), r[0][1].as<std::int64_t>()};
+  return max_cursor(table, db::qualify(m_schema, table.target));
 }
 
 std::vector<std::int64_t> Loader::mismatched_buckets(const TableSpec& table) {

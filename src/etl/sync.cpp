@@ -5,7 +5,6 @@
 #include "acme/db/copy.hpp"
 #include "acme/db/migrator.hpp"
 #include "acme/db/writer_lock.hpp"
-#include "acme/version.hpp"
 
 #include <chrono>
 #include <csignal>
@@ -207,11 +206,11 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
       const std::string name(t.source);
       const Cursor previous = state.count(name) != 0 ? state.at(name).cursor : Cursor{};
       std::int64_t read = 0;
-      std::optional<Cursor> last_read;
-      if (bulk && t.source == "order_items") {
+      // The initial load streams items straight into their final table (no staging).
+      const bool direct = bulk && t.source == "order_items";
+      if (direct) {
         read = db::copy_between(stx, extractor.denormalized_items_query(m_config.closed_statuses),
                                 ttx, loader.bulk_items_destination(), stop);
-        last_read = loader.loaded_max(t);
       } else if (full) {
         read =
             db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
@@ -220,10 +219,8 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
         read = db::copy_between(stx, extractor.changes_query(t, previous, m_config.batch_size), ttx,
                                 std::string(t.staging), stop);
       }
-      if (!(bulk && t.source == "order_items")) {
-        last_read = loader.staged_max(t);
-      }
-      const auto step = next_cursor(previous, last_read, horizon.safe_ts);
+      const auto step = next_cursor(previous, direct ? loader.loaded_max(t) : loader.staged_max(t),
+                                    horizon.safe_ts);
       // A full batch means more rows may follow. If the horizon held the cursor back, the next
       // batch re-reads from the held-back cursor in a newer snapshot: worth it only while the
       // cursor still advances (an old open transaction can pin it; the next sync goes on).
@@ -299,10 +296,7 @@ void Syncer::record_failure(const std::string& started_at, const std::string& mo
       return;
     }
     pqxx::nontransaction tx(*m_target);
-    tx.exec_params("INSERT INTO " + db::qualify(m_config.target_schema, "acme_runs") +
-                       " (started_at, mode, status, error, acme_version) "
-                       "VALUES ($1::timestamptz, $2, 'failed', $3, $4)",
-                   started_at, mode, error, std::string(version()));
+    Loader(tx, m_config.target_schema).record_run(started_at, mode, "failed", "", "", "{}", error);
   } catch (const std::exception& e) {
     spdlog::debug("could not record the failed run: {}", e.what());
   }

@@ -56,8 +56,6 @@ public:
   // acme::Fatal naming what is missing.
   void check_contract();
 
-  pqxx::transaction_base& transaction() { return m_tx; }
-
 private:
   std::string table_name(const TableSpec& table) const;
 

@@ -37,9 +37,6 @@ public:
   // The greatest (updated_at, key) among the staged rows with a known updated_at.
   std::optional<Cursor> staged_max(const TableSpec& table);
 
-  // Rows currently staged for `table`.
-  std::int64_t staged_rows(const TableSpec& table);
-
   // Uses the staged rows as the table's complete key set, over every key range (a full read).
   void keys_from_staging(const TableSpec& table);
 
@@ -83,10 +80,9 @@ public:
                   const std::string& horizon_kind, const std::string& horizon,
                   const std::string& rows_json, const std::string& error);
 
-  pqxx::transaction_base& transaction() { return m_tx; }
-
 private:
   std::int64_t run_counted(std::string_view step, std::string_view sql);
+  std::optional<Cursor> max_cursor(const TableSpec& table, const std::string& relation);
 
   pqxx::transaction_base& m_tx;
   std::string m_schema;
