@@ -6,7 +6,8 @@ src=$1
 cd "$src"
 
 files=()
-for f in scripts/* bench/* docker/*.sh docker/initdb/*.sh deploy/debian/* .ci/run tests/packaging/*.sh; do
+for f in scripts/* bench/* docker/*.sh docker/initdb/*.sh docker/test/*.sh deploy/debian/* .ci/run \
+  tests/packaging/*.sh; do
   [ -f "$f" ] || continue
   if head -n1 "$f" | grep -Eq '^#!.*(/|env )(ba|da|k)?sh\b'; then
     files+=("$f")
@@ -14,7 +15,7 @@ for f in scripts/* bench/* docker/*.sh docker/initdb/*.sh deploy/debian/* .ci/ru
 done
 # The directories that must hold scripts do: an empty glob must not pass silently.
 for must in scripts/install-deps scripts/pg-local scripts/test scripts/create-roles .ci/run \
-  docker/source-init.sh deploy/debian/postinst; do
+  scripts/container-check docker/source-init.sh docker/test/postgres-entrypoint.sh deploy/debian/postinst; do
   [[ " ${files[*]} " == *" $must "* ]] || { echo "not checked: $must" >&2; exit 1; }
 done
 shellcheck --external-sources "${files[@]}"
