@@ -3,6 +3,7 @@
 #include "acme/error.hpp"
 
 #include <fmt/format.h>
+#include <ostream>
 
 namespace acme::cdc {
 namespace {
@@ -46,6 +47,10 @@ Lsn Lsn::parse(std::string_view text) {
 
 std::string Lsn::to_string() const {
   return fmt::format("{:X}/{:X}", value >> 32, value & 0xFFFFFFFFU);
+}
+
+std::ostream& operator<<(std::ostream& out, Lsn lsn) {
+  return out << lsn.to_string();
 }
 
 std::chrono::system_clock::time_point to_time_point(PgTimestamp ts) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,9 @@ struct Lsn {
   friend bool operator>(Lsn a, Lsn b) { return a.value > b.value; }
   friend bool operator>=(Lsn a, Lsn b) { return a.value >= b.value; }
 };
+
+// Writes the text form (also what GoogleTest prints).
+std::ostream& operator<<(std::ostream& out, Lsn lsn);
 
 // A server timestamp as the replication protocol carries it: microseconds since
 // 2000-01-01 00:00:00 UTC (PostgreSQL's epoch).
