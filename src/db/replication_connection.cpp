@@ -158,13 +158,22 @@ ReplicationConnection::ReplicationConnection(const std::string& dsn,
     throw std::bad_alloc();
   }
   PQsetErrorVerbosity(m_conn, PQERRORS_VERBOSE);
+  try {
+    await_connection(masked);
+  } catch (...) {
+    close();
+    throw;
+  }
+  PQsetErrorVerbosity(m_conn, PQERRORS_DEFAULT);
+}
+
+void ReplicationConnection::await_connection(const std::string& masked) {
   const auto deadline = Clock::now() + m_timeout;
   auto status = PGRES_POLLING_WRITING;
   while (status != PGRES_POLLING_OK && PQstatus(m_conn) != CONNECTION_BAD) {
     if (!wait_socket(m_conn, status == PGRES_POLLING_WRITING, deadline) &&
         Clock::now() >= deadline) {
-      PQfinish(m_conn);
-      m_conn = nullptr;
+      close();
       throw Error(fmt::format("cannot connect to the source database for replication ({}): "
                               "timed out after {} ms",
                               masked, m_timeout.count()));
@@ -174,8 +183,7 @@ ReplicationConnection::ReplicationConnection(const std::string& dsn,
   if (PQstatus(m_conn) == CONNECTION_BAD) {
     const std::string raw = PQerrorMessage(m_conn);
     const bool needs_password = PQconnectionNeedsPassword(m_conn) != 0;
-    PQfinish(m_conn);
-    m_conn = nullptr;
+    close();
     const std::string text =
         fmt::format("cannot connect to the source database for replication ({}): {}", masked,
                     config::redact(trim(without_location(raw)), m_secrets));
@@ -184,13 +192,18 @@ ReplicationConnection::ReplicationConnection(const std::string& dsn,
     }
     throw_for_sqlstate(connect_sqlstate(raw), text);
   }
-  PQsetErrorVerbosity(m_conn, PQERRORS_DEFAULT);
+}
+
+void ReplicationConnection::close() noexcept {
+  if (m_conn != nullptr) {
+    PQfinish(m_conn);
+    m_conn = nullptr;
+  }
+  m_streaming = false;
 }
 
 ReplicationConnection::~ReplicationConnection() {
-  if (m_conn != nullptr) {
-    PQfinish(m_conn);
-  }
+  close();
 }
 
 pg_conn* ReplicationConnection::live(std::string_view what) const {
@@ -227,8 +240,7 @@ void ReplicationConnection::wait_not_busy(std::string_view what, Deadline deadli
   while (PQisBusy(m_conn) != 0) {
     if (!wait_socket(m_conn, false, deadline) && Clock::now() >= deadline) {
       // The command may still run on the server: the connection is unusable now.
-      PQfinish(m_conn);
-      m_conn = nullptr;
+      close();
       m_streaming = false;
       throw Error(
           fmt::format("{}: no answer from the source within {} ms", what, m_timeout.count()));
@@ -445,8 +457,7 @@ void ReplicationConnection::end_streaming() {
       fail(what, nullptr);
     }
     if (!wait_socket(conn, false, deadline) && Clock::now() >= deadline) {
-      PQfinish(m_conn);
-      m_conn = nullptr;
+      close();
       throw Error(
           fmt::format("{}: no answer from the source within {} ms", what, m_timeout.count()));
     }

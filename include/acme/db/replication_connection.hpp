@@ -90,6 +90,10 @@ private:
   [[noreturn]] void fail(std::string_view what, const pg_result* result) const;
   // Reads input until a result is ready; a timeout closes the connection and throws.
   void wait_not_busy(std::string_view what, Deadline deadline);
+  // Polls the connection started by the constructor to completion; failures throw.
+  void await_connection(const std::string& masked_dsn);
+  // Closes the connection (after a timeout its state is unknown); later calls throw.
+  void close() noexcept;
   // The live connection, or an acme::Error if it was closed after a failure.
   pg_conn* live(std::string_view what) const;
 
