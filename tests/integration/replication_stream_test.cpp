@@ -290,6 +290,10 @@ TEST_F(ReplicationStream, DeliversChangesAfterTheExportedSnapshotInCommitOrder) 
     EXPECT_GT(t.commit.commit_lsn, previous) << "transactions must arrive in commit order";
     EXPECT_GT(t.commit.end_lsn, t.commit.commit_lsn);
     EXPECT_NE(t.begin.xid, 0U);
+    EXPECT_EQ(t.begin.commit_time, t.commit.commit_time);
+    // The server's clock is this machine's: PostgreSQL-epoch microseconds convert to now.
+    const auto skew = std::chrono::system_clock::now() - to_time_point(t.commit.commit_time);
+    EXPECT_LT(std::chrono::abs(skew), std::chrono::minutes(5));
     previous = t.commit.commit_lsn;
   }
 
