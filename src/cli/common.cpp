@@ -49,6 +49,10 @@ void add_sync_options(CLI::App& cmd, Context& ctx) {
                  "Seconds re-read when other source sessions are not visible "
                  "[env: ACME_LATE_COMMIT_LOOKBACK, default: 120]")
       ->group(group);
+  cmd.add_option("--lock-wait", o.lock_wait,
+                 "Seconds to wait for another acme's writer lock before exiting 3 "
+                 "[env: ACME_LOCK_WAIT, default: 10]")
+      ->group(group);
   cmd.add_option("--source-timezone", o.source_timezone,
                  "Time zone the source's writers stamp updated_at in "
                  "[env: ACME_SOURCE_TIMEZONE, default: the source server's TimeZone]")

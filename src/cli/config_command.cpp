@@ -34,6 +34,7 @@ int run_config(Context& ctx, const ConfigOptions& opts) {
        fmt::format("{:.3f}", static_cast<double>(c.lookback.count()) / 1000.0)},
       {"ACME_SOURCE_TIMEZONE", c.source_timezone},
       {"ACME_RECONCILE_EVERY", std::to_string(c.reconcile_every)},
+      {"ACME_LOCK_WAIT", fmt::format("{:.3f}", static_cast<double>(c.lock_wait.count()) / 1000.0)},
       {"ACME_LOG_LEVEL", c.log_level},
       {"ACME_LOG_FORMAT", c.log_format},
       {"ACME_LOG_DIR", c.log_dir},

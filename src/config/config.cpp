@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <fstream>
 
 namespace acme::config {
 namespace {
@@ -42,23 +43,27 @@ private:
   std::map<std::string, std::string>& m_origin;
 };
 
-long parse_long(const char* var, const std::string& value, long min) {
+long parse_long(const char* var, const std::string& value, long min, long max) {
   char* end = nullptr;
   errno = 0;
   const long v = std::strtol(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0' || errno != 0 || v < min) {
-    throw UsageError(fmt::format("{} must be an integer >= {}, got '{}'", var, min, value));
+  if (value.empty() || *end != '\0' || errno != 0 || v < min || v > max) {
+    throw UsageError(
+        fmt::format("{} must be an integer from {} to {}, got '{}'", var, min, max, value));
   }
   return v;
 }
 
-double parse_seconds(const char* var, const std::string& value) {
+// Seconds in [0, max_seconds], as milliseconds.
+std::chrono::milliseconds parse_seconds(const char* var, const std::string& value,
+                                        double max_seconds) {
   char* end = nullptr;
   const double v = std::strtod(value.c_str(), &end);
-  if (value.empty() || *end != '\0' || !std::isfinite(v) || v < 0) {
-    throw UsageError(fmt::format("{} must be a number of seconds >= 0, got '{}'", var, value));
+  if (value.empty() || *end != '\0' || !std::isfinite(v) || v < 0 || v > max_seconds) {
+    throw UsageError(fmt::format("{} must be a number of seconds from 0 to {}, got '{}'", var,
+                                 max_seconds, value));
   }
-  return v;
+  return std::chrono::milliseconds(std::llround(v * 1000.0));
 }
 
 std::vector<std::string> split_list(const std::string& value) {
@@ -107,10 +112,18 @@ void check_identifier(const std::string& setting, const std::string& value) {
 Config load(const Overrides& flags, EnvLookup env) {
   Config c;
   std::string env_file = ".env";
+  bool explicit_file = false; // a file the user named must exist; the default one may not
   if (flags.env_file) {
     env_file = *flags.env_file;
+    explicit_file = true;
   } else if (auto v = env("ACME_ENV_FILE")) {
     env_file = *v;
+    explicit_file = true;
+  }
+  if (explicit_file && !std::ifstream(env_file)) {
+    throw UsageError(fmt::format("cannot read the env file '{}' ({}): check --env-file / "
+                                 "ACME_ENV_FILE",
+                                 env_file, flags.env_file ? "--env-file" : "ACME_ENV_FILE"));
   }
   Resolver r(env, load_dotenv_file(env_file), env_file, c.origin);
 
@@ -139,17 +152,19 @@ Config load(const Overrides& flags, EnvLookup env) {
     c.closed_statuses = split_list(*v);
   }
   if (auto v = r.get("ACME_BATCH_SIZE", flags.batch_size)) {
-    c.batch_size = parse_long("ACME_BATCH_SIZE", *v, 1);
+    c.batch_size = parse_long("ACME_BATCH_SIZE", *v, 1, 100000000);
   }
   if (auto v = r.get("ACME_LATE_COMMIT_LOOKBACK", flags.lookback)) {
-    c.lookback = std::chrono::milliseconds(
-        std::llround(parse_seconds("ACME_LATE_COMMIT_LOOKBACK", *v) * 1000.0));
+    c.lookback = parse_seconds("ACME_LATE_COMMIT_LOOKBACK", *v, 30.0 * 24 * 3600);
   }
   if (auto v = r.get("ACME_SOURCE_TIMEZONE", flags.source_timezone)) {
     c.source_timezone = *v;
   }
   if (auto v = r.get("ACME_RECONCILE_EVERY", flags.reconcile_every)) {
-    c.reconcile_every = static_cast<int>(parse_long("ACME_RECONCILE_EVERY", *v, 1));
+    c.reconcile_every = static_cast<int>(parse_long("ACME_RECONCILE_EVERY", *v, 1, 1000000));
+  }
+  if (auto v = r.get("ACME_LOCK_WAIT", flags.lock_wait)) {
+    c.lock_wait = parse_seconds("ACME_LOCK_WAIT", *v, 3600);
   }
 
   check_identifier("ACME_SOURCE_SCHEMA", c.source_schema);

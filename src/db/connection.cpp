@@ -3,25 +3,18 @@
 #include "acme/config/dsn.hpp"
 #include "acme/error.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <fmt/format.h>
+#include <libpq-fe.h>
+#include <optional>
+#include <poll.h>
 #include <pqxx/except>
 #include <pqxx/nontransaction>
 
 namespace acme::db {
 namespace {
-
-bool contains(std::string_view text, std::string_view needle) {
-  return text.find(needle) != std::string_view::npos;
-}
-
-// Connection-time failures carry no SQLSTATE in libpqxx 6.4: classify by libpq's message.
-bool fatal_connect_message(std::string_view msg) {
-  return contains(msg, "password authentication failed") || contains(msg, "no pg_hba.conf entry") ||
-         contains(msg, "does not exist") || contains(msg, "no password supplied") ||
-         contains(msg, "permission denied") || contains(msg, "invalid connection option") ||
-         contains(msg, "invalid URI") || contains(msg, "missing \"=\"") ||
-         contains(msg, "unterminated quoted string") || contains(msg, "authentication");
-}
 
 std::string trim_message(std::string msg) {
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) {
@@ -30,7 +23,71 @@ std::string trim_message(std::string msg) {
   return msg;
 }
 
+// Repeats a failed connection attempt with libpq directly, asking for verbose errors, so that
+// the failure can be classified by the server's SQLSTATE instead of its (translated) message
+// text. libpqxx 6.4 only reports connection failures as text. Only runs on the failure path.
+struct ConnectDiagnosis {
+  bool connected = false;      // the second attempt succeeded: the failure was transient
+  bool needs_password = false; // the server asked for a password and none was given
+  std::optional<std::string> sqlstate;
+  std::string message;
+};
+
+ConnectDiagnosis diagnose_connect(const std::string& dsn) {
+  ConnectDiagnosis d;
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectStart(dsn.c_str()), &PQfinish);
+  if (!conn) {
+    d.message = "out of memory";
+    return d;
+  }
+  PQsetErrorVerbosity(conn.get(), PQERRORS_VERBOSE);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+  while (PQstatus(conn.get()) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+         st != PGRES_POLLING_FAILED) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      d.message = "timeout expired";
+      return d;
+    }
+    pollfd pfd{PQsocket(conn.get()),
+               static_cast<short>(st == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    if (pfd.fd >= 0 && ::poll(&pfd, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+      break;
+    }
+    st = PQconnectPoll(conn.get());
+  }
+  d.connected = PQstatus(conn.get()) == CONNECTION_OK;
+  d.needs_password = PQconnectionNeedsPassword(conn.get()) != 0;
+  d.message = PQerrorMessage(conn.get());
+  d.sqlstate = sqlstate_in_message(d.message);
+  return d;
+}
+
 } // namespace
+
+std::optional<std::string> sqlstate_in_message(std::string_view message) {
+  // libpq's verbose layout is "<severity>:  <SQLSTATE>: <text>" whatever the language.
+  for (std::size_t pos = message.find(":  "); pos != std::string_view::npos;
+       pos = message.find(":  ", pos + 1)) {
+    const auto code = message.substr(pos + 3, 6);
+    if (code.size() == 6 && code[5] == ':' && std::all_of(code.begin(), code.end() - 1, [](char c) {
+          return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+        })) {
+      return std::string(code.substr(0, 5));
+    }
+  }
+  return std::nullopt;
+}
+
+bool retryable_connect_failure(const std::optional<std::string>& sqlstate, bool needs_password) {
+  if (needs_password) {
+    return false;
+  }
+  // No SQLSTATE: the server was not reached (refused, unreachable, name lookup, timeout).
+  return !sqlstate || retryable_sqlstate(*sqlstate);
+}
 
 std::string quote_ident(std::string_view name) {
   std::string out = "\"";
@@ -46,6 +103,22 @@ std::string quote_ident(std::string_view name) {
 
 std::string qualify(std::string_view schema, std::string_view name) {
   return quote_ident(schema) + "." + quote_ident(name);
+}
+
+std::string text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const auto& v : values) {
+    out += out.size() > 1 ? ",\"" : "\"";
+    for (char c : v) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+      }
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
 }
 
 std::string with_schema(std::string_view sql, std::string_view schema) {
@@ -89,17 +162,29 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
             "SET IntervalStyle = 'postgres'; "
             // acme's statements are small lookups or one-pass streams: JIT compilation would
             // only add latency (and CPU on the source).
-            "SET jit = off");
+            "SET jit = off; "
+            // A killed acme's backend must notice the dead client while a long statement runs,
+            // or it would keep the writer lock until that statement ends (PostgreSQL 14+).
+            "SELECT set_config('client_connection_check_interval', '1000', false) "
+            "WHERE current_setting('server_version_num')::int >= 140000");
     tx.commit();
     return conn;
   } catch (const pqxx::broken_connection& e) {
     const std::string msg = config::redact(trim_message(e.what()), secrets);
     const std::string text = fmt::format("cannot connect to the {} database ({}): {}", which,
                                          config::mask_dsn(dsn), msg);
-    if (fatal_connect_message(msg)) {
-      throw Fatal(text);
+    char* parse_error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &parse_error);
+    PQconninfoFree(options);
+    if (options == nullptr) {
+      PQfreemem(parse_error);
+      throw Fatal(text); // a malformed connection string cannot get better by retrying
     }
-    throw Error(text);
+    const auto d = diagnose_connect(dsn);
+    if (d.connected || retryable_connect_failure(d.sqlstate, d.needs_password)) {
+      throw Error(text);
+    }
+    throw Fatal(d.sqlstate ? fmt::format("{} [SQLSTATE {}]", text, *d.sqlstate) : text);
   } catch (const pqxx::sql_error& e) {
     const std::string text =
         fmt::format("cannot set up the {} connection ({}): {}", which, config::mask_dsn(dsn),
@@ -146,7 +231,9 @@ void rethrow_classified(std::string_view context) {
   } catch (const std::bad_alloc&) {
     throw;
   } catch (const std::exception& e) {
-    throw Error(fmt::format("{}: {}", context, e.what()));
+    // Not a database condition acme knows to be transient: a bug or an unexpected state, so
+    // retrying would only repeat it forever.
+    throw Fatal(fmt::format("{}: unexpected error: {}", context, e.what()));
   }
 }
 

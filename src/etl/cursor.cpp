@@ -27,4 +27,11 @@ CursorStep next_cursor(const Cursor& previous, const std::optional<Cursor>& last
   return {Cursor{horizon_ts, std::numeric_limits<std::int64_t>::max()}, true};
 }
 
+CursorStep apply_pin(const CursorStep& step, const std::optional<Cursor>& pin) {
+  if (pin && *pin < step.cursor) {
+    return {*pin, true};
+  }
+  return step;
+}
+
 } // namespace acme::etl

@@ -15,24 +15,6 @@ std::string Extractor::table_name(const TableSpec& table) const {
   return db::qualify(m_schema, table.source);
 }
 
-Horizon Extractor::horizon(std::chrono::milliseconds lookback, const std::string& time_zone) {
-  const auto r = m_tx.exec_params(std::string(sql::source_horizon), time_zone,
-                                  static_cast<long long>(lookback.count()))[0];
-  Horizon h;
-  h.source_now = r["source_now"].as<std::string>();
-  h.exact = r["sees_all"].as<bool>();
-  if (!r["oldest_pid"].is_null()) {
-    h.oldest_pid = r["oldest_pid"].as<long>();
-    h.oldest_application = r["oldest_application"].as<std::string>();
-    h.oldest_start = r["oldest_start"].as<std::string>();
-  }
-  h.time_zone = r["tz"].as<std::string>();
-  const auto exact = r["exact_horizon"].as<std::string>();
-  const auto lookback_ts = r["lookback_horizon"].as<std::string>();
-  h.safe_ts = h.exact ? exact : std::min(exact, lookback_ts);
-  return h;
-}
-
 std::string Extractor::changes_query(const TableSpec& table, const Cursor& after,
                                      long limit) const {
   const std::string pk = db::quote_ident(table.pk);

@@ -231,6 +231,36 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
   return c;
 }
 
+Loader::Pins Loader::pin_prepared(const std::vector<PreparedXact>& prepared) {
+  Pins pins;
+  std::vector<std::string> alive;
+  alive.reserve(prepared.size());
+  for (const auto& p : prepared) {
+    alive.push_back(p.xact);
+  }
+  m_tx.exec_params(db::with_schema(sql::etl_pins_forget, m_schema), db::text_array(alive));
+  std::vector<std::string> tables;
+  for (const auto& t : k_tables) {
+    tables.emplace_back(t.source);
+  }
+  const std::string add = db::with_schema(sql::etl_pins_add, m_schema);
+  for (const auto& p : prepared) {
+    const auto r = m_tx.exec_params(add, p.xact, p.gid, p.prepared_at, db::text_array(tables));
+    pins.added += static_cast<int>(r.size());
+  }
+  for (const auto& row : m_tx.exec(db::with_schema(sql::etl_pins_lowest, m_schema))) {
+    Cursor c;
+    if (!row["cursor_ts"].is_null()) {
+      c.ts = row["cursor_ts"].as<std::string>();
+      c.pk = row["cursor_pk"].as<std::int64_t>();
+    }
+    const auto table = row["table_name"].as<std::string>();
+    pins.lowest[table] = c;
+    pins.holder[table] = row["gid"].as<std::string>();
+  }
+  return pins;
+}
+
 std::map<std::string, TableState> Loader::load_state() {
   std::map<std::string, TableState> out;
   const auto r = m_tx.exec(fmt::format(

@@ -78,8 +78,22 @@ Status read_status(const config::Config& config) {
     j["late_commit_horizon"] =
         ok[0]["horizon_kind"].is_null() ? "unknown" : ok[0]["horizon_kind"].as<std::string>();
   }
+  j["prepared_transactions"] = nlohmann::json::array();
+  if (version >= 2) {
+    for (const auto& r :
+         tx.exec(fmt::format("SELECT gid, prepared_at, min(first_seen)::text AS first_seen FROM {} "
+                             "GROUP BY xact, gid, prepared_at ORDER BY 3",
+                             q("acme_prepared_pins")))) {
+      j["prepared_transactions"].push_back({{"gid", r["gid"].as<std::string>()},
+                                            {"prepared_at", r["prepared_at"].as<std::string>()},
+                                            {"pinning_since", r["first_seen"].as<std::string>()}});
+    }
+  }
   j["lag_seconds"] = nullptr;
-  if (!ok.empty() && !ok[0]["horizon"].is_null()) {
+  if (config.source_dsn.empty()) {
+    // Never fall back to libpq's defaults: that would measure some other database.
+    j["source_error"] = "no source database configured (ACME_SOURCE_DSN or --source-dsn)";
+  } else if (!ok.empty() && !ok[0]["horizon"].is_null()) {
     try {
       auto source = db::connect(config.source_dsn, "source", "acme status");
       pqxx::nontransaction stx(*source);
@@ -133,6 +147,12 @@ std::string format_status(const nlohmann::json& j) {
     out += fmt::format("behind source:   {:.1f} s\n", j["lag_seconds"].get<double>());
   } else if (j.contains("source_error")) {
     out += "behind source:   unknown (" + j["source_error"].get<std::string>() + ")\n";
+  }
+  for (const auto& p : j["prepared_transactions"]) {
+    out += fmt::format("pinned cursors:  prepared transaction '{}' (prepared {}) holds the cursors "
+                       "back since {} until COMMIT/ROLLBACK PREPARED\n",
+                       p["gid"].get<std::string>(), p["prepared_at"].get<std::string>(),
+                       p["pinning_since"].get<std::string>());
   }
   out += "tables:\n";
   for (const auto& [name, t] : j["tables"].items()) {

@@ -5,6 +5,7 @@
 #include "acme/db/copy.hpp"
 #include "acme/db/migrator.hpp"
 #include "acme/db/writer_lock.hpp"
+#include "acme/test_point.hpp"
 
 #include <chrono>
 #include <csignal>
@@ -39,12 +40,7 @@ std::string utc_now() {
 } // namespace
 
 Syncer::Syncer(config::Config config, std::function<bool()> should_stop)
-    : m_config(std::move(config)), m_should_stop(std::move(should_stop)) {
-  // Test-only crash injection (tests/integration): SIGKILL this process at a named point.
-  if (const char* fp = std::getenv("ACME_FAILPOINT")) { // NOLINT(concurrency-mt-unsafe)
-    m_failpoint = fp;
-  }
-}
+    : m_config(std::move(config)), m_should_stop(std::move(should_stop)) {}
 
 Syncer::~Syncer() {
   // Release the writer lock before disconnecting: a backend frees session locks only when it
@@ -79,7 +75,7 @@ void Syncer::connect() {
   const std::string app = fmt::format("acme (pid {})", ::getpid());
   m_target = db::connect(m_config.target_dsn, "target", app);
   try {
-    db::acquire_writer_lock(*m_target, m_config.target_schema);
+    db::acquire_writer_lock(*m_target, m_config.target_schema, m_config.lock_wait, m_should_stop);
     db::migrate(*m_target, m_config.target_schema);
   } catch (const LockedError&) {
     reset();
@@ -95,7 +91,7 @@ std::vector<int> Syncer::migrate_only() {
   const std::string app = fmt::format("acme migrate (pid {})", ::getpid());
   auto target = db::connect(m_config.target_dsn, "target", app);
   try {
-    db::acquire_writer_lock(*target, m_config.target_schema);
+    db::acquire_writer_lock(*target, m_config.target_schema, m_config.lock_wait);
     auto applied = db::migrate(*target, m_config.target_schema);
     pqxx::nontransaction(*target).exec("SELECT pg_advisory_unlock_all()");
     return applied;
@@ -132,31 +128,33 @@ SyncResult Syncer::sync(const SyncRequest& request) {
   return total;
 }
 
+void Syncer::log_horizon(const Horizon& horizon) const {
+  if (!horizon.exact) {
+    spdlog::warn("late-commit horizon: the source role cannot see other sessions "
+                 "(grant pg_read_all_stats for an exact horizon); using a {:.1f} s lookback",
+                 static_cast<double>(m_config.lookback.count()) / 1000.0);
+  } else if (horizon.oldest_pid) {
+    spdlog::debug("late-commit horizon {} held by source pid {} ({}) open since {}",
+                  horizon.safe_ts, *horizon.oldest_pid, horizon.oldest_application,
+                  horizon.oldest_start.value_or("?"));
+  }
+}
+
 Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
   const std::string started_at = utc_now();
   std::string mode = full_requested ? "full" : reconcile ? "reconcile" : "incremental";
-  auto failpoint = [&](const char* name) {
-    if (m_failpoint == name) {
-      spdlog::warn("failpoint {}: killing this process", name);
-      std::raise(SIGKILL);
-    }
-  };
   try {
+    // The horizon first, in its own statements, and only then the snapshot: every transaction
+    // the snapshot misses is then either listed as open by the horizon or stamped after it
+    // (the proof is in sql/source/horizon.sql).
+    const Horizon horizon = read_horizon(*m_source, m_config.lookback, m_config.source_timezone);
+    log_horizon(horizon);
+    test_point::reach("after-horizon");
     SourceTx stx(*m_source, "acme extract");
     Extractor extractor(stx, m_config.source_schema);
-    const Horizon horizon = extractor.horizon(m_config.lookback, m_config.source_timezone);
     if (!m_contract_checked) {
       extractor.check_contract();
       m_contract_checked = true;
-    }
-    if (!horizon.exact) {
-      spdlog::warn("late-commit horizon: the source role cannot see other sessions "
-                   "(grant pg_read_all_stats for an exact horizon); using a {:.1f} s lookback",
-                   static_cast<double>(m_config.lookback.count()) / 1000.0);
-    } else if (horizon.oldest_pid) {
-      spdlog::debug("late-commit horizon {} held by source pid {} ({}) open since {}",
-                    horizon.safe_ts, *horizon.oldest_pid, horizon.oldest_application,
-                    horizon.oldest_start.value_or("?"));
     }
 
     pqxx::work ttx(*m_target, "acme load");
@@ -176,6 +174,15 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
                      horizon.source_now, horizon.time_zone, table, *table_state.cursor.ts);
       }
     }
+    const auto pins = loader.pin_prepared(horizon.prepared);
+    if (pins.added > 0 || (!pins.lowest.empty() && !m_pins_reported)) {
+      for (const auto& p : horizon.prepared) {
+        spdlog::warn("prepared transaction '{}' (prepared {} by {}) holds the cursors back until "
+                     "COMMIT PREPARED or ROLLBACK PREPARED: its rows commit with older stamps",
+                     p.gid, p.prepared_at, p.owner);
+      }
+    }
+    m_pins_reported = !pins.lowest.empty();
     bool full = full_requested;
     for (const auto& t : k_tables) {
       const auto it = state.find(std::string(t.source));
@@ -219,8 +226,11 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
         read = db::copy_between(stx, extractor.changes_query(t, previous, m_config.batch_size), ttx,
                                 std::string(t.staging), stop);
       }
-      const auto step = next_cursor(previous, direct ? loader.loaded_max(t) : loader.staged_max(t),
-                                    horizon.safe_ts);
+      const auto pin = pins.lowest.find(name);
+      const auto step =
+          apply_pin(next_cursor(previous, direct ? loader.loaded_max(t) : loader.staged_max(t),
+                                horizon.safe_ts),
+                    pin == pins.lowest.end() ? std::nullopt : std::optional<Cursor>(pin->second));
       // A full batch means more rows may follow. If the horizon held the cursor back, the next
       // batch re-reads from the held-back cursor in a newer snapshot: worth it only while the
       // cursor still advances (an old open transaction can pin it; the next sync goes on).
@@ -252,7 +262,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
       batch.result.rows_read += read;
     }
     stx.commit();
-    failpoint("after-extract");
+    test_point::reach("after-extract");
     check_stop();
 
     std::vector<std::string> key_tables;
@@ -261,11 +271,12 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
         key_tables.emplace_back(t.source);
       }
     }
+    test_point::reach("merge", &ttx);
     MergeCounts counts = loader.merge(key_tables, closed_changed);
     if (bulk) {
       counts.written["items"] = rows["order_items"]["read"].get<std::int64_t>();
     }
-    failpoint("after-merge");
+    test_point::reach("after-merge");
     for (const auto& [step, n] : counts.written) {
       rows["written"][step] = n;
     }
@@ -276,7 +287,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
     loader.record_run(started_at, mode, "succeeded", horizon.exact ? "exact" : "lookback",
                       horizon.safe_ts, rows.dump(), "");
     check_stop();
-    failpoint("before-commit");
+    test_point::reach("before-commit");
     ttx.commit();
     return batch;
   } catch (const Interrupted&) {

@@ -48,7 +48,7 @@ protected:
     std::vector<std::string> argv{ACME_DATAGEN_BIN, "--schema", schema};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_process(
-        argv, {"ACME_SOURCE_DSN=" + acme::test::source_dsn(), "ACME_ENV_FILE=/nonexistent/.env"});
+        argv, {"ACME_SOURCE_DSN=" + acme::test::source_dsn(), "ACME_ENV_FILE=/dev/null"});
   }
 
   std::string scalar(const std::string& sql) {
@@ -327,13 +327,13 @@ TEST_F(DatagenCli, BadFlagExits2AndErrorsHidePasswords) {
   EXPECT_EQ(run_process({ACME_DATAGEN_BIN, "fill", "--no-such-flag"}).exit_code, 2);
   EXPECT_EQ(run_process({ACME_DATAGEN_BIN, "fill", "--orders", "-5"}).exit_code, 2);
   const auto missing = run_process({ACME_DATAGEN_BIN, "fill"},
-                                   {"ACME_SOURCE_DSN=", "ACME_ENV_FILE=/nonexistent/.env"});
+                                   {"ACME_SOURCE_DSN=", "ACME_ENV_FILE=/dev/null"});
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_NE(missing.err.find("ACME_SOURCE_DSN"), std::string::npos) << missing.err;
   // Port 1 refuses at once; the message must name the problem without the password.
   const auto refused = run_process(
       {ACME_DATAGEN_BIN, "--dsn", "postgresql://acme:s3cr3t-pw@127.0.0.1:1/x", "create-schema"},
-      {"ACME_ENV_FILE=/nonexistent/.env"});
+      {"ACME_ENV_FILE=/dev/null"});
   EXPECT_EQ(refused.exit_code, 1) << refused.err;
   EXPECT_EQ(refused.err.rfind("acme-datagen: error: ", 0), 0U) << refused.err;
   EXPECT_EQ(refused.err.find("s3cr3t-pw"), std::string::npos) << refused.err;

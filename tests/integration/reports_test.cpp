@@ -517,7 +517,7 @@ TEST_F(ReportExport, DefaultOutputDirectoryIsCreatedInTheWorkingDirectory) {
 
 TEST(ReportCli, UsageErrorsExit2) {
   const std::vector<std::string> env{"ACME_TARGET_DSN=postgresql://127.0.0.1:1/x",
-                                     "ACME_ENV_FILE=/nonexistent/.env"};
+                                     "ACME_ENV_FILE=/dev/null"};
   const auto cwd = temp_dir("cwd");
   const std::vector<std::vector<std::string>> cases{
       {"export-reports"},
@@ -542,13 +542,13 @@ TEST(ReportCli, MissingTargetDsnExits2AndAnUnreachableTargetExits1) {
   const auto cwd = temp_dir("cwd");
   const auto missing =
       run_process({ACME_BIN, "export-reports", "--all"},
-                  {"ACME_TARGET_DSN=", "ACME_ENV_FILE=/nonexistent/.env"}, cwd.string());
+                  {"ACME_TARGET_DSN=", "ACME_ENV_FILE=/dev/null"}, cwd.string());
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_NE(missing.err.find("ACME_TARGET_DSN"), std::string::npos) << missing.err;
   const auto down =
       run_process({ACME_BIN, "export-reports", "--all"},
                   {"ACME_TARGET_DSN=postgresql://u:s3cret@127.0.0.1:1/x?connect_timeout=2",
-                   "ACME_ENV_FILE=/nonexistent/.env"},
+                   "ACME_ENV_FILE=/dev/null"},
                   cwd.string());
   EXPECT_EQ(down.exit_code, 1) << down.err;
   EXPECT_EQ(down.err.find("s3cret"), std::string::npos) << down.err;

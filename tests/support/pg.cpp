@@ -248,7 +248,7 @@ pqxx::result PgTest::tgt_exec(const std::string& sql) {
 std::vector<std::string> PgTest::acme_env() const {
   return {"ACME_SOURCE_DSN=" + source_dsn(), "ACME_TARGET_DSN=" + target_dsn(),
           "ACME_SOURCE_SCHEMA=" + m_source_schema, "ACME_TARGET_SCHEMA=" + m_target_schema,
-          "ACME_ENV_FILE=/nonexistent/.env"};
+          "ACME_ENV_FILE=/dev/null"};
 }
 
 ProcessResult PgTest::acme(const std::vector<std::string>& args,

@@ -27,6 +27,7 @@ protected:
     fake_env().clear();
     m_path = ::testing::TempDir() + "acme_config_test.env";
     std::remove(m_path.c_str());
+    write_env(""); // an env file named explicitly must exist
     m_flags.env_file = m_path;
   }
   void write_env(const std::string& text) { std::ofstream(m_path) << text; }
@@ -83,4 +84,35 @@ TEST_F(ConfigLoad, ClosedStatusesAreACommaList) {
   fake_env()["ACME_CLOSED_STATUSES"] = "COMPLETED, CANCELLED ,REFUNDED";
   const auto c = acme::config::load(m_flags, &lookup);
   EXPECT_EQ(c.closed_statuses, (std::vector<std::string>{"COMPLETED", "CANCELLED", "REFUNDED"}));
+}
+
+TEST_F(ConfigLoad, AnExplicitEnvFileThatDoesNotExistIsAUsageError) {
+  m_flags.env_file = m_path + ".missing";
+  EXPECT_THROW(acme::config::load(m_flags, &lookup), acme::UsageError);
+  m_flags.env_file.reset();
+  fake_env()["ACME_ENV_FILE"] = m_path + ".missing";
+  EXPECT_THROW(acme::config::load(m_flags, &lookup), acme::UsageError);
+}
+
+TEST_F(ConfigLoad, TheDefaultEnvFileMayBeAbsent) {
+  m_flags.env_file.reset(); // ./.env in the test's working directory: absent is fine
+  EXPECT_NO_THROW(acme::config::load(m_flags, &lookup));
+}
+
+TEST_F(ConfigLoad, OutOfRangeNumbersAreRejectedNotWrapped) {
+  for (const auto& [var, value] :
+       std::vector<std::pair<std::string, std::string>>{{"ACME_RECONCILE_EVERY", "4294967297"},
+                                                        {"ACME_RECONCILE_EVERY", "0"},
+                                                        {"ACME_BATCH_SIZE", "99999999999999999999"},
+                                                        {"ACME_LATE_COMMIT_LOOKBACK", "1e300"},
+                                                        {"ACME_LATE_COMMIT_LOOKBACK", "-1"},
+                                                        {"ACME_LOCK_WAIT", "nan"},
+                                                        {"ACME_LOCK_WAIT", "86400"}}) {
+    fake_env().clear();
+    fake_env()[var] = value;
+    EXPECT_THROW(acme::config::load(m_flags, &lookup), acme::UsageError) << var << "=" << value;
+  }
+  fake_env().clear();
+  fake_env()["ACME_LOCK_WAIT"] = "2.5";
+  EXPECT_EQ(acme::config::load(m_flags, &lookup).lock_wait.count(), 2500);
 }

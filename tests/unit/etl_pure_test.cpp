@@ -49,3 +49,25 @@ TEST(Backoff, GrowsExponentiallyUpToTheCapWithJitter) {
     EXPECT_LE(d, cap);
   }
 }
+
+TEST(Cursor, APreparedTransactionPinHoldsTheCursorAtTheValueItWasFirstSeenWith) {
+  const CursorStep free{Cursor{"2026-11-01 10:00:05.000", 9}, false};
+  const Cursor pin{"2026-11-01 10:00:01.000", 3};
+  const auto s = apply_pin(free, pin);
+  EXPECT_EQ(s.cursor, pin);
+  EXPECT_TRUE(s.clamped);
+}
+
+TEST(Cursor, APinAboveTheStepChangesNothing) {
+  const CursorStep step{Cursor{"2026-11-01 10:00:05.000", 9}, false};
+  EXPECT_EQ(apply_pin(step, Cursor{"2026-11-01 10:00:05.000", 10}).cursor, step.cursor);
+  EXPECT_FALSE(apply_pin(step, Cursor{"2026-11-01 10:00:05.000", 10}).clamped);
+  EXPECT_EQ(apply_pin(step, std::nullopt).cursor, step.cursor);
+}
+
+TEST(Cursor, AnEmptyPinKeepsTheCursorEmpty) {
+  // A transaction prepared before anything was loaded: every row is re-read until it is gone.
+  const auto s = apply_pin(CursorStep{Cursor{"2026-11-01 10:00:05.000", 9}, false}, Cursor{});
+  EXPECT_TRUE(s.cursor.empty());
+  EXPECT_TRUE(s.clamped);
+}

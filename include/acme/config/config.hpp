@@ -23,6 +23,7 @@ struct Overrides {
   std::optional<std::string> lookback;
   std::optional<std::string> source_timezone;
   std::optional<std::string> reconcile_every;
+  std::optional<std::string> lock_wait;
 };
 
 // The resolved configuration: flags > environment > .env > defaults.
@@ -39,6 +40,7 @@ struct Config {
   std::chrono::milliseconds lookback{120000}; // late-commit window when sessions are hidden
   std::string source_timezone;                // empty: the source server's TimeZone
   int reconcile_every = 30;                   // continuous mode: key reconciliation cadence
+  std::chrono::milliseconds lock_wait{10000}; // how long to wait for another writer's lock
   std::map<std::string, std::string> origin;  // setting name -> where it came from
 
   // Every password contained in a configured DSN, for redaction.

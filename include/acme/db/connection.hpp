@@ -2,10 +2,12 @@
 
 #include <exception>
 #include <memory>
+#include <optional>
 #include <pqxx/connection>
 #include <pqxx/transaction_base>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace acme::db {
 
@@ -22,11 +24,23 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
 // Whether a SQLSTATE names a transient condition worth retrying.
 bool retryable_sqlstate(std::string_view sqlstate);
 
+// The SQLSTATE in a libpq error message formatted with PQERRORS_VERBOSE
+// ("<severity>:  <SQLSTATE>: <text>"), whatever language the server speaks.
+std::optional<std::string> sqlstate_in_message(std::string_view message);
+
+// Whether a failed connection attempt is worth retrying: the server was not reached, or it
+// answered with a transient SQLSTATE (starting up, too many connections). Authentication,
+// unknown database or role, and missing privileges are not.
+bool retryable_connect_failure(const std::optional<std::string>& sqlstate, bool needs_password);
+
 // Double-quotes a PostgreSQL identifier (embedded quotes doubled).
 std::string quote_ident(std::string_view name);
 
 // The source/target schema names as quoted identifiers, ready to splice into SQL text.
 std::string qualify(std::string_view schema, std::string_view name);
+
+// A PostgreSQL text[] literal ('{"a","b"}') for a query parameter; elements quoted and escaped.
+std::string text_array(const std::vector<std::string>& values);
 
 // Replaces every "{schema}" in `sql` with the quoted identifier `schema`.
 std::string with_schema(std::string_view sql, std::string_view schema);

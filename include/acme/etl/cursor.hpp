@@ -32,4 +32,10 @@ struct CursorStep {
 CursorStep next_cursor(const Cursor& previous, const std::optional<Cursor>& last_read,
                        const std::string& horizon_ts);
 
+// A prepared transaction pins each table's cursor at the value the cursor had when acme first
+// saw it prepared: every horizon read while it was running counted it as open, so that stored
+// cursor is at or below its rows' stamps (sql/source/horizon.sql). The step never passes the
+// lowest pin of the table; `clamped` then says the cursor was held back.
+CursorStep apply_pin(const CursorStep& step, const std::optional<Cursor>& pin);
+
 } // namespace acme::etl

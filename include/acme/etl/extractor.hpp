@@ -1,6 +1,7 @@
 #pragma once
 
 #include "acme/etl/cursor.hpp"
+#include "acme/etl/horizon.hpp"
 #include "acme/etl/tables.hpp"
 
 #include <chrono>
@@ -12,25 +13,11 @@
 
 namespace acme::etl {
 
-// Where the stored cursors may safely go this cycle, and how that was decided.
-struct Horizon {
-  std::string safe_ts;            // newest updated_at below which nothing can still commit
-  std::string source_now;         // the source's clock at the snapshot, in updated_at's time base
-  bool exact = true;              // false: other sessions are hidden, a lookback window is used
-  std::optional<long> oldest_pid; // backend holding the horizon back, if any
-  std::string oldest_application;
-  std::optional<std::string> oldest_start;
-  std::string time_zone;
-};
-
 // The source side of a cycle: reads from one REPEATABLE READ READ ONLY transaction that the
 // caller owns. It only builds queries and reads; it never writes to the source.
 class Extractor {
 public:
   Extractor(pqxx::transaction_base& source, std::string schema);
-
-  // Must be the first statement of the transaction (see sql/source/horizon.sql).
-  Horizon horizon(std::chrono::milliseconds lookback, const std::string& time_zone);
 
   // Rows after `after` in cursor order, at most `limit` (NULL updated_at rows are never included).
   std::string changes_query(const TableSpec& table, const Cursor& after, long limit) const;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "acme/etl/cursor.hpp"
+#include "acme/etl/horizon.hpp"
 #include "acme/etl/tables.hpp"
 
 #include <cstdint>
@@ -68,6 +69,16 @@ public:
   // Applies staged rows and fan-outs; with `apply_deletes`, removes rows whose keys are absent
   // from the key tables of the tables listed in `key_tables`.
   MergeCounts merge(const std::vector<std::string>& key_tables, bool closed_set_changed);
+
+  // Records pins for prepared transactions seen for the first time (at the stored cursors) and
+  // forgets those of transactions that are gone; returns the lowest pin per table and the
+  // number of tables newly pinned.
+  struct Pins {
+    std::map<std::string, Cursor> lowest;      // table -> the cursor it must not pass
+    std::map<std::string, std::string> holder; // table -> gid of the transaction pinning it
+    int added = 0;
+  };
+  Pins pin_prepared(const std::vector<PreparedXact>& prepared);
 
   // Stored state per source table name.
   std::map<std::string, TableState> load_state();

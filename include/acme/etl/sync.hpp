@@ -63,6 +63,7 @@ private:
   };
   void connect();
   Batch run_batch(bool full, bool reconcile);
+  void log_horizon(const Horizon& horizon) const;
   void record_failure(const std::string& started_at, const std::string& mode,
                       const std::string& error);
   void check_stop() const;
@@ -72,7 +73,7 @@ private:
   std::unique_ptr<pqxx::connection> m_source;
   std::unique_ptr<pqxx::connection> m_target;
   bool m_contract_checked = false;
-  std::string m_failpoint;
+  bool m_pins_reported = false; // prepared transactions pinning the cursors were logged
 };
 
 } // namespace acme::etl

@@ -1,0 +1,43 @@
+// Connection failures are classified by SQLSTATE, whatever language the server answers in.
+#include "acme/db/connection.hpp"
+
+#include <gtest/gtest.h>
+
+using acme::db::retryable_connect_failure;
+using acme::db::sqlstate_in_message;
+
+TEST(ConnectClassification, FindsTheSqlstateInAVerboseMessageInAnyLanguage) {
+  EXPECT_EQ(sqlstate_in_message("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  "
+                                "28P01: password authentication failed for user \"acme\"\n"
+                                "LOCATION:  auth_failed, auth.c:323\n"),
+            "28P01");
+  EXPECT_EQ(sqlstate_in_message("Verbindung zum Server auf »127.0.0.1«, Port 5432 fehlgeschlagen: "
+                                "FATAL:  28P01: Passwort-Authentifizierung für Benutzer »acme« "
+                                "fehlgeschlagen\n"),
+            "28P01");
+  EXPECT_EQ(sqlstate_in_message("ВАЖНО:  3D000: база данных \"nope\" не существует\n"), "3D000");
+  EXPECT_EQ(sqlstate_in_message("FATAL:  57P03: the database system is starting up\n"), "57P03");
+}
+
+TEST(ConnectClassification, NoSqlstateWhenTheServerWasNotReached) {
+  EXPECT_EQ(sqlstate_in_message("connection to server at \"127.0.0.1\", port 1 failed: Connection "
+                                "refused\n\tIs the server running on that host?\n"),
+            std::nullopt);
+  EXPECT_EQ(sqlstate_in_message("could not translate host name \"nohost\" to address: x:  y"),
+            std::nullopt);
+}
+
+TEST(ConnectClassification, AuthenticationUnknownDatabaseAndPrivilegesAreNotRetried) {
+  EXPECT_FALSE(retryable_connect_failure(std::string("28P01"), false));
+  EXPECT_FALSE(retryable_connect_failure(std::string("28000"), false));
+  EXPECT_FALSE(retryable_connect_failure(std::string("3D000"), false));
+  EXPECT_FALSE(retryable_connect_failure(std::string("42501"), false));
+  EXPECT_FALSE(retryable_connect_failure(std::nullopt, true)) << "no password supplied";
+}
+
+TEST(ConnectClassification, UnreachableStartingOrFullServersAreRetried) {
+  EXPECT_TRUE(retryable_connect_failure(std::nullopt, false));
+  EXPECT_TRUE(retryable_connect_failure(std::string("57P03"), false));
+  EXPECT_TRUE(retryable_connect_failure(std::string("53300"), false));
+  EXPECT_TRUE(retryable_connect_failure(std::string("08006"), false));
+}
