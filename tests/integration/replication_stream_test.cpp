@@ -109,7 +109,10 @@ struct Transaction {
 // feedback through FeedbackTracker, status sent on every keepalive and at least every 500 ms.
 class StreamReader {
 public:
-  StreamReader(ReplicationConnection& repl, Lsn start) : m_repl(repl), m_feedback(start) {}
+  // With `apply_at_once`, each Commit counts as durable when it arrives; otherwise only what
+  // the test marks through feedback().mark_durable() is confirmed.
+  StreamReader(ReplicationConnection& repl, Lsn start, bool apply_at_once = true)
+      : m_repl(repl), m_feedback(start), m_apply_at_once(apply_at_once) {}
 
   // Reads for at most `timeout` or until `done()` holds.
   template <typename Done> void read_until(Done done, milliseconds timeout) {
@@ -169,7 +172,9 @@ private:
       m_transactions.push_back(std::move(*m_open));
       m_open.reset();
       m_feedback.on_commit(cm->end_lsn);
-      m_feedback.mark_durable(cm->end_lsn); // this client "applies" at once
+      if (m_apply_at_once) {
+        m_feedback.mark_durable(cm->end_lsn);
+      }
     }
   }
 
@@ -179,6 +184,7 @@ private:
   std::vector<Transaction> m_transactions;
   std::optional<Transaction> m_open;
   Clock::time_point m_last_status = Clock::now();
+  bool m_apply_at_once;
   int m_keepalives = 0;
   int m_stray = 0;
 };
@@ -412,6 +418,63 @@ TEST_F(ReplicationStream, IdlePublicationStillAdvancesTheSlotWhileOtherTablesCha
   EXPECT_TRUE(reader.transactions().empty());
   EXPECT_EQ(reader.changes_outside_transactions(), 0);
   EXPECT_FALSE(reader.feedback().pending());
+}
+
+TEST_F(ReplicationStream, RestartResumesAfterTheConfirmedPositionOnly) {
+  const std::string publication = acme::test::unique_name("pub");
+  const std::string slot = acme::test::unique_name("slot");
+  PublicationGuard publication_guard(publication);
+  create_publication(publication);
+  SlotGuard slot_guard(slot);
+
+  Lsn start;
+  Lsn first_end;
+  {
+    ReplicationConnection repl(acme::test::source_dsn(), "acme-test");
+    start = repl.create_slot(slot, acme::db::SlotSnapshot::none).consistent_point;
+    for (int id = 1; id <= 2; ++id) {
+      src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name) VALUES ({}, 'c{}')",
+                           table("customers"), id, id));
+    }
+    repl.start_replication(slot, Lsn{}, {publication});
+    StreamReader reader(repl, start, false);
+    reader.read_until([&] { return reader.transactions().size() >= 2; }, milliseconds(30000));
+    ASSERT_EQ(reader.transactions().size(), 2U);
+    // Only the first transaction reached the (imaginary) target before the crash.
+    first_end = reader.transactions()[0].commit.end_lsn;
+    reader.feedback().mark_durable(first_end);
+    Lsn confirmed;
+    reader.read_until(
+        [&] {
+          reader.send_status();
+          confirmed = confirmed_flush(slot);
+          return confirmed >= first_end;
+        },
+        milliseconds(10000));
+    ASSERT_EQ(confirmed, first_end) << "the second transaction is not durable: keep it";
+  } // the connection drops without a clean end, like a crash
+
+  // The walsender of the dropped connection may take a moment to release the slot.
+  std::unique_ptr<ReplicationConnection> repl;
+  for (int attempt = 0; !repl; ++attempt) {
+    auto candidate = std::make_unique<ReplicationConnection>(acme::test::source_dsn(), "acme-test");
+    try {
+      candidate->start_replication(slot, Lsn{}, {publication});
+      repl = std::move(candidate);
+    } catch (const acme::LockedError&) {
+      ASSERT_LT(attempt, 100) << "the slot stayed in use";
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+  }
+  StreamReader again(*repl, first_end);
+  again.read_until([&] { return !again.transactions().empty(); }, milliseconds(30000));
+  ASSERT_FALSE(again.transactions().empty());
+  const auto& redelivered = again.transactions()[0];
+  ASSERT_EQ(redelivered.changes.size(), 1U);
+  const auto& customers = again.relation(redelivered.changes[0].relation_id);
+  EXPECT_EQ(column(customers, redelivered.changes[0].new_tuple, "customer_id"), "2")
+      << "the confirmed transaction must not come again, the unconfirmed one must";
+  EXPECT_GT(redelivered.commit.commit_lsn, first_end);
 }
 
 TEST_F(ReplicationStream, SlotInUseIsALockedError) {
