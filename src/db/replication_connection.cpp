@@ -241,7 +241,6 @@ void ReplicationConnection::wait_not_busy(std::string_view what, Deadline deadli
     if (!wait_socket(m_conn, false, deadline) && Clock::now() >= deadline) {
       // The command may still run on the server: the connection is unusable now.
       close();
-      m_streaming = false;
       throw Error(
           fmt::format("{}: no answer from the source within {} ms", what, m_timeout.count()));
     }
@@ -295,7 +294,7 @@ SystemIdentity ReplicationConnection::identify_system() {
   const auto r = exec("IDENTIFY_SYSTEM", "IDENTIFY_SYSTEM");
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1 ||
       PQnfields(r.get()) < 4) {
-    throw Error("IDENTIFY_SYSTEM: unexpected result shape");
+    throw Fatal("IDENTIFY_SYSTEM: unexpected result (not a replication connection?)");
   }
   SystemIdentity id;
   id.system_id = PQgetvalue(r.get(), 0, 0);
@@ -320,7 +319,7 @@ CreatedSlot ReplicationConnection::create_slot(std::string_view name, SlotSnapsh
                                                                 : "NOEXPORT_SNAPSHOT"));
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1 ||
       PQnfields(r.get()) < 4) {
-    throw Error(what + ": unexpected result shape");
+    throw Fatal(what + ": unexpected result (not a replication connection?)");
   }
   CreatedSlot slot;
   slot.name = PQgetvalue(r.get(), 0, 0);
