@@ -46,7 +46,7 @@ cleanup() {
 trap cleanup EXIT
 
 for port in "$source_port" "$target_port"; do
-  if ss -Htln "sport = :$port" | grep -q .; then fail "port $port is in use"; fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port is in use"; fi
 done
 
 [ "$(stat -c %a "$tmp")" = 700 ] || fail "mktemp -d did not make a 0700 directory"
