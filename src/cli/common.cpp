@@ -53,6 +53,22 @@ void add_sync_options(CLI::App& cmd, Context& ctx) {
                  "Seconds to wait for another acme's writer lock before exiting 3 "
                  "[env: ACME_LOCK_WAIT, default: 10]")
       ->group(group);
+  cmd.add_option("--mode", o.mode,
+                 "poll (query the source tables) or cdc (stream its logical replication) "
+                 "[env: ACME_MODE, default: poll]")
+      ->group("Mode");
+  cmd.add_option("--cdc-slot", o.cdc_slot,
+                 "Replication slot acme creates and owns in cdc mode [env: ACME_CDC_SLOT, "
+                 "default: acme]")
+      ->group("Mode");
+  cmd.add_option("--cdc-publication", o.cdc_publication,
+                 "Publication streamed in cdc mode [env: ACME_CDC_PUBLICATION, default: "
+                 "cdc_publication]")
+      ->group("Mode");
+  cmd.add_option("--cdc-flush-ms", o.cdc_flush_ms,
+                 "cdc mode: apply received changes at least every N ms [env: ACME_CDC_FLUSH_MS, "
+                 "default: 20]")
+      ->group("Mode");
   cmd.add_option("--source-timezone", o.source_timezone,
                  "Time zone the source's writers stamp updated_at in "
                  "[env: ACME_SOURCE_TIMEZONE, default: the source server's TimeZone]")

@@ -1,4 +1,5 @@
 // acme run-continuous-etl: sync every N seconds until SIGTERM/SIGINT (then exit 0).
+#include "acme/cdc/stream_sync.hpp"
 #include "acme/error.hpp"
 #include "acme/etl/continuous.hpp"
 #include "acme/stop_signal.hpp"
@@ -27,6 +28,12 @@ int run_run_continuous_etl(Context& ctx, const ContinuousCliOptions& opts) {
   config::require_source(c);
   config::require_target(c);
   const auto stop = [] { return stop_requested(); };
+  if (c.mode == config::SyncMode::cdc) {
+    cdc::StreamSyncer streamer(c, stop);
+    cdc::run_continuous(streamer, etl::ContinuousOptions{}.backoff_base,
+                        etl::ContinuousOptions{}.backoff_cap, stop);
+    return 0;
+  }
   etl::Syncer syncer(c, stop);
   etl::ContinuousOptions options;
   options.interval = std::chrono::milliseconds(std::llround(opts.polling_interval * 1000.0));
@@ -41,10 +48,13 @@ void add_run_continuous_etl_command(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<ContinuousCliOptions>();
   auto* cmd = app.add_subcommand(
       "run-continuous-etl",
-      "Sync continuously until SIGTERM/SIGINT (exit 0); transient failures are retried with "
-      "backoff, configuration and permission errors are fatal");
-  cmd->add_option("--polling-interval", opts->polling_interval,
-                  "Seconds from one cycle's start to the next, fractions allowed (default 10)");
+      "Sync continuously until SIGTERM/SIGINT (exit 0): poll every --polling-interval "
+      "seconds, or with --mode cdc stream the source's logical replication (sub-second "
+      "latency, no table scans); transient failures are retried with backoff, configuration "
+      "and permission errors are fatal");
+  cmd->add_option(
+      "--polling-interval", opts->polling_interval,
+      "poll mode: seconds from one cycle's start to the next, fractions allowed (default 10)");
   cmd->add_option("--reconcile-every", opts->reconcile_every,
                   "Compare key sets with the source every N cycles and at start "
                   "[env: ACME_RECONCILE_EVERY, default: 30]");

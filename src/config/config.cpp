@@ -167,6 +167,30 @@ Config load(const Overrides& flags, EnvLookup env) {
     c.lock_wait = parse_seconds("ACME_LOCK_WAIT", *v, 3600);
   }
 
+  if (auto v = r.get("ACME_MODE", flags.mode)) {
+    if (*v != "poll" && *v != "cdc") {
+      throw UsageError(fmt::format("ACME_MODE must be 'poll' or 'cdc', got '{}'", *v));
+    }
+    c.mode = *v == "cdc" ? SyncMode::cdc : SyncMode::poll;
+  }
+  if (auto v = r.get("ACME_CDC_SLOT", flags.cdc_slot)) {
+    c.cdc_slot = *v;
+  }
+  if (auto v = r.get("ACME_CDC_PUBLICATION", flags.cdc_publication)) {
+    c.cdc_publication = *v;
+  }
+  if (auto v = r.get("ACME_CDC_FLUSH_MS", flags.cdc_flush_ms)) {
+    c.cdc_flush = std::chrono::milliseconds(parse_long("ACME_CDC_FLUSH_MS", *v, 0, 60000));
+  }
+  for (const char ch : c.cdc_slot) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) {
+      throw UsageError(fmt::format("ACME_CDC_SLOT may contain only a-z, 0-9 and _ (PostgreSQL "
+                                   "slot names), got '{}'",
+                                   c.cdc_slot));
+    }
+  }
+  check_identifier("ACME_CDC_SLOT", c.cdc_slot);
+  check_identifier("ACME_CDC_PUBLICATION", c.cdc_publication);
   check_identifier("ACME_SOURCE_SCHEMA", c.source_schema);
   check_identifier("ACME_TARGET_SCHEMA", c.target_schema);
   if (c.log_format != "text" && c.log_format != "json") {

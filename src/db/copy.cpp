@@ -35,4 +35,51 @@ std::int64_t copy_between(pqxx::transaction_base& from, const std::string& query
   return rows;
 }
 
+std::string copy_text_line(const std::vector<std::optional<std::string>>& values) {
+  std::string line;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) {
+      line += '\t';
+    }
+    if (!values[i]) {
+      line += "\\N";
+      continue;
+    }
+    for (const char c : *values[i]) {
+      switch (c) {
+      case '\\':
+        line += "\\\\";
+        break;
+      case '\n':
+        line += "\\n";
+        break;
+      case '\r':
+        line += "\\r";
+        break;
+      case '\t':
+        line += "\\t";
+        break;
+      default:
+        line += c;
+      }
+    }
+  }
+  return line;
+}
+
+void write_rows(pqxx::transaction_base& to, const std::string& table,
+                const std::vector<std::vector<std::optional<std::string>>>& rows) {
+  if (rows.empty()) {
+    return;
+  }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  pqxx::tablewriter writer(to, table);
+#pragma GCC diagnostic pop
+  for (const auto& row : rows) {
+    writer.write_raw_line(copy_text_line(row));
+  }
+  writer.complete();
+}
+
 } // namespace acme::db

@@ -1,6 +1,7 @@
 #include "acme/etl/loader.hpp"
 
 #include "acme/db/connection.hpp"
+#include "acme/db/copy.hpp"
 #include "acme/sql/embedded.hpp"
 #include "acme/version.hpp"
 
@@ -24,14 +25,28 @@ std::int64_t MergeCounts::total() const {
 Loader::Loader(pqxx::transaction_base& target, std::string schema)
     : m_tx(target), m_schema(std::move(schema)) {}
 
+std::string Loader::render(std::string_view sql, const TableSpec* table) const {
+  std::string text = db::with_schema(sql, m_schema);
+  const auto replace_all = [&text](std::string_view name, const std::string& value) {
+    for (auto pos = text.find(name); pos != std::string::npos; pos = text.find(name, pos)) {
+      text.replace(pos, name.size(), value);
+      pos += value.size();
+    }
+  };
+  replace_all("{bucket_bits}", std::to_string(k_bucket_bits));
+  if (table != nullptr) {
+    replace_all("{pk}", db::quote_ident(table->pk));
+    replace_all("{target}", db::quote_ident(table->target));
+    replace_all("{staging}", std::string(table->staging));
+    replace_all("{keys}", std::string(table->keys));
+    replace_all("{recon}", std::string(table->recon));
+  }
+  return text;
+}
+
 std::int64_t Loader::run_counted(std::string_view step, std::string_view sql) {
   const auto t0 = std::chrono::steady_clock::now();
-  std::string text = db::with_schema(sql, m_schema);
-  for (auto pos = text.find("{bucket_bits}"); pos != std::string::npos;
-       pos = text.find("{bucket_bits}", pos)) {
-    text.replace(pos, 13, std::to_string(k_bucket_bits));
-  }
-  const auto r = m_tx.exec(text);
+  const auto r = m_tx.exec(render(sql));
   const std::int64_t n = r.empty() || r[0].empty() ? 0 : r[0][0].as<std::int64_t>(0);
   spdlog::debug("merge step {}: {} rows in {:.3f} s", step, n,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -259,6 +274,47 @@ Loader::Pins Loader::pin_prepared(const std::vector<PreparedXact>& prepared) {
     pins.holder[table] = row["gid"].as<std::string>();
   }
   return pins;
+}
+
+void Loader::stage_rows(const TableSpec& table,
+                        const std::vector<std::vector<std::optional<std::string>>>& rows) {
+  db::write_rows(m_tx, std::string(table.staging), rows);
+}
+
+void Loader::stage_deletes(const TableSpec& table, const std::vector<std::int64_t>& keys) {
+  std::string list = "{";
+  for (const auto k : keys) {
+    list += (list.size() > 1 ? "," : "") + std::to_string(k);
+  }
+  list += "}";
+  m_tx.exec_params(render(sql::etl_cdc_delete_keys, &table), list);
+}
+
+std::optional<Loader::CdcState> Loader::load_cdc_state(const std::string& slot) {
+  const auto r = m_tx.exec_params("SELECT applied_lsn::text, needs_snapshot FROM " +
+                                      db::qualify(m_schema, "acme_cdc_state") + " WHERE slot = $1",
+                                  slot);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return CdcState{r[0][0].as<std::string>(), r[0][1].as<bool>()};
+}
+
+void Loader::save_cdc_state(const std::string& slot, const std::string& applied_lsn) {
+  m_tx.exec_params("INSERT INTO " + db::qualify(m_schema, "acme_cdc_state") +
+                       " AS s (slot, applied_lsn) VALUES ($1, $2::pg_lsn) ON CONFLICT (slot) DO "
+                       "UPDATE SET applied_lsn = EXCLUDED.applied_lsn, needs_snapshot = false, "
+                       "updated_at = now()",
+                   slot, applied_lsn);
+}
+
+void Loader::invalidate_cdc_state() {
+  m_tx.exec("UPDATE " + db::qualify(m_schema, "acme_cdc_state") +
+            " SET needs_snapshot = true, updated_at = now() WHERE NOT needs_snapshot");
+}
+
+void Loader::forget_poll_state() {
+  m_tx.exec("DELETE FROM " + db::qualify(m_schema, "acme_sync_state"));
 }
 
 std::map<std::string, TableState> Loader::load_state() {

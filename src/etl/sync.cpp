@@ -109,7 +109,7 @@ SyncResult Syncer::sync(const SyncRequest& request) {
   bool full = request.full;
   bool reconcile = request.reconcile;
   for (;;) {
-    Batch b = run_batch(full, reconcile);
+    Batch b = run_batch(full, reconcile, request.handoff);
     total.mode = total.batches == 0 ? b.result.mode : total.mode;
     total.batches += 1;
     total.rows_read += b.result.rows_read;
@@ -140,17 +140,26 @@ void Syncer::log_horizon(const Horizon& horizon) const {
   }
 }
 
-Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
+Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
+                                const std::optional<SyncRequest::Handoff>& handoff) {
   const std::string started_at = utc_now();
-  std::string mode = full_requested ? "full" : reconcile ? "reconcile" : "incremental";
+  std::string mode = handoff          ? "cdc-snapshot"
+                     : full_requested ? "full"
+                     : reconcile      ? "reconcile"
+                                      : "incremental";
   try {
     // The horizon first, in its own statements, and only then the snapshot: every transaction
     // the snapshot misses is then either listed as open by the horizon or stamped after it
-    // (the proof is in sql/source/horizon.sql).
+    // (the proof is in sql/source/horizon.sql). A CDC hand-off needs no horizon: what its
+    // exported snapshot misses arrives through the stream.
     const Horizon horizon = read_horizon(*m_source, m_config.lookback, m_config.source_timezone);
     log_horizon(horizon);
     test_point::reach("after-horizon");
     SourceTx stx(*m_source, "acme extract");
+    if (handoff) {
+      stx.exec("SET TRANSACTION SNAPSHOT " + stx.quote(handoff->snapshot));
+      full_requested = true;
+    }
     Extractor extractor(stx, m_config.source_schema);
     if (!m_contract_checked) {
       extractor.check_contract();
@@ -183,13 +192,16 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
       }
     }
     m_pins_reported = !pins.lowest.empty();
+    if (!handoff) {
+      loader.invalidate_cdc_state(); // the stream no longer continues this target's state
+    }
     bool full = full_requested;
     for (const auto& t : k_tables) {
       const auto it = state.find(std::string(t.source));
       full = full || it == state.end() || !it->second.loaded;
     }
     if (full) {
-      mode = "full";
+      mode = handoff ? mode : "full";
       reconcile = false;
     }
 
@@ -281,8 +293,13 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile) {
       rows["written"][step] = n;
     }
     batch.result.rows_written = counts.total();
-    for (const auto& [name, step] : steps) {
-      loader.save_state(name, step.cursor, full, full || reconcile);
+    if (handoff) {
+      loader.forget_poll_state();
+      loader.save_cdc_state(handoff->slot, handoff->applied_lsn);
+    } else {
+      for (const auto& [name, step] : steps) {
+        loader.save_state(name, step.cursor, full, full || reconcile);
+      }
     }
     loader.record_run(started_at, mode, "succeeded", horizon.exact ? "exact" : "lookback",
                       horizon.safe_ts, rows.dump(), "");

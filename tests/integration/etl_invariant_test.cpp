@@ -289,10 +289,12 @@ TEST_F(Etl, ChangingTheClosedStatusSetRecomputesOpenness) {
 // A seeded random workload like the orders system's, synced and checked cycle after cycle.
 // Without reconciliation only changes a cursor can see are made; with it, deletes and
 // NULL-updated_at rows too.
-class EtlRandom : public Etl, public ::testing::WithParamInterface<bool> {};
+// In CDC mode (second parameter) the same workloads go through the change stream.
+class EtlRandom : public Etl, public ::testing::WithParamInterface<std::tuple<bool, bool>> {};
 
 TEST_P(EtlRandom, InvariantHoldsAfterEveryCycle) {
-  const bool reconcile = GetParam();
+  const bool reconcile = std::get<0>(GetParam());
+  m_cdc = std::get<1>(GetParam());
   std::mt19937_64 rng(reconcile ? 4242 : 1717);
   auto pick = [&](long lo, long hi) { return std::uniform_int_distribution<long>(lo, hi)(rng); };
   const char* statuses[] = {"PENDING",   "PROCESSING", "REPROCESSING",
@@ -416,10 +418,13 @@ TEST_P(EtlRandom, InvariantHoldsAfterEveryCycle) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Workloads, EtlRandom, ::testing::Values(false, true),
-                         [](const ::testing::TestParamInfo<bool>& param_info) {
-                           return param_info.param ? std::string("WithDeletesAndNullUpdatedAt")
-                                                   : std::string("CursorVisible");
+INSTANTIATE_TEST_SUITE_P(Workloads, EtlRandom,
+                         ::testing::Combine(::testing::Bool(), ::testing::Bool()),
+                         [](const ::testing::TestParamInfo<std::tuple<bool, bool>>& param_info) {
+                           return std::string(std::get<0>(param_info.param)
+                                                  ? "WithDeletesAndNullUpdatedAt"
+                                                  : "CursorVisible") +
+                                  (std::get<1>(param_info.param) ? "Cdc" : "Poll");
                          });
 
 } // namespace

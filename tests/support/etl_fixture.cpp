@@ -1,8 +1,11 @@
 #include "support/etl_fixture.hpp"
 
+#include "acme/cdc/stream_sync.hpp"
 #include "acme/db/connection.hpp"
 
+#include <fmt/format.h>
 #include <pqxx/pqxx>
+#include <unistd.h>
 
 namespace acme::test {
 
@@ -17,9 +20,52 @@ config::Config EtlTest::config() const {
   return c;
 }
 
+config::Config EtlTest::cdc_config() {
+  if (m_slot.empty()) {
+    // Slot names: at most 63 of [a-z0-9_]; unique per test process and test.
+    static int counter = 0;
+    m_slot = "acme_t_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+    m_publication = m_slot + "_pub";
+    src_exec(fmt::format("CREATE PUBLICATION {} FOR TABLE {}, {}, {}, {}",
+                         db::quote_ident(m_publication), src("customers"), src("products"),
+                         src("orders"), src("order_items")));
+  }
+  auto c = config();
+  c.mode = config::SyncMode::cdc;
+  c.cdc_slot = m_slot;
+  c.cdc_publication = m_publication;
+  c.cdc_flush = std::chrono::milliseconds(5);
+  return c;
+}
+
 etl::SyncResult EtlTest::sync(etl::SyncRequest request) {
+  if (m_cdc) {
+    cdc::StreamSyncer streamer(cdc_config(), {});
+    const auto r = streamer.run(true);
+    etl::SyncResult out;
+    out.mode = r.snapshot ? "cdc-snapshot" : "cdc";
+    out.batches = static_cast<int>(r.flushes);
+    out.rows_read = r.changes;
+    out.rows_written = r.rows_written;
+    return out;
+  }
   etl::Syncer syncer(config(), {});
   return syncer.sync(request);
+}
+
+void EtlTest::TearDown() {
+  if (!m_slot.empty()) {
+    // Never leave a slot behind: it would retain the source's WAL for ever.
+    try {
+      src_exec(fmt::format("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                           "WHERE slot_name = '{}'",
+                           m_slot));
+      src_exec("DROP PUBLICATION IF EXISTS " + db::quote_ident(m_publication));
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "could not drop the test's slot or publication: " << e.what();
+    }
+  }
+  PgTest::TearDown();
 }
 
 void EtlTest::expect_invariant(const std::string& when) {

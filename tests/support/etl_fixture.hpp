@@ -15,8 +15,15 @@ protected:
   // Configuration pointing at this test's schemas.
   config::Config config() const;
 
-  // One `acme run-etl` equivalent (fresh Syncer: connect, lock, migrate, batches).
+  // One `acme run-etl` equivalent (fresh Syncer: connect, lock, migrate, batches). With m_cdc,
+  // `acme run-etl --mode cdc` instead: this test's publication and slot (created on first use,
+  // dropped in TearDown), everything committed so far applied; the request is ignored.
   etl::SyncResult sync(etl::SyncRequest request = {});
+
+  // The configuration of CDC mode for this test (its own publication and slot).
+  config::Config cdc_config();
+
+  void TearDown() override;
 
   // Fails the test with the first differences if the invariant does not hold.
   void expect_invariant(const std::string& when = "");
@@ -30,6 +37,9 @@ protected:
   std::string tgt_value(const std::string& sql);
   std::string src_value(const std::string& sql);
 
+  bool m_cdc = false; // sync() streams the source's changes instead of polling
+  std::string m_slot;
+  std::string m_publication;
   long m_batch_size = 500000;
   std::vector<std::string> m_closed{"COMPLETED", "CANCELLED"};
 };

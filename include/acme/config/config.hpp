@@ -24,7 +24,14 @@ struct Overrides {
   std::optional<std::string> source_timezone;
   std::optional<std::string> reconcile_every;
   std::optional<std::string> lock_wait;
+  std::optional<std::string> mode;
+  std::optional<std::string> cdc_slot;
+  std::optional<std::string> cdc_publication;
+  std::optional<std::string> cdc_flush_ms;
 };
+
+// Where changes come from: polling the source tables, or the logical replication stream.
+enum class SyncMode { poll, cdc };
 
 // The resolved configuration: flags > environment > .env > defaults.
 struct Config {
@@ -41,7 +48,11 @@ struct Config {
   std::string source_timezone;                // empty: the source server's TimeZone
   int reconcile_every = 30;                   // continuous mode: key reconciliation cadence
   std::chrono::milliseconds lock_wait{10000}; // how long to wait for another writer's lock
-  std::map<std::string, std::string> origin;  // setting name -> where it came from
+  SyncMode mode = SyncMode::poll;
+  std::string cdc_slot = "acme";                   // the replication slot acme creates and owns
+  std::string cdc_publication = "cdc_publication"; // the publication it streams
+  std::chrono::milliseconds cdc_flush{20};         // longest wait before applying received changes
+  std::map<std::string, std::string> origin;       // setting name -> where it came from
 
   // Every password contained in a configured DSN, for redaction.
   std::vector<std::string> secrets() const;

@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <pqxx/transaction_base>
 #include <string>
+#include <vector>
 
 namespace acme::db {
 
@@ -15,5 +17,12 @@ namespace acme::db {
 std::int64_t copy_between(pqxx::transaction_base& from, const std::string& query,
                           pqxx::transaction_base& to, const std::string& table,
                           const std::function<bool()>& should_stop = {});
+
+// One row in COPY's text format (tab-separated, \N for NULL, backslash escapes), no newline.
+std::string copy_text_line(const std::vector<std::optional<std::string>>& values);
+
+// COPYs `rows` into `table` (already-quoted name) in text format.
+void write_rows(pqxx::transaction_base& to, const std::string& table,
+                const std::vector<std::vector<std::optional<std::string>>>& rows);
 
 } // namespace acme::db

@@ -80,6 +80,34 @@ public:
   };
   Pins pin_prepared(const std::vector<PreparedXact>& prepared);
 
+  // --- CDC: rows that arrive from the change stream instead of a source query ---------------
+
+  // COPYs row images (TableSpec::columns order, PostgreSQL text, nullopt = NULL) into the
+  // table's staging table.
+  void stage_rows(const TableSpec& table,
+                  const std::vector<std::vector<std::optional<std::string>>>& rows);
+
+  // Makes merge() delete `keys` (with the same fan-outs as a reconciliation finding them gone);
+  // call after stage_rows() for the table. The table must then be in merge()'s key_tables.
+  void stage_deletes(const TableSpec& table, const std::vector<std::int64_t>& keys);
+
+  // The applied LSN stored for `slot` (nullopt: none), and whether a polling cycle ran since.
+  struct CdcState {
+    std::string applied_lsn;
+    bool needs_snapshot = false;
+  };
+  std::optional<CdcState> load_cdc_state(const std::string& slot);
+
+  // Stores the end LSN of the last source commit this transaction applies.
+  void save_cdc_state(const std::string& slot, const std::string& applied_lsn);
+
+  // A polling cycle: marks every slot's stream as no longer continuing the target's state.
+  void invalidate_cdc_state();
+
+  // A CDC snapshot hand-off: forgets the polling cursors, so a later polling cycle starts with a
+  // full read (the stream, not the cursors, has been keeping the target current).
+  void forget_poll_state();
+
   // Stored state per source table name.
   std::map<std::string, TableState> load_state();
 
@@ -92,6 +120,8 @@ public:
                   const std::string& rows_json, const std::string& error);
 
 private:
+  // Substitutes {schema}, {bucket_bits} and, with `table`, {pk} {target} {staging} {keys} {recon}.
+  std::string render(std::string_view sql, const TableSpec* table = nullptr) const;
   std::int64_t run_counted(std::string_view step, std::string_view sql);
   std::optional<Cursor> max_cursor(const TableSpec& table, const std::string& relation);
 

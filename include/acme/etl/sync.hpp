@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <pqxx/connection>
 #include <string>
 
@@ -24,6 +25,15 @@ public:
 struct SyncRequest {
   bool full = false;      // re-read every table whole (and drop rows the source no longer has)
   bool reconcile = false; // compare key sets: catch hard deletes and NULL-updated_at rows
+  // CDC hand-off: read the source in this exported snapshot (a full read, merged through the
+  // guarded writes), store `applied_lsn` for `slot` and forget the polling cursors, all in the
+  // load's transaction.
+  struct Handoff {
+    std::string snapshot;
+    std::string slot;
+    std::string applied_lsn;
+  };
+  std::optional<Handoff> handoff;
 };
 
 // Outcome of one sync (one or more committed batches).
@@ -56,13 +66,19 @@ public:
   // Forgets both connections (after a failure); the next sync reconnects.
   void reset();
 
+  // Connects (if needed), takes the writer lock and applies migrations; then the connections
+  // are available to another change source (CDC) that applies through the same Loader.
+  void connect();
+  pqxx::connection& source() { return *m_source; }
+  pqxx::connection& target() { return *m_target; }
+  const config::Config& config() const { return m_config; }
+
 private:
   struct Batch {
     SyncResult result;
     bool more = false;
   };
-  void connect();
-  Batch run_batch(bool full, bool reconcile);
+  Batch run_batch(bool full, bool reconcile, const std::optional<SyncRequest::Handoff>& handoff);
   void log_horizon(const Horizon& horizon) const;
   void record_failure(const std::string& started_at, const std::string& mode,
                       const std::string& error);
