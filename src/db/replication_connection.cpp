@@ -133,11 +133,25 @@ std::string without_location(const std::string& message) {
 
 } // namespace
 
+std::string replication_session_options(std::string_view user_options) {
+  std::string out(user_options);
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) {
+    out.pop_back();
+  }
+  if (!out.empty()) {
+    out += ' ';
+  }
+  return out + std::string(k_replication_pinned_options);
+}
+
 ReplicationConnection::ReplicationConnection(const std::string& dsn,
                                              std::string_view application_name,
                                              std::chrono::milliseconds timeout)
     : m_secrets(config::dsn_secrets(dsn)), m_timeout(timeout) {
   const std::string masked = config::mask_dsn(dsn);
+  // The user's own server options (the DSN's, else PGOPTIONS, as libpq would take them): the
+  // pinned ones are appended, so they survive and ours win where both set a parameter.
+  std::optional<std::string> user_options;
   if (is_connection_string(dsn)) {
     char* error = nullptr;
     PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
@@ -147,12 +161,24 @@ ReplicationConnection::ReplicationConnection(const std::string& dsn,
       throw Fatal(fmt::format("invalid source connection string ({}): {}", masked,
                               config::redact(msg, m_secrets)));
     }
+    for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+      if (std::strcmp(o->keyword, "options") == 0 && o->val != nullptr) {
+        user_options = o->val;
+      }
+    }
     PQconninfoFree(options);
   }
+  if (!user_options) {
+    if (const char* env = std::getenv("PGOPTIONS")) {
+      user_options = env;
+    }
+  }
+  const std::string session_options = replication_session_options(user_options.value_or(""));
   // expand_dbname: the first dbname is the user's whole DSN; later keywords override it.
   const std::string app(application_name);
-  const char* const keywords[] = {"dbname", "replication", "application_name", nullptr};
-  const char* const values[] = {dsn.c_str(), "database", app.c_str(), nullptr};
+  const char* const keywords[] = {"dbname", "replication", "application_name", "options", nullptr};
+  const char* const values[] = {dsn.c_str(), "database", app.c_str(), session_options.c_str(),
+                                nullptr};
   m_conn = PQconnectStartParams(keywords, values, 1);
   if (m_conn == nullptr) {
     throw std::bad_alloc();

@@ -383,6 +383,53 @@ TEST_F(ReplicationStream, DeliversChangesAfterTheExportedSnapshotInCommitOrder) 
       src_exec("SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "'").empty());
 }
 
+// `dsn` with libpq `options` added (URI or key=value form).
+std::string with_options(const std::string& dsn, const std::string& options) {
+  if (dsn.find("://") == std::string::npos) {
+    return dsn + " options='" + options + "'";
+  }
+  std::string encoded;
+  for (char c : options) {
+    encoded += c == ' ' ? std::string("%20") : c == '=' ? std::string("%3D") : std::string(1, c);
+  }
+  return dsn + (dsn.find('?') != std::string::npos ? "&" : "?") + "options=" + encoded;
+}
+
+TEST_F(ReplicationStream, TextValuesUsePinnedFormatsAndKeepTheUsersOtherOptions) {
+  src_exec(fmt::format("CREATE TABLE {} (id int PRIMARY KEY, d date, ts timestamp(3), "
+                       "tz timestamptz, iv interval, f float8)",
+                       table("formats")));
+  const std::string publication = acme::test::unique_name("pub");
+  const std::string slot = acme::test::unique_name("slot");
+  PublicationGuard publication_guard(publication);
+  src_exec(fmt::format("CREATE PUBLICATION {} FOR TABLE {}", quote_ident(publication),
+                       table("formats")));
+  SlotGuard slot_guard(slot);
+
+  // The user's options ask for other formats; their time zone must survive, the formats not.
+  ReplicationConnection repl(
+      with_options(acme::test::source_dsn(),
+                   "-c datestyle=SQL,DMY -c intervalstyle=sql_standard -c extra_float_digits=0 "
+                   "-c timezone=Asia/Tokyo"),
+      "acme-test");
+  const auto created = repl.create_slot(slot, acme::db::SlotSnapshot::none);
+  src_exec(fmt::format("INSERT INTO {} VALUES (1, '2026-11-05', '2026-11-05 13:14:15.123', "
+                       "'2026-11-05 00:00:00+00', '1 day 02:03:04', 1.0 / 3)",
+                       table("formats")));
+  repl.start_replication(slot, created.consistent_point, {publication});
+  StreamReader reader(repl, created.consistent_point);
+  reader.read_until([&] { return !reader.transactions().empty(); }, milliseconds(30000));
+  ASSERT_EQ(reader.transactions().size(), 1U);
+  ASSERT_EQ(reader.transactions()[0].changes.size(), 1U);
+  const auto& change = reader.transactions()[0].changes[0];
+  const auto& rel = reader.relation(change.relation_id);
+  EXPECT_EQ(column(rel, change.new_tuple, "d"), "2026-11-05");
+  EXPECT_EQ(column(rel, change.new_tuple, "ts"), "2026-11-05 13:14:15.123");
+  EXPECT_EQ(column(rel, change.new_tuple, "tz"), "2026-11-05 09:00:00+09");
+  EXPECT_EQ(column(rel, change.new_tuple, "iv"), "1 day 02:03:04");
+  EXPECT_EQ(column(rel, change.new_tuple, "f"), "0.3333333333333333");
+}
+
 TEST_F(ReplicationStream, IdlePublicationStillAdvancesTheSlotWhileOtherTablesChange) {
   src_exec(fmt::format("CREATE TABLE {} (id serial PRIMARY KEY, note text)", table("unpublished")));
   const std::string publication = acme::test::unique_name("pub");

@@ -23,6 +23,17 @@ struct SystemIdentity {
   std::string database; // the database this connection decodes
 };
 
+// Server settings pinned on every replication session (libpq `options`): pgoutput sends column
+// values as text made by the walsender's output functions, so the session's formats decide what
+// the target's staging parses. ISO dates (the target parses them as 'ISO, YMD'), PostgreSQL
+// interval syntax, and floats printed exactly, whatever the server's or the role's defaults.
+inline constexpr std::string_view k_replication_pinned_options =
+    "-c datestyle=ISO -c intervalstyle=postgres -c extra_float_digits=3";
+
+// The `options` a replication session is opened with: the user's own (from the DSN, else
+// PGOPTIONS) followed by the pinned settings, which win where both name a parameter.
+std::string replication_session_options(std::string_view user_options);
+
 // A logical replication slot just created.
 struct CreatedSlot {
   std::string name;
@@ -42,8 +53,8 @@ enum class SlotSnapshot { exported, none };
 // slot or publication); passwords from the DSN never appear in them. Not thread-safe.
 class ReplicationConnection {
 public:
-  // Connects to `dsn` (libpq URI or key=value; replication=database is added) within
-  // `timeout`; replication commands then get `timeout` each too.
+  // Connects to `dsn` (libpq URI or key=value; replication=database and the pinned session
+  // options are added) within `timeout`; replication commands then get `timeout` each too.
   explicit ReplicationConnection(const std::string& dsn, std::string_view application_name = "acme",
                                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
   ~ReplicationConnection();
