@@ -1,5 +1,6 @@
-// acme export-reports: writes the business reports (issue 4) as CSV plus manifest.json, all
-// from one REPEATABLE READ snapshot of the target, or one report to standard output.
+// acme export-reports: writes the business reports (issue 4) as CSV and/or report.html (issue
+// 15) plus manifest.json, all from one REPEATABLE READ snapshot of the target, or one report to
+// standard output.
 #include "acme/config/config.hpp"
 #include "acme/db/connection.hpp"
 #include "acme/error.hpp"
@@ -19,6 +20,7 @@ namespace {
 struct ExportReportsOptions {
   bool all = false;
   std::map<std::string, bool> selected; // report name -> flag given
+  bool html = false;
   std::string output_dir = "output";
   bool to_stdout = false;
 };
@@ -36,9 +38,13 @@ std::vector<const report::Report*> selection(const ExportReportsOptions& opts) {
 
 int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
   const auto reports = selection(opts);
-  if (reports.empty()) {
+  const bool html = opts.html || opts.all;
+  if (reports.empty() && !html) {
     throw UsageError("export-reports: select at least one report: --all, --open-orders, "
-                     "--top-dates, --pending-items or --top-customers");
+                     "--top-dates, --pending-items, --top-customers or --html");
+  }
+  if (opts.to_stdout && opts.html) {
+    throw UsageError("export-reports: --stdout writes one CSV report, not --html");
   }
   if (opts.to_stdout && reports.size() != 1) {
     throw UsageError(fmt::format("export-reports: --stdout writes exactly one report, but {} "
@@ -62,10 +68,15 @@ int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
     return 0;
   }
 
-  const report::ExportOptions options{c.target_schema, c.closed_statuses, opts.output_dir, reports};
+  const report::ExportOptions options{c.target_schema, c.closed_statuses, opts.output_dir,
+                                      reports, html};
   const auto summary = report::export_to_directory(*conn, options);
   for (const auto& f : summary.files) {
-    std::cout << fmt::format("{}\t{} rows\n", f.path.string(), f.rows);
+    if (f.format == "csv") {
+      std::cout << fmt::format("{}\t{} rows\n", f.path.string(), f.rows);
+    } else {
+      std::cout << fmt::format("{}\t{} reports\n", f.path.string(), f.reports.size());
+    }
   }
   std::cout << summary.manifest.string() << '\n';
   std::cout.flush();
@@ -78,19 +89,23 @@ void add_export_reports_command(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<ExportReportsOptions>();
   auto* cmd = app.add_subcommand(
       "export-reports",
-      "Export business reports as CSV (RFC 4180, LF line ends) plus manifest.json, all from one "
-      "consistent snapshot of the target");
+      "Export business reports as CSV (RFC 4180, LF line ends) and/or one self-contained HTML "
+      "page with charts, plus manifest.json, all from one consistent snapshot of the target");
   const char* const which = "Reports (combine freely)";
-  cmd->add_flag("--all", opts->all, "All four reports")->group(which);
+  cmd->add_flag("--all", opts->all, "All four CSVs and report.html")->group(which);
   for (const auto& r : report::catalog()) {
     const std::string name(r.name);
     cmd->add_flag("--" + name, opts->selected[name], std::string(r.file_name))->group(which);
   }
+  cmd->add_flag("--html", opts->html,
+                "report.html: every report as an SVG chart and a table under a freshness banner "
+                "(no JavaScript, no external resources; prints well)")
+      ->group(which);
   auto* dir = cmd->add_option("--output-dir", opts->output_dir,
-                              "Directory for the CSVs and manifest.json (created if missing)")
+                              "Directory for the files and manifest.json (created if missing)")
                   ->capture_default_str();
   cmd->add_flag("--stdout", opts->to_stdout,
-                "Write the one selected report to standard output instead (no manifest)")
+                "Write the one selected CSV report to standard output instead (no manifest)")
       ->excludes(dir);
   cmd->callback([&ctx, opts] { ctx.exit_code = run_export_reports(ctx, *opts); });
 }

@@ -80,7 +80,7 @@ void check_target_schema(pqxx::transaction_base& tx, const std::string& schema) 
 }
 
 std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, const Report& report,
-                        CsvWriter& writer) {
+                        const std::function<void(const Cells&)>& on_row) {
   std::string sql = db::with_schema(report.sql, schema);
   while (!sql.empty() &&
          (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())) != 0)) {
@@ -88,8 +88,8 @@ std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, c
   }
   tx.exec0(fmt::format("DECLARE {} NO SCROLL CURSOR FOR\n{}", k_cursor, sql));
   const std::string fetch = fmt::format("FETCH FORWARD {} FROM {}", k_fetch_rows, k_cursor);
-  writer.write_header();
-  std::vector<std::optional<std::string_view>> cells(report.columns.size());
+  Cells cells(report.columns.size());
+  std::int64_t rows = 0;
   bool checked = false;
   for (;;) {
     const pqxx::result batch = tx.exec(fetch);
@@ -119,10 +119,18 @@ std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, c
                        ? std::nullopt
                        : std::optional<std::string_view>(std::string_view(f.c_str(), f.size()));
       }
-      writer.write_row(cells);
+      on_row(cells);
+      ++rows;
     }
   }
   tx.exec0(fmt::format("CLOSE {}", k_cursor));
+  return rows;
+}
+
+std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, const Report& report,
+                        CsvWriter& writer) {
+  writer.write_header();
+  run_report(tx, schema, report, [&writer](const Cells& cells) { writer.write_row(cells); });
   writer.flush();
   return writer.rows();
 }
@@ -163,17 +171,28 @@ nlohmann::ordered_json read_sync_state(pqxx::transaction_base& tx, const std::st
 
 nlohmann::ordered_json make_manifest(const std::string& generated_at, const ExportOptions& options,
                                      const nlohmann::ordered_json& sync_state,
-                                     const std::vector<WrittenReport>& files) {
+                                     const std::vector<WrittenFile>& files) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& f : files) {
-    nlohmann::ordered_json columns = nlohmann::ordered_json::array();
-    for (const auto& c : f.report->columns) {
-      columns.push_back(std::string(c.name));
+    if (f.format == "csv" && f.reports.size() == 1) {
+      nlohmann::ordered_json columns = nlohmann::ordered_json::array();
+      for (const auto& c : f.reports.front()->columns) {
+        columns.push_back(std::string(c.name));
+      }
+      list.push_back({{"report", std::string(f.reports.front()->name)},
+                      {"file", f.path.filename().string()},
+                      {"format", f.format},
+                      {"rows", f.rows},
+                      {"columns", std::move(columns)}});
+    } else {
+      nlohmann::ordered_json reports = nlohmann::ordered_json::array();
+      for (const auto* r : f.reports) {
+        reports.push_back(std::string(r->name));
+      }
+      list.push_back({{"file", f.path.filename().string()},
+                      {"format", f.format},
+                      {"reports", std::move(reports)}});
     }
-    list.push_back({{"report", std::string(f.report->name)},
-                    {"file", f.path.filename().string()},
-                    {"rows", f.rows},
-                    {"columns", std::move(columns)}});
   }
   // "Open" in the reports is the is_open the ETL stored, computed with the closed set recorded
   // in the target: report that set, and say so if this configuration differs (the next sync
@@ -200,37 +219,64 @@ nlohmann::ordered_json make_manifest(const std::string& generated_at, const Expo
 }
 
 ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions& options) {
-  std::vector<std::unique_ptr<AtomicFile>> pending;
-  ExportSummary summary;
-  std::string manifest_text;
+  std::vector<std::unique_ptr<ReportWriter>> writers;
+  if (!options.reports.empty()) {
+    writers.push_back(make_csv_writer(options.output_dir, options.reports));
+  }
+  if (options.html) {
+    writers.push_back(make_html_writer(options.output_dir));
+  }
+  std::string generated_at;
+  nlohmann::ordered_json sync;
   try {
     target.set_client_encoding("UTF8");
     SnapshotTransaction tx(target);
     prepare_snapshot(tx);
     check_target_schema(tx, options.target_schema);
-    const std::string generated_at = snapshot_time(tx);
-    const nlohmann::ordered_json sync = read_sync_state(tx, options.target_schema);
+    generated_at = snapshot_time(tx);
+    sync = read_sync_state(tx, options.target_schema);
     create_output_dir(options.output_dir);
-    for (const Report* report : options.reports) {
-      auto file = std::make_unique<AtomicFile>(options.output_dir / report->file_name);
-      AtomicFile* out = file.get();
-      CsvWriter writer(report->columns, [out](std::string_view bytes) { out->write(bytes); });
-      const auto rows = run_report(tx, options.target_schema, *report, writer);
-      spdlog::debug("report {}: {} rows", report->name, rows);
-      summary.files.push_back(WrittenReport{report, file->destination(), rows});
-      pending.push_back(std::move(file));
+    // Each report runs once, whichever formats need it: they all see the same rows.
+    for (const Report& report : catalog()) {
+      std::vector<ReportWriter*> readers;
+      for (auto& w : writers) {
+        if (w->wants(report)) {
+          readers.push_back(w.get());
+        }
+      }
+      if (readers.empty()) {
+        continue;
+      }
+      for (auto* w : readers) {
+        w->begin_report(report);
+      }
+      const auto rows = run_report(tx, options.target_schema, report, [&readers](const Cells& c) {
+        for (auto* w : readers) {
+          w->write_row(c);
+        }
+      });
+      for (auto* w : readers) {
+        w->end_report();
+      }
+      spdlog::debug("report {}: {} rows", report.name, rows);
     }
     tx.commit();
-    manifest_text = make_manifest(generated_at, options, sync, summary.files).dump(2) + "\n";
+    const SnapshotInfo info{generated_at, options.target_schema, sync};
+    for (auto& w : writers) {
+      w->finish(info);
+    }
   } catch (...) {
     db::rethrow_classified("exporting reports from the target");
   }
-  // Every query succeeded: publish the CSVs, then the manifest that describes them.
-  for (auto& file : pending) {
-    file->commit();
+  // Every query and every format succeeded: publish the files, then the manifest that
+  // describes them.
+  ExportSummary summary;
+  for (auto& w : writers) {
+    auto files = w->publish();
+    summary.files.insert(summary.files.end(), files.begin(), files.end());
   }
   AtomicFile manifest(options.output_dir / k_manifest_file);
-  manifest.write(manifest_text);
+  manifest.write(make_manifest(generated_at, options, sync, summary.files).dump(2) + "\n");
   manifest.commit();
   summary.manifest = manifest.destination();
   return summary;

@@ -74,19 +74,26 @@ TEST(ReportManifest, RecordsSnapshotSettingsSyncStateAndFiles) {
   acme::report::ExportOptions options{"analytics", {"COMPLETED", "CANCELLED"}, "out", {}};
   nlohmann::ordered_json sync = {{"last_successful_sync_at", nullptr},
                                  {"cursors", nlohmann::ordered_json::object()}};
-  std::vector<acme::report::WrittenReport> files{
-      {&catalog()[1], "out/top_delivery_dates.csv", 3},
-      {&catalog()[3], "out/top_customers_by_pending_orders.csv", 0}};
+  std::vector<acme::report::WrittenFile> files{
+      {"csv", "out/top_delivery_dates.csv", {&catalog()[1]}, 3},
+      {"csv", "out/top_customers_by_pending_orders.csv", {&catalog()[3]}, 0},
+      {"html", "out/report.html", {&catalog()[0], &catalog()[1], &catalog()[2], &catalog()[3]}, 0}};
   const auto m = acme::report::make_manifest("2024-05-01T10:00:00.000000Z", options, sync, files);
   EXPECT_EQ(m["generated_at"], "2024-05-01T10:00:00.000000Z");
   EXPECT_EQ(m["target_schema"], "analytics");
   EXPECT_EQ(m["closed_statuses"], nlohmann::ordered_json::array({"COMPLETED", "CANCELLED"}));
   EXPECT_TRUE(m["sync"]["last_successful_sync_at"].is_null());
-  ASSERT_EQ(m["files"].size(), 2U);
+  ASSERT_EQ(m["files"].size(), 3U);
   EXPECT_EQ(m["files"][0]["report"], "top-dates");
+  EXPECT_EQ(m["files"][0]["format"], "csv");
   EXPECT_EQ(m["files"][0]["file"], "top_delivery_dates.csv");
   EXPECT_EQ(m["files"][0]["rows"], 3);
   EXPECT_EQ(m["files"][1]["rows"], 0);
   EXPECT_EQ(m["files"][1]["columns"][1], "customer_name");
+  EXPECT_EQ(m["files"][2]["file"], "report.html");
+  EXPECT_EQ(m["files"][2]["format"], "html");
+  EXPECT_EQ(m["files"][2]["reports"],
+            nlohmann::ordered_json::array({"open-orders", "top-dates", "pending-items", "top-customers"}));
+  EXPECT_FALSE(m["files"][2].contains("rows"));
   EXPECT_FALSE(m["acme_version"].get<std::string>().empty());
 }

@@ -1,10 +1,12 @@
 #pragma once
 
 #include "acme/report/csv_writer.hpp"
+#include "acme/report/report_writer.hpp"
 #include "acme/report/reports.hpp"
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <pqxx/connection>
 #include <pqxx/transaction>
@@ -25,26 +27,21 @@ struct ExportOptions {
   std::string target_schema;
   std::vector<std::string> closed_statuses; // recorded in the manifest
   std::filesystem::path output_dir;         // created if missing
-  std::vector<const Report*> reports;       // from catalog(), exported in catalog order
+  std::vector<const Report*> reports;       // CSVs to write, from catalog(), in catalog order
+  bool html = false;                        // also report.html (every report, charts + tables)
 };
 
-// One CSV written by an export.
-struct WrittenReport {
-  const Report* report = nullptr;
-  std::filesystem::path path;
-  std::int64_t rows = 0;
-};
-
-// What an export wrote.
+// What an export wrote: the CSVs in catalog order, then report.html if asked for.
 struct ExportSummary {
-  std::vector<WrittenReport> files;
+  std::vector<WrittenFile> files;
   std::filesystem::path manifest;
 };
 
-// Reads the selected reports from one REPEATABLE READ READ ONLY snapshot of the target and
-// writes each CSV, then manifest.json, atomically into options.output_dir. Files are renamed
-// into place only once every query has succeeded. Throws acme::Fatal if the target has no
-// acme schema yet, acme::Error/Fatal (classified) on database or file errors.
+// Reads every report a selected format needs (the CSVs in options.reports, all of them for
+// report.html) once, from one REPEATABLE READ READ ONLY snapshot of the target, and writes each
+// file, then manifest.json, atomically into options.output_dir. Files are renamed into place
+// only once every query and every format has succeeded. Throws acme::Fatal if the target has
+// no acme schema yet, acme::Error/Fatal (classified) on database or file errors.
 ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions& options);
 
 // Writes one report as CSV to `sink` from its own snapshot; returns the number of rows.
@@ -57,9 +54,13 @@ void prepare_snapshot(pqxx::transaction_base& tx);
 // Throws acme::Fatal naming the missing object unless `schema` exists with acme's tables.
 void check_target_schema(pqxx::transaction_base& tx, const std::string& schema);
 
-// Runs `report` in `tx` through a server-side cursor (bounded memory) and writes its header
-// and rows to `writer`; returns the number of rows. Throws acme::Error if the query's columns
-// differ from the catalog's.
+// Runs `report` in `tx` through a server-side cursor (bounded memory) and hands each row to
+// `on_row`; returns the number of rows. Throws acme::Error if the query's columns differ from
+// the catalog's.
+std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, const Report& report,
+                        const std::function<void(const Cells&)>& on_row);
+
+// run_report writing the header and rows to `writer`.
 std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, const Report& report,
                         CsvWriter& writer);
 
@@ -70,6 +71,6 @@ nlohmann::ordered_json read_sync_state(pqxx::transaction_base& tx, const std::st
 // Builds manifest.json's content (pure: no I/O).
 nlohmann::ordered_json make_manifest(const std::string& generated_at, const ExportOptions& options,
                                      const nlohmann::ordered_json& sync_state,
-                                     const std::vector<WrittenReport>& files);
+                                     const std::vector<WrittenFile>& files);
 
 } // namespace acme::report
