@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   acme::cli::add_migrate_command(app, ctx);
   acme::cli::add_config_command(app, ctx);
   acme::cli::add_export_reports_command(app, ctx);
+  acme::cli::add_cdc_command(app, ctx);
 
   try {
     app.parse(argc, argv);

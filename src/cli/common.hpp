@@ -31,5 +31,6 @@ void add_run_etl_command(CLI::App& app, Context& ctx);
 void add_run_continuous_etl_command(CLI::App& app, Context& ctx);
 void add_status_command(CLI::App& app, Context& ctx);
 void add_export_reports_command(CLI::App& app, Context& ctx);
+void add_cdc_command(CLI::App& app, Context& ctx);
 
 } // namespace acme::cli

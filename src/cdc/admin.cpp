@@ -1,0 +1,238 @@
+#include "acme/cdc/admin.hpp"
+
+#include "acme/db/connection.hpp"
+#include "acme/db/migrator.hpp"
+#include "acme/db/replication_connection.hpp"
+#include "acme/error.hpp"
+#include "acme/etl/tables.hpp"
+#include "acme/sql/embedded.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+namespace acme::cdc {
+namespace {
+
+// The contract tables and the columns acme reads from each, as $3 of cdc_publication.sql.
+std::string contract_json() {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& t : etl::k_tables) {
+    auto columns = nlohmann::json::array();
+    std::string_view list = t.columns;
+    while (!list.empty()) {
+      const auto comma = list.find(',');
+      std::string_view name = list.substr(0, comma);
+      while (!name.empty() && name.front() == ' ') {
+        name.remove_prefix(1);
+      }
+      columns.push_back(std::string(name));
+      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    }
+    j.push_back({{"table", std::string(t.source)}, {"columns", columns}});
+  }
+  return j.dump();
+}
+
+std::string joined(const std::vector<std::string>& items, std::string_view sep = ", ") {
+  std::string out;
+  for (const auto& i : items) {
+    out += (out.empty() ? "" : std::string(sep)) + i;
+  }
+  return out;
+}
+
+std::string application() {
+  return fmt::format("acme cdc (pid {})", ::getpid());
+}
+
+} // namespace
+
+SetupResult setup_publication(const config::Config& config) {
+  auto source = db::connect(config.source_dsn, "source", application());
+  SetupResult result;
+  const std::string pub = db::quote_ident(config.cdc_publication);
+  {
+    pqxx::nontransaction tx(*source, "acme cdc setup");
+    const auto r = tx.exec("SELECT current_setting('wal_level'), r.rolname, r.rolsuper, "
+                           "r.rolreplication FROM pg_roles r WHERE r.rolname = current_user");
+    const auto wal_level = r[0][0].as<std::string>();
+    if (wal_level != "logical") {
+      throw Fatal(fmt::format(
+          "the source server runs with wal_level = {}: CDC needs wal_level = logical. A DBA must "
+          "run ALTER SYSTEM SET wal_level = logical; and restart the server (max_replication_slots "
+          "and max_wal_senders must also leave room for acme's slot and stream)",
+          wal_level));
+    }
+    if (!r[0][2].as<bool>() && !r[0][3].as<bool>()) {
+      const auto role = r[0][1].as<std::string>();
+      result.findings.push_back(fmt::format(
+          "role {} lacks the REPLICATION attribute: acme cannot create its slot or stream", role));
+      result.sql += fmt::format("ALTER ROLE {} REPLICATION;\n", db::quote_ident(role));
+    }
+  }
+  std::vector<std::string> qualified;
+  std::vector<std::string> missing_tables;
+  std::vector<std::string> refill; // published with a row filter or without contract columns
+  bool exists = false;
+  bool all_actions = true;
+  {
+    pqxx::nontransaction tx(*source, "acme cdc setup");
+    const auto rows = tx.exec_params(std::string(sql::source_cdc_publication), config.source_schema,
+                                     config.cdc_publication, contract_json());
+    for (const auto& r : rows) {
+      const auto table = r["table_name"].as<std::string>();
+      const auto name = db::qualify(config.source_schema, table);
+      qualified.push_back(name);
+      exists = r["publication_exists"].as<bool>();
+      all_actions = r["publishes_all_actions"].is_null() || r["publishes_all_actions"].as<bool>();
+      if (!r["table_exists"].as<bool>()) {
+        throw Fatal(fmt::format("source table {}.{} does not exist (check ACME_SOURCE_SCHEMA)",
+                                config.source_schema, table));
+      }
+      if (!r["has_replica_identity"].as<bool>()) {
+        // Publishing it would make every UPDATE and DELETE of the orders system fail.
+        result.findings.push_back(fmt::format(
+            "{} has no replica identity (no primary key): once published, the source could no "
+            "longer update or delete its rows",
+            name));
+        result.sql += fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL;\n", name);
+      }
+      if (!exists) {
+        continue;
+      }
+      if (!r["published"].as<bool>()) {
+        missing_tables.push_back(name);
+        continue;
+      }
+      std::vector<std::string> why;
+      if (!r["rowfilter"].is_null()) {
+        why.push_back("a row filter (" + r["rowfilter"].as<std::string>() + ")");
+      }
+      const auto unpublished = r["unpublished_columns"].as<std::string>();
+      if (unpublished != "{}") {
+        why.push_back("a column list without " + unpublished.substr(1, unpublished.size() - 2));
+      }
+      if (!why.empty()) {
+        result.findings.push_back(fmt::format("publication {} publishes {} with {}: acme needs "
+                                              "every row and column of it",
+                                              config.cdc_publication, name, joined(why, " and ")));
+        refill.push_back(name);
+      }
+    }
+  }
+  const bool replica_identity_ok = result.sql.find("REPLICA IDENTITY") == std::string::npos;
+  if (exists) {
+    if (!all_actions) {
+      result.findings.push_back(
+          fmt::format("publication {} does not publish every action: acme needs inserts, "
+                      "updates, deletes and truncates",
+                      config.cdc_publication));
+      result.sql += fmt::format(
+          "ALTER PUBLICATION {} SET (publish = 'insert, update, delete, truncate');\n", pub);
+    }
+    if (!missing_tables.empty()) {
+      result.findings.push_back(fmt::format("publication {} does not publish {}",
+                                            config.cdc_publication, joined(missing_tables)));
+      result.sql +=
+          fmt::format("ALTER PUBLICATION {} ADD TABLE {};\n", pub, joined(missing_tables));
+    }
+    for (const auto& t : refill) {
+      result.sql += fmt::format("ALTER PUBLICATION {} DROP TABLE {};\n", pub, t);
+      result.sql += fmt::format("ALTER PUBLICATION {} ADD TABLE {};\n", pub, t);
+    }
+    result.outcome =
+        result.sql.empty() ? SetupResult::Outcome::complete : SetupResult::Outcome::needs_dba;
+    return result;
+  }
+  const std::string create =
+      fmt::format("CREATE PUBLICATION {} FOR TABLE {};\n", pub, joined(qualified));
+  if (replica_identity_ok) {
+    try {
+      pqxx::work tx(*source, "acme cdc setup");
+      tx.exec(create);
+      tx.commit();
+      result.outcome =
+          result.sql.empty() ? SetupResult::Outcome::created : SetupResult::Outcome::needs_dba;
+      return result;
+    } catch (const pqxx::insufficient_privilege& e) {
+      // Only the tables' owner (with CREATE on the database) may publish them.
+      result.findings.push_back(fmt::format(
+          "the source role may not create publication {} (it must own the four tables and have "
+          "CREATE on the database): {}",
+          config.cdc_publication, e.what()));
+    }
+  } else {
+    result.findings.push_back(fmt::format("publication {} does not exist", config.cdc_publication));
+  }
+  result.sql += create;
+  result.outcome = SetupResult::Outcome::needs_dba;
+  return result;
+}
+
+DropSlotResult drop_slot(const config::Config& config, bool force) {
+  const auto& slot = config.cdc_slot;
+  DropSlotResult result;
+  auto target = db::connect(config.target_dsn, "target", application());
+  auto source = db::connect(config.source_dsn, "source", application());
+  const auto state_table = db::qualify(config.target_schema, "acme_cdc_state");
+  // Marks the record first and commits only after the drop: a stream that saves its state in
+  // between waits for this row lock, and a failed drop changes nothing.
+  pqxx::work ttx(*target, "acme cdc drop-slot");
+  if (!ttx.exec_params("SELECT to_regclass($1) IS NOT NULL", state_table)[0][0].as<bool>()) {
+    result.recorded = false;
+  } else {
+    result.recorded = ttx.exec_params("UPDATE " + state_table +
+                                          " SET needs_snapshot = true, updated_at = now() "
+                                          "WHERE slot = $1 RETURNING 1",
+                                      slot)
+                          .size() == 1;
+  }
+  if (!result.recorded && !force) {
+    throw UsageError(fmt::format(
+        "target schema {} has no record of replication slot '{}': acme drops only the slot it "
+        "created for this target. Check ACME_CDC_SLOT and ACME_TARGET_SCHEMA, or pass --force "
+        "if '{}' is an abandoned acme slot",
+        config.target_schema, slot, slot));
+  }
+  pqxx::nontransaction stx(*source, "acme cdc drop-slot");
+  const auto r =
+      stx.exec_params("SELECT slot_type, COALESCE(plugin, '-'), COALESCE(database, '-'), "
+                      "COALESCE(database, '') = current_database(), active, active_pid "
+                      "FROM pg_replication_slots WHERE slot_name = $1",
+                      slot);
+  if (r.empty()) {
+    spdlog::info("replication slot '{}' does not exist on the source: nothing to drop", slot);
+  } else {
+    if (r[0][0].as<std::string>() != "logical" || r[0][1].as<std::string>() != "pgoutput" ||
+        !r[0][3].as<bool>()) {
+      throw UsageError(fmt::format("replication slot '{}' is not acme's (a {} slot, plugin {}, "
+                                   "database {}): acme drops only its own pgoutput slot of the "
+                                   "source database",
+                                   slot, r[0][0].as<std::string>(), r[0][1].as<std::string>(),
+                                   r[0][2].as<std::string>()));
+    }
+    if (r[0][4].as<bool>()) {
+      throw LockedError(fmt::format(
+          "replication slot '{}' is in use by process {} on the source (a running acme in cdc "
+          "mode?): stop it first",
+          slot, r[0][5].is_null() ? std::string("?") : r[0][5].as<std::string>()));
+    }
+    db::ReplicationConnection repl(config.source_dsn, application());
+    repl.drop_slot(slot); // a stream that took the slot meanwhile: LockedError
+    result.dropped = true;
+  }
+  ttx.commit();
+  if (result.dropped) {
+    spdlog::info("dropped replication slot '{}': the source no longer retains WAL for acme{}", slot,
+                 result.recorded ? "; the next cdc start re-creates it from a fresh snapshot" : "");
+  } else if (result.recorded) {
+    spdlog::info("target schema {}: the next cdc start re-creates slot '{}' from a fresh snapshot",
+                 config.target_schema, slot);
+  }
+  return result;
+}
+
+} // namespace acme::cdc

@@ -1,0 +1,281 @@
+// acme cdc setup and acme cdc drop-slot against the real clusters, each test with its own
+// publication, slot and roles (dropped however the test ends).
+#include "acme/cdc/lsn.hpp"
+#include "acme/db/connection.hpp"
+#include "acme/db/replication_connection.hpp"
+#include "support/pg.hpp"
+
+#include <fmt/format.h>
+#include <functional>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+#include <thread>
+
+namespace {
+
+using acme::db::quote_ident;
+
+pqxx::result source_exec(const std::string& sql) {
+  pqxx::connection c(acme::test::source_dsn());
+  pqxx::nontransaction tx(c);
+  return tx.exec(sql);
+}
+
+// Runs `cleanup` when the test ends, however it ends; a failing cleanup fails the test.
+class Cleanup {
+public:
+  Cleanup(std::string what, std::function<void()> cleanup)
+      : m_what(std::move(what)), m_cleanup(std::move(cleanup)) {}
+  Cleanup(const Cleanup&) = delete;
+  Cleanup& operator=(const Cleanup&) = delete;
+  ~Cleanup() {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        m_cleanup();
+        return;
+      } catch (const std::exception& e) {
+        if (attempt == 50) {
+          ADD_FAILURE() << "cleanup of " << m_what << " failed: " << e.what();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100)); // a walsender exiting
+      }
+    }
+  }
+
+private:
+  std::string m_what;
+  std::function<void()> m_cleanup;
+};
+
+Cleanup publication_cleanup(const std::string& name) {
+  return Cleanup("publication " + name,
+                 [name] { source_exec("DROP PUBLICATION IF EXISTS " + quote_ident(name)); });
+}
+
+Cleanup slot_cleanup(const std::string& name) {
+  return Cleanup("slot " + name, [name] {
+    const std::string lit = "'" + name + "'"; // [a-z0-9_]
+    source_exec("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE "
+                "slot_name = " +
+                lit + " AND active_pid IS NOT NULL");
+    source_exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE "
+                "slot_name = " +
+                lit);
+  });
+}
+
+Cleanup role_cleanup(const std::string& role) {
+  return Cleanup("role " + role, [role] {
+    source_exec(fmt::format("DROP OWNED BY {r}; DROP ROLE IF EXISTS {r}", fmt::arg("r", role)));
+  });
+}
+
+std::string with_user(std::string dsn, const std::string& user) {
+  if (dsn.find("://") == std::string::npos) {
+    return dsn + " user=" + user;
+  }
+  return dsn + (dsn.find('?') != std::string::npos ? "&" : "?") + "user=" + user;
+}
+
+class CdcCommand : public acme::test::PgTest {
+protected:
+  void SetUp() override {
+    PgTest::SetUp();
+    m_publication = acme::test::unique_name("pub");
+    m_slot = acme::test::unique_name("slot");
+  }
+
+  acme::test::ProcessResult cdc(const std::vector<std::string>& args,
+                                std::vector<std::string> env = {}) const {
+    std::vector<std::string> argv{"cdc"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    env.push_back("ACME_CDC_PUBLICATION=" + m_publication);
+    env.push_back("ACME_CDC_SLOT=" + m_slot);
+    return acme(argv, env);
+  }
+
+  std::string table(const std::string& name) const {
+    return acme::db::qualify(m_source_schema, name);
+  }
+
+  std::vector<std::string> published_tables() {
+    std::vector<std::string> out;
+    for (const auto& r : src_exec(fmt::format("SELECT tablename FROM pg_publication_tables WHERE "
+                                              "pubname = '{}' AND schemaname = '{}' ORDER BY 1",
+                                              m_publication, m_source_schema))) {
+      out.push_back(r[0].as<std::string>());
+    }
+    return out;
+  }
+
+  bool slot_exists() {
+    return !src_exec("SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + m_slot + "'")
+                .empty();
+  }
+
+  void create_slot() {
+    src_exec("SELECT pg_create_logical_replication_slot('" + m_slot + "', 'pgoutput')");
+  }
+
+  // The target schema with acme's bookkeeping, and a CDC state row for the test's slot.
+  void record_slot() {
+    const auto r = acme({"migrate"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    tgt_exec(fmt::format("INSERT INTO {} (slot, applied_lsn) VALUES ('{}', '0/0')",
+                         acme::db::qualify(m_target_schema, "acme_cdc_state"), m_slot));
+  }
+
+  std::optional<bool> needs_snapshot() {
+    const auto r =
+        tgt_exec(fmt::format("SELECT needs_snapshot FROM {} WHERE slot = '{}'",
+                             acme::db::qualify(m_target_schema, "acme_cdc_state"), m_slot));
+    return r.empty() ? std::nullopt : std::optional<bool>(r[0][0].as<bool>());
+  }
+
+  std::string m_publication;
+  std::string m_slot;
+};
+
+const std::vector<std::string> k_all{"customers", "order_items", "orders", "products"};
+
+TEST_F(CdcCommand, SetupCreatesThePublicationThenFindsNothingToDo) {
+  auto guard = publication_cleanup(m_publication);
+  auto r = cdc({"setup"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("created publication " + m_publication), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(published_tables(), k_all);
+  const auto flags = src_exec("SELECT pubinsert AND pubupdate AND pubdelete AND pubtruncate, "
+                              "puballtables FROM pg_publication WHERE pubname = '" +
+                              m_publication + "'");
+  ASSERT_EQ(flags.size(), 1U);
+  EXPECT_TRUE(flags[0][0].as<bool>());
+  EXPECT_FALSE(flags[0][1].as<bool>()) << "FOR TABLE, never FOR ALL TABLES";
+
+  r = cdc({"setup"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("nothing to do"), std::string::npos) << r.err;
+}
+
+TEST_F(CdcCommand, SetupNamesWhatAnExistingPublicationMissesAndNeverAltersIt) {
+  auto guard = publication_cleanup(m_publication);
+  src_exec(fmt::format("CREATE PUBLICATION {} FOR TABLE {}, {} (order_id, status) "
+                       "WITH (publish = 'insert, update')",
+                       quote_ident(m_publication), table("customers"), table("orders")));
+  const auto r = cdc({"setup"});
+  ASSERT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("does not publish " + table("products") + ", " + table("order_items")),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("column list without"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("every action"), std::string::npos) << r.err;
+  EXPECT_EQ(published_tables(), (std::vector<std::string>{"customers", "orders"}))
+      << "acme must not alter a publication others may use";
+  // The printed SQL is exactly what makes the publication complete.
+  EXPECT_NE(r.out.find("ALTER PUBLICATION " + quote_ident(m_publication) + " ADD TABLE " +
+                       table("products") + ", " + table("order_items") + ";"),
+            std::string::npos)
+      << r.out;
+  src_exec(r.out);
+  const auto again = cdc({"setup"});
+  EXPECT_EQ(again.exit_code, 0) << again.err << again.out;
+  EXPECT_EQ(published_tables(), k_all);
+}
+
+TEST_F(CdcCommand, SetupPrintsTheSqlForADbaWhenTheRoleMayNot) {
+  auto guard = publication_cleanup(m_publication);
+  const std::string role = acme::test::unique_name("reader");
+  auto role_guard = role_cleanup(role);
+  src_exec(fmt::format("CREATE ROLE {r} LOGIN; GRANT USAGE ON SCHEMA {s} TO {r}; "
+                       "GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}",
+                       fmt::arg("r", role), fmt::arg("s", quote_ident(m_source_schema))));
+  const auto r = cdc({"setup"}, {"ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role)});
+  ASSERT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(published_tables().empty());
+  EXPECT_NE(r.err.find("may not create publication"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("lacks the REPLICATION attribute"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find(fmt::format("ALTER ROLE {} REPLICATION;", quote_ident(role))),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(fmt::format("CREATE PUBLICATION {} FOR TABLE {}, {}, {}, {};",
+                                   quote_ident(m_publication), table("customers"),
+                                   table("products"), table("orders"), table("order_items"))),
+            std::string::npos)
+      << r.out;
+  src_exec(r.out); // what the DBA does
+  const auto again =
+      cdc({"setup"}, {"ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role)});
+  EXPECT_EQ(again.exit_code, 0) << again.err << again.out;
+  EXPECT_EQ(published_tables(), k_all);
+}
+
+TEST_F(CdcCommand, SetupFailsNamingWalLevel) {
+  // The target cluster runs with wal_level = replica.
+  tgt_exec(acme::db::with_schema("CREATE SCHEMA {schema}", m_source_schema));
+  Cleanup schema("target-side source schema", [this] {
+    tgt_exec("DROP SCHEMA IF EXISTS " + quote_ident(m_source_schema) + " CASCADE");
+  });
+  const auto r = cdc({"setup"}, {"ACME_SOURCE_DSN=" + acme::test::target_dsn()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("wal_level = replica"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("wal_level = logical"), std::string::npos) << r.err;
+}
+
+TEST_F(CdcCommand, DropSlotDropsOnlyARecordedSlotUnlessForced) {
+  auto guard = slot_cleanup(m_slot);
+  create_slot();
+  auto r = cdc({"drop-slot"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("no record of replication slot"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--force"), std::string::npos) << r.err;
+  EXPECT_TRUE(slot_exists());
+
+  r = cdc({"drop-slot", "--force"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("dropped replication slot '" + m_slot + "'"), std::string::npos) << r.err;
+  EXPECT_FALSE(slot_exists());
+}
+
+TEST_F(CdcCommand, DropSlotMarksTheTargetForAFreshSnapshot) {
+  auto guard = slot_cleanup(m_slot);
+  create_slot();
+  record_slot();
+  ASSERT_EQ(needs_snapshot(), false);
+  auto r = cdc({"drop-slot"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(slot_exists());
+  EXPECT_EQ(needs_snapshot(), true);
+
+  // Absent: said so, not an error.
+  r = cdc({"drop-slot"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("does not exist on the source"), std::string::npos) << r.err;
+}
+
+TEST_F(CdcCommand, DropSlotInUseExits3AndChangesNothing) {
+  auto pub_guard = publication_cleanup(m_publication);
+  auto guard = slot_cleanup(m_slot);
+  src_exec(fmt::format("CREATE PUBLICATION {} FOR TABLE {}", quote_ident(m_publication),
+                       table("customers")));
+  record_slot();
+  acme::db::ReplicationConnection repl(acme::test::source_dsn(), "acme-test");
+  repl.create_slot(m_slot, acme::db::SlotSnapshot::none);
+  repl.start_replication(m_slot, acme::cdc::Lsn{}, {m_publication});
+  const auto r = cdc({"drop-slot"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("in use"), std::string::npos) << r.err;
+  EXPECT_TRUE(slot_exists());
+  EXPECT_EQ(needs_snapshot(), false) << "a refused drop must not change the target";
+}
+
+TEST_F(CdcCommand, DropSlotRefusesASlotThatIsNotAcmes) {
+  auto guard = slot_cleanup(m_slot);
+  src_exec("SELECT pg_create_logical_replication_slot('" + m_slot + "', 'test_decoding')");
+  const auto r = cdc({"drop-slot", "--force"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("not acme's"), std::string::npos) << r.err;
+  EXPECT_TRUE(slot_exists());
+}
+
+} // namespace
