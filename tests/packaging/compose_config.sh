@@ -45,6 +45,17 @@ check(deps.get("source-init", {}).get("condition") == "service_completed_success
       "app waits for source-init")
 check(s["app"]["restart"] == "on-failure", "app restarts on failure")
 check(s["app"]["command"][0] == "run-continuous-etl", "app runs run-continuous-etl")
+check(s["app"]["environment"].get("ACME_MODE") == "cdc", "app runs CDC mode (ACME_APP_MODE=cdc)")
+check(s["source-db"]["environment"].get("ACME_READER_REPLICATION") == "on",
+      "the source reader has REPLICATION")
+check(any(m[1].startswith("/docker-entrypoint-initdb.d/") and m[0].endswith("source-publication.sh")
+          for m in map(lambda v: (str(v.get("source", "")), str(v.get("target", "")))
+                       if isinstance(v, dict) else tuple(str(v).split(":")[:2]),
+                       s["source-db"]["volumes"])),
+      "source-db creates the publication at init")
+check(s["app"]["environment"].get("ACME_CDC_PUBLICATION")
+      == s["source-db"]["environment"].get("ACME_CDC_PUBLICATION"),
+      "app streams the publication source-db creates")
 check(s["workload"]["command"][0] == "live", "workload runs acme-datagen live")
 check(s["workload"]["depends_on"]["source-init"]["condition"] == "service_completed_successfully",
       "workload waits for source-init")
