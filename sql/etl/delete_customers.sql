@@ -7,5 +7,7 @@ WITH d AS (
     RETURNING c.customer_id
 ), f AS (
     INSERT INTO acme_chg_customers (customer_id) SELECT customer_id FROM d ON CONFLICT DO NOTHING
+), g AS (
+    INSERT INTO acme_gone_customers (customer_id) SELECT customer_id FROM d ON CONFLICT DO NOTHING
 )
 SELECT count(*) FROM d;

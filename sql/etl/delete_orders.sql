@@ -8,5 +8,7 @@ WITH d AS (
     RETURNING o.order_id
 ), f AS (
     INSERT INTO acme_chg_orders (order_id) SELECT order_id FROM d ON CONFLICT DO NOTHING
+), g AS (
+    INSERT INTO acme_gone_orders (order_id) SELECT order_id FROM d ON CONFLICT DO NOTHING
 )
 SELECT count(*) FROM d;

@@ -42,3 +42,25 @@ CREATE TEMP TABLE IF NOT EXISTS acme_aff_items (order_item_id BIGINT PRIMARY KEY
 CREATE TEMP TABLE IF NOT EXISTS acme_aff_orders (order_id BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS;
 -- The configured closed statuses (an order is open unless its status is one of them).
 CREATE TEMP TABLE IF NOT EXISTS acme_closed (status TEXT PRIMARY KEY) ON COMMIT DELETE ROWS;
+-- History events (sql/etl/history_*.sql): one row per observed change of an order's status or a
+-- customer's attributes, in order (seq). A polling cycle stages one per changed row; the change
+-- stream stages every change, deletes included. `at` is NULL when the row's updated_at is NULL:
+-- committed_utc (the stream's commit time) or the cycle's time stands in.
+CREATE TEMP TABLE IF NOT EXISTS acme_evt_orders (
+    seq BIGINT, order_id BIGINT, deleted BOOLEAN, status TEXT, at TIMESTAMP(3), committed_utc TIMESTAMPTZ
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_evt_customers (
+    seq BIGINT, customer_id BIGINT, deleted BOOLEAN, customer_name TEXT, customer_address TEXT,
+    is_active BOOLEAN, at TIMESTAMP(3), committed_utc TIMESTAMPTZ
+) ON COMMIT DELETE ROWS;
+-- Rows a reconciliation found gone from the source (delete_orders.sql, delete_customers.sql).
+CREATE TEMP TABLE IF NOT EXISTS acme_gone_orders (order_id BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_gone_customers (customer_id BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS;
+-- History transitions of this cycle (history_*.sql): events that open or close an interval.
+CREATE TEMP TABLE IF NOT EXISTS acme_tr_orders (
+    order_id BIGINT, seq BIGINT, deleted BOOLEAN, status TEXT, at TIMESTAMP(3), next_at TIMESTAMP(3), k BIGINT
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS acme_tr_customers (
+    customer_id BIGINT, seq BIGINT, deleted BOOLEAN, customer_name TEXT, customer_address TEXT,
+    is_active BOOLEAN, at TIMESTAMP(3), next_at TIMESTAMP(3), k BIGINT
+) ON COMMIT DELETE ROWS;

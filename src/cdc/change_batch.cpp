@@ -84,6 +84,22 @@ const MappedRelation* RelationMap::find(std::uint32_t relation_id) const {
   return it == m_mapped.end() ? nullptr : &it->second;
 }
 
+void ChangeBatch::record(const etl::TableSpec& table, std::int64_t key, bool deleted,
+                         const Row* row) {
+  if (table.source != "orders" && table.source != "customers") {
+    return;
+  }
+  Event e;
+  e.seq = ++m_seq;
+  e.key = key;
+  e.deleted = deleted;
+  if (row != nullptr) {
+    e.row = *row;
+  }
+  e.commit_time = m_commit_time;
+  m_events[std::string(table.source)].push_back(std::move(e));
+}
+
 ChangeBatch::TableChanges& ChangeBatch::of(const etl::TableSpec& table) {
   return m_tables[std::string(table.source)];
 }
@@ -96,6 +112,7 @@ void ChangeBatch::apply(const MappedRelation& relation, Change change) {
     t.upserts.erase(key);
     t.refetch.erase(key);
     t.deletes.insert(key);
+    record(table, key, true, nullptr);
   };
   if (change.kind == ChangeKind::remove) {
     if (!change.old_tuple) {
@@ -119,9 +136,11 @@ void ChangeBatch::apply(const MappedRelation& relation, Change change) {
   }
   t.deletes.erase(key);
   if (complete) {
-    t.upserts[key] = staging_row(relation, change.new_tuple);
+    auto& row = t.upserts[key];
+    row = staging_row(relation, change.new_tuple);
     t.refetch.erase(key);
-  } else {
+    record(table, key, false, &row);
+  } else { // its history event is lost: the attributes are unknown until the re-read
     t.upserts.erase(key);
     t.refetch.insert(key);
   }
@@ -132,10 +151,12 @@ void ChangeBatch::truncate(const etl::TableSpec& table) {
   ++m_changes;
   t = TableChanges{};
   t.truncated = true;
+  record(table, -1, true, nullptr);
 }
 
 void ChangeBatch::clear() {
   m_tables.clear();
+  m_events.clear();
   m_changes = 0;
 }
 

@@ -42,6 +42,47 @@ std::string utc_now() {
                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
+// A commit time as PostgreSQL timestamptz text, UTC, microseconds.
+std::string utc_text(PgTimestamp ts) {
+  const auto tp = to_time_point(ts);
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count();
+  const std::time_t secs = us / 1000000 - (us % 1000000 < 0 ? 1 : 0);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}+00", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ((us % 1000000) + 1000000) % 1000000);
+}
+
+// The history event rows of one table, in acme_evt_* column order; truncations apart.
+std::vector<Row> event_rows(const std::string& table,
+                            const std::vector<ChangeBatch::Event>& events) {
+  std::vector<Row> rows;
+  rows.reserve(events.size());
+  for (const auto& e : events) {
+    if (e.key < 0) {
+      continue;
+    }
+    Row r{std::to_string(e.seq), std::to_string(e.key), e.deleted ? "t" : "f"};
+    const auto col = [&](std::size_t i) -> std::optional<std::string> {
+      return e.deleted || i >= e.row.size() ? std::nullopt : e.row[i];
+    };
+    if (table == "orders") { // order_id, order_date, delivery_date, customer_id, status, updated_at
+      r.push_back(col(4));
+      r.push_back(col(5));
+    } else { // customer_id, customer_name, is_active, customer_address, updated_at
+      r.push_back(col(1));
+      r.push_back(col(3));
+      r.push_back(col(2));
+      r.push_back(col(4));
+    }
+    r.push_back(utc_text(e.commit_time));
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
 const etl::TableSpec& spec_of(const std::string& name) {
   for (const auto& t : etl::k_tables) {
     if (t.source == name) {
@@ -58,9 +99,10 @@ struct StreamSyncer::Stream {
   RelationMap relations;
   ChangeBatch batch;
   FeedbackTracker feedback;
-  Lsn applied;      // end LSN of the last source commit stored in the target
-  Lsn batch_commit; // end LSN of the last complete source commit in `batch`
-  Lsn stop_at;      // run-etl: the source's WAL position at start (0: stream until stopped)
+  Lsn applied;           // end LSN of the last source commit stored in the target
+  Lsn batch_commit;      // end LSN of the last complete source commit in `batch`
+  Lsn stop_at;           // run-etl: the source's WAL position at start (0: stream until stopped)
+  std::string time_zone; // the source writers' time zone (dates commit times in history)
   bool in_transaction = false;
   bool skipping = false; // the current source transaction was applied before
   std::optional<std::chrono::steady_clock::time_point> first_change;
@@ -103,6 +145,12 @@ void StreamSyncer::open_stream(Stream& s, bool until_current) {
       }
       wal_status = r[0][0].as<std::string>();
     }
+  }
+  {
+    pqxx::nontransaction tx(m_syncer.source(), "acme cdc time zone");
+    s.time_zone = tx.exec_params("SELECT COALESCE(NULLIF($1, ''), current_setting('TimeZone'))",
+                                 m_config.source_timezone)[0][0]
+                      .as<std::string>();
   }
   const std::string app = fmt::format("acme cdc (pid {})", ::getpid());
   s.repl = std::make_unique<db::ReplicationConnection>(m_config.source_dsn, app);
@@ -192,6 +240,7 @@ void StreamSyncer::handle(Stream& s, const std::string& message) {
   PgOutputMessage p = decode_pgoutput(x.payload);
   if (auto* begin = std::get_if<Begin>(&p)) {
     s.in_transaction = true;
+    s.batch.begin_transaction(begin->commit_time);
     s.feedback.on_begin();
     // A commit at or below the stored LSN was applied before a crash that kept it unconfirmed.
     s.skipping = begin->final_lsn < s.applied;
@@ -279,7 +328,21 @@ void StreamSyncer::flush(Stream& s) {
   if (source_read) {
     source_read->commit();
   }
-  const etl::MergeCounts counts = loader.merge(key_tables, closed_changed);
+  for (const auto& [name, events] : s.batch.events()) {
+    loader.stage_events(name, event_rows(name, events));
+    for (const auto& e : events) {
+      if (e.key < 0) {
+        loader.stage_truncate_event(name, e.seq, utc_text(e.commit_time));
+      }
+    }
+  }
+  etl::MergeCounts counts = loader.merge(key_tables, closed_changed);
+  etl::Loader::HistoryContext history;
+  history.observed_by = "cdc";
+  history.time_zone = s.time_zone;
+  history.events_from_staging = false;
+  history.retention_days = m_config.history_days;
+  counts.written["history"] = loader.record_history(history);
   test_point::reach("cdc-after-merge");
   for (const auto& [step, n] : counts.written) {
     rows["written"][step] = n;

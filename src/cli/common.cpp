@@ -49,6 +49,10 @@ void add_sync_options(CLI::App& cmd, Context& ctx) {
                  "Seconds re-read when other source sessions are not visible "
                  "[env: ACME_LATE_COMMIT_LOOKBACK, default: 120]")
       ->group(group);
+  cmd.add_option("--history-days", o.history_days,
+                 "Keep closed status/customer history intervals this many days "
+                 "[env: ACME_HISTORY_DAYS, default: keep everything]")
+      ->group(group);
   cmd.add_option("--lock-wait", o.lock_wait,
                  "Seconds to wait for another acme's writer lock before exiting 3 "
                  "[env: ACME_LOCK_WAIT, default: 10]")

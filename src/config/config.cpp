@@ -167,6 +167,11 @@ Config load(const Overrides& flags, EnvLookup env) {
     c.lock_wait = parse_seconds("ACME_LOCK_WAIT", *v, 3600);
   }
 
+  if (auto v = r.get("ACME_HISTORY_DAYS", flags.history_days)) {
+    if (!v->empty()) {
+      c.history_days = static_cast<int>(parse_long("ACME_HISTORY_DAYS", *v, 1, 100000));
+    }
+  }
   if (auto v = r.get("ACME_MODE", flags.mode)) {
     if (*v != "poll" && *v != "cdc") {
       throw UsageError(fmt::format("ACME_MODE must be 'poll' or 'cdc', got '{}'", *v));

@@ -25,7 +25,8 @@ std::int64_t MergeCounts::total() const {
 Loader::Loader(pqxx::transaction_base& target, std::string schema)
     : m_tx(target), m_schema(std::move(schema)) {}
 
-std::string Loader::render(std::string_view sql, const TableSpec* table) const {
+std::string Loader::render(std::string_view sql, const TableSpec* table,
+                           const std::map<std::string, std::string>& values) const {
   std::string text = db::with_schema(sql, m_schema);
   const auto replace_all = [&text](std::string_view name, const std::string& value) {
     for (auto pos = text.find(name); pos != std::string::npos; pos = text.find(name, pos)) {
@@ -40,6 +41,9 @@ std::string Loader::render(std::string_view sql, const TableSpec* table) const {
     replace_all("{staging}", std::string(table->staging));
     replace_all("{keys}", std::string(table->keys));
     replace_all("{recon}", std::string(table->recon));
+  }
+  for (const auto& [name, value] : values) {
+    replace_all("{" + name + "}", value);
   }
   return text;
 }
@@ -288,6 +292,51 @@ void Loader::stage_deletes(const TableSpec& table, const std::vector<std::int64_
   }
   list += "}";
   m_tx.exec_params(render(sql::etl_cdc_delete_keys, &table), list);
+}
+
+std::int64_t Loader::record_history(const HistoryContext& context) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (context.events_from_staging) {
+    m_tx.exec(render(sql::etl_history_events_from_staging));
+  }
+  // Without a cycle time (the stream dates everything itself), "now" on the source's clock.
+  const std::map<std::string, std::string> values{
+      {"tz", m_tx.quote(context.time_zone)},
+      {"seen_at", context.seen_at ? m_tx.quote(*context.seen_at)
+                                  : "(now() AT TIME ZONE " + m_tx.quote(context.time_zone) + ")"},
+      {"observed_by", m_tx.quote(context.observed_by)}};
+  const auto counted = [&](std::string_view sql, const std::map<std::string, std::string>& v) {
+    const auto r = m_tx.exec(render(sql, nullptr, v));
+    return r.empty() || r[0].empty() ? std::int64_t{0} : r[0][0].as<std::int64_t>(0);
+  };
+  std::int64_t n =
+      counted(sql::etl_history_orders, values) + counted(sql::etl_history_customers, values);
+  if (context.retention_days) {
+    auto v = values;
+    v["days"] = std::to_string(*context.retention_days);
+    n += counted(sql::etl_history_prune, v);
+  }
+  spdlog::debug("history: {} rows in {:.3f} s", n,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return n;
+}
+
+void Loader::stage_events(const std::string& table,
+                          const std::vector<std::vector<std::optional<std::string>>>& rows) {
+  db::write_rows(m_tx, table == "orders" ? "acme_evt_orders" : "acme_evt_customers", rows);
+}
+
+void Loader::stage_truncate_event(const std::string& table, std::int64_t seq,
+                                  const std::string& committed_utc) {
+  const bool orders = table == "orders";
+  m_tx.exec(render(
+      sql::etl_history_truncate_event, nullptr,
+      {{"table", table},
+       {"events", orders ? "acme_evt_orders" : "acme_evt_customers"},
+       {"key", orders ? "order_id" : "customer_id"},
+       {"history", orders ? "analytical_order_status_history" : "analytical_customer_history"},
+       {"seq", std::to_string(seq)},
+       {"committed_utc", m_tx.quote(committed_utc)}}));
 }
 
 std::optional<Loader::CdcState> Loader::load_cdc_state(const std::string& slot) {

@@ -288,6 +288,12 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
     if (bulk) {
       counts.written["items"] = rows["order_items"]["read"].get<std::int64_t>();
     }
+    Loader::HistoryContext history;
+    history.observed_by = bulk || handoff ? "load" : "poll";
+    history.time_zone = horizon.time_zone;
+    history.seen_at = horizon.source_now;
+    history.retention_days = m_config.history_days;
+    counts.written["history"] = loader.record_history(history);
     test_point::reach("after-merge");
     for (const auto& [step, n] : counts.written) {
       rows["written"][step] = n;

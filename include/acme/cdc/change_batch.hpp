@@ -55,12 +55,28 @@ public:
     std::set<std::int64_t> refetch;      // keys whose image is incomplete: read the source
   };
 
+  // A history event (orders and customers only): one change as the stream carried it, in order.
+  // `key` < 0 with `deleted`: the whole table was truncated.
+  struct Event {
+    std::int64_t seq = 0;
+    std::int64_t key = 0;
+    bool deleted = false;
+    Row row; // the staging row of an insert or update
+    PgTimestamp commit_time = 0;
+  };
+
+  // The commit time of the source transaction whose changes follow (from its Begin).
+  void begin_transaction(PgTimestamp commit_time) { m_commit_time = commit_time; }
+
   // Applies one Insert, Update or Delete of `relation`. An Update's unchanged TOAST values are
   // taken from the old image; if that is not possible the key is marked for a re-read.
   void apply(const MappedRelation& relation, Change change);
 
   // TRUNCATE of `table`.
   void truncate(const etl::TableSpec& table);
+
+  // History events per table name ("orders", "customers").
+  const std::map<std::string, std::vector<Event>>& events() const { return m_events; }
 
   // Per source table name; only tables with changes appear.
   const std::map<std::string, TableChanges>& tables() const { return m_tables; }
@@ -72,8 +88,12 @@ public:
 
 private:
   TableChanges& of(const etl::TableSpec& table);
+  void record(const etl::TableSpec& table, std::int64_t key, bool deleted, const Row* row);
 
   std::map<std::string, TableChanges> m_tables;
+  std::map<std::string, std::vector<Event>> m_events;
+  std::int64_t m_seq = 0;
+  PgTimestamp m_commit_time = 0;
   std::int64_t m_changes = 0;
 };
 

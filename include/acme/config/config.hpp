@@ -28,6 +28,7 @@ struct Overrides {
   std::optional<std::string> cdc_slot;
   std::optional<std::string> cdc_publication;
   std::optional<std::string> cdc_flush_ms;
+  std::optional<std::string> history_days;
 };
 
 // Where changes come from: polling the source tables, or the logical replication stream.
@@ -52,7 +53,8 @@ struct Config {
   std::string cdc_slot = "acme";                   // the replication slot acme creates and owns
   std::string cdc_publication = "cdc_publication"; // the publication it streams
   std::chrono::milliseconds cdc_flush{20};         // longest wait before applying received changes
-  std::map<std::string, std::string> origin;       // setting name -> where it came from
+  std::optional<int> history_days; // prune closed history intervals older than this; empty: keep
+  std::map<std::string, std::string> origin; // setting name -> where it came from
 
   // Every password contained in a configured DSN, for redaction.
   std::vector<std::string> secrets() const;

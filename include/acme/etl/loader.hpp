@@ -108,6 +108,28 @@ public:
   // full read (the stream, not the cursors, has been keeping the target current).
   void forget_poll_state();
 
+  // --- History: order status intervals and customer versions (sql/etl/history_*.sql) ---------
+
+  // How this transaction observed its changes.
+  struct HistoryContext {
+    std::string observed_by;            // load | poll | cdc
+    std::string time_zone;              // the source writers' time zone (dates commit times)
+    std::optional<std::string> seen_at; // source clock of the cycle (dates deletes a poll finds)
+    bool events_from_staging = true;    // poll/load: one event per staged row; cdc stages its own
+    std::optional<int> retention_days;  // prune closed intervals older than this
+  };
+  // Records the history of this transaction's changes; call after merge(). Returns rows written.
+  std::int64_t record_history(const HistoryContext& context);
+
+  // CDC: COPYs change events (already in acme_evt_* column order) into the event table of
+  // `table` ("orders" or "customers").
+  void stage_events(const std::string& table,
+                    const std::vector<std::vector<std::optional<std::string>>>& rows);
+
+  // CDC: a TRUNCATE of `table` ("orders" or "customers") at stream position `seq`.
+  void stage_truncate_event(const std::string& table, std::int64_t seq,
+                            const std::string& committed_utc);
+
   // Stored state per source table name.
   std::map<std::string, TableState> load_state();
 
@@ -121,7 +143,8 @@ public:
 
 private:
   // Substitutes {schema}, {bucket_bits} and, with `table`, {pk} {target} {staging} {keys} {recon}.
-  std::string render(std::string_view sql, const TableSpec* table = nullptr) const;
+  std::string render(std::string_view sql, const TableSpec* table = nullptr,
+                     const std::map<std::string, std::string>& values = {}) const;
   std::int64_t run_counted(std::string_view step, std::string_view sql);
   std::optional<Cursor> max_cursor(const TableSpec& table, const std::string& relation);
 
