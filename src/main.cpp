@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   acme::cli::add_config_command(app, ctx);
   acme::cli::add_export_reports_command(app, ctx);
   acme::cli::add_cdc_command(app, ctx);
+  acme::cli::add_doctor_command(app, ctx);
 
   try {
     app.parse(argc, argv);

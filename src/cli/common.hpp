@@ -32,5 +32,6 @@ void add_run_continuous_etl_command(CLI::App& app, Context& ctx);
 void add_status_command(CLI::App& app, Context& ctx);
 void add_export_reports_command(CLI::App& app, Context& ctx);
 void add_cdc_command(CLI::App& app, Context& ctx);
+void add_doctor_command(CLI::App& app, Context& ctx);
 
 } // namespace acme::cli

@@ -1,0 +1,704 @@
+#include "acme/ops/doctor.hpp"
+
+#include "acme/db/connection.hpp"
+#include "acme/db/migrator.hpp"
+#include "acme/etl/tables.hpp"
+#include "acme/sql/embedded.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+#include <map>
+#include <optional>
+#include <pqxx/pqxx>
+
+namespace acme::ops {
+namespace {
+
+const char* status_name(CheckStatus s) {
+  switch (s) {
+  case CheckStatus::ok:
+    return "ok";
+  case CheckStatus::warn:
+    return "warn";
+  case CheckStatus::fail:
+    return "fail";
+  }
+  return "?";
+}
+
+std::string bytes(long long n) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  auto v = static_cast<double>(n);
+  int u = 0;
+  while (std::fabs(v) >= 1024.0 && u < 4) {
+    v /= 1024.0;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+// The contract (design.md §2) as format_type() prints it, table by table in load order.
+const std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>&
+contract() {
+  static const std::vector<std::pair<std::string, std::string>> audit{
+      {"updated_at", "timestamp(3) without time zone"},
+      {"updated_by", "bigint"},
+      {"created_at", "timestamp(3) without time zone"},
+      {"created_by", "bigint"}};
+  auto with_audit = [](std::vector<std::pair<std::string, std::string>> cols) {
+    cols.insert(cols.end(), audit.begin(), audit.end());
+    return cols;
+  };
+  static const std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
+      k{{"customers", with_audit({{"customer_id", "bigint"},
+                                  {"customer_name", "character varying(500)"},
+                                  {"is_active", "boolean"},
+                                  {"customer_address", "character varying(500)"}})},
+        {"products", with_audit({{"product_id", "bigint"},
+                                 {"product_name", "character varying(500)"},
+                                 {"barcode", "character varying(26)"},
+                                 {"unity_price", "numeric"},
+                                 {"is_active", "boolean"}})},
+        {"orders", with_audit({{"order_id", "bigint"},
+                               {"order_date", "date"},
+                               {"delivery_date", "date"},
+                               {"customer_id", "bigint"},
+                               {"status", "character varying"}})},
+        {"order_items", with_audit({{"order_item_id", "bigint"},
+                                    {"order_id", "bigint"},
+                                    {"product_id", "bigint"},
+                                    {"quanity", "integer"}})}};
+  return k;
+}
+
+// Text types of any length load into the target's TEXT alike.
+std::string type_family(const std::string& t) {
+  if (t.rfind("character varying", 0) == 0 || t == "text") {
+    return "text";
+  }
+  return t;
+}
+
+// The facts of doctor_server.sql, plus this machine's clock around the query.
+struct Server {
+  pqxx::row row;
+  double offset_s = 0.0; // server clock minus this machine's clock (midpoint of the round trip)
+};
+
+class Doctor {
+public:
+  explicit Doctor(const config::Config& config) : m_c(config) {}
+
+  DoctorReport run() {
+    auto source = connect("source", m_c.source_dsn, "ACME_SOURCE_DSN", "--source-dsn");
+    auto target = connect("target", m_c.target_dsn, "ACME_TARGET_DSN", "--target-dsn");
+    std::optional<Server> src;
+    std::optional<Server> tgt;
+    if (source) {
+      src = server("source", *source);
+    }
+    if (target) {
+      tgt = server("target", *target);
+    }
+    if (src) {
+      source_checks(*source, *src);
+    }
+    if (src && tgt) {
+      clocks(*src, *tgt);
+    }
+    if (tgt) {
+      target_checks(*target);
+    }
+    if (src) {
+      if (m_c.mode == config::SyncMode::cdc) {
+        cdc_checks(*source, *src, target.get());
+      } else {
+        add("cdc", CheckStatus::ok, "not checked: mode poll (--mode cdc checks the replication "
+                                    "setup)");
+      }
+    }
+    return std::move(m_report);
+  }
+
+private:
+  void add(std::string name, CheckStatus status, std::string detail, std::string fix = "") {
+    m_report.checks.push_back({std::move(name), status, std::move(detail), std::move(fix)});
+  }
+
+  std::unique_ptr<pqxx::connection> connect(const std::string& which, const std::string& dsn,
+                                            const char* env, const char* flag) {
+    if (dsn.empty()) {
+      add(which + " connection", CheckStatus::fail, "no " + which + " database configured",
+          fmt::format("set {} (or {}) to a libpq URI or key=value string", env, flag));
+      return nullptr;
+    }
+    try {
+      auto conn = db::connect(dsn, which, "acme doctor");
+      pqxx::nontransaction(*conn).exec("SET datestyle = ISO");
+      return conn;
+    } catch (const std::exception& e) {
+      add(which + " connection", CheckStatus::fail, e.what(),
+          fmt::format("check {} (host, port, database, user, password) and that the server "
+                      "accepts acme's role (pg_hba.conf)",
+                      env));
+      return nullptr;
+    }
+  }
+
+  Server server(const std::string& which, pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    const auto t0 = std::chrono::system_clock::now();
+    auto r = tx.exec_params(std::string(sql::ops_doctor_server), m_c.source_timezone);
+    const auto t1 = std::chrono::system_clock::now();
+    Server s{r[0], 0.0};
+    const double mid =
+        std::chrono::duration<double>((t0 + (t1 - t0) / 2).time_since_epoch()).count();
+    s.offset_s = std::stod(s.row["clock_epoch"].as<std::string>()) - mid;
+    const auto& row = s.row;
+    const std::string who =
+        fmt::format("PostgreSQL {} at {}, database {}, as {}", row["version"].c_str(),
+                    row["server"].c_str(), row["database"].c_str(), row["role"].c_str());
+    if (row["ssl"].as<bool>()) {
+      add(which + " connection", CheckStatus::ok,
+          fmt::format("{}; TLS in use ({})", who, row["ssl_version"].as<std::string>("?")));
+    } else if (row["local"].as<bool>()) {
+      add(which + " connection", CheckStatus::ok, who + "; no TLS (local connection)");
+    } else {
+      add(which + " connection", CheckStatus::warn, who + "; no TLS over the network",
+          "add sslmode=verify-full (with sslrootcert) to the DSN, and ssl = on on the server");
+    }
+    const int num = row["version_num"].as<int>();
+    if (num < 130000) {
+      add(which + " version", CheckStatus::warn,
+          fmt::format("PostgreSQL {}: acme is tested with 15; slot WAL safety "
+                      "(max_slot_wal_keep_size, wal_status) needs 13 or later",
+                      row["version"].c_str()),
+          "upgrade the server to PostgreSQL 13 or later (15 recommended)");
+    } else {
+      add(which + " version", CheckStatus::ok, fmt::format("PostgreSQL {}", row["version"].c_str()));
+    }
+    return s;
+  }
+
+  void source_checks(pqxx::connection& conn, const Server& s) {
+    nlohmann::json expected = nlohmann::json::object();
+    for (const auto& [table, cols] : contract()) {
+      auto arr = nlohmann::json::array();
+      for (const auto& [name, type] : cols) {
+        arr.push_back({name, type});
+      }
+      expected[table] = arr;
+    }
+    pqxx::nontransaction tx(conn);
+    // jsonb_each orders keys by length then bytes, not as given: order the answer ourselves.
+    std::map<std::string, std::vector<pqxx::row>> by_table;
+    const auto rows =
+        tx.exec_params(std::string(sql::ops_doctor_contract), m_c.source_schema, expected.dump());
+    for (const auto& r : rows) {
+      by_table[r["table_name"].as<std::string>()].push_back(r);
+    }
+    const std::string schema = db::quote_ident(m_c.source_schema);
+    const std::string role = db::quote_ident(s.row["role"].as<std::string>());
+    std::vector<std::string> missing_tables;
+    std::vector<std::string> missing_columns;
+    std::vector<std::string> other_types;
+    std::vector<std::string> unreadable;
+    std::vector<std::string> unindexed;
+    std::vector<std::string> no_identity;
+    bool schema_usage = true;
+    for (const auto& [table, cols] : contract()) {
+      const auto& found = by_table[table];
+      if (found.empty() || !found[0]["table_exists"].as<bool>()) {
+        missing_tables.push_back(table);
+        continue;
+      }
+      schema_usage = schema_usage && found[0]["schema_usage"].as<bool>();
+      if (!found[0]["can_select"].as<bool>()) {
+        unreadable.push_back(table);
+      }
+      if (!found[0]["updated_at_indexed"].as<bool>()) {
+        unindexed.push_back(table);
+      }
+      if (found[0]["replica_identity"].as<std::string>("") == "n") {
+        no_identity.push_back(table);
+      }
+      for (const auto& r : found) {
+        const std::string col = r["column_name"].as<std::string>();
+        if (r["actual_type"].is_null()) {
+          missing_columns.push_back(table + "." + col);
+        } else if (type_family(r["actual_type"].as<std::string>()) !=
+                   type_family(r["expected_type"].as<std::string>())) {
+          other_types.push_back(fmt::format("{}.{} is {} (contract: {})", table, col,
+                                            r["actual_type"].as<std::string>(),
+                                            r["expected_type"].as<std::string>()));
+        }
+      }
+    }
+    auto join = [](const std::vector<std::string>& v, const char* sep = ", ") {
+      std::string out;
+      for (const auto& x : v) {
+        out += (out.empty() ? "" : sep) + x;
+      }
+      return out;
+    };
+    if (!missing_tables.empty() || !missing_columns.empty()) {
+      std::string what;
+      if (!missing_tables.empty()) {
+        what = "no table " + join(missing_tables) + " in schema " + m_c.source_schema;
+      }
+      if (!missing_columns.empty()) {
+        what += (what.empty() ? "" : "; ") + std::string("missing columns ") + join(missing_columns);
+      }
+      add("source contract", CheckStatus::fail, what,
+          "point ACME_SOURCE_SCHEMA / ACME_SOURCE_DSN at the ACME orders database (design.md §2 "
+          "lists the tables and columns acme reads)");
+    } else if (!other_types.empty()) {
+      add("source contract", CheckStatus::warn,
+          "the four tables and their columns exist, but " + join(other_types, "; "),
+          "acme loads these values as text into the contract's types; change the column types "
+          "back to the contract's or check that every value converts");
+    } else {
+      add("source contract", CheckStatus::ok,
+          fmt::format("{}.customers, products, orders, order_items with every contract column "
+                      "and type",
+                      m_c.source_schema));
+    }
+    if (!missing_tables.empty()) {
+      // Privileges of absent tables mean nothing.
+    } else if (!schema_usage || !unreadable.empty()) {
+      std::string fix;
+      if (!schema_usage) {
+        fix = fmt::format("GRANT USAGE ON SCHEMA {} TO {}; ", schema, role);
+      }
+      std::vector<std::string> names;
+      for (const auto& t : unreadable) {
+        names.push_back(schema + "." + db::quote_ident(t));
+      }
+      if (!names.empty()) {
+        fix += fmt::format("GRANT SELECT ON {} TO {};", join(names), role);
+      }
+      add("source privileges", CheckStatus::fail,
+          !schema_usage ? "no USAGE on schema " + m_c.source_schema
+                        : "may not SELECT " + join(unreadable),
+          fix + " (or run sql/roles/source_reader.psql)");
+    } else {
+      add("source privileges", CheckStatus::ok,
+          "SELECT on the four tables; READ ONLY snapshots need nothing else");
+    }
+    if (s.row["sees_all"].as<bool>()) {
+      add("late-commit horizon", CheckStatus::ok,
+          "exact: the role sees every session's transaction start (pg_read_all_stats)");
+    } else {
+      add("late-commit horizon", CheckStatus::warn,
+          fmt::format("lookback of {} s: without pg_read_all_stats the role cannot see other "
+                      "sessions' transactions, so every cycle re-reads that window and a "
+                      "transaction open longer can be missed",
+                      m_c.lookback.count() / 1000),
+          fmt::format("GRANT pg_read_all_stats TO {};", role));
+    }
+    const std::string tz = s.row["writer_time_zone"].as<std::string>();
+    const std::string tz_from =
+        m_c.source_timezone.empty() ? "the server's TimeZone" : "ACME_SOURCE_TIMEZONE";
+    if (s.row["writer_zone_has_dst"].as<bool>()) {
+      add("source time zone", CheckStatus::warn,
+          fmt::format("updated_at is taken to be in {} ({}), which has daylight saving time: "
+                      "rows written in the repeated autumn hour are stamped behind the cursors",
+                      tz, tz_from),
+          fmt::format("have the writers use UTC (ALTER DATABASE ... SET timezone = 'UTC') and "
+                      "set ACME_SOURCE_TIMEZONE to match; until then run acme run-etl --full "
+                      "after the clocks go back"));
+    } else {
+      add("source time zone", CheckStatus::ok,
+          fmt::format("updated_at is taken to be in {} ({}), without daylight saving time", tz,
+                      tz_from));
+    }
+    if (missing_tables.empty()) {
+      if (m_c.mode == config::SyncMode::cdc) {
+        add("updated_at index", CheckStatus::ok,
+            "not needed: CDC mode reads the change stream, not the tables");
+      } else if (!unindexed.empty()) {
+        std::vector<std::string> sqls;
+        for (const auto& t : unindexed) {
+          std::string pk;
+          for (const auto& spec : etl::k_tables) {
+            if (spec.source == t) {
+              pk = std::string(spec.pk);
+            }
+          }
+          sqls.push_back(fmt::format("CREATE INDEX CONCURRENTLY ON {}.{} (updated_at, {});",
+                                     schema, db::quote_ident(t), db::quote_ident(pk)));
+        }
+        add("updated_at index", CheckStatus::warn,
+            "cost: no index on updated_at in " + join(unindexed) +
+                ", so every poll scans these tables whole (acme never creates objects in the "
+                "source)",
+            "ask the DBA for " + join(sqls, " ") + " or use --mode cdc");
+      } else {
+        add("updated_at index", CheckStatus::ok,
+            "every table has an index on updated_at: polls read only the changed rows");
+      }
+      if (m_c.mode == config::SyncMode::cdc && !no_identity.empty()) {
+        std::vector<std::string> sqls;
+        for (const auto& t : no_identity) {
+          sqls.push_back(fmt::format("ALTER TABLE {}.{} REPLICA IDENTITY FULL;", schema,
+                                     db::quote_ident(t)));
+        }
+        add("replica identity", CheckStatus::fail,
+            "REPLICA IDENTITY NOTHING on " + join(no_identity) +
+                ": once published, UPDATE and DELETE on them fail",
+            join(sqls, " "));
+      }
+    }
+  }
+
+  void clocks(const Server& src, const Server& tgt) {
+    const double skew = src.offset_s - tgt.offset_s;
+    const std::string detail = fmt::format(
+        "source {} UTC, target {} UTC: source minus target {:+.3f} s",
+        src.row["clock_utc"].c_str(), tgt.row["clock_utc"].c_str(), skew);
+    if (std::fabs(skew) > 2.0) {
+      add("clock skew", CheckStatus::warn, detail + " (lag figures and synced_at disagree)",
+          "synchronize both servers' clocks (chrony or systemd-timesyncd against the same NTP "
+          "servers)");
+    } else {
+      add("clock skew", CheckStatus::ok, detail);
+    }
+  }
+
+  void target_checks(pqxx::connection& conn) {
+    const std::string schema = m_c.target_schema;
+    pqxx::row r;
+    std::string role;
+    {
+      pqxx::nontransaction tx(conn);
+      r = tx.exec_params(std::string(sql::ops_doctor_target), schema)[0];
+      role = tx.exec("SELECT current_user")[0][0].as<std::string>();
+    }
+    int version = -1;
+    if (!r["schema_exists"].as<bool>()) {
+      if (r["can_create_schema"].as<bool>()) {
+        add("target schema", CheckStatus::ok,
+            fmt::format("{} does not exist yet; acme migrate (or the first run-etl) creates it",
+                        schema));
+      } else {
+        add("target schema", CheckStatus::fail,
+            fmt::format("{} does not exist and {} may not create it", schema, role),
+            fmt::format("CREATE SCHEMA {} AUTHORIZATION {};", db::quote_ident(schema),
+                        db::quote_ident(role)));
+      }
+      version = 0;
+    } else if (!r["acts_as_owner"].as<bool>()) {
+      add("target schema", CheckStatus::fail,
+          fmt::format("{} is owned by {}, not by acme's role {}: migrations and the merge need "
+                      "the owner's rights",
+                      schema, r["owner"].as<std::string>(), role),
+          fmt::format("ALTER SCHEMA {} OWNER TO {}; (and its tables: REASSIGN OWNED BY {} TO "
+                      "{}; if that role owns nothing else)",
+                      db::quote_ident(schema), db::quote_ident(role),
+                      db::quote_ident(r["owner"].as<std::string>()), db::quote_ident(role)));
+    } else {
+      add("target schema", CheckStatus::ok,
+          fmt::format("{} owned by {}", schema, r["owner"].as<std::string>()));
+    }
+    const int latest = db::embedded_migrations().back().version;
+    if (version != 0) {
+      try {
+        version = db::current_version(conn, schema);
+      } catch (const std::exception& e) {
+        add("target migrations", CheckStatus::fail,
+            std::string("cannot read the migration level: ") + e.what(),
+            "make acme's role the schema's owner (above)");
+        return;
+      }
+    }
+    if (version == 0) {
+      add("target migrations", CheckStatus::ok,
+          fmt::format("none yet: acme migrate (or the first run) applies 1 to {}", latest));
+    } else if (version == latest) {
+      add("target migrations", CheckStatus::ok, fmt::format("at migration {}, the latest", version));
+    } else if (version < latest) {
+      add("target migrations", CheckStatus::warn,
+          fmt::format("at migration {}; this acme brings it to {} at its next run", version,
+                      latest),
+          "acme migrate (run-etl and run-continuous-etl also do it)");
+    } else {
+      add("target migrations", CheckStatus::fail,
+          fmt::format("at migration {}, newer than this acme knows ({})", version, latest),
+          "upgrade acme to the version that wrote this target");
+    }
+    if (version < 1) {
+      return;
+    }
+    pqxx::nontransaction tx(conn);
+    auto wanted = m_c.closed_statuses;
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    const auto stored = tx.exec_params(
+        "SELECT value::text FROM " + db::qualify(schema, "acme_settings") + " WHERE key = $1",
+        "closed_statuses");
+    const std::string configured = nlohmann::json(wanted).dump();
+    if (stored.empty()) {
+      add("closed statuses", CheckStatus::ok,
+          "configured " + configured + "; the first sync records them");
+      return;
+    }
+    const auto have = nlohmann::json::parse(stored[0][0].as<std::string>());
+    if (have != nlohmann::json(wanted)) {
+      add("closed statuses", CheckStatus::warn,
+          fmt::format("configured {} but the target was computed with {}: the next sync "
+                      "recomputes is_open of every order",
+                      configured, have.dump()),
+          fmt::format("intended? otherwise set ACME_CLOSED_STATUSES={}",
+                      [&] {
+                        std::string out;
+                        for (const auto& s : have) {
+                          out += (out.empty() ? "" : ",") + s.get<std::string>();
+                        }
+                        return out;
+                      }()));
+      return;
+    }
+    const auto unseen = tx.exec_params(
+        "SELECT s FROM unnest($1::text[]) s WHERE EXISTS (SELECT 1 FROM " +
+            db::qualify(schema, "analytical_orders") +
+            ") AND NOT EXISTS (SELECT 1 FROM " + db::qualify(schema, "analytical_orders") +
+            " o WHERE o.status = s) ORDER BY 1",
+        db::text_array(wanted));
+    if (!unseen.empty()) {
+      std::string names;
+      for (const auto& u : unseen) {
+        names += (names.empty() ? "" : ", ") + u[0].as<std::string>();
+      }
+      add("closed statuses", CheckStatus::warn,
+          fmt::format("{} as configured and stored, but no order has status {} (misspelled?)",
+                      configured, names),
+          "check ACME_CLOSED_STATUSES against SELECT DISTINCT status FROM orders");
+    } else {
+      add("closed statuses", CheckStatus::ok, configured + ", as the target was computed with");
+    }
+  }
+
+  void cdc_checks(pqxx::connection& conn, const Server& s, pqxx::connection* target) {
+    const auto& row = s.row;
+    const std::string role = db::quote_ident(row["role"].as<std::string>());
+    const std::string wal_level = row["wal_level"].as<std::string>();
+    if (wal_level == "logical") {
+      add("cdc wal_level", CheckStatus::ok,
+          fmt::format("logical (max_replication_slots {}, max_wal_senders {})",
+                      row["max_replication_slots"].as<int>(), row["max_wal_senders"].as<int>()));
+    } else {
+      add("cdc wal_level", CheckStatus::fail,
+          "wal_level is " + wal_level + ": logical decoding needs logical",
+          "ALTER SYSTEM SET wal_level = logical; then restart the source server");
+    }
+    if (row["replication"].as<bool>() || row["superuser"].as<bool>()) {
+      add("cdc replication role", CheckStatus::ok,
+          row["role"].as<std::string>() + " has the REPLICATION attribute");
+    } else {
+      add("cdc replication role", CheckStatus::fail,
+          row["role"].as<std::string>() + " lacks the REPLICATION attribute: it cannot create "
+                                          "or stream a slot",
+          fmt::format("ALTER ROLE {} WITH REPLICATION; and a pg_hba.conf line: host replication "
+                      "{} <client address> scram-sha-256",
+                      role, row["role"].as<std::string>()));
+    }
+    publication(conn);
+    slot(conn, target);
+    const std::string keep = row["max_slot_wal_keep_size"].as<std::string>("");
+    if (keep.empty()) {
+      add("cdc max_slot_wal_keep_size", CheckStatus::warn,
+          "not available before PostgreSQL 13: a slot acme leaves behind keeps WAL for ever",
+          "upgrade to PostgreSQL 13+; meanwhile acme cdc drop-slot when you stop using CDC");
+    } else if (keep == "-1") {
+      add("cdc max_slot_wal_keep_size", CheckStatus::warn,
+          "-1: a slot that is not consumed (acme stopped) retains WAL until the disk is full",
+          "ALTER SYSTEM SET max_slot_wal_keep_size = '50GB'; SELECT pg_reload_conf();  -- a "
+          "size the WAL disk can hold");
+    } else {
+      add("cdc max_slot_wal_keep_size", CheckStatus::ok,
+          keep + ": a stalled slot is invalidated before it fills the disk");
+    }
+  }
+
+  void publication(pqxx::connection& conn) {
+    const std::string pub = m_c.cdc_publication;
+    std::vector<std::string> tables;
+    for (const auto& t : etl::k_tables) {
+      tables.emplace_back(t.source);
+    }
+    pqxx::nontransaction tx(conn);
+    const auto rows = tx.exec_params(std::string(sql::ops_doctor_publication), pub,
+                                     m_c.source_schema, db::text_array(tables));
+    const std::string schema = db::quote_ident(m_c.source_schema);
+    std::string all;
+    for (const auto& t : tables) {
+      all += (all.empty() ? "" : ", ") + schema + "." + db::quote_ident(t);
+    }
+    if (!rows[0]["publication_exists"].as<bool>()) {
+      add("cdc publication", CheckStatus::fail, "publication " + pub + " does not exist",
+          fmt::format("acme cdc setup, or as the tables' owner: CREATE PUBLICATION {} FOR TABLE "
+                      "{};",
+                      db::quote_ident(pub), all));
+      return;
+    }
+    std::vector<std::string> missing;
+    std::vector<std::string> filtered;
+    for (const auto& r : rows) {
+      const std::string t = r["table_name"].as<std::string>();
+      if (!r["published"].as<bool>()) {
+        missing.push_back(schema + "." + db::quote_ident(t));
+      } else if (!r["row_filter"].is_null() || !r["column_list"].is_null()) {
+        // A column list that names every column is printed too; only a filter or a list that
+        // leaves out contract columns matters, and both are rare: report, let the DBA judge.
+        if (!r["row_filter"].is_null()) {
+          filtered.push_back(t + " (row filter " + r["row_filter"].as<std::string>() + ")");
+        }
+      }
+    }
+    if (!missing.empty()) {
+      std::string names;
+      for (const auto& m : missing) {
+        names += (names.empty() ? "" : ", ") + m;
+      }
+      add("cdc publication", CheckStatus::fail,
+          "publication " + pub + " does not publish " + names,
+          fmt::format("ALTER PUBLICATION {} ADD TABLE {};", db::quote_ident(pub), names));
+    } else if (!rows[0]["all_actions"].as<bool>()) {
+      add("cdc publication", CheckStatus::fail,
+          "publication " + pub + " does not publish every action (insert, update, delete, "
+                                 "truncate): acme would miss changes",
+          fmt::format("ALTER PUBLICATION {} SET (publish = 'insert, update, delete, truncate');",
+                      db::quote_ident(pub)));
+    } else if (!filtered.empty()) {
+      std::string names;
+      for (const auto& f : filtered) {
+        names += (names.empty() ? "" : "; ") + f;
+      }
+      add("cdc publication", CheckStatus::fail,
+          "publication " + pub + " filters rows: " + names + ": the target would miss rows",
+          fmt::format("CREATE PUBLICATION acme_cdc FOR TABLE {}; and ACME_CDC_PUBLICATION=acme_cdc",
+                      all));
+    } else {
+      add("cdc publication", CheckStatus::ok,
+          fmt::format("{} publishes the four tables{} (every action)", pub,
+                      rows[0]["all_tables"].as<bool>() ? " (FOR ALL TABLES)" : ""));
+    }
+  }
+
+  void slot(pqxx::connection& conn, pqxx::connection* target) {
+    const std::string slot = m_c.cdc_slot;
+    pqxx::nontransaction tx(conn);
+    const auto rows = tx.exec_params(std::string(sql::ops_doctor_slot), slot);
+    std::optional<bool> recorded; // whether the target has a stream position for the slot
+    if (target != nullptr) {
+      try {
+        if (db::current_version(*target, m_c.target_schema) >= 3) {
+          pqxx::nontransaction ttx(*target);
+          recorded = !ttx.exec_params("SELECT 1 FROM " +
+                                          db::qualify(m_c.target_schema, "acme_cdc_state") +
+                                          " WHERE slot = $1",
+                                      slot)
+                          .empty();
+        } else {
+          recorded = false;
+        }
+      } catch (const std::exception&) {
+        // The target checks above say why the target cannot be read.
+      }
+    }
+    if (rows.empty()) {
+      add("cdc slot", CheckStatus::ok,
+          "slot " + slot + " does not exist yet: the first CDC start creates it (with a "
+                           "snapshot hand-off)");
+      return;
+    }
+    const auto& r = rows[0];
+    if (r["slot_type"].as<std::string>() != "logical" ||
+        r["plugin"].as<std::string>("") != "pgoutput" ||
+        r["database"].as<std::string>("") != tx.exec("SELECT current_database()")[0][0].c_str()) {
+      add("cdc slot", CheckStatus::fail,
+          fmt::format("slot {} exists but is not a pgoutput slot of this database ({} {} on {}): "
+                      "another consumer's",
+                      slot, r["slot_type"].as<std::string>(), r["plugin"].as<std::string>("-"),
+                      r["database"].as<std::string>("-")),
+          "set ACME_CDC_SLOT to a name of acme's own");
+      return;
+    }
+    const long long retained = r["retained_bytes"].as<long long>(0);
+    const long long unconfirmed = r["unconfirmed_bytes"].as<long long>(0);
+    const std::string wal_status = r["wal_status"].as<std::string>("unknown");
+    const std::string detail = fmt::format(
+        "slot {} {}, retains {} of WAL ({} not yet confirmed), wal_status {}{}", slot,
+        r["active"].as<bool>() ? fmt::format("active (pid {})", r["active_pid"].as<int>(0))
+                               : std::string("inactive"),
+        bytes(retained), bytes(unconfirmed), wal_status,
+        r["safe_wal_size"].is_null()
+            ? std::string()
+            : ", " + bytes(r["safe_wal_size"].as<long long>()) + " until it is invalidated");
+    if (recorded.has_value() && !*recorded) {
+      add("cdc slot", CheckStatus::fail,
+          detail + "; the target has no record of it: not acme's (acme never takes over a slot)",
+          fmt::format("if it is a leftover of this acme: acme cdc drop-slot; otherwise set "
+                      "ACME_CDC_SLOT to another name"));
+    } else if (wal_status == "lost") {
+      add("cdc slot", CheckStatus::fail, detail + ": the slot lost WAL it needed",
+          "nothing to do by hand: the next CDC start re-creates the slot and resyncs from a "
+          "snapshot (or acme cdc drop-slot now)");
+    } else if (wal_status == "unreserved" ||
+               (!r["active"].as<bool>() && retained > 1024LL * 1024 * 1024)) {
+      add("cdc slot", CheckStatus::warn, detail + ": nobody is consuming it",
+          "start acme (run-continuous-etl --mode cdc), or acme cdc drop-slot if CDC is no longer "
+          "used");
+    } else {
+      add("cdc slot", CheckStatus::ok, detail);
+    }
+  }
+
+  const config::Config& m_c;
+  DoctorReport m_report;
+};
+
+} // namespace
+
+bool DoctorReport::failed() const {
+  return std::any_of(checks.begin(), checks.end(),
+                     [](const Check& c) { return c.status == CheckStatus::fail; });
+}
+
+std::string DoctorReport::to_text() const {
+  std::string out;
+  int counts[3] = {0, 0, 0};
+  for (const auto& c : checks) {
+    ++counts[static_cast<int>(c.status)];
+    out += fmt::format("{:<5} {}: {}", status_name(c.status), c.name, c.detail);
+    if (!c.fix.empty()) {
+      out += " -- fix: " + c.fix;
+    }
+    out += '\n';
+  }
+  out += fmt::format("{} ok, {} warn, {} fail\n", counts[0], counts[1], counts[2]);
+  return out;
+}
+
+nlohmann::json DoctorReport::to_json() const {
+  nlohmann::json j;
+  j["checks"] = nlohmann::json::array();
+  int counts[3] = {0, 0, 0};
+  for (const auto& c : checks) {
+    ++counts[static_cast<int>(c.status)];
+    j["checks"].push_back({{"check", c.name},
+                           {"status", status_name(c.status)},
+                           {"detail", c.detail},
+                           {"fix", c.fix.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.fix)}});
+  }
+  j["ok"] = counts[0];
+  j["warn"] = counts[1];
+  j["fail"] = counts[2];
+  return j;
+}
+
+DoctorReport run_doctor(const config::Config& config) { return Doctor(config).run(); }
+
+} // namespace acme::ops

@@ -1,0 +1,227 @@
+// acme doctor against the real clusters: a healthy setup, and one broken thing at a time, each
+// giving its line (with the fix) and the exit code.
+#include "acme/db/connection.hpp"
+#include "acme/sql/embedded.hpp"
+#include "support/pg.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+namespace {
+
+using acme::db::quote_ident;
+
+std::string with_user(std::string dsn, const std::string& user) {
+  if (dsn.find("://") == std::string::npos) {
+    return dsn + " user=" + user;
+  }
+  return dsn + (dsn.find('?') != std::string::npos ? "&" : "?") + "user=" + user;
+}
+
+void exec_on(const std::string& dsn, const std::string& sql) {
+  pqxx::connection c(dsn);
+  pqxx::nontransaction tx(c);
+  tx.exec(sql);
+}
+
+// The line of `check` in doctor's text output ("" if absent).
+std::string line_of(const std::string& out, const std::string& check) {
+  std::size_t pos = 0;
+  while (pos < out.size()) {
+    const auto end = out.find('\n', pos);
+    const std::string line = out.substr(pos, end == std::string::npos ? end : end - pos);
+    if (line.size() > 6 && line.compare(6, check.size() + 1, check + ":") == 0) {
+      return line;
+    }
+    if (end == std::string::npos) {
+      break;
+    }
+    pos = end + 1;
+  }
+  return "";
+}
+
+class Doctor : public acme::test::PgTest {
+protected:
+  void SetUp() override {
+    PgTest::SetUp();
+    m_publication = acme::test::unique_name("pub");
+    m_slot = acme::test::unique_name("slot");
+  }
+
+  void TearDown() override {
+    for (const auto& [dsn, role] : m_roles) {
+      try {
+        exec_on(dsn, fmt::format("DROP OWNED BY {r}; DROP ROLE IF EXISTS {r}",
+                                 fmt::arg("r", quote_ident(role))));
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "dropping role " << role << ": " << e.what();
+      }
+    }
+    if (!m_extra_schema.empty()) {
+      exec_on(acme::test::target_dsn(), "DROP SCHEMA IF EXISTS " + quote_ident(m_extra_schema) +
+                                            " CASCADE");
+    }
+    src_exec("DROP PUBLICATION IF EXISTS " + quote_ident(m_publication));
+    PgTest::TearDown();
+  }
+
+  acme::test::ProcessResult doctor(std::vector<std::string> args,
+                                   std::vector<std::string> env = {}) const {
+    args.insert(args.begin(), "doctor");
+    env.insert(env.begin(), {"ACME_CDC_PUBLICATION=" + m_publication, "ACME_CDC_SLOT=" + m_slot});
+    return acme(args, env);
+  }
+
+  void create_publication() {
+    src_exec(fmt::format("CREATE PUBLICATION {} FOR TABLE {s}.customers, {s}.products, "
+                         "{s}.orders, {s}.order_items",
+                         quote_ident(m_publication), fmt::arg("s", quote_ident(m_source_schema))));
+  }
+
+  // A login role on the cluster of `dsn`, dropped when the test ends.
+  std::string create_role(const std::string& dsn, const std::string& suffix) {
+    const std::string role = acme::test::unique_name(suffix);
+    exec_on(dsn, "CREATE ROLE " + quote_ident(role) + " LOGIN");
+    m_roles.emplace_back(dsn, role);
+    return role;
+  }
+
+  std::string m_publication;
+  std::string m_slot;
+  std::string m_extra_schema;
+  std::vector<std::pair<std::string, std::string>> m_roles;
+};
+
+TEST_F(Doctor, HealthyCdcSetupExitsZeroWithoutFailures) {
+  create_publication();
+  const auto r = doctor({"--mode", "cdc"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(" 0 fail\n"), std::string::npos) << r.out;
+  for (const auto* check : {"source connection", "target connection", "source contract",
+                            "source privileges", "late-commit horizon", "clock skew",
+                            "target schema", "cdc wal_level", "cdc replication role",
+                            "cdc publication", "cdc slot", "cdc max_slot_wal_keep_size"}) {
+    EXPECT_NE(line_of(r.out, check), "") << check << " missing:\n" << r.out;
+  }
+  EXPECT_EQ(line_of(r.out, "cdc publication").rfind("ok", 0), 0u) << r.out;
+  EXPECT_EQ(line_of(r.out, "late-commit horizon").rfind("ok", 0), 0u) << r.out;
+
+  const auto j = doctor({"--mode", "cdc", "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  const auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["fail"], 0);
+  EXPECT_GE(doc["checks"].size(), 12u);
+  for (const auto& c : doc["checks"]) {
+    EXPECT_EQ(c["fix"].is_null(), c["status"] == "ok") << c.dump();
+  }
+}
+
+TEST_F(Doctor, PollModeOnHealthySetupExitsZeroAndHintsAtTheUpdatedAtIndex) {
+  const auto r = doctor({});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto line = line_of(r.out, "updated_at index");
+  EXPECT_EQ(line.rfind("warn", 0), 0u) << r.out;
+  EXPECT_NE(line.find(fmt::format("CREATE INDEX CONCURRENTLY ON {}.\"orders\" (updated_at, "
+                                  "\"order_id\");",
+                                  quote_ident(m_source_schema))),
+            std::string::npos)
+      << line;
+}
+
+TEST_F(Doctor, SourceWithWalLevelReplicaFailsWithTheSetting) {
+  // The test target cluster runs wal_level=replica: give it the source tables and point the
+  // doctor's source at it.
+  const std::string wal = tgt_exec("SHOW wal_level")[0][0].as<std::string>();
+  ASSERT_EQ(wal, "replica") << "the test target cluster should run wal_level=replica";
+  m_extra_schema = acme::test::unique_name("replica_src");
+  tgt_exec(acme::db::with_schema(acme::sql::source_schema, m_extra_schema));
+  const auto r = doctor({"--mode", "cdc"}, {"ACME_SOURCE_DSN=" + acme::test::target_dsn(),
+                                            "ACME_SOURCE_SCHEMA=" + m_extra_schema});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto line = line_of(r.out, "cdc wal_level");
+  EXPECT_EQ(line.rfind("fail", 0), 0u) << r.out;
+  EXPECT_NE(line.find("wal_level is replica"), std::string::npos) << line;
+  EXPECT_NE(line.find("fix: ALTER SYSTEM SET wal_level = logical;"), std::string::npos) << line;
+}
+
+TEST_F(Doctor, RoleWithoutPgReadAllStatsWarnsWithTheGrant) {
+  const std::string role = create_role(acme::test::source_dsn(), "nostats");
+  src_exec(fmt::format("GRANT USAGE ON SCHEMA {s} TO {r}; GRANT SELECT ON ALL TABLES IN SCHEMA "
+                       "{s} TO {r}",
+                       fmt::arg("s", quote_ident(m_source_schema)), fmt::arg("r", quote_ident(role))));
+  const auto r =
+      doctor({}, {"ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role)});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto line = line_of(r.out, "late-commit horizon");
+  EXPECT_EQ(line.rfind("warn", 0), 0u) << r.out;
+  EXPECT_NE(line.find("lookback of 120 s"), std::string::npos) << line;
+  EXPECT_NE(line.find("fix: GRANT pg_read_all_stats TO " + quote_ident(role) + ";"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(line_of(r.out, "source privileges").rfind("ok", 0), 0u) << r.out;
+
+  // Without SELECT on a table: a failure naming the GRANT.
+  src_exec(fmt::format("REVOKE SELECT ON {}.orders FROM {}", quote_ident(m_source_schema),
+                       quote_ident(role)));
+  const auto r2 =
+      doctor({}, {"ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role)});
+  EXPECT_EQ(r2.exit_code, 1) << r2.out;
+  EXPECT_NE(line_of(r2.out, "source privileges")
+                .find(fmt::format("fix: GRANT SELECT ON {}.\"orders\" TO {};",
+                                  quote_ident(m_source_schema), quote_ident(role))),
+            std::string::npos)
+      << r2.out;
+}
+
+TEST_F(Doctor, MissingPublicationFailsWithTheCreateStatement) {
+  const auto r = doctor({"--mode", "cdc"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto line = line_of(r.out, "cdc publication");
+  EXPECT_EQ(line.rfind("fail", 0), 0u) << r.out;
+  EXPECT_NE(line.find("publication " + m_publication + " does not exist"), std::string::npos)
+      << line;
+  EXPECT_NE(line.find(fmt::format("CREATE PUBLICATION {} FOR TABLE {s}.\"customers\", "
+                                  "{s}.\"products\", {s}.\"orders\", {s}.\"order_items\";",
+                                  quote_ident(m_publication),
+                                  fmt::arg("s", quote_ident(m_source_schema)))),
+            std::string::npos)
+      << line;
+
+  // A publication without one of the tables: ALTER PUBLICATION ... ADD TABLE.
+  src_exec(fmt::format("CREATE PUBLICATION {} FOR TABLE {s}.customers, {s}.products, {s}.orders",
+                       quote_ident(m_publication), fmt::arg("s", quote_ident(m_source_schema))));
+  const auto r2 = doctor({"--mode", "cdc"});
+  EXPECT_EQ(r2.exit_code, 1) << r2.out;
+  EXPECT_NE(line_of(r2.out, "cdc publication")
+                .find(fmt::format("fix: ALTER PUBLICATION {} ADD TABLE {}.\"order_items\";",
+                                  quote_ident(m_publication), quote_ident(m_source_schema))),
+            std::string::npos)
+      << r2.out;
+}
+
+TEST_F(Doctor, TargetSchemaOwnedBySomeoneElseFailsWithTheOwnerChange) {
+  const std::string role = create_role(acme::test::target_dsn(), "writer");
+  tgt_exec("CREATE SCHEMA " + quote_ident(m_target_schema)); // owned by the superuser
+  const auto r =
+      doctor({}, {"ACME_TARGET_DSN=" + with_user(acme::test::target_dsn(), role)});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto line = line_of(r.out, "target schema");
+  EXPECT_EQ(line.rfind("fail", 0), 0u) << r.out;
+  EXPECT_NE(line.find("not by acme's role " + role), std::string::npos) << line;
+  EXPECT_NE(line.find(fmt::format("fix: ALTER SCHEMA {} OWNER TO {};",
+                                  quote_ident(m_target_schema), quote_ident(role))),
+            std::string::npos)
+      << line;
+}
+
+TEST_F(Doctor, UnreachableTargetIsAFailedCheckNotACrash) {
+  const auto r = doctor({}, {"ACME_TARGET_DSN=postgresql://postgres@127.0.0.1:1/nowhere"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(line_of(r.out, "target connection").rfind("fail", 0), 0u) << r.out;
+  EXPECT_EQ(line_of(r.out, "source connection").rfind("ok", 0), 0u) << r.out;
+}
+
+} // namespace
