@@ -257,7 +257,10 @@ TEST_F(ReportExport, EveryReportMatchesAnIndependentOracle) {
                 top_customers, k_top_customers);
 
   const auto m = manifest();
-  ASSERT_EQ(m["files"].size(), 4U);
+  ASSERT_EQ(m["files"].size(), 5U) << "--all: the four CSVs and report.html";
+  EXPECT_EQ(m["files"][4]["file"], "report.html");
+  EXPECT_EQ(m["files"][4]["format"], "html");
+  EXPECT_TRUE(fs::is_regular_file(m_dir / "report.html"));
   EXPECT_EQ(m["files"][0]["rows"], open_orders.size());
   EXPECT_EQ(m["files"][1]["rows"], top_dates.size());
   EXPECT_EQ(m["files"][2]["rows"], pending_items.size());
@@ -281,8 +284,14 @@ TEST_F(ReportExport, EmptyTargetWritesHeaderOnlyFilesAndANeverSyncedManifest) {
   EXPECT_TRUE(m["sync"]["last_successful_run"].is_null()) << m.dump(2);
   EXPECT_TRUE(m["sync"]["cursors"].is_object() && m["sync"]["cursors"].empty()) << m.dump(2);
   for (const auto& f : m["files"]) {
-    EXPECT_EQ(f["rows"], 0) << f.dump();
+    if (f["format"] == "csv") {
+      EXPECT_EQ(f["rows"], 0) << f.dump();
+    }
   }
+  const auto html = read_file(m_dir / "report.html");
+  EXPECT_NE(html.find("never been synced"), std::string::npos);
+  EXPECT_NE(html.find("No open orders in this snapshot."), std::string::npos);
+  EXPECT_EQ(html.find("<svg"), std::string::npos) << "empty reports draw no chart";
 }
 
 TEST_F(ReportExport, NullDeliveryDatesAndStatusesAreEmptyFieldsSortedLast) {
@@ -509,7 +518,8 @@ TEST_F(ReportExport, DefaultOutputDirectoryIsCreatedInTheWorkingDirectory) {
   const auto r = run_process({ACME_BIN, "export-reports", "--all"}, acme_env(), cwd.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f :
-       {k_open_orders, k_top_dates, k_pending_items, k_top_customers, "manifest.json"}) {
+       {k_open_orders, k_top_dates, k_pending_items, k_top_customers, "report.html",
+        "manifest.json"}) {
     EXPECT_TRUE(fs::is_regular_file(cwd / "output" / f)) << f;
   }
   fs::remove_all(cwd);
@@ -526,6 +536,8 @@ TEST(ReportCli, UsageErrorsExit2) {
       {"export-reports", "--open-orders", "--top-dates", "--stdout"},
       {"export-reports", "--open-orders", "--stdout", "--output-dir", "x"},
       {"export-reports", "--open-orders", "--no-such-flag"},
+      {"export-reports", "--html", "--stdout"},
+      {"export-reports", "--open-orders", "--html", "--stdout"},
   };
   for (const auto& args : cases) {
     std::vector<std::string> argv{ACME_BIN};

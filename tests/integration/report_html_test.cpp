@@ -1,0 +1,369 @@
+// acme export-reports --html (issue 15) against a real target, rendered by headless Chromium
+// (Debian's chromium package, scripts/install-deps): the page is not blank, has every chart and
+// table with the snapshot's rows, and hostile names show as text and run nothing.
+#include "acme/db/connection.hpp"
+#include "acme/sql/embedded.hpp"
+#include "support/csv_reader.hpp"
+#include "support/pg.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+using acme::test::run_process;
+
+namespace {
+
+// A directory removed when the test ends, however it ends.
+class TempDir {
+public:
+  explicit TempDir(const std::string& suffix)
+      : m_path(fs::temp_directory_path() / acme::test::unique_name(suffix)) {
+    fs::remove_all(m_path);
+    fs::create_directories(m_path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(m_path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  TempDir(TempDir&&) = delete;
+  TempDir& operator=(TempDir&&) = delete;
+  const fs::path& path() const { return m_path; }
+
+private:
+  fs::path m_path;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::size_t count(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = haystack.find(needle); pos != std::string::npos;
+       pos = haystack.find(needle, pos + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return s;
+}
+
+// `program` looked up in PATH (the test helpers exec without a search), or "" if absent.
+std::string find_program(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const fs::path candidate = fs::path(dir) / program;
+    if (!dir.empty() && access(candidate.c_str(), X_OK) == 0) {
+      return candidate.string();
+    }
+  }
+  return {};
+}
+
+// Runs headless Chromium on `page` with a fresh profile (removed afterwards), plus `args`.
+// Chromium is a test dependency (scripts/install-deps): missing, the test fails.
+acme::test::ProcessResult chromium(const fs::path& page, const std::vector<std::string>& args) {
+  const std::string browser = find_program("chromium");
+  const std::string timeout = find_program("timeout");
+  if (browser.empty() || timeout.empty()) {
+    ADD_FAILURE() << "chromium (and coreutils timeout) must be installed: scripts/install-deps";
+    return {};
+  }
+  const TempDir profile("chromium");
+  std::vector<std::string> argv{timeout,
+                                "120",
+                                browser,
+                                "--headless",
+                                "--no-sandbox",
+                                "--disable-gpu",
+                                "--disable-quic",
+                                "--no-first-run",
+                                "--disable-background-networking",
+                                "--disable-component-update",
+                                "--disable-sync",
+                                "--hide-scrollbars",
+                                "--user-data-dir=" + profile.path().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("file://" + page.string());
+  return run_process(argv, {"HOME=" + profile.path().string()});
+}
+
+// A PNG's size from its IHDR chunk; {0, 0} if the bytes are not a PNG.
+std::pair<std::uint32_t, std::uint32_t> png_size(const std::string& png) {
+  const std::string signature = "\x89PNG\r\n\x1a\n";
+  if (png.size() < 24 || png.compare(0, 8, signature) != 0 || png.compare(12, 4, "IHDR") != 0) {
+    return {0, 0};
+  }
+  auto be32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+      v = (v << 8) | static_cast<unsigned char>(png[at + i]);
+    }
+    return v;
+  };
+  return {be32(16), be32(20)};
+}
+
+// Text of an element as Chromium serializes it: tags dropped, &amp; &lt; &gt; &quot; &nbsp;
+// decoded.
+std::string text_of(const std::string& html) {
+  std::string out;
+  bool in_tag = false;
+  for (const char c : html) {
+    if (c == '<') {
+      in_tag = true;
+    } else if (c == '>') {
+      in_tag = false;
+    } else if (!in_tag) {
+      out += c;
+    }
+  }
+  const std::pair<std::string, std::string> entities[] = {
+      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&nbsp;", "\xC2\xA0"}, {"&amp;", "&"}};
+  for (const auto& [from, to] : entities) {
+    for (auto pos = out.find(from); pos != std::string::npos; pos = out.find(from, pos + to.size())) {
+      out.replace(pos, from.size(), to);
+    }
+  }
+  return out;
+}
+
+// The body rows of <table id="{id}">, each as its cells' text.
+std::vector<std::vector<std::string>> table_rows(const std::string& dom, const std::string& id) {
+  std::vector<std::vector<std::string>> rows;
+  const auto start = dom.find("<table id=\"" + id + "\"");
+  if (start == std::string::npos) {
+    return rows;
+  }
+  const auto body = dom.find("<tbody>", start);
+  const auto end = dom.find("</table>", start);
+  for (auto tr = dom.find("<tr>", body); tr != std::string::npos && tr < end;
+       tr = dom.find("<tr>", tr + 4)) {
+    const auto tr_end = dom.find("</tr>", tr);
+    std::vector<std::string> cells;
+    for (auto td = dom.find("<td", tr); td != std::string::npos && td < tr_end;
+         td = dom.find("<td", td + 3)) {
+      const auto open_end = dom.find('>', td);
+      const auto close = dom.find("</td>", open_end);
+      cells.push_back(text_of(dom.substr(open_end + 1, close - open_end - 1)));
+    }
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+std::string neutralized(const std::string& text) {
+  if (!text.empty() && std::string("=+-@\t\r").find(text.front()) != std::string::npos) {
+    return "'" + text;
+  }
+  return text;
+}
+
+// Hostile customer and product names next to ordinary ones: markup, script, an event handler
+// that would mark the page if it ran, quotes, right-to-left override, emoji, formula triggers.
+// Every one of them lands in the page: customers 2, 3 and 7 have the most pending orders,
+// products 1-4, 7 and 8 are among the 20 with the most pending items (of 24).
+constexpr const char* k_data = R"sql(
+INSERT INTO {schema}.analytical_orders (order_id, customer_id, customer_name, delivery_date,
+                                        status, total_amount, is_open)
+SELECT g,
+       1 + g % 7,
+       (ARRAY['=HYPERLINK("x")', '<script>alert(1)</script>', 'O"Brien & ''Sons'' 🚚',
+              'Plain 4', 'Plain 5', 'Plain 6',
+              '<img src=x onerror="document.documentElement.setAttribute(''data-pwned'',''1'')">'])
+         [1 + g % 7],
+       DATE '2024-02-01' + (g % 11),
+       (ARRAY['PENDING', 'PENDING', 'PROCESSING', 'REPROCESSING', 'COMPLETED'])[1 + g % 5],
+       round((g * 1.37)::numeric, 2),
+       g % 5 <> 4
+FROM generate_series(1, 300) g;
+INSERT INTO {schema}.analytical_order_items (order_item_id, order_id, product_id, product_name,
+                                             quantity, price, order_status, delivery_date, is_open)
+SELECT row_number() OVER (), o.order_id, 1 + (o.order_id + k) % 30,
+       CASE 1 + (o.order_id + k) % 30
+         WHEN 1 THEN '<script>alert(1)</script>'
+         WHEN 2 THEN '<script>document.title=''pwned''</script>'
+         WHEN 3 THEN E'\u202Eevil\u202C مرحبا'
+         WHEN 4 THEN 'Zoë 🚚 👩‍👩‍👧 東京'
+         WHEN 7 THEN '<img src=x onerror="document.documentElement.setAttribute(''data-pwned'',''1'')">'
+         WHEN 8 THEN '=cmd|calc'
+         ELSE 'Product ' || (1 + (o.order_id + k) % 30) END,
+       1 + k, 2.50, o.status, o.delivery_date, o.is_open
+FROM {schema}.analytical_orders o, generate_series(0, 2) k;
+INSERT INTO {schema}.acme_runs (run_id, started_at, finished_at, mode, status, acme_version) VALUES
+  (1, now() - interval '10 minutes', now() - interval '7 minutes', 'incremental', 'succeeded', 'x');
+)sql";
+
+class HtmlExport : public acme::test::PgTest {
+protected:
+  void SetUp() override {
+    PgTest::SetUp();
+    tgt_exec("CREATE SCHEMA " + acme::db::quote_ident(m_target_schema));
+    sql(std::string(acme::sql::migrations_0001_initial));
+  }
+
+  void sql(const std::string& text) { tgt_exec(acme::db::with_schema(text, m_target_schema)); }
+
+  TempDir m_out{"html"};
+};
+
+} // namespace
+
+TEST_F(HtmlExport, ChromiumRendersEveryChartAndTableAndHostileNamesStayText) {
+  sql(k_data);
+  const auto r = acme({"export-reports", "--all", "--output-dir", m_out.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const fs::path page = m_out.path() / "report.html";
+  ASSERT_TRUE(fs::is_regular_file(page));
+  const std::string html = read_file(page);
+  EXPECT_EQ(lower(html).find("<script"), std::string::npos) << "no script element in the file";
+
+  // The DOM as Chromium built it.
+  const auto dump = chromium(page, {"--dump-dom"});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  const std::string& dom = dump.out;
+  ASSERT_NE(dom.find("<h1>ACME orders"), std::string::npos) << dom.substr(0, 2000);
+  EXPECT_EQ(count(dom, "<svg"), 4U) << "one chart per report";
+  EXPECT_EQ(lower(dom).find("<script"), std::string::npos) << "no injected script element";
+  EXPECT_EQ(dom.find("<img"), std::string::npos) << "no injected image element";
+  EXPECT_EQ(dom.find("data-pwned=\"1\""), std::string::npos) << "the event handler never ran";
+  EXPECT_EQ(dom.find("<title>pwned</title>"), std::string::npos) << "the script never ran";
+  EXPECT_NE(dom.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos)
+      << "the name shows as text";
+  EXPECT_NE(dom.find("Zoë 🚚 👩‍👩‍👧 東京"), std::string::npos);
+  EXPECT_NE(dom.find("\u202Eevil\u202C مرحبا"), std::string::npos);
+  EXPECT_NE(dom.find("id=\"freshness\""), std::string::npos);
+  EXPECT_NE(dom.find("incremental (run 1)"), std::string::npos);
+  EXPECT_NE(dom.find("Lag"), std::string::npos);
+
+  // Tables hold the same snapshot's rows as the CSVs.
+  auto csv_rows = [&](const char* file) {
+    auto rows = acme::test::parse_csv(read_file(m_out.path() / file));
+    rows.erase(rows.begin());
+    return rows;
+  };
+  const auto open_csv = csv_rows("open_orders_by_delivery_date_and_status.csv");
+  const auto open_html = table_rows(dom, "open-orders-table");
+  ASSERT_EQ(open_html.size(), open_csv.size());
+  EXPECT_EQ(open_html.size(), 11U * 3U) << "11 dates x 3 open statuses";
+  EXPECT_EQ(open_html, open_csv);
+  EXPECT_EQ(table_rows(dom, "top-dates-table"), csv_rows("top_delivery_dates.csv"));
+
+  const auto items_csv = csv_rows("pending_items_by_product.csv");
+  auto items_html = table_rows(dom, "pending-items-table");
+  ASSERT_EQ(items_csv.size(), 24U) << "products with pending items";
+  ASSERT_EQ(items_html.size(), 20U) << "top 20 products";
+  for (auto& row : items_html) {
+    row[1] = neutralized(row[1]);
+  }
+  EXPECT_EQ(items_html, std::vector<std::vector<std::string>>(items_csv.begin(),
+                                                              items_csv.begin() + 20));
+  EXPECT_NE(dom.find("Top 20 of 24 products"), std::string::npos);
+
+  auto customers_html = table_rows(dom, "top-customers-table");
+  for (auto& row : customers_html) {
+    row[1] = neutralized(row[1]);
+  }
+  EXPECT_EQ(customers_html, csv_rows("top_customers_by_pending_orders.csv"));
+
+  // The screenshot is a real rendering: a 1280 x 2000 PNG far larger than a blank page's.
+  const TempDir shots("shots");
+  const fs::path png = shots.path() / "report.png";
+  const auto shot = chromium(page, {"--screenshot=" + png.string(), "--window-size=1280,2000"});
+  ASSERT_EQ(shot.exit_code, 0) << shot.err;
+  const std::string bytes = read_file(png);
+  EXPECT_EQ(png_size(bytes), (std::pair<std::uint32_t, std::uint32_t>{1280, 2000}));
+  const fs::path blank_page = shots.path() / "blank.html";
+  std::ofstream(blank_page) << "<!DOCTYPE html><html><body></body></html>\n";
+  const fs::path blank_png = shots.path() / "blank.png";
+  const auto blank =
+      chromium(blank_page, {"--screenshot=" + blank_png.string(), "--window-size=1280,2000"});
+  ASSERT_EQ(blank.exit_code, 0) << blank.err;
+  const auto blank_size = fs::file_size(blank_png);
+  EXPECT_GT(bytes.size(), 40U * 1024U);
+  EXPECT_GT(bytes.size(), 10U * blank_size) << "report " << bytes.size() << " B, blank page "
+                                            << blank_size << " B";
+
+  // Listed in the manifest after the CSVs.
+  const auto m = nlohmann::json::parse(read_file(m_out.path() / "manifest.json"));
+  ASSERT_EQ(m["files"].size(), 5U);
+  EXPECT_EQ(m["files"][4]["file"], "report.html");
+  EXPECT_EQ(m["files"][4]["reports"].size(), 4U);
+}
+
+TEST_F(HtmlExport, HtmlAloneWritesOnlyThePageAndTheManifest) {
+  sql(k_data);
+  const auto r = acme({"export-reports", "--html", "--output-dir", m_out.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(m_out.path())) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"manifest.json", "report.html"}));
+  const auto m = nlohmann::json::parse(read_file(m_out.path() / "manifest.json"));
+  ASSERT_EQ(m["files"].size(), 1U);
+  EXPECT_EQ(m["files"][0]["format"], "html");
+  EXPECT_NE(r.out.find("report.html"), std::string::npos) << r.out;
+}
+
+TEST_F(HtmlExport, HtmlWithOneCsvWritesBothFromOneRun) {
+  sql(k_data);
+  const auto r = acme(
+      {"export-reports", "--top-dates", "--html", "--output-dir", m_out.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::is_regular_file(m_out.path() / "top_delivery_dates.csv"));
+  EXPECT_TRUE(fs::is_regular_file(m_out.path() / "report.html"));
+  EXPECT_FALSE(fs::exists(m_out.path() / "pending_items_by_product.csv"));
+  const std::string html = read_file(m_out.path() / "report.html");
+  EXPECT_EQ(count(html, "<svg"), 4U) << "the page shows every report whatever CSVs are chosen";
+}
+
+TEST_F(HtmlExport, EmptyTargetPageSaysSoAndWarnsThatItWasNeverSynced) {
+  const auto r = acme({"export-reports", "--html", "--output-dir", m_out.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const fs::path page = m_out.path() / "report.html";
+  const auto dump = chromium(page, {"--dump-dom"});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_EQ(count(dump.out, "<svg"), 0U);
+  EXPECT_EQ(count(dump.out, "<table"), 0U);
+  EXPECT_EQ(count(dump.out, "class=\"empty\""), 4U);
+  EXPECT_NE(dump.out.find("class=\"banner warning\""), std::string::npos);
+  EXPECT_NE(dump.out.find("never been synced"), std::string::npos);
+}
+
+TEST_F(HtmlExport, AFailedExportLeavesThePreviousPageInPlace) {
+  sql(k_data);
+  ASSERT_EQ(acme({"export-reports", "--html", "--output-dir", m_out.path().string()}).exit_code, 0);
+  const std::string before = read_file(m_out.path() / "report.html");
+  tgt_exec("DROP TABLE " + acme::db::qualify(m_target_schema, "acme_runs") + " CASCADE");
+  const auto r = acme({"export-reports", "--html", "--output-dir", m_out.path().string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(read_file(m_out.path() / "report.html"), before);
+  for (const auto& e : fs::directory_iterator(m_out.path())) {
+    const auto name = e.path().filename().string();
+    EXPECT_TRUE(name == "report.html" || name == "manifest.json") << "leftover " << name;
+  }
+}
