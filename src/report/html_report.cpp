@@ -13,7 +13,7 @@ namespace {
 
 constexpr std::size_t k_all = static_cast<std::size_t>(-1);
 constexpr std::size_t k_top_products = 20;
-constexpr std::size_t k_chart_dates = 90; // more dates than this make unreadable columns
+constexpr std::size_t k_chart_dates = 180; // columns thinner than 6 px are unreadable
 constexpr double k_stale_seconds = 24 * 3600.0;
 
 using Row = std::vector<std::optional<std::string>>;
