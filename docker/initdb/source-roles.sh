@@ -20,10 +20,6 @@ apply "$ACME_READER_PASSWORD" source_reader.psql \
   -v role="$ACME_READER_USER" -v schema="$ACME_SOURCE_SCHEMA" \
   -v replication="$ACME_READER_REPLICATION" -v table_owner="$ACME_SOURCE_OWNER_USER"
 
-# Logical replication connections (the coming CDC mode) need their own pg_hba.conf line; the
-# image only allows ordinary ones from other containers.
-case "${ACME_READER_REPLICATION,,}" in
-  on | true | yes | 1)
-    echo "host replication $ACME_READER_USER all scram-sha-256" >>"$PGDATA/pg_hba.conf"
-    ;;
-esac
+# CDC mode's connections (replication=database, logical) match the image's ordinary
+# "host all all all" line: no "host replication" line, which would only admit physical
+# replication of the whole cluster, something acme never needs.

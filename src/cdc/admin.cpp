@@ -157,12 +157,25 @@ SetupResult setup_publication(const config::Config& config) {
       result.outcome =
           result.sql.empty() ? SetupResult::Outcome::created : SetupResult::Outcome::needs_dba;
       return result;
-    } catch (const pqxx::insufficient_privilege& e) {
-      // Only the tables' owner (with CREATE on the database) may publish them.
+    } catch (const pqxx::sql_error& e) {
+      // Only the tables' owner (with CREATE on the database) may publish them, and acme's
+      // least-privilege reader is read-only (default_transaction_read_only) besides.
+      // (libpqxx 6.4 leaves sqlstate() empty in its insufficient_privilege class.)
+      if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) == nullptr &&
+          e.sqlstate() != "42501" && e.sqlstate() != "25006") {
+        throw;
+      }
+      std::string why = e.what();
+      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) {
+        why.pop_back();
+      }
+      if (why.rfind("ERROR:  ", 0) == 0) {
+        why.erase(0, 8);
+      }
       result.findings.push_back(fmt::format(
-          "the source role may not create publication {} (it must own the four tables and have "
-          "CREATE on the database): {}",
-          config.cdc_publication, e.what()));
+          "the source role may not create publication {} (only the four tables' owner, with "
+          "CREATE on the database and not read-only, may): {}",
+          config.cdc_publication, why));
     }
   } else {
     result.findings.push_back(fmt::format("publication {} does not exist", config.cdc_publication));

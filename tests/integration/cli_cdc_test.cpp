@@ -67,7 +67,9 @@ Cleanup slot_cleanup(const std::string& name) {
 
 Cleanup role_cleanup(const std::string& role) {
   return Cleanup("role " + role, [role] {
-    source_exec(fmt::format("DROP OWNED BY {r}; DROP ROLE IF EXISTS {r}", fmt::arg("r", role)));
+    if (!source_exec("SELECT 1 FROM pg_roles WHERE rolname = '" + role + "'").empty()) {
+      source_exec(fmt::format("DROP OWNED BY {r}; DROP ROLE {r}", fmt::arg("r", role)));
+    }
   });
 }
 
@@ -276,6 +278,56 @@ TEST_F(CdcCommand, DropSlotRefusesASlotThatIsNotAcmes) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("not acme's"), std::string::npos) << r.err;
   EXPECT_TRUE(slot_exists());
+}
+
+// The reader role of sql/roles/source_reader.psql (read-only, pg_read_all_stats, REPLICATION
+// with replication=on) is all CDC mode needs on the source: slot with exported snapshot, the
+// hand-off read, the stream, and cdc drop-slot.
+TEST_F(CdcCommand, LeastPrivilegeReaderRunsCdcOnlyWithReplication) {
+  auto pub_guard = publication_cleanup(m_publication);
+  auto guard = slot_cleanup(m_slot);
+  const std::string role = acme::test::unique_name("reader");
+  auto role_guard = role_cleanup(role);
+  const auto make_role = [&](const std::string& replication) {
+    const auto r = acme::test::run_process(
+        {"/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", acme::test::source_dsn(), "-f",
+         std::string(ACME_SOURCE_DIR) + "/sql/roles/source_reader.psql", "-v", "role=" + role, "-v",
+         "schema=" + m_source_schema, "-v", "replication=" + replication});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  };
+  const std::vector<std::string> as_reader{"ACME_SOURCE_DSN=" +
+                                           with_user(acme::test::source_dsn(), role)};
+  src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name) VALUES (1, 'c1')",
+                       table("customers")));
+  const auto setup = cdc({"setup"}); // as the superuser: the reader may not
+  ASSERT_EQ(setup.exit_code, 0) << setup.err;
+
+  make_role("off");
+  auto r = acme({"run-etl", "--mode", "cdc"},
+                {as_reader[0], "ACME_CDC_PUBLICATION=" + m_publication, "ACME_CDC_SLOT=" + m_slot});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("REPLICATION"), std::string::npos) << r.err;
+  EXPECT_FALSE(slot_exists());
+
+  make_role("on");
+  r = acme({"run-etl", "--mode", "cdc"},
+           {as_reader[0], "ACME_CDC_PUBLICATION=" + m_publication, "ACME_CDC_SLOT=" + m_slot});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name) VALUES (2, 'c2')",
+                       table("customers")));
+  r = acme({"run-etl", "--mode", "cdc"},
+           {as_reader[0], "ACME_CDC_PUBLICATION=" + m_publication, "ACME_CDC_SLOT=" + m_slot});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(tgt_exec(fmt::format("SELECT count(*) FROM {}",
+                                 acme::db::qualify(m_target_schema, "customers")))[0][0]
+                .as<int>(),
+            2);
+  EXPECT_EQ(src_exec("SELECT count(*) FROM " + table("customers"))[0][0].as<int>(), 2)
+      << "acme wrote to the source";
+
+  r = cdc({"drop-slot"}, as_reader);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(slot_exists());
 }
 
 } // namespace
