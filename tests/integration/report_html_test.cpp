@@ -367,3 +367,22 @@ TEST_F(HtmlExport, AFailedExportLeavesThePreviousPageInPlace) {
     EXPECT_TRUE(name == "report.html" || name == "manifest.json") << "leftover " << name;
   }
 }
+
+TEST_F(HtmlExport, ThePagesContentSecurityPolicyStopsAScriptThatGotIn) {
+  // Defence in depth: were escaping ever to fail, the page's own policy still runs nothing.
+  sql(k_data);
+  ASSERT_EQ(acme({"export-reports", "--html", "--output-dir", m_out.path().string()}).exit_code, 0);
+  const fs::path page = m_out.path() / "report.html";
+  std::string html = read_file(page);
+  const auto body = html.find("<body>");
+  ASSERT_NE(body, std::string::npos);
+  html.insert(body + 6, "<script>document.documentElement.setAttribute('data-pwned','1')</script>"
+                        "<img src=x onerror=\"document.title='pwned'\">");
+  const fs::path tampered = m_out.path() / "tampered.html";
+  std::ofstream(tampered) << html;
+  const auto dump = chromium(tampered, {"--dump-dom"});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_NE(dump.out.find("<script>"), std::string::npos) << "the injected element is there";
+  EXPECT_EQ(dump.out.find("data-pwned=\"1\""), std::string::npos) << "but it did not run";
+  EXPECT_EQ(dump.out.find("<title>pwned</title>"), std::string::npos) << "nor did the handler";
+}
