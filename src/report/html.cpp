@@ -74,7 +74,8 @@ void append_cell(std::string& out, const HtmlCell& cell, bool numeric, std::stri
 constexpr std::size_t k_long_table = 25;
 
 void append_table(std::string& out, const std::string& id, const HtmlTable& table) {
-  out += table.rows.size() > k_long_table ? R"(<div class="table long">)" : R"(<div class="table">)";
+  out +=
+      table.rows.size() > k_long_table ? R"(<div class="table long">)" : R"(<div class="table">)";
   out += fmt::format(R"(<table id="{}-table"><thead><tr>)", escape_html(id));
   for (std::size_t i = 0; i < table.headers.size(); ++i) {
     const bool numeric = i < table.numeric.size() && table.numeric[i];

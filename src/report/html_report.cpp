@@ -121,8 +121,8 @@ HtmlSection open_orders_section(const ReportRows& r) {
                          k_chart_dates, dates);
   }
   s.chart = std::move(c);
-  s.table = table({"Delivery date", "Status", "Orders", "Total amount"},
-                  {false, false, true, true}, r, {"(no date)", "(no status)"});
+  s.table = table({"Delivery date", "Status", "Orders", "Total amount"}, {false, false, true, true},
+                  r, {"(no date)", "(no status)"});
   return s;
 }
 
@@ -175,8 +175,8 @@ HtmlSection top_customers_section(const ReportRows& r) {
   s.title = "Customers with the most pending orders";
   s.description = "Ties go to the lower customer id.";
   s.empty_message = "No customer has a pending order in this snapshot.";
-  BarChart c = horizontal_chart("top-customers-chart", "Pending orders, top customers",
-                                "Customer", "Pending orders");
+  BarChart c = horizontal_chart("top-customers-chart", "Pending orders, top customers", "Customer",
+                                "Pending orders");
   c.series = {"Pending orders"};
   for (const auto& row : r.rows) {
     c.categories.push_back(label(cell(row, 1), cell(row, 0), "customer"));
@@ -239,8 +239,9 @@ const HtmlSectionSpec* find_html_section(std::string_view name) {
 
 std::optional<double> parse_utc_timestamp(std::string_view text) {
   // YYYY-MM-DDTHH:MM:SS[.f...]Z
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ') ||
-      text[13] != ':' || text[16] != ':' || text.back() != 'Z') {
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != ' ') || text[13] != ':' || text[16] != ':' ||
+      text.back() != 'Z') {
     return std::nullopt;
   }
   auto field = [&](std::size_t pos, std::size_t len, int& out) {

@@ -25,8 +25,8 @@ public:
     auto file = std::make_unique<AtomicFile>(m_dir / report.file_name);
     AtomicFile* out = file.get();
     m_files.push_back(Staged{std::move(file), &report, 0});
-    m_writer = std::make_unique<CsvWriter>(
-        report.columns, [out](std::string_view bytes) { out->write(bytes); });
+    m_writer = std::make_unique<CsvWriter>(report.columns,
+                                           [out](std::string_view bytes) { out->write(bytes); });
     m_writer->write_header();
   }
 

@@ -11,20 +11,20 @@ namespace acme::report {
 namespace {
 
 // Okabe-Ito: distinguishable with the common colour-vision deficiencies and in greyscale print.
-constexpr std::array<std::string_view, 8> k_palette = {
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#555555"};
+constexpr std::array<std::string_view, 8> k_palette = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
+                                                       "#56B4E9", "#D55E00", "#F0E442", "#555555"};
 
 constexpr double k_title_height = 30;
 constexpr double k_legend_row = 22;
-constexpr double k_font = 12;             // labels
-constexpr double k_char_width = 7.0;      // estimated advance of one character at k_font
-constexpr double k_row = 26;              // horizontal: one category
-constexpr double k_bar = 18;              // horizontal: bar thickness
-constexpr double k_label_column = 290;    // horizontal: category labels
-constexpr double k_value_column = 90;     // horizontal: value labels right of the bars
-constexpr double k_value_margin = 80;     // vertical: tick labels and the value axis title
-constexpr double k_plot_height = 300;     // vertical
-constexpr double k_category_labels = 88;  // vertical: rotated date labels
+constexpr double k_font = 12;            // labels
+constexpr double k_char_width = 7.0;     // estimated advance of one character at k_font
+constexpr double k_row = 26;             // horizontal: one category
+constexpr double k_bar = 18;             // horizontal: bar thickness
+constexpr double k_label_column = 290;   // horizontal: category labels
+constexpr double k_value_column = 90;    // horizontal: value labels right of the bars
+constexpr double k_value_margin = 80;    // vertical: tick labels and the value axis title
+constexpr double k_plot_height = 300;    // vertical
+constexpr double k_category_labels = 88; // vertical: rotated date labels
 constexpr double k_axis_title = 26;
 constexpr std::size_t k_max_label_chars = 40; // horizontal category labels are cut beyond
 
@@ -180,7 +180,8 @@ ChartLayout layout_chart(const BarChart& chart, double width) {
     l.ticks.push_back(Tick{v, pos, format_number(v, decimals)});
   }
 
-  const double band = (horizontal ? p.height : p.width) / static_cast<double>(std::max<std::size_t>(n, 1));
+  const double band =
+      (horizontal ? p.height : p.width) / static_cast<double>(std::max<std::size_t>(n, 1));
   const double thickness = horizontal ? k_bar : std::min(band * 0.72, 56.0);
   if (!horizontal && band > 0) {
     l.label_every = static_cast<std::size_t>(std::max(1.0, std::ceil(15.0 / band)));
@@ -246,12 +247,14 @@ std::string render_svg(const BarChart& chart, const ChartLayout& l) {
   // Gridlines and value labels.
   for (const auto& t : l.ticks) {
     if (horizontal) {
-      out += fmt::format(R"(<line class="grid" x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#ddd"/>)",
-                         num(t.position), num(p.y), num(p.y + p.height));
+      out +=
+          fmt::format(R"(<line class="grid" x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#ddd"/>)",
+                      num(t.position), num(p.y), num(p.y + p.height));
       text(out, t.position, p.y + p.height + 16, "middle", t.label, R"( fill="#333")");
     } else {
-      out += fmt::format(R"(<line class="grid" x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#ddd"/>)",
-                         num(p.x), num(t.position), num(p.x + p.width));
+      out +=
+          fmt::format(R"(<line class="grid" x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#ddd"/>)",
+                      num(p.x), num(t.position), num(p.x + p.width));
       text(out, p.x - 6, t.position + 4, "end", t.label, R"( fill="#333")");
     }
   }
@@ -291,8 +294,9 @@ std::string render_svg(const BarChart& chart, const ChartLayout& l) {
     const double total = c < chart.values.size() ? stack_total(chart.values[c]) : 0.0;
     if (horizontal) {
       const std::string shown = truncate_text(name, k_max_label_chars);
-      out += fmt::format(R"(<text class="category" x="{}" y="{}" text-anchor="end" font-size="{}" fill="#111">)",
-                         num(p.x - 8), num(center + 4), num(k_font));
+      out += fmt::format(
+          R"(<text class="category" x="{}" y="{}" text-anchor="end" font-size="{}" fill="#111">)",
+          num(p.x - 8), num(center + 4), num(k_font));
       if (shown != name) {
         out += "<title>";
         append_escaped(out, name);
@@ -307,8 +311,9 @@ std::string render_svg(const BarChart& chart, const ChartLayout& l) {
            R"( class="value" fill="#333")");
     } else if (c % l.label_every == 0) {
       const double y = p.y + p.height + 14;
-      out += fmt::format(R"svg(<text class="category" x="{0}" y="{1}" text-anchor="end" font-size="{2}" fill="#111" transform="rotate(-45 {0} {1})">)svg",
-                         num(center + 4), num(y), num(k_font));
+      out += fmt::format(
+          R"svg(<text class="category" x="{0}" y="{1}" text-anchor="end" font-size="{2}" fill="#111" transform="rotate(-45 {0} {1})">)svg",
+          num(center + 4), num(y), num(k_font));
       append_escaped(out, truncate_text(name, 16));
       out += "</text>";
     }
@@ -325,9 +330,11 @@ std::string render_svg(const BarChart& chart, const ChartLayout& l) {
          R"( class="axis-title" font-weight="600" fill="#111")");
     const double cx = 16;
     const double cy = p.y + p.height / 2;
-    text(out, cx, cy, "middle", chart.value_axis,
-         fmt::format(R"svg( class="axis-title" font-weight="600" fill="#111" transform="rotate(-90 {} {})")svg",
-                     num(cx), num(cy)));
+    text(
+        out, cx, cy, "middle", chart.value_axis,
+        fmt::format(
+            R"svg( class="axis-title" font-weight="600" fill="#111" transform="rotate(-90 {} {})")svg",
+            num(cx), num(cy)));
   }
   out += "</svg>";
   return out;

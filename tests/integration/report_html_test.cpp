@@ -143,7 +143,8 @@ std::string text_of(const std::string& html) {
   const std::pair<std::string, std::string> entities[] = {
       {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&nbsp;", "\xC2\xA0"}, {"&amp;", "&"}};
   for (const auto& [from, to] : entities) {
-    for (auto pos = out.find(from); pos != std::string::npos; pos = out.find(from, pos + to.size())) {
+    for (auto pos = out.find(from); pos != std::string::npos;
+         pos = out.find(from, pos + to.size())) {
       out.replace(pos, from.size(), to);
     }
   }
@@ -278,8 +279,8 @@ TEST_F(HtmlExport, ChromiumRendersEveryChartAndTableAndHostileNamesStayText) {
   for (auto& row : items_html) {
     row[1] = neutralized(row[1]);
   }
-  EXPECT_EQ(items_html, std::vector<std::vector<std::string>>(items_csv.begin(),
-                                                              items_csv.begin() + 20));
+  EXPECT_EQ(items_html,
+            std::vector<std::vector<std::string>>(items_csv.begin(), items_csv.begin() + 20));
   EXPECT_NE(dom.find("Top 20 of 24 products"), std::string::npos);
 
   auto customers_html = table_rows(dom, "top-customers-table");
@@ -303,8 +304,8 @@ TEST_F(HtmlExport, ChromiumRendersEveryChartAndTableAndHostileNamesStayText) {
   ASSERT_EQ(blank.exit_code, 0) << blank.err;
   const auto blank_size = fs::file_size(blank_png);
   EXPECT_GT(bytes.size(), 40U * 1024U);
-  EXPECT_GT(bytes.size(), 10U * blank_size) << "report " << bytes.size() << " B, blank page "
-                                            << blank_size << " B";
+  EXPECT_GT(bytes.size(), 10U * blank_size)
+      << "report " << bytes.size() << " B, blank page " << blank_size << " B";
 
   // Listed in the manifest after the CSVs.
   const auto m = nlohmann::json::parse(read_file(m_out.path() / "manifest.json"));
@@ -331,8 +332,8 @@ TEST_F(HtmlExport, HtmlAloneWritesOnlyThePageAndTheManifest) {
 
 TEST_F(HtmlExport, HtmlWithOneCsvWritesBothFromOneRun) {
   sql(k_data);
-  const auto r = acme(
-      {"export-reports", "--top-dates", "--html", "--output-dir", m_out.path().string()});
+  const auto r =
+      acme({"export-reports", "--top-dates", "--html", "--output-dir", m_out.path().string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::is_regular_file(m_out.path() / "top_delivery_dates.csv"));
   EXPECT_TRUE(fs::is_regular_file(m_out.path() / "report.html"));

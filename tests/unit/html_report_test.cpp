@@ -23,9 +23,8 @@ std::size_t count(const std::string& haystack, const std::string& needle) {
 }
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -67,8 +66,13 @@ TEST(HtmlEscape, MarkupQuotesAndAmpersandsBecomeCharacterReferences) {
 }
 
 TEST(HtmlEscape, ControlCharactersBecomeReplacementCharactersButTabAndNewlinesStay) {
-  EXPECT_EQ(escape_html(std::string("a\x01" "b\x7f" "c\x1b", 6)),
-            "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD");
+  EXPECT_EQ(escape_html(std::string("a\x01"
+                                    "b\x7f"
+                                    "c\x1b",
+                                    6)),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD"
+            "c\xEF\xBF\xBD");
   EXPECT_EQ(escape_html("a\tb\nc\rd"), "a\tb\nc\rd");
 }
 
@@ -233,8 +237,8 @@ TEST(HtmlReport, EveryReportIsAChartAndATableWithHostileNamesAsText) {
                               {"2024-02-01", std::nullopt, "1", "5.50"},
                               {std::nullopt, "PROCESSING", "2", "7.25"}});
   data["top-dates"] = rows({{"2024-02-01", "4", "3"}});
-  data["pending-items"] = rows({{"7", "<script>alert(1)</script>", "12", "120.00"},
-                                {std::nullopt, std::nullopt, "3", "0"}});
+  data["pending-items"] = rows(
+      {{"7", "<script>alert(1)</script>", "12", "120.00"}, {std::nullopt, std::nullopt, "3", "0"}});
   data["top-customers"] = rows({{"5", "\u202Eevil\u202C 🚚 \"quoted\" & <b>bold</b>", "2", "9.99"}});
   const std::string html = render_html_report(synced_snapshot(), data);
 

@@ -43,9 +43,9 @@ struct HtmlTable {
 
 // One report in the page: a chart and its table, or the empty message when it has no rows.
 struct HtmlSection {
-  std::string id;            // HTML id of the <section>
-  std::string title;         // <h2>
-  std::string description;   // one sentence under the title
+  std::string id;          // HTML id of the <section>
+  std::string title;       // <h2>
+  std::string description; // one sentence under the title
   std::optional<BarChart> chart;
   HtmlTable table;
   std::string empty_message; // replaces chart and table when the table has no rows

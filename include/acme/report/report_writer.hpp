@@ -18,14 +18,14 @@ using Cells = std::vector<std::optional<std::string_view>>;
 
 // What the export's snapshot reflects, for formats that show it (report.html's banner).
 struct SnapshotInfo {
-  std::string generated_at;           // the snapshot's now(), UTC, e.g. 2024-06-01T10:01:02.123456Z
+  std::string generated_at; // the snapshot's now(), UTC, e.g. 2024-06-01T10:01:02.123456Z
   std::string target_schema;
-  nlohmann::ordered_json sync_state;  // read_sync_state(), as manifest.json records it
+  nlohmann::ordered_json sync_state; // read_sync_state(), as manifest.json records it
 };
 
 // One file an export wrote, as manifest.json lists it.
 struct WrittenFile {
-  std::string format;                 // "csv" or "html"
+  std::string format; // "csv" or "html"
   std::filesystem::path path;
   std::vector<const Report*> reports; // a CSV's one report; every report report.html shows
   std::int64_t rows = 0;              // CSV records, header excluded (0 for HTML)
@@ -49,7 +49,11 @@ public:
 
   // The rows of `report` follow (in its ORDER BY), then end_report().
   virtual void begin_report(const Report& report) = 0;
+
+  // One row of the current report (cells in the catalog's column order).
   virtual void write_row(const Cells& cells) = 0;
+
+  // The current report has no more rows.
   virtual void end_report() = 0;
 
   // Every wanted report has been read: writes the files (not yet visible).

@@ -48,12 +48,12 @@ struct ChartLayout {
   double width = 0;
   double height = 0;
   Box plot;
-  double axis_max = 1;                     // the value at the plot's far edge
-  std::vector<Tick> ticks;                 // from 0 to axis_max
-  std::vector<std::vector<Box>> segments;  // segments[category][series]
-  std::vector<double> category_centers;    // along the category axis
-  std::size_t label_every = 1;             // vertical charts label every n-th category
-  std::vector<Box> legend;                 // one swatch per series (charts with two or more)
+  double axis_max = 1;                    // the value at the plot's far edge
+  std::vector<Tick> ticks;                // from 0 to axis_max
+  std::vector<std::vector<Box>> segments; // segments[category][series]
+  std::vector<double> category_centers;   // along the category axis
+  std::size_t label_every = 1;            // vertical charts label every n-th category
+  std::vector<Box> legend;                // one swatch per series (charts with two or more)
 };
 
 // The width every chart is laid out for (the page's content width at 1280 px); the SVG scales
@@ -77,8 +77,8 @@ std::string format_number(double value, int decimals);
 // Computes the geometry of `chart` for a drawing `width` units wide.
 ChartLayout layout_chart(const BarChart& chart, double width = k_chart_width);
 
-// The chart as an inline <svg> element for HTML (no xmlns needed; title, legend, gridlines, axes, labels, bars with tooltips).
-// A chart without categories says "No data" instead of drawing bars.
+// The chart as an inline <svg> element for HTML (no xmlns needed; title, legend, gridlines, axes,
+// labels, bars with tooltips). A chart without categories says "No data" instead of drawing bars.
 std::string render_svg(const BarChart& chart, const ChartLayout& layout);
 
 // layout_chart then render_svg.
