@@ -35,7 +35,7 @@ p.empty { padding: 16px; background: #f6f6f6; border: 1px dashed #bbb; color: #4
 p.note { color: #555; font-size: 13px; margin: 6px 0 0; }
 footer { color: #666; font-size: 12px; border-top: 1px solid #ddd; padding-top: 8px; }
 @media print {
-  @page { margin: 12mm; }
+  @page { size: landscape; margin: 10mm; } /* charts are laid out 1200 units wide */
   body { padding: 0; max-width: none; font-size: 10pt; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   h2 { break-after: avoid; }
