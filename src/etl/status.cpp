@@ -1,5 +1,6 @@
 #include "acme/etl/status.hpp"
 
+#include "acme/cdc/status.hpp"
 #include "acme/db/connection.hpp"
 #include "acme/db/migrator.hpp"
 #include "acme/etl/cursor.hpp"
@@ -89,6 +90,11 @@ Status read_status(const config::Config& config) {
                                             {"pinning_since", r["first_seen"].as<std::string>()}});
     }
   }
+  if (version >= 3) {
+    if (auto cdc = cdc::read_status(config, tx)) {
+      j["cdc"] = std::move(*cdc);
+    }
+  }
   j["lag_seconds"] = nullptr;
   if (config.source_dsn.empty()) {
     // Never fall back to libpq's defaults: that would measure some other database.
@@ -139,14 +145,19 @@ std::string format_status(const nlohmann::json& j) {
     const std::string kind = j["late_commit_horizon"].get<std::string>();
     out += "late commits:    " +
            (kind == "exact" ? std::string("exact horizon (open source transactions are visible)")
-                            : "lookback window (the source role cannot see other sessions; grant "
-                              "pg_read_all_stats for an exact horizon)") +
+            : kind == "cdc"
+                ? std::string("none in cdc mode (the stream delivers commits in commit order)")
+                : "lookback window (the source role cannot see other sessions; grant "
+                  "pg_read_all_stats for an exact horizon)") +
            "\n";
   }
   if (!j["lag_seconds"].is_null()) {
     out += fmt::format("behind source:   {:.1f} s\n", j["lag_seconds"].get<double>());
   } else if (j.contains("source_error")) {
     out += "behind source:   unknown (" + j["source_error"].get<std::string>() + ")\n";
+  }
+  if (j.contains("cdc")) {
+    out += cdc::format_status(j["cdc"]);
   }
   for (const auto& p : j["prepared_transactions"]) {
     out += fmt::format("pinned cursors:  prepared transaction '{}' (prepared {}) holds the cursors "

@@ -5,9 +5,11 @@
 #include "acme/db/replication_connection.hpp"
 #include "support/pg.hpp"
 
+#include <csignal>
 #include <fmt/format.h>
 #include <functional>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -328,6 +330,97 @@ TEST_F(CdcCommand, LeastPrivilegeReaderRunsCdcOnlyWithReplication) {
   r = cdc({"drop-slot"}, as_reader);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(slot_exists());
+}
+
+// acme status in CDC mode: the slot as the source sees it, lag in bytes and seconds, WAL safety.
+TEST_F(CdcCommand, StatusShowsTheSlotLagAndWalSafety) {
+  auto pub_guard = publication_cleanup(m_publication);
+  auto guard = slot_cleanup(m_slot);
+  const std::vector<std::string> env{"ACME_CDC_PUBLICATION=" + m_publication,
+                                     "ACME_CDC_SLOT=" + m_slot};
+  src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name) VALUES (1, 'c1')",
+                       table("customers")));
+  ASSERT_EQ(cdc({"setup"}).exit_code, 0);
+  auto r = acme({"run-etl", "--mode", "cdc"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto status = [&] {
+    const auto s = acme({"status", "--json"}, env);
+    EXPECT_EQ(s.exit_code, 0) << s.err;
+    return nlohmann::json::parse(s.out).value("cdc", nlohmann::json());
+  };
+  const bool unbounded =
+      src_exec("SELECT current_setting('max_slot_wal_keep_size') = '-1'")[0][0].as<bool>();
+
+  auto c = status();
+  ASSERT_TRUE(c.is_object()) << "no cdc section";
+  EXPECT_EQ(c["mode"], "cdc");
+  EXPECT_EQ(c["slot"], m_slot);
+  EXPECT_EQ(c["slot_exists"], true);
+  EXPECT_EQ(c["active"], false);
+  EXPECT_EQ(c["confirmed_flush_lsn"], c["applied_lsn"]);
+  EXPECT_GE(c["lag_bytes"].get<long long>(), 0);
+  EXPECT_GE(c["retained_bytes"].get<long long>(), 0);
+  EXPECT_EQ(c["lag_basis"], "last_applied_flush");
+  EXPECT_GE(c["lag_seconds"].get<double>(), 0.0);
+  EXPECT_EQ(c["wal_status"], "reserved");
+  EXPECT_EQ(c["max_slot_wal_keep_size"] == "-1", unbounded);
+  EXPECT_EQ(c["safe_wal_size"].is_null(), unbounded);
+  EXPECT_EQ(c["warnings"].dump().find("max_slot_wal_keep_size = -1") != std::string::npos,
+            unbounded)
+      << c.dump();
+  const auto text = acme({"status"}, env);
+  EXPECT_NE(text.out.find("cdc:             mode cdc, slot " + m_slot), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("  slot:          inactive, confirmed_flush_lsn "), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("  lag:           "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  wal:           wal_status reserved"), std::string::npos) << text.out;
+  if (unbounded) {
+    EXPECT_NE(text.out.find("  WARNING:       max_slot_wal_keep_size = -1"), std::string::npos)
+        << text.out;
+  }
+
+  // While a stream runs: the slot is active and the lag is the walsender's measure.
+  {
+    auto stream = acme_background({"run-continuous-etl", "--mode", "cdc"}, env);
+    src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name) VALUES (2, 'c2')",
+                         table("customers")));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      c = status();
+      const bool applied =
+          tgt_exec(fmt::format("SELECT count(*) FROM {}",
+                               acme::db::qualify(m_target_schema, "customers")))[0][0]
+              .as<int>() == 2;
+      if ((applied && c["active"] == true && !c["lag_basis"].is_null() &&
+           c["lag_basis"] != "last_applied_flush") ||
+          std::chrono::steady_clock::now() > deadline) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_EQ(c["active"], true) << c.dump();
+    EXPECT_TRUE(c["active_pid"].is_number()) << c.dump();
+    EXPECT_TRUE(c["lag_basis"] == "flush_lag" || c["lag_basis"] == "caught_up") << c.dump();
+    EXPECT_LT(c["lag_seconds"].get<double>(), 10.0) << c.dump();
+    stream->signal(SIGTERM);
+    EXPECT_EQ(stream->wait(10000), 0) << stream->err();
+  }
+
+  // A polling cycle: the mode says so, and the slot left behind is a warning.
+  r = acme({"run-etl"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  c = status();
+  EXPECT_EQ(c["mode"], "poll");
+  EXPECT_EQ(c["needs_snapshot"], true);
+  EXPECT_NE(c["warnings"].dump().find("acme is polling"), std::string::npos) << c.dump();
+
+  r = cdc({"drop-slot"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  c = status();
+  EXPECT_EQ(c["slot_exists"], false);
+  EXPECT_TRUE(c["active"].is_null());
+  EXPECT_NE(c["warnings"].dump().find("does not exist"), std::string::npos) << c.dump();
 }
 
 } // namespace
