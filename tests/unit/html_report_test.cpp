@@ -355,3 +355,21 @@ TEST(HtmlFreshness, TimestampsAndDurations) {
   EXPECT_EQ(format_duration(2 * 86400 + 4 * 3600 + 59), "2 d 4 h");
   EXPECT_EQ(format_duration(-5), "0 s");
 }
+
+TEST(HtmlReport, OpenOrdersChartsThe180EarliestDatesAndTheTableListsAll) {
+  ReportRows r;
+  for (int d = 0; d < 200; ++d) {
+    r.rows.push_back({"date " + std::to_string(1000 + d), "PENDING", "1", "1.00"});
+  }
+  r.total = 200;
+  const auto section = find_html_section("open-orders")->build(r);
+  EXPECT_EQ(section.chart->categories.size(), 180U);
+  EXPECT_EQ(section.chart->categories.front(), "date 1000");
+  EXPECT_EQ(section.table.rows.size(), 200U);
+  EXPECT_NE(section.note.find("180 earliest of 200 delivery dates"), std::string::npos)
+      << section.note;
+  const auto l = layout_chart(*section.chart);
+  EXPECT_GT(l.label_every, 1U) << "dates too close to label each one are thinned";
+  EXPECT_GE(l.segments.back()[0].x + l.segments.back()[0].width, l.segments.back()[0].x);
+  EXPECT_LE(l.segments.back()[0].x + l.segments.back()[0].width, l.plot.x + l.plot.width);
+}
