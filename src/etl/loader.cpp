@@ -62,12 +62,13 @@ bool Loader::prepare(const std::vector<std::string>& closed_statuses) {
   // default random_page_cost the planner prefers whole-table scans once a cycle touches tens of
   // thousands of rows. A planner cost only: results cannot change.
   m_tx.exec("SET LOCAL random_page_cost = 1.1");
-  m_tx.exec(std::string(sql::etl_staging));
-  for (const auto& t : k_tables) {
-    m_tx.exec(fmt::format("TRUNCATE {}, {}, {}, {}", t.staging, t.keys, t.buckets, t.recon));
+  // The work tables live as long as the session and are ON COMMIT DELETE ROWS, so every
+  // transaction starts with them empty (a rollback discards its rows too): create them once per
+  // session (the last table staging.sql creates is the sentinel). This keeps a CDC flush, many
+  // per second, from re-running ~50 DDL statements and truncations.
+  if (m_tx.exec("SELECT to_regclass('pg_temp.acme_tr_customers') IS NULL")[0][0].as<bool>()) {
+    m_tx.exec(std::string(sql::etl_staging));
   }
-  m_tx.exec("TRUNCATE acme_chg_customers, acme_chg_products, acme_chg_orders, acme_aff_items, "
-            "acme_aff_orders, acme_closed");
   nlohmann::json wanted = nlohmann::json::array();
   auto sorted = closed_statuses;
   std::sort(sorted.begin(), sorted.end());
@@ -197,6 +198,9 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
   };
   // Planner statistics for the session-local tables, whose sizes vary by orders of magnitude.
   for (const auto& t : k_tables) {
+    if (!m_analyze_work_tables) {
+      break;
+    }
     m_tx.exec(fmt::format("ANALYZE {}", t.staging));
     if (has_keys(t.source)) {
       m_tx.exec(fmt::format("ANALYZE {}", t.keys));
@@ -241,11 +245,16 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     return c;
   }
-  m_tx.exec("ANALYZE acme_chg_customers, acme_chg_products, acme_chg_orders");
+  const auto analyze = [this](const char* tables) {
+    if (m_analyze_work_tables) {
+      m_tx.exec(std::string("ANALYZE ") + tables);
+    }
+  };
+  analyze("acme_chg_customers, acme_chg_products, acme_chg_orders");
   run_counted("collect_items", sql::etl_collect_items);
-  m_tx.exec("ANALYZE acme_aff_items");
+  analyze("acme_aff_items");
   c.written["items"] = run_counted("items", sql::etl_merge_items);
-  m_tx.exec("ANALYZE acme_aff_orders");
+  analyze("acme_aff_orders");
   c.written["order_totals"] = run_counted("order_totals", sql::etl_totals);
   return c;
 }

@@ -79,6 +79,20 @@ Status read_status(const config::Config& config) {
     j["late_commit_horizon"] =
         ok[0]["horizon_kind"].is_null() ? "unknown" : ok[0]["horizon_kind"].as<std::string>();
   }
+  if (version >= 4) {
+    const auto h = tx.exec(
+        fmt::format("SELECT (SELECT count(*) FROM {0}) AS statuses, "
+                    "(SELECT count(*) FROM {0} WHERE valid_to IS NULL) AS open_statuses, "
+                    "(SELECT count(*) FROM {1}) AS customers, "
+                    "pg_total_relation_size('{0}') + pg_total_relation_size('{1}') AS bytes",
+                    q("analytical_order_status_history"), q("analytical_customer_history")))[0];
+    j["history"] = {{"status_intervals", h["statuses"].as<long long>()},
+                    {"open_status_intervals", h["open_statuses"].as<long long>()},
+                    {"customer_versions", h["customers"].as<long long>()},
+                    {"bytes", h["bytes"].as<long long>()},
+                    {"retention_days", config.history_days ? nlohmann::json(*config.history_days)
+                                                           : nlohmann::json("keep all")}};
+  }
   j["prepared_transactions"] = nlohmann::json::array();
   if (version >= 2) {
     for (const auto& r :
@@ -164,6 +178,17 @@ std::string format_status(const nlohmann::json& j) {
                        "back since {} until COMMIT/ROLLBACK PREPARED\n",
                        p["gid"].get<std::string>(), p["prepared_at"].get<std::string>(),
                        p["pinning_since"].get<std::string>());
+  }
+  if (j.contains("history")) {
+    const auto& h = j["history"];
+    out += fmt::format(
+        "history:         {} status intervals ({} open), {} customer versions, {:.1f} "
+        "MB; retention {}\n",
+        h["status_intervals"].get<long long>(), h["open_status_intervals"].get<long long>(),
+        h["customer_versions"].get<long long>(),
+        static_cast<double>(h["bytes"].get<long long>()) / 1048576.0,
+        h["retention_days"].is_number() ? std::to_string(h["retention_days"].get<int>()) + " days"
+                                        : std::string("keep all"));
   }
   out += "tables:\n";
   for (const auto& [name, t] : j["tables"].items()) {

@@ -105,6 +105,12 @@ TEST_P(History, StatusIntervalsFollowTheChangesEachModeSees) {
                                   tgt("analytical_order_status_history"))),
             "0");
   expect_invariant();
+  const auto status = acme({"status"});
+  EXPECT_NE(status.out.find(fmt::format(
+                "history:         {} status intervals (1 open)",
+                tgt_value("SELECT count(*) FROM " + tgt("analytical_order_status_history")))),
+            std::string::npos)
+      << status.out;
 }
 
 TEST_P(History, CustomerVersionsAreSlowlyChangingDimensionType2) {

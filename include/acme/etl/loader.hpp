@@ -66,6 +66,11 @@ public:
   // The greatest (updated_at, key) among the rows of `table`'s target table.
   std::optional<Cursor> loaded_max(const TableSpec& table);
 
+  // Whether merge() gathers planner statistics on the session's work tables first (default).
+  // Worth it when batches vary by orders of magnitude (polling); a stream of small batches skips
+  // it: each ANALYZE also rewrites catalog rows, several times a second in CDC mode.
+  void set_analyze_work_tables(bool on) { m_analyze_work_tables = on; }
+
   // Applies staged rows and fan-outs; with `apply_deletes`, removes rows whose keys are absent
   // from the key tables of the tables listed in `key_tables`.
   MergeCounts merge(const std::vector<std::string>& key_tables, bool closed_set_changed);
@@ -151,6 +156,7 @@ private:
   pqxx::transaction_base& m_tx;
   std::string m_schema;
   bool m_bulk = false;
+  bool m_analyze_work_tables = true;
   std::vector<std::string> m_deferred_indexes; // dropped by begin_bulk(), rebuilt by merge()
 };
 
