@@ -11,6 +11,7 @@ enum class ExitCode : int {
   failure = 1,      // any other failure: database error, I/O error, bug
   usage = 2,        // bad flag, bad .env, missing or invalid setting
   locked = 3,       // another acme instance holds the target's lock
+  drift = 4,        // acme verify: the target differs from the source
   interrupted = 130 // not used for SIGTERM/SIGINT in continuous mode, which exit 0 by design
 };
 

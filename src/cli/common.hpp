@@ -33,5 +33,6 @@ void add_status_command(CLI::App& app, Context& ctx);
 void add_export_reports_command(CLI::App& app, Context& ctx);
 void add_cdc_command(CLI::App& app, Context& ctx);
 void add_doctor_command(CLI::App& app, Context& ctx);
+void add_verify_command(CLI::App& app, Context& ctx);
 
 } // namespace acme::cli

@@ -115,8 +115,9 @@ public:
       if (m_c.mode == config::SyncMode::cdc) {
         cdc_checks(*source, *src, target.get());
       } else {
-        add("cdc", CheckStatus::ok, "not checked: mode poll (--mode cdc checks the replication "
-                                    "setup)");
+        add("cdc", CheckStatus::ok,
+            "not checked: mode poll (--mode cdc checks the replication "
+            "setup)");
       }
     }
     return std::move(m_report);
@@ -177,7 +178,8 @@ private:
                       row["version"].c_str()),
           "upgrade the server to PostgreSQL 13 or later (15 recommended)");
     } else {
-      add(which + " version", CheckStatus::ok, fmt::format("PostgreSQL {}", row["version"].c_str()));
+      add(which + " version", CheckStatus::ok,
+          fmt::format("PostgreSQL {}", row["version"].c_str()));
     }
     return s;
   }
@@ -249,7 +251,8 @@ private:
         what = "no table " + join(missing_tables) + " in schema " + m_c.source_schema;
       }
       if (!missing_columns.empty()) {
-        what += (what.empty() ? "" : "; ") + std::string("missing columns ") + join(missing_columns);
+        what +=
+            (what.empty() ? "" : "; ") + std::string("missing columns ") + join(missing_columns);
       }
       add("source contract", CheckStatus::fail, what,
           "point ACME_SOURCE_SCHEMA / ACME_SOURCE_DSN at the ACME orders database (design.md §2 "
@@ -327,8 +330,8 @@ private:
               pk = std::string(spec.pk);
             }
           }
-          sqls.push_back(fmt::format("CREATE INDEX CONCURRENTLY ON {}.{} (updated_at, {});",
-                                     schema, db::quote_ident(t), db::quote_ident(pk)));
+          sqls.push_back(fmt::format("CREATE INDEX CONCURRENTLY ON {}.{} (updated_at, {});", schema,
+                                     db::quote_ident(t), db::quote_ident(pk)));
         }
         add("updated_at index", CheckStatus::warn,
             "cost: no index on updated_at in " + join(unindexed) +
@@ -342,8 +345,8 @@ private:
       if (m_c.mode == config::SyncMode::cdc && !no_identity.empty()) {
         std::vector<std::string> sqls;
         for (const auto& t : no_identity) {
-          sqls.push_back(fmt::format("ALTER TABLE {}.{} REPLICA IDENTITY FULL;", schema,
-                                     db::quote_ident(t)));
+          sqls.push_back(
+              fmt::format("ALTER TABLE {}.{} REPLICA IDENTITY FULL;", schema, db::quote_ident(t)));
         }
         add("replica identity", CheckStatus::fail,
             "REPLICA IDENTITY NOTHING on " + join(no_identity) +
@@ -355,9 +358,9 @@ private:
 
   void clocks(const Server& src, const Server& tgt) {
     const double skew = src.offset_s - tgt.offset_s;
-    const std::string detail = fmt::format(
-        "source {} UTC, target {} UTC: source minus target {:+.3f} s",
-        src.row["clock_utc"].c_str(), tgt.row["clock_utc"].c_str(), skew);
+    const std::string detail =
+        fmt::format("source {} UTC, target {} UTC: source minus target {:+.3f} s",
+                    src.row["clock_utc"].c_str(), tgt.row["clock_utc"].c_str(), skew);
     if (std::fabs(skew) > 2.0) {
       add("clock skew", CheckStatus::warn, detail + " (lag figures and synced_at disagree)",
           "synchronize both servers' clocks (chrony or systemd-timesyncd against the same NTP "
@@ -417,7 +420,8 @@ private:
       add("target migrations", CheckStatus::ok,
           fmt::format("none yet: acme migrate (or the first run) applies 1 to {}", latest));
     } else if (version == latest) {
-      add("target migrations", CheckStatus::ok, fmt::format("at migration {}, the latest", version));
+      add("target migrations", CheckStatus::ok,
+          fmt::format("at migration {}, the latest", version));
     } else if (version < latest) {
       add("target migrations", CheckStatus::warn,
           fmt::format("at migration {}; this acme brings it to {} at its next run", version,
@@ -435,9 +439,9 @@ private:
     auto wanted = m_c.closed_statuses;
     std::sort(wanted.begin(), wanted.end());
     wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
-    const auto stored = tx.exec_params(
-        "SELECT value::text FROM " + db::qualify(schema, "acme_settings") + " WHERE key = $1",
-        "closed_statuses");
+    const auto stored = tx.exec_params("SELECT value::text FROM " +
+                                           db::qualify(schema, "acme_settings") + " WHERE key = $1",
+                                       "closed_statuses");
     const std::string configured = nlohmann::json(wanted).dump();
     if (stored.empty()) {
       add("closed statuses", CheckStatus::ok,
@@ -450,21 +454,19 @@ private:
           fmt::format("configured {} but the target was computed with {}: the next sync "
                       "recomputes is_open of every order",
                       configured, have.dump()),
-          fmt::format("intended? otherwise set ACME_CLOSED_STATUSES={}",
-                      [&] {
-                        std::string out;
-                        for (const auto& s : have) {
-                          out += (out.empty() ? "" : ",") + s.get<std::string>();
-                        }
-                        return out;
-                      }()));
+          fmt::format("intended? otherwise set ACME_CLOSED_STATUSES={}", [&] {
+            std::string out;
+            for (const auto& s : have) {
+              out += (out.empty() ? "" : ",") + s.get<std::string>();
+            }
+            return out;
+          }()));
       return;
     }
     const auto unseen = tx.exec_params(
         "SELECT s FROM unnest($1::text[]) s WHERE EXISTS (SELECT 1 FROM " +
-            db::qualify(schema, "analytical_orders") +
-            ") AND NOT EXISTS (SELECT 1 FROM " + db::qualify(schema, "analytical_orders") +
-            " o WHERE o.status = s) ORDER BY 1",
+            db::qualify(schema, "analytical_orders") + ") AND NOT EXISTS (SELECT 1 FROM " +
+            db::qualify(schema, "analytical_orders") + " o WHERE o.status = s) ORDER BY 1",
         db::text_array(wanted));
     if (!unseen.empty()) {
       std::string names;
@@ -562,13 +564,13 @@ private:
       for (const auto& m : missing) {
         names += (names.empty() ? "" : ", ") + m;
       }
-      add("cdc publication", CheckStatus::fail,
-          "publication " + pub + " does not publish " + names,
+      add("cdc publication", CheckStatus::fail, "publication " + pub + " does not publish " + names,
           fmt::format("ALTER PUBLICATION {} ADD TABLE {};", db::quote_ident(pub), names));
     } else if (!rows[0]["all_actions"].as<bool>()) {
       add("cdc publication", CheckStatus::fail,
-          "publication " + pub + " does not publish every action (insert, update, delete, "
-                                 "truncate): acme would miss changes",
+          "publication " + pub +
+              " does not publish every action (insert, update, delete, "
+              "truncate): acme would miss changes",
           fmt::format("ALTER PUBLICATION {} SET (publish = 'insert, update, delete, truncate');",
                       db::quote_ident(pub)));
     } else if (!filtered.empty()) {
@@ -596,11 +598,11 @@ private:
       try {
         if (db::current_version(*target, m_c.target_schema) >= 3) {
           pqxx::nontransaction ttx(*target);
-          recorded = !ttx.exec_params("SELECT 1 FROM " +
-                                          db::qualify(m_c.target_schema, "acme_cdc_state") +
-                                          " WHERE slot = $1",
-                                      slot)
-                          .empty();
+          recorded =
+              !ttx.exec_params("SELECT 1 FROM " + db::qualify(m_c.target_schema, "acme_cdc_state") +
+                                   " WHERE slot = $1",
+                               slot)
+                   .empty();
         } else {
           recorded = false;
         }
@@ -610,8 +612,9 @@ private:
     }
     if (rows.empty()) {
       add("cdc slot", CheckStatus::ok,
-          "slot " + slot + " does not exist yet: the first CDC start creates it (with a "
-                           "snapshot hand-off)");
+          "slot " + slot +
+              " does not exist yet: the first CDC start creates it (with a "
+              "snapshot hand-off)");
       return;
     }
     const auto& r = rows[0];
@@ -688,10 +691,11 @@ nlohmann::json DoctorReport::to_json() const {
   int counts[3] = {0, 0, 0};
   for (const auto& c : checks) {
     ++counts[static_cast<int>(c.status)];
-    j["checks"].push_back({{"check", c.name},
-                           {"status", status_name(c.status)},
-                           {"detail", c.detail},
-                           {"fix", c.fix.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.fix)}});
+    j["checks"].push_back(
+        {{"check", c.name},
+         {"status", status_name(c.status)},
+         {"detail", c.detail},
+         {"fix", c.fix.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.fix)}});
   }
   j["ok"] = counts[0];
   j["warn"] = counts[1];
@@ -699,6 +703,8 @@ nlohmann::json DoctorReport::to_json() const {
   return j;
 }
 
-DoctorReport run_doctor(const config::Config& config) { return Doctor(config).run(); }
+DoctorReport run_doctor(const config::Config& config) {
+  return Doctor(config).run();
+}
 
 } // namespace acme::ops

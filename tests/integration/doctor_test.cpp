@@ -61,8 +61,8 @@ protected:
       }
     }
     if (!m_extra_schema.empty()) {
-      exec_on(acme::test::target_dsn(), "DROP SCHEMA IF EXISTS " + quote_ident(m_extra_schema) +
-                                            " CASCADE");
+      exec_on(acme::test::target_dsn(),
+              "DROP SCHEMA IF EXISTS " + quote_ident(m_extra_schema) + " CASCADE");
     }
     src_exec("DROP PUBLICATION IF EXISTS " + quote_ident(m_publication));
     PgTest::TearDown();
@@ -100,10 +100,10 @@ TEST_F(Doctor, HealthyCdcSetupExitsZeroWithoutFailures) {
   const auto r = doctor({"--mode", "cdc"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find(" 0 fail\n"), std::string::npos) << r.out;
-  for (const auto* check : {"source connection", "target connection", "source contract",
-                            "source privileges", "late-commit horizon", "clock skew",
-                            "target schema", "cdc wal_level", "cdc replication role",
-                            "cdc publication", "cdc slot", "cdc max_slot_wal_keep_size"}) {
+  for (const auto* check :
+       {"source connection", "target connection", "source contract", "source privileges",
+        "late-commit horizon", "clock skew", "target schema", "cdc wal_level",
+        "cdc replication role", "cdc publication", "cdc slot", "cdc max_slot_wal_keep_size"}) {
     EXPECT_NE(line_of(r.out, check), "") << check << " missing:\n" << r.out;
   }
   EXPECT_EQ(line_of(r.out, "cdc publication").rfind("ok", 0), 0u) << r.out;
@@ -151,9 +151,9 @@ TEST_F(Doctor, RoleWithoutPgReadAllStatsWarnsWithTheGrant) {
   const std::string role = create_role(acme::test::source_dsn(), "nostats");
   src_exec(fmt::format("GRANT USAGE ON SCHEMA {s} TO {r}; GRANT SELECT ON ALL TABLES IN SCHEMA "
                        "{s} TO {r}",
-                       fmt::arg("s", quote_ident(m_source_schema)), fmt::arg("r", quote_ident(role))));
-  const auto r =
-      doctor({}, {"ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role)});
+                       fmt::arg("s", quote_ident(m_source_schema)),
+                       fmt::arg("r", quote_ident(role))));
+  const auto r = doctor({}, {"ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role)});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto line = line_of(r.out, "late-commit horizon");
   EXPECT_EQ(line.rfind("warn", 0), 0u) << r.out;
@@ -166,8 +166,7 @@ TEST_F(Doctor, RoleWithoutPgReadAllStatsWarnsWithTheGrant) {
   // Without SELECT on a table: a failure naming the GRANT.
   src_exec(fmt::format("REVOKE SELECT ON {}.orders FROM {}", quote_ident(m_source_schema),
                        quote_ident(role)));
-  const auto r2 =
-      doctor({}, {"ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role)});
+  const auto r2 = doctor({}, {"ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role)});
   EXPECT_EQ(r2.exit_code, 1) << r2.out;
   EXPECT_NE(line_of(r2.out, "source privileges")
                 .find(fmt::format("fix: GRANT SELECT ON {}.\"orders\" TO {};",
@@ -205,14 +204,13 @@ TEST_F(Doctor, MissingPublicationFailsWithTheCreateStatement) {
 TEST_F(Doctor, TargetSchemaOwnedBySomeoneElseFailsWithTheOwnerChange) {
   const std::string role = create_role(acme::test::target_dsn(), "writer");
   tgt_exec("CREATE SCHEMA " + quote_ident(m_target_schema)); // owned by the superuser
-  const auto r =
-      doctor({}, {"ACME_TARGET_DSN=" + with_user(acme::test::target_dsn(), role)});
+  const auto r = doctor({}, {"ACME_TARGET_DSN=" + with_user(acme::test::target_dsn(), role)});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   const auto line = line_of(r.out, "target schema");
   EXPECT_EQ(line.rfind("fail", 0), 0u) << r.out;
   EXPECT_NE(line.find("not by acme's role " + role), std::string::npos) << line;
-  EXPECT_NE(line.find(fmt::format("fix: ALTER SCHEMA {} OWNER TO {};",
-                                  quote_ident(m_target_schema), quote_ident(role))),
+  EXPECT_NE(line.find(fmt::format("fix: ALTER SCHEMA {} OWNER TO {};", quote_ident(m_target_schema),
+                                  quote_ident(role))),
             std::string::npos)
       << line;
 }

@@ -1,0 +1,16 @@
+-- acme verify, source side: analytical_order_items as the invariant gives it, canonical text per
+-- item. $1: the closed statuses (text[]). An item of a closed order keeps a settled price: it
+-- reads 'settled' here; the target side says 'settled' when the item has a price, or its product
+-- is unknown. An item without an order is open. {filter}: a condition on i.order_item_id.
+SELECT i.order_item_id AS id,
+       ROW(i.order_id, i.product_id, p.product_name, i.quanity,
+           CASE WHEN o.status IS NULL OR o.status <> ALL ($1::text[])
+                THEN trim_scale(p.unity_price)::text
+                ELSE 'settled' END,
+           o.status, o.delivery_date,
+           o.status IS NULL OR o.status <> ALL ($1::text[]),
+           i.updated_at, i.updated_by, i.created_at, i.created_by)::text AS r
+FROM {s}.order_items i
+LEFT JOIN {s}.products p ON p.product_id = i.product_id
+LEFT JOIN {s}.orders o ON o.order_id = i.order_id
+WHERE {filter}

@@ -1,0 +1,22 @@
+-- acme verify, source side: analytical_orders as the invariant gives it, canonical text per
+-- order. $1: the closed statuses (text[]). A closed order's total_amount is settled (history is
+-- not re-priced): it reads 'settled' here, and the target side says 'settled' when the amount
+-- equals the sum over the order's target items. {filter}: a condition on o.order_id;
+-- {item_filter}: the same on i.order_id (the items' totals are aggregated for those orders only).
+SELECT o.order_id AS id,
+       ROW(o.customer_id, c.customer_name, o.order_date, o.delivery_date, o.status,
+           COALESCE(x.total_items, 0)::bigint,
+           CASE WHEN o.status IS NULL OR o.status <> ALL ($1::text[])
+                THEN trim_scale(COALESCE(x.total_amount, 0))::text
+                ELSE 'settled' END,
+           o.status IS NULL OR o.status <> ALL ($1::text[]),
+           o.updated_at, o.updated_by, o.created_at, o.created_by)::text AS r
+FROM {s}.orders o
+LEFT JOIN {s}.customers c ON c.customer_id = o.customer_id
+LEFT JOIN (SELECT i.order_id, sum(i.quanity) AS total_items,
+                  sum(i.quanity * p.unity_price) AS total_amount
+           FROM {s}.order_items i
+           LEFT JOIN {s}.products p ON p.product_id = i.product_id
+           WHERE {item_filter}
+           GROUP BY i.order_id) x ON x.order_id = o.order_id
+WHERE {filter}
