@@ -2,6 +2,7 @@
 
 #include "acme/db/connection.hpp"
 #include "acme/db/migrator.hpp"
+#include "acme/db/replication_connection.hpp"
 #include "acme/etl/tables.hpp"
 #include "acme/sql/embedded.hpp"
 
@@ -506,6 +507,9 @@ private:
                       "{} <client address> scram-sha-256",
                       role, row["role"].as<std::string>()));
     }
+    if (row["replication"].as<bool>() || row["superuser"].as<bool>()) {
+      replication_connection(row["role"].as<std::string>());
+    }
     publication(conn);
     slot(conn, target);
     const std::string keep = row["max_slot_wal_keep_size"].as<std::string>("");
@@ -521,6 +525,23 @@ private:
     } else {
       add("cdc max_slot_wal_keep_size", CheckStatus::ok,
           keep + ": a stalled slot is invalidated before it fills the disk");
+    }
+  }
+
+  // pg_hba.conf has separate lines for replication connections: open one, as the stream does.
+  void replication_connection(const std::string& role) {
+    try {
+      db::ReplicationConnection rc(m_c.source_dsn, "acme doctor", std::chrono::seconds(10));
+      const auto id = rc.identify_system();
+      add("cdc replication connection", CheckStatus::ok,
+          fmt::format("accepted (IDENTIFY_SYSTEM: system {}, timeline {}, database {})",
+                      id.system_id, id.timeline, id.database));
+    } catch (const std::exception& e) {
+      add("cdc replication connection", CheckStatus::fail, e.what(),
+          fmt::format("allow it in the source's pg_hba.conf: host replication {} <acme's "
+                      "address>/32 scram-sha-256, then SELECT pg_reload_conf(); check "
+                      "max_wal_senders > 0",
+                      role));
     }
   }
 

@@ -103,11 +103,13 @@ TEST_F(Doctor, HealthyCdcSetupExitsZeroWithoutFailures) {
   for (const auto* check :
        {"source connection", "target connection", "source contract", "source privileges",
         "late-commit horizon", "clock skew", "target schema", "cdc wal_level",
-        "cdc replication role", "cdc publication", "cdc slot", "cdc max_slot_wal_keep_size"}) {
+        "cdc replication role", "cdc replication connection", "cdc publication", "cdc slot",
+        "cdc max_slot_wal_keep_size"}) {
     EXPECT_NE(line_of(r.out, check), "") << check << " missing:\n" << r.out;
   }
   EXPECT_EQ(line_of(r.out, "cdc publication").rfind("ok", 0), 0u) << r.out;
   EXPECT_EQ(line_of(r.out, "late-commit horizon").rfind("ok", 0), 0u) << r.out;
+  EXPECT_EQ(line_of(r.out, "cdc replication connection").rfind("ok", 0), 0u) << r.out;
 
   const auto j = doctor({"--mode", "cdc", "--json"});
   ASSERT_EQ(j.exit_code, 0) << j.err;
