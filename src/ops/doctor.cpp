@@ -528,7 +528,10 @@ private:
     }
   }
 
-  // pg_hba.conf has separate lines for replication connections: open one, as the stream does.
+  // Whether pg_hba.conf, the REPLICATION attribute and max_wal_senders let acme open a logical
+  // replication connection (replication=database): open one, as the stream does. Such a
+  // connection matches the source database's ordinary pg_hba.conf lines, never the
+  // `replication` keyword (that one admits physical replication only).
   void replication_connection(const std::string& role) {
     try {
       db::ReplicationConnection rc(m_c.source_dsn, "acme doctor", std::chrono::seconds(10));
@@ -538,10 +541,12 @@ private:
                       id.system_id, id.timeline, id.database));
     } catch (const std::exception& e) {
       add("cdc replication connection", CheckStatus::fail, e.what(),
-          fmt::format("allow it in the source's pg_hba.conf: host replication {} <acme's "
-                      "address>/32 scram-sha-256, then SELECT pg_reload_conf(); check "
-                      "max_wal_senders > 0",
-                      role));
+          fmt::format("admit {} to the source database in its pg_hba.conf (host <source "
+                      "database> {} <acme's address>/32 scram-sha-256: logical replication "
+                      "matches database lines; a 'host replication' line would only admit "
+                      "physical replication of the whole cluster), then SELECT "
+                      "pg_reload_conf(); check max_wal_senders > 0",
+                      role, role));
     }
   }
 
