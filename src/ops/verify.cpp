@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
+#include <future>
 #include <map>
 #include <optional>
 #include <pqxx/pqxx>
@@ -125,8 +126,10 @@ public:
 
   // Compares one table; fills `drift` and returns the differing keys and ranges.
   Keys compare(const Spec& spec, TableDrift& drift, std::vector<std::int64_t>& differing) {
-    const Summary src = summary(spec, true);
+    // The two servers work at the same time (separate connections, one thread each).
+    auto source_side = std::async(std::launch::async, [&] { return summary(spec, true); });
     const Summary tgt = summary(spec, false);
+    const Summary src = source_side.get();
     differing.clear();
     auto a = src.begin();
     auto b = tgt.begin();
@@ -210,14 +213,16 @@ private:
           buckets.begin() + static_cast<std::ptrdiff_t>(i),
           buckets.begin() +
               static_cast<std::ptrdiff_t>(std::min(buckets.size(), i + k_buckets_per_pass)));
-      std::map<std::int64_t, std::string> src;
-      for (const auto& r : exec(spec, true, render(spec, true, chunk))) {
-        src.emplace(r[0].as<std::int64_t>(), r[1].as<std::string>(""));
-      }
-      std::map<std::int64_t, std::string> tgt;
-      for (const auto& r : exec(spec, false, render(spec, false, chunk))) {
-        tgt.emplace(r[0].as<std::int64_t>(), r[1].as<std::string>(""));
-      }
+      auto fetch = [&](bool source) {
+        std::map<std::int64_t, std::string> out;
+        for (const auto& r : exec(spec, source, render(spec, source, chunk))) {
+          out.emplace(r[0].as<std::int64_t>(), r[1].as<std::string>(""));
+        }
+        return out;
+      };
+      auto source_side = std::async(std::launch::async, fetch, true);
+      const std::map<std::int64_t, std::string> tgt = fetch(false);
+      const std::map<std::int64_t, std::string> src = source_side.get();
       auto a = src.begin();
       auto b = tgt.begin();
       while (a != src.end() || b != tgt.end()) {
