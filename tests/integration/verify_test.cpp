@@ -3,10 +3,13 @@
 // rewrites exactly those rows, after which verify exits 0 and the SQL oracle holds.
 #include "support/etl_fixture.hpp"
 
+#include <chrono>
+#include <csignal>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <thread>
 
 namespace {
 
@@ -161,6 +164,24 @@ TEST_F(Verify, WrongTotalAmountIsReportedAndRecomputed) {
   tgt_exec(fmt::format("UPDATE {} SET total_amount = 0 WHERE order_id = 2001",
                        tgt("analytical_orders")));
   expect_drift_then_repair("analytical_orders", "different", 2001);
+}
+
+TEST_F(Verify, RepairWaitsForTheWriterLockAndExitsThreeWhileAnotherAcmeHoldsIt) {
+  seed();
+  tgt_exec(fmt::format("DELETE FROM {} WHERE order_item_id = 99", tgt("analytical_order_items")));
+  auto running = acme_background({"run-continuous-etl", "--polling-interval", "30"});
+  for (int i = 0; i < 100 && tgt_value("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                       "AND granted") == "0";
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const auto locked = acme({"verify", "--repair"}, {"ACME_LOCK_WAIT=1"});
+  EXPECT_EQ(locked.exit_code, 3) << locked.out << locked.err;
+  // A plain verify needs no lock (and finds the item back: the running acme reconciled at start).
+  const auto plain = acme({"verify"});
+  EXPECT_EQ(plain.exit_code, 0) << plain.out << plain.err;
+  running->signal(SIGTERM);
+  ASSERT_EQ(running->wait(10000), std::optional<int>(0)) << running->err();
 }
 
 TEST_F(Verify, ManyDifferencesListTheFirstTwentyKeysAndRepairThemAll) {
