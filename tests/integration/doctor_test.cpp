@@ -217,6 +217,26 @@ TEST_F(Doctor, TargetSchemaOwnedBySomeoneElseFailsWithTheOwnerChange) {
       << line;
 }
 
+TEST_F(Doctor, SlotTheTargetDoesNotKnowIsNotTakenOver) {
+  create_publication();
+  src_exec("SELECT pg_create_logical_replication_slot('" + m_slot + "', 'pgoutput')");
+  struct DropSlot {
+    std::string slot;
+    ~DropSlot() {
+      try {
+        exec_on(acme::test::source_dsn(), "SELECT pg_drop_replication_slot('" + slot + "')");
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "dropping slot " << slot << ": " << e.what();
+      }
+    }
+  } drop{m_slot};
+  const auto r = doctor({"--mode", "cdc"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto line = line_of(r.out, "cdc slot");
+  EXPECT_EQ(line.rfind("fail", 0), 0u) << r.out;
+  EXPECT_NE(line.find("the target has no record of it"), std::string::npos) << line;
+}
+
 TEST_F(Doctor, UnreachableTargetIsAFailedCheckNotACrash) {
   const auto r = doctor({}, {"ACME_TARGET_DSN=postgresql://postgres@127.0.0.1:1/nowhere"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;

@@ -184,6 +184,24 @@ TEST_F(Verify, RepairWaitsForTheWriterLockAndExitsThreeWhileAnotherAcmeHoldsIt) 
   ASSERT_EQ(running->wait(10000), std::optional<int>(0)) << running->err();
 }
 
+TEST_F(Verify, CdcStreamedTargetIsEqualAndDoctorSeesTheSlot) {
+  m_cdc = true;
+  seed();
+  src_exec(fmt::format("UPDATE {} SET unity_price = unity_price + 1 WHERE product_id = 3; "
+                       "DELETE FROM {} WHERE order_id = 10; "
+                       "UPDATE {} SET customer_name = 'renamed' WHERE customer_id = 4",
+                       src("products"), src("orders"), src("customers")));
+  sync();
+  expect_invariant("after streaming");
+  const auto r = acme({"verify"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto d = acme({"doctor", "--mode", "cdc"},
+                      {"ACME_CDC_SLOT=" + m_slot, "ACME_CDC_PUBLICATION=" + m_publication});
+  EXPECT_EQ(d.exit_code, 0) << d.out << d.err;
+  EXPECT_NE(d.out.find("ok    cdc slot: slot " + m_slot + " inactive, retains "), std::string::npos)
+      << d.out;
+}
+
 TEST_F(Verify, ManyDifferencesListTheFirstTwentyKeysAndRepairThemAll) {
   seed();
   tgt_exec(
