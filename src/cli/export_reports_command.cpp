@@ -8,6 +8,7 @@
 #include "acme/report/reports.hpp"
 #include "cli/common.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
 #include <iostream>
@@ -22,6 +23,8 @@ struct ExportReportsOptions {
   std::map<std::string, bool> selected; // report name -> flag given
   bool html = false;
   std::string output_dir = "output";
+  int days = report::k_default_status_days;
+  bool days_given = false;
   bool to_stdout = false;
 };
 
@@ -41,7 +44,14 @@ int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
   const bool html = opts.html || opts.all;
   if (reports.empty() && !html) {
     throw UsageError("export-reports: select at least one report: --all, --open-orders, "
-                     "--top-dates, --pending-items, --top-customers or --html");
+                     "--top-dates, --pending-items, --top-customers, --status-durations or --html");
+  }
+  const bool durations =
+      html || std::any_of(reports.begin(), reports.end(),
+                          [](const report::Report* r) { return r->name == "status-durations"; });
+  if (opts.days_given && !durations) {
+    throw UsageError("export-reports: --days sets the window of --status-durations (or --html, "
+                     "--all), which is not selected");
   }
   if (opts.to_stdout && opts.html) {
     throw UsageError("export-reports: --stdout writes one CSV report, not --html");
@@ -58,9 +68,10 @@ int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
 
   if (opts.to_stdout) {
     const auto* r = reports.front();
-    report::export_to_sink(*conn, c.target_schema, *r, [](std::string_view bytes) {
-      std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    });
+    report::export_to_sink(
+        *conn, report::ReportParams{c.target_schema, opts.days}, *r, [](std::string_view bytes) {
+          std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        });
     std::cout.flush();
     if (!std::cout) {
       throw Error("export-reports: cannot write to standard output");
@@ -68,8 +79,8 @@ int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
     return 0;
   }
 
-  const report::ExportOptions options{c.target_schema, c.closed_statuses, opts.output_dir,
-                                      reports, html};
+  const report::ExportOptions options{
+      c.target_schema, c.closed_statuses, opts.output_dir, reports, html, opts.days};
   const auto summary = report::export_to_directory(*conn, options);
   for (const auto& f : summary.files) {
     if (f.format == "csv") {
@@ -92,7 +103,7 @@ void add_export_reports_command(CLI::App& app, Context& ctx) {
       "Export business reports as CSV (RFC 4180, LF line ends) and/or one self-contained HTML "
       "page with charts, plus manifest.json, all from one consistent snapshot of the target");
   const char* const which = "Reports (combine freely)";
-  cmd->add_flag("--all", opts->all, "All four CSVs and report.html")->group(which);
+  cmd->add_flag("--all", opts->all, "All the CSVs and report.html")->group(which);
   for (const auto& r : report::catalog()) {
     const std::string name(r.name);
     cmd->add_flag("--" + name, opts->selected[name], std::string(r.file_name))->group(which);
@@ -101,6 +112,16 @@ void add_export_reports_command(CLI::App& app, Context& ctx) {
                 "report.html: every report as an SVG chart and a table under a freshness banner "
                 "(no JavaScript, no external resources; prints well)")
       ->group(which);
+  cmd->add_option_function<int>(
+         "--days",
+         [opts](int days) {
+           opts->days = days;
+           opts->days_given = true;
+         },
+         fmt::format("status_durations: intervals that ended in the last N days (default {})",
+                     report::k_default_status_days))
+      ->check(CLI::Range(1, 36500))
+      ->type_name("N");
   auto* dir = cmd->add_option("--output-dir", opts->output_dir,
                               "Directory for the files and manifest.json (created if missing)")
                   ->capture_default_str();

@@ -23,8 +23,9 @@ constexpr int k_fetch_rows = 10000;
 constexpr std::string_view k_cursor = "acme_report_cursor";
 
 // The tables a report snapshot reads; their absence means the ETL never ran here.
-constexpr std::string_view k_required_tables[] = {"analytical_orders", "analytical_order_items",
-                                                  "acme_sync_state", "acme_runs", "acme_settings"};
+constexpr std::string_view k_required_tables[] = {
+    "analytical_orders", "analytical_order_items", "acme_sync_state",
+    "acme_runs",         "acme_settings",          "analytical_order_status_history"};
 
 nlohmann::ordered_json json_or_null(const pqxx::field& f) {
   if (f.is_null()) {
@@ -79,9 +80,9 @@ void check_target_schema(pqxx::transaction_base& tx, const std::string& schema) 
   }
 }
 
-std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, const Report& report,
-                        const std::function<void(const Cells&)>& on_row) {
-  std::string sql = db::with_schema(report.sql, schema);
+std::int64_t run_report(pqxx::transaction_base& tx, const ReportParams& params,
+                        const Report& report, const std::function<void(const Cells&)>& on_row) {
+  std::string sql = report_sql(report, params);
   while (!sql.empty() &&
          (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())) != 0)) {
     sql.pop_back();
@@ -127,10 +128,10 @@ std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, c
   return rows;
 }
 
-std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, const Report& report,
-                        CsvWriter& writer) {
+std::int64_t run_report(pqxx::transaction_base& tx, const ReportParams& params,
+                        const Report& report, CsvWriter& writer) {
   writer.write_header();
-  run_report(tx, schema, report, [&writer](const Cells& cells) { writer.write_row(cells); });
+  run_report(tx, params, report, [&writer](const Cells& cells) { writer.write_row(cells); });
   writer.flush();
   return writer.rows();
 }
@@ -179,19 +180,28 @@ nlohmann::ordered_json make_manifest(const std::string& generated_at, const Expo
       for (const auto& c : f.reports.front()->columns) {
         columns.push_back(std::string(c.name));
       }
-      list.push_back({{"report", std::string(f.reports.front()->name)},
-                      {"file", f.path.filename().string()},
-                      {"format", f.format},
-                      {"rows", f.rows},
-                      {"columns", std::move(columns)}});
+      nlohmann::ordered_json entry{{"report", std::string(f.reports.front()->name)},
+                                   {"file", f.path.filename().string()},
+                                   {"format", f.format},
+                                   {"rows", f.rows},
+                                   {"columns", std::move(columns)}};
+      if (f.reports.front()->name == "status-durations") {
+        entry["days"] = options.status_days;
+      }
+      list.push_back(std::move(entry));
     } else {
       nlohmann::ordered_json reports = nlohmann::ordered_json::array();
       for (const auto* r : f.reports) {
         reports.push_back(std::string(r->name));
       }
-      list.push_back({{"file", f.path.filename().string()},
-                      {"format", f.format},
-                      {"reports", std::move(reports)}});
+      nlohmann::ordered_json entry{{"file", f.path.filename().string()},
+                                   {"format", f.format},
+                                   {"reports", std::move(reports)}};
+      if (std::any_of(f.reports.begin(), f.reports.end(),
+                      [](const Report* r) { return r->name == "status-durations"; })) {
+        entry["status_durations_days"] = options.status_days;
+      }
+      list.push_back(std::move(entry));
     }
   }
   // "Open" in the reports is the is_open the ETL stored, computed with the closed set recorded
@@ -250,7 +260,8 @@ ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions&
       for (auto* w : readers) {
         w->begin_report(report);
       }
-      const auto rows = run_report(tx, options.target_schema, report, [&readers](const Cells& c) {
+      const ReportParams params{options.target_schema, options.status_days};
+      const auto rows = run_report(tx, params, report, [&readers](const Cells& c) {
         for (auto* w : readers) {
           w->write_row(c);
         }
@@ -282,15 +293,15 @@ ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions&
   return summary;
 }
 
-std::int64_t export_to_sink(pqxx::connection& target, const std::string& target_schema,
+std::int64_t export_to_sink(pqxx::connection& target, const ReportParams& params,
                             const Report& report, const Sink& sink) {
   try {
     target.set_client_encoding("UTF8");
     SnapshotTransaction tx(target);
     prepare_snapshot(tx);
-    check_target_schema(tx, target_schema);
+    check_target_schema(tx, params.schema);
     CsvWriter writer(report.columns, sink);
-    const auto rows = run_report(tx, target_schema, report, writer);
+    const auto rows = run_report(tx, params, report, writer);
     tx.commit();
     return rows;
   } catch (...) {

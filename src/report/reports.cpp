@@ -1,6 +1,9 @@
 #include "acme/report/reports.hpp"
 
+#include "acme/db/connection.hpp"
 #include "acme/sql/embedded.hpp"
+
+#include <string>
 
 namespace acme::report {
 
@@ -33,8 +36,30 @@ const std::vector<Report>& catalog() {
         {"customer_name", CellKind::text},
         {"pending_order_count", CellKind::number},
         {"pending_amount", CellKind::number}}},
+      {"status-durations",
+       "status_durations.csv",
+       sql::reports_status_durations,
+       {{"status", CellKind::text},
+        {"intervals", CellKind::number},
+        {"orders", CellKind::number},
+        {"avg_hours", CellKind::number},
+        {"p50_hours", CellKind::number},
+        {"p90_hours", CellKind::number},
+        {"max_hours", CellKind::number},
+        {"open_intervals", CellKind::number},
+        {"open_p90_hours", CellKind::number}}},
   };
   return reports;
+}
+
+std::string report_sql(const Report& report, const ReportParams& params) {
+  std::string sql = db::with_schema(report.sql, params.schema);
+  const std::string placeholder = "{days}";
+  for (auto pos = sql.find(placeholder); pos != std::string::npos;
+       pos = sql.find(placeholder, pos)) {
+    sql.replace(pos, placeholder.size(), std::to_string(params.days));
+  }
+  return sql;
 }
 
 const Report* find_report(std::string_view name) {

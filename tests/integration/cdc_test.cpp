@@ -165,9 +165,11 @@ TEST_P(CdcCrash, KilledAtAnyPointTheRerunConverges) {
   const auto rerun = acme({"run-etl"}, cdc_env());
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   expect_invariant(std::string("after the rerun (killed at ") + GetParam() + ")");
-  // The slot's confirmed position reached what the target stored.
-  EXPECT_EQ(slot_value("confirmed_flush_lsn"),
-            tgt_value("SELECT applied_lsn::text FROM " + tgt("acme_cdc_state")));
+  // The slot's confirmed position reached what the target stored. It may be further: with
+  // nothing of ours pending, acme confirms WAL that other databases' writers produced.
+  const auto applied = tgt_value("SELECT applied_lsn::text FROM " + tgt("acme_cdc_state"));
+  EXPECT_EQ(slot_value(fmt::format("confirmed_flush_lsn >= '{}'::pg_lsn", applied)), "true")
+      << "confirmed " << slot_value("confirmed_flush_lsn") << ", applied " << applied;
 }
 
 INSTANTIATE_TEST_SUITE_P(Failpoints, CdcCrash,

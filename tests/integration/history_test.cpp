@@ -1,9 +1,14 @@
 // Order status history and customer history (SCD 2), in both modes: polling records the states
 // it sees at each cycle, CDC every committed change.
+#include "support/csv_reader.hpp"
 #include "support/etl_fixture.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <map>
+#include <numeric>
+#include <set>
 #include <tuple>
 #include <vector>
 
@@ -158,6 +163,105 @@ TEST_P(History, HistoryWritesFollowStatusChangesNotTableSize) {
   const auto written = tgt_value("SELECT sum((rows->'written'->>'history')::bigint) FROM " +
                                  tgt("acme_runs") + " WHERE run_id > " + before);
   EXPECT_EQ(written, "2") << "one interval closed and one opened, for one status change";
+}
+
+// status_durations.csv recomputed here from the raw intervals: durations, window and
+// percentiles (linear interpolation, as percentile_cont) in C++, not in SQL.
+struct Durations {
+  std::vector<double> closed;
+  std::set<long> orders;
+  std::vector<double> open;
+};
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  const double pos = p * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(pos);
+  return lo + 1 < v.size() ? v[lo] + (pos - static_cast<double>(lo)) * (v[lo + 1] - v[lo]) : v[lo];
+}
+
+TEST_P(History, StatusDurationsReportEqualsTheIntervalsItSummarizes) {
+  // 40 orders over the last 60 days; each round moves some of them on, with a sync after each
+  // round (so polling sees every transition too); the delete closes an interval now.
+  src_exec(fmt::format("INSERT INTO {} (order_id, status, updated_at) SELECT g, 'PENDING', "
+                       "localtimestamp(0) - interval '60 days' + g * interval '37 minutes' "
+                       "FROM generate_series(1, 40) g",
+                       src("orders")));
+  sync();
+  const char* const steps[] = {"PROCESSING", "SHIPPED", "PENDING", "COMPLETED"};
+  for (int round = 0; round < 4; ++round) {
+    src_exec(fmt::format(
+        "UPDATE {} SET status = '{}', updated_at = localtimestamp(0) - interval '60 days' + "
+        "interval '1 day' * "
+        "({} * 14 + order_id % 11) + interval '1 hour' * (order_id * 7 % 23) "
+        "WHERE order_id % {} <> 0",
+        src("orders"), steps[round], round, round + 2));
+    sync();
+  }
+  src_exec(fmt::format("DELETE FROM {} WHERE order_id = 40", src("orders")));
+  sync();
+
+  for (const int days : {30, 10}) {
+    // Independent figures: every interval as epoch seconds.
+    std::map<std::string, Durations> expected;
+    double now = 0;
+    const auto rows =
+        tgt_exec(fmt::format("SELECT order_id, status, extract(epoch FROM valid_from)::float8, "
+                             "extract(epoch FROM valid_to)::float8 FROM {}",
+                             tgt("analytical_order_status_history")));
+    for (const auto& r : rows) {
+      now = std::max({now, r[2].as<double>(), r[3].is_null() ? 0.0 : r[3].as<double>()});
+    }
+    for (const auto& r : rows) {
+      auto& d = expected[r[1].as<std::string>()];
+      if (r[3].is_null()) {
+        d.open.push_back((now - r[2].as<double>()) / 3600.0);
+      } else if (r[3].as<double>() > now - days * 86400.0) {
+        d.closed.push_back((r[3].as<double>() - r[2].as<double>()) / 3600.0);
+        d.orders.insert(r[0].as<long>());
+      }
+    }
+    const auto out =
+        acme({"export-reports", "--status-durations", "--days", std::to_string(days), "--stdout"});
+    ASSERT_EQ(out.exit_code, 0) << out.err;
+    const auto csv = acme::test::parse_csv(out.out);
+    ASSERT_FALSE(csv.empty());
+    EXPECT_EQ(csv[0], (std::vector<std::string>{"status", "intervals", "orders", "avg_hours",
+                                                "p50_hours", "p90_hours", "max_hours",
+                                                "open_intervals", "open_p90_hours"}));
+    std::size_t listed = 0;
+    for (const auto& [status, d] : expected) {
+      if (d.closed.empty() && d.open.empty()) {
+        continue;
+      }
+      ++listed;
+      const auto row = std::find_if(csv.begin() + 1, csv.end(),
+                                    [&](const auto& r) { return r.at(0) == status; });
+      ASSERT_NE(row, csv.end()) << status << " missing for --days " << days << "\n" << out.out;
+      const auto& cells = *row;
+      const std::string where = fmt::format("{} --days {}", status, days);
+      EXPECT_EQ(std::stol(cells.at(1)), static_cast<long>(d.closed.size())) << where;
+      EXPECT_EQ(std::stol(cells.at(2)), static_cast<long>(d.orders.size())) << where;
+      if (d.closed.empty()) {
+        EXPECT_EQ(cells.at(3), "") << where;
+      } else {
+        const double avg = std::accumulate(d.closed.begin(), d.closed.end(), 0.0) /
+                           static_cast<double>(d.closed.size());
+        EXPECT_NEAR(std::stod(cells.at(3)), avg, 0.0051) << where;
+        EXPECT_NEAR(std::stod(cells.at(4)), percentile(d.closed, 0.5), 0.0051) << where;
+        EXPECT_NEAR(std::stod(cells.at(5)), percentile(d.closed, 0.9), 0.0051) << where;
+        EXPECT_NEAR(std::stod(cells.at(6)), *std::max_element(d.closed.begin(), d.closed.end()),
+                    0.0051)
+            << where;
+      }
+      EXPECT_EQ(std::stol(cells.at(7)), static_cast<long>(d.open.size())) << where;
+      if (!d.open.empty()) {
+        EXPECT_NEAR(std::stod(cells.at(8)), percentile(d.open, 0.9), 0.0051) << where;
+      }
+    }
+    EXPECT_EQ(csv.size(), listed + 1) << out.out;
+    EXPECT_GE(listed, days == 30 ? 4U : 2U) << out.out;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, History, ::testing::Bool(),

@@ -3,6 +3,7 @@
 // ETL keeps them (is_open from the default closed set, items denormalized from their order and
 // product). Every report is compared with an independently written SQL oracle.
 #include "acme/db/connection.hpp"
+#include "acme/db/migrator.hpp"
 #include "acme/report/atomic_file.hpp"
 #include "acme/sql/embedded.hpp"
 #include "support/csv_reader.hpp"
@@ -176,10 +177,7 @@ protected:
   std::string schema() const { return acme::db::quote_ident(m_target_schema); }
 
   // The target as migrations leave it (what acme migrate / the first run-etl will create).
-  void migrate() {
-    tgt_exec("CREATE SCHEMA " + schema());
-    tgt_exec(acme::db::with_schema(acme::sql::migrations_0001_initial, m_target_schema));
-  }
+  void migrate() { acme::db::migrate(*m_tgt, m_target_schema); }
 
   void sql(const std::string& text) { tgt_exec(acme::db::with_schema(text, m_target_schema)); }
 
@@ -257,7 +255,10 @@ TEST_F(ReportExport, EveryReportMatchesAnIndependentOracle) {
                 top_customers, k_top_customers);
 
   const auto m = manifest();
-  ASSERT_EQ(m["files"].size(), 5U) << "--all: the four CSVs and report.html";
+  ASSERT_EQ(m["files"].size(), 6U) << "--all: the five CSVs and report.html";
+  EXPECT_EQ(m["files"][4]["file"], "status_durations.csv");
+  EXPECT_EQ(m["files"][4]["rows"], 0) << "no status history was written";
+  EXPECT_EQ(m["files"][4]["days"], 30);
   EXPECT_EQ(m["files"].back()["file"], "report.html");
   EXPECT_EQ(m["files"].back()["format"], "html");
   EXPECT_TRUE(fs::is_regular_file(m_dir / "report.html"));
@@ -517,9 +518,8 @@ TEST_F(ReportExport, DefaultOutputDirectoryIsCreatedInTheWorkingDirectory) {
   const auto cwd = temp_dir("cwd");
   const auto r = run_process({ACME_BIN, "export-reports", "--all"}, acme_env(), cwd.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* f :
-       {k_open_orders, k_top_dates, k_pending_items, k_top_customers, "report.html",
-        "manifest.json"}) {
+  for (const char* f : {k_open_orders, k_top_dates, k_pending_items, k_top_customers, "report.html",
+                        "manifest.json"}) {
     EXPECT_TRUE(fs::is_regular_file(cwd / "output" / f)) << f;
   }
   fs::remove_all(cwd);
@@ -552,9 +552,8 @@ TEST(ReportCli, UsageErrorsExit2) {
 
 TEST(ReportCli, MissingTargetDsnExits2AndAnUnreachableTargetExits1) {
   const auto cwd = temp_dir("cwd");
-  const auto missing =
-      run_process({ACME_BIN, "export-reports", "--all"},
-                  {"ACME_TARGET_DSN=", "ACME_ENV_FILE=/dev/null"}, cwd.string());
+  const auto missing = run_process({ACME_BIN, "export-reports", "--all"},
+                                   {"ACME_TARGET_DSN=", "ACME_ENV_FILE=/dev/null"}, cwd.string());
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_NE(missing.err.find("ACME_TARGET_DSN"), std::string::npos) << missing.err;
   const auto down =

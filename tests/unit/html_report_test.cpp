@@ -306,7 +306,7 @@ TEST(HtmlReport, SectionsCoverTheCatalogInPageOrder) {
     names.emplace_back(s.report);
   }
   EXPECT_EQ(names, (std::vector<std::string>{"open-orders", "top-dates", "pending-items",
-                                             "top-customers"}));
+                                             "top-customers", "status-durations"}));
   EXPECT_EQ(find_html_section("nope"), nullptr);
 }
 

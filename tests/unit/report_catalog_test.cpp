@@ -9,9 +9,9 @@ using acme::report::catalog;
 using acme::report::CellKind;
 using acme::report::find_report;
 
-TEST(ReportCatalog, HasTheFourReportsOfIssue4WithTheirExactFilesAndColumns) {
+TEST(ReportCatalog, HasTheReportsOfIssues4And14WithTheirExactFilesAndColumns) {
   const auto& c = catalog();
-  ASSERT_EQ(c.size(), 4U);
+  ASSERT_EQ(c.size(), 5U);
   auto names = [](const acme::report::Report& r) {
     std::string out;
     for (const auto& col : r.columns) {
@@ -27,6 +27,19 @@ TEST(ReportCatalog, HasTheFourReportsOfIssue4WithTheirExactFilesAndColumns) {
   EXPECT_EQ(names(c[2]), "product_id,product_name,pending_items,pending_amount");
   EXPECT_EQ(c[3].file_name, "top_customers_by_pending_orders.csv");
   EXPECT_EQ(names(c[3]), "customer_id,customer_name,pending_order_count,pending_amount");
+  EXPECT_EQ(c[4].file_name, "status_durations.csv");
+  EXPECT_EQ(names(c[4]), "status,intervals,orders,avg_hours,p50_hours,p90_hours,max_hours,"
+                         "open_intervals,open_p90_hours");
+}
+
+TEST(ReportCatalog, DaysAndSchemaAreSubstitutedEverywhere) {
+  const auto* r = find_report("status-durations");
+  ASSERT_NE(r, nullptr);
+  const auto sql = acme::report::report_sql(*r, {"an\"alytics", 7});
+  EXPECT_EQ(sql.find("{days}"), std::string::npos);
+  EXPECT_EQ(sql.find("{schema}"), std::string::npos);
+  EXPECT_NE(sql.find("7 * interval '1 day'"), std::string::npos);
+  EXPECT_NE(sql.find("\"an\"\"alytics\".analytical_order_status_history"), std::string::npos);
 }
 
 TEST(ReportCatalog, OnlyNameAndStatusColumnsAreText) {
@@ -38,8 +51,9 @@ TEST(ReportCatalog, OnlyNameAndStatusColumnsAreText) {
       }
     }
   }
-  EXPECT_EQ(text, (std::set<std::string>{"open-orders.status", "pending-items.product_name",
-                                         "top-customers.customer_name"}));
+  EXPECT_EQ(text,
+            (std::set<std::string>{"open-orders.status", "pending-items.product_name",
+                                   "top-customers.customer_name", "status-durations.status"}));
 }
 
 TEST(ReportCatalog, EveryQueryIsSchemaQualifiedAndCursorSafe) {
@@ -93,7 +107,8 @@ TEST(ReportManifest, RecordsSnapshotSettingsSyncStateAndFiles) {
   EXPECT_EQ(m["files"][2]["file"], "report.html");
   EXPECT_EQ(m["files"][2]["format"], "html");
   EXPECT_EQ(m["files"][2]["reports"],
-            nlohmann::ordered_json::array({"open-orders", "top-dates", "pending-items", "top-customers"}));
+            nlohmann::ordered_json::array(
+                {"open-orders", "top-dates", "pending-items", "top-customers"}));
   EXPECT_FALSE(m["files"][2].contains("rows"));
   EXPECT_FALSE(m["acme_version"].get<std::string>().empty());
 }

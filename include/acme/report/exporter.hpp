@@ -29,6 +29,7 @@ struct ExportOptions {
   std::filesystem::path output_dir;         // created if missing
   std::vector<const Report*> reports;       // CSVs to write, from catalog(), in catalog order
   bool html = false;                        // also report.html (every report, charts + tables)
+  int status_days = k_default_status_days;  // status_durations: closed intervals of N days
 };
 
 // What an export wrote: the CSVs in catalog order, then report.html if asked for.
@@ -45,7 +46,7 @@ struct ExportSummary {
 ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions& options);
 
 // Writes one report as CSV to `sink` from its own snapshot; returns the number of rows.
-std::int64_t export_to_sink(pqxx::connection& target, const std::string& target_schema,
+std::int64_t export_to_sink(pqxx::connection& target, const ReportParams& params,
                             const Report& report, const Sink& sink);
 
 // Prepares `tx` for exporting: ISO dates (YYYY-MM-DD) whatever the server's DateStyle.
@@ -57,12 +58,12 @@ void check_target_schema(pqxx::transaction_base& tx, const std::string& schema);
 // Runs `report` in `tx` through a server-side cursor (bounded memory) and hands each row to
 // `on_row`; returns the number of rows. Throws acme::Error if the query's columns differ from
 // the catalog's.
-std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, const Report& report,
-                        const std::function<void(const Cells&)>& on_row);
+std::int64_t run_report(pqxx::transaction_base& tx, const ReportParams& params,
+                        const Report& report, const std::function<void(const Cells&)>& on_row);
 
 // run_report writing the header and rows to `writer`.
-std::int64_t run_report(pqxx::transaction_base& tx, const std::string& schema, const Report& report,
-                        CsvWriter& writer);
+std::int64_t run_report(pqxx::transaction_base& tx, const ReportParams& params,
+                        const Report& report, CsvWriter& writer);
 
 // The sync state visible in `tx`: last successful cycle and per-table cursors (nulls and an
 // empty object on a never-synced target) plus acme_settings, as manifest.json records them.

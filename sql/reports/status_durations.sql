@@ -1,0 +1,41 @@
+-- Time in status (order status history): per status, the intervals that ended in the last
+-- {days} days (count, distinct orders, average / median / 90th percentile / longest duration in
+-- hours) and the intervals still open (count, 90th percentile of their age). "Now" is the latest
+-- time the history recorded (its newest valid_from or valid_to, in the source writers' clock), so
+-- the figures describe the data as synced, whatever the target server's time zone. Reads the
+-- intervals closed in the window (closed-interval index) and the open ones (one per order).
+WITH h AS (
+    SELECT order_id, status, valid_from, valid_to FROM {schema}.analytical_order_status_history
+), ref AS (
+    SELECT GREATEST((SELECT max(valid_from) FROM {schema}.analytical_order_status_history WHERE valid_to IS NULL),
+                    (SELECT max(valid_to) FROM {schema}.analytical_order_status_history WHERE valid_to IS NOT NULL)) AS now_ts
+), closed AS (
+    SELECT h.status, h.order_id, EXTRACT(EPOCH FROM h.valid_to - h.valid_from) / 3600.0 AS hours
+    FROM h, ref
+    WHERE h.valid_to IS NOT NULL AND h.valid_to > ref.now_ts - {days} * interval '1 day'
+), open AS (
+    SELECT h.status, EXTRACT(EPOCH FROM ref.now_ts - h.valid_from) / 3600.0 AS hours
+    FROM h, ref
+    WHERE h.valid_to IS NULL
+), c AS (
+    SELECT status, count(*) AS intervals, count(DISTINCT order_id) AS orders,
+           round(avg(hours)::numeric, 2) AS avg_hours,
+           round((percentile_cont(0.5) WITHIN GROUP (ORDER BY hours))::numeric, 2) AS p50_hours,
+           round((percentile_cont(0.9) WITHIN GROUP (ORDER BY hours))::numeric, 2) AS p90_hours,
+           round(max(hours)::numeric, 2) AS max_hours
+    FROM closed GROUP BY status
+), o AS (
+    SELECT status, count(*) AS open_intervals,
+           round((percentile_cont(0.9) WITHIN GROUP (ORDER BY hours))::numeric, 2) AS open_p90_hours
+    FROM open GROUP BY status
+)
+SELECT s.status,
+       COALESCE(c.intervals, 0) AS intervals,
+       COALESCE(c.orders, 0) AS orders,
+       c.avg_hours, c.p50_hours, c.p90_hours, c.max_hours,
+       COALESCE(o.open_intervals, 0) AS open_intervals,
+       o.open_p90_hours
+FROM (SELECT status FROM c UNION SELECT status FROM o) s
+LEFT JOIN c ON c.status IS NOT DISTINCT FROM s.status
+LEFT JOIN o ON o.status IS NOT DISTINCT FROM s.status
+ORDER BY s.status NULLS LAST
