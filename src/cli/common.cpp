@@ -57,6 +57,11 @@ void add_sync_options(CLI::App& cmd, Context& ctx) {
                  "Seconds to wait for another acme's writer lock before exiting 3 "
                  "[env: ACME_LOCK_WAIT, default: 10]")
       ->group(group);
+  cmd.add_option("--jobs", o.jobs,
+                 "Source and target connections of a full load (parallel COPY by key range, "
+                 "parallel index builds) [env: ACME_JOBS, default: the number of cores, at least "
+                 "2]")
+      ->group(group);
   cmd.add_option("--mode", o.mode,
                  "poll (query the source tables) or cdc (stream its logical replication) "
                  "[env: ACME_MODE, default: poll]")

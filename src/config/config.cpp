@@ -4,10 +4,12 @@
 #include "acme/config/dsn.hpp"
 #include "acme/error.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
+#include <thread>
 
 namespace acme::config {
 namespace {
@@ -95,6 +97,11 @@ std::optional<std::string> process_env(const char* name) {
   return std::string(v);
 }
 
+int default_jobs() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(cores, 2U, 64U));
+}
+
 std::vector<std::string> Config::secrets() const {
   auto out = dsn_secrets(source_dsn);
   auto more = dsn_secrets(target_dsn);
@@ -171,6 +178,9 @@ Config load(const Overrides& flags, EnvLookup env) {
     if (!v->empty()) {
       c.history_days = static_cast<int>(parse_long("ACME_HISTORY_DAYS", *v, 1, 100000));
     }
+  }
+  if (auto v = r.get("ACME_JOBS", flags.jobs)) {
+    c.jobs = static_cast<int>(parse_long("ACME_JOBS", *v, 1, 64));
   }
   if (auto v = r.get("ACME_MODE", flags.mode)) {
     if (*v != "poll" && *v != "cdc") {

@@ -43,22 +43,67 @@ std::string bigint_array(const std::vector<std::int64_t>& values) {
 }
 } // namespace
 
-std::string
-Extractor::denormalized_items_query(const std::vector<std::string>& closed_statuses) const {
+namespace {
+std::string closed_array(pqxx::transaction_base& tx,
+                         const std::vector<std::string>& closed_statuses) {
   std::string closed;
   for (const auto& status : closed_statuses) {
-    closed += (closed.empty() ? "" : ", ") + m_tx.quote(status);
+    closed += (closed.empty() ? "" : ", ") + tx.quote(status);
   }
+  return "ARRAY[" + closed + "]::text[]";
+}
+} // namespace
+
+std::string Extractor::denormalized_items_query(const std::vector<std::string>& closed_statuses,
+                                                const std::optional<KeyRange>& range) const {
+  const std::string where =
+      range ? fmt::format(" WHERE i.order_item_id BETWEEN {} AND {}", range->lo, range->hi) : "";
   return fmt::format("SELECT i.order_item_id, i.order_id, i.product_id, p.product_name, i.quanity, "
                      "p.unity_price, o.status, o.delivery_date, "
-                     "o.status IS NULL OR o.status <> ALL (ARRAY[{closed}]::text[]), "
+                     "o.status IS NULL OR o.status <> ALL ({closed}), "
                      "i.updated_at, i.updated_by, i.created_at, i.created_by "
                      "FROM {items} i LEFT JOIN {products} p ON p.product_id = i.product_id "
-                     "LEFT JOIN {orders} o ON o.order_id = i.order_id",
-                     fmt::arg("closed", closed),
+                     "LEFT JOIN {orders} o ON o.order_id = i.order_id{where}",
+                     fmt::arg("closed", closed_array(m_tx, closed_statuses)),
                      fmt::arg("items", db::qualify(m_schema, "order_items")),
                      fmt::arg("products", db::qualify(m_schema, "products")),
-                     fmt::arg("orders", db::qualify(m_schema, "orders")));
+                     fmt::arg("orders", db::qualify(m_schema, "orders")), fmt::arg("where", where));
+}
+
+std::string Extractor::orders_query(const std::vector<std::string>& closed_statuses,
+                                    bool totals) const {
+  // NULL quantities count as 0 items; an item without a known price adds nothing to the amount.
+  const std::string sums =
+      totals ? fmt::format("COALESCE(t.total_items, 0), COALESCE(t.total_amount, 0), ") : "";
+  const std::string join =
+      totals ? fmt::format("LEFT JOIN (SELECT i.order_id, sum(i.quanity) AS total_items, "
+                           "sum(i.quanity * p.unity_price) AS total_amount FROM {} i "
+                           "LEFT JOIN {} p ON p.product_id = i.product_id GROUP BY i.order_id) t "
+                           "ON t.order_id = o.order_id ",
+                           db::qualify(m_schema, "order_items"), db::qualify(m_schema, "products"))
+             : "";
+  return fmt::format(
+      "SELECT o.order_id, o.customer_id, c.customer_name, o.order_date, "
+      "o.delivery_date, o.status, {sums}"
+      "o.status IS NULL OR o.status <> ALL ({closed}), "
+      "o.updated_at, o.updated_by, o.created_at, o.created_by "
+      "FROM {orders} o LEFT JOIN {customers} c ON c.customer_id = o.customer_id "
+      "{join}",
+      fmt::arg("sums", sums), fmt::arg("closed", closed_array(m_tx, closed_statuses)),
+      fmt::arg("orders", db::qualify(m_schema, "orders")),
+      fmt::arg("customers", db::qualify(m_schema, "customers")), fmt::arg("join", join));
+}
+
+std::string Extractor::key_bounds_query(const TableSpec& table) const {
+  return fmt::format("SELECT min({pk}), max({pk}) FROM {t}",
+                     fmt::arg("pk", db::quote_ident(table.pk)), fmt::arg("t", table_name(table)));
+}
+
+std::string Extractor::max_cursor_query(const TableSpec& table) const {
+  return fmt::format("SELECT to_char(updated_at, '{fmt}'), {pk} FROM {t} WHERE updated_at IS NOT "
+                     "NULL AND isfinite(updated_at) ORDER BY updated_at DESC, {pk} DESC LIMIT 1",
+                     fmt::arg("fmt", k_ts_format), fmt::arg("pk", db::quote_ident(table.pk)),
+                     fmt::arg("t", table_name(table)));
 }
 
 std::string Extractor::buckets_query(const TableSpec& table) const {

@@ -124,35 +124,6 @@ bool Loader::target_empty() {
       .as<bool>();
 }
 
-void Loader::begin_bulk() {
-  m_bulk = true;
-  m_tx.exec("SET LOCAL maintenance_work_mem = '256MB'");
-  // Partial indexes (the ~10% open backlog) are cheaper to keep in place than to rebuild.
-  for (const char* table : {"analytical_orders", "analytical_order_items"}) {
-    const auto defs = m_tx.exec_params(
-        "SELECT pg_get_indexdef(i.indexrelid), quote_ident(n.nspname) || '.' || "
-        "quote_ident(c.relname) "
-        "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE i.indrelid = to_regclass($1) AND NOT i.indisprimary AND i.indpred IS NULL",
-        db::qualify(m_schema, table));
-    for (const auto& d : defs) {
-      m_deferred_indexes.push_back(d[0].as<std::string>());
-      m_tx.exec("DROP INDEX " + d[1].as<std::string>());
-    }
-  }
-}
-
-std::string Loader::bulk_items_destination() const {
-  return db::qualify(m_schema, "analytical_order_items") +
-         " (order_item_id, order_id, product_id, product_name, quantity, price, order_status, "
-         "delivery_date, is_open, updated_at, updated_by, created_at, created_by)";
-}
-
-std::optional<Cursor> Loader::loaded_max(const TableSpec& table) {
-  return max_cursor(table, db::qualify(m_schema, table.target));
-}
-
 std::vector<std::int64_t> Loader::mismatched_buckets(const TableSpec& table) {
   const auto r = m_tx.exec(
       fmt::format("WITH t AS (SELECT {pk} >> {bits} AS bucket, count(*) AS n, sum({pk}) AS s, "
@@ -218,11 +189,7 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
   if (has_keys("products")) {
     c.written["products_deleted"] = run_counted("products_deleted", sql::etl_delete_products);
   }
-  if (m_bulk) {
-    c.written["orders"] = run_counted("bulk_orders", sql::etl_bulk_orders);
-  } else {
-    c.written["orders"] = run_counted("orders", sql::etl_merge_orders);
-  }
+  c.written["orders"] = run_counted("orders", sql::etl_merge_orders);
   if (has_keys("orders")) {
     c.written["orders_deleted"] = run_counted("orders_deleted", sql::etl_delete_orders);
   }
@@ -230,20 +197,6 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
       run_counted("orders_customer_fanout", sql::etl_fanout_customers);
   if (has_keys("order_items")) {
     c.written["items_deleted"] = run_counted("items_deleted", sql::etl_delete_order_items);
-  }
-  if (m_bulk) {
-    const auto t0 = std::chrono::steady_clock::now();
-    for (const auto& def : m_deferred_indexes) {
-      m_tx.exec(def);
-    }
-    // Fresh statistics, or the first incremental cycles plan fan-outs as full scans.
-    m_tx.exec(fmt::format("ANALYZE {}, {}, {}, {}", db::qualify(m_schema, "analytical_orders"),
-                          db::qualify(m_schema, "analytical_order_items"),
-                          db::qualify(m_schema, "customers"), db::qualify(m_schema, "products")));
-    spdlog::debug("rebuilt {} secondary indexes and analyzed in {:.3f} s",
-                  m_deferred_indexes.size(),
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    return c;
   }
   const auto analyze = [this](const char* tables) {
     if (m_analyze_work_tables) {
@@ -256,6 +209,28 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
   c.written["items"] = run_counted("items", sql::etl_merge_items);
   analyze("acme_aff_orders");
   c.written["order_totals"] = run_counted("order_totals", sql::etl_totals);
+  return c;
+}
+
+MergeCounts Loader::merge_dimensions(const std::vector<std::string>& key_tables) {
+  const auto has_keys = [&](std::string_view t) {
+    return std::find(key_tables.begin(), key_tables.end(), t) != key_tables.end();
+  };
+  for (const auto* t : {&k_tables[0], &k_tables[1]}) {
+    m_tx.exec(fmt::format("ANALYZE {}", t->staging));
+    if (has_keys(t->source)) {
+      m_tx.exec(fmt::format("ANALYZE {}", t->keys));
+    }
+  }
+  MergeCounts c;
+  c.written["customers"] = run_counted("customers", sql::etl_merge_customers);
+  c.written["products"] = run_counted("products", sql::etl_merge_products);
+  if (has_keys("customers")) {
+    c.written["customers_deleted"] = run_counted("customers_deleted", sql::etl_delete_customers);
+  }
+  if (has_keys("products")) {
+    c.written["products_deleted"] = run_counted("products_deleted", sql::etl_delete_products);
+  }
   return c;
 }
 

@@ -5,6 +5,7 @@
 #include "acme/db/copy.hpp"
 #include "acme/db/migrator.hpp"
 #include "acme/db/writer_lock.hpp"
+#include "acme/etl/parallel_load.hpp"
 #include "acme/test_point.hpp"
 
 #include <chrono>
@@ -77,6 +78,8 @@ void Syncer::connect() {
   try {
     db::acquire_writer_lock(*m_target, m_config.target_schema, m_config.lock_wait, m_should_stop);
     db::migrate(*m_target, m_config.target_schema);
+    // Under the writer lock: what a killed full load left behind is nobody's work in progress.
+    ParallelLoad::drop_leftovers(*m_target, m_config.target_schema);
   } catch (const LockedError&) {
     reset();
     throw;
@@ -147,6 +150,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
                      : full_requested ? "full"
                      : reconcile      ? "reconcile"
                                       : "incremental";
+  std::unique_ptr<ParallelLoad> parallel_load;
   try {
     // The horizon first, in its own statements, and only then the snapshot: every transaction
     // the snapshot misses is then either listed as open by the horizon or stamped after it
@@ -205,9 +209,56 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
       reconcile = false;
     }
 
-    const bool bulk = full && loader.target_empty();
-    if (bulk) {
-      loader.begin_bulk();
+    // A full read loads orders and items into shadow tables over `jobs` connections per side and
+    // swaps them in at commit, unless objects a swap would break depend on the live tables.
+    bool parallel = false;
+    bool target_was_empty = false;
+    ParallelLoad::Result loaded;
+    if (full) {
+      const auto blockers = ParallelLoad::swap_blockers(ttx, m_config.target_schema);
+      parallel = blockers.empty();
+      if (!parallel) {
+        std::string list;
+        for (const auto& b : blockers) {
+          list += (list.empty() ? "" : ", ") + b;
+        }
+        spdlog::warn("full load in place over one connection (slower): {} depend(s) on the "
+                     "analytical tables, which a swap of freshly loaded tables would break",
+                     list);
+      }
+    }
+    if (parallel) {
+      target_was_empty = loader.target_empty();
+      // Every worker reads the snapshot of this transaction (taken after the horizon), or the
+      // replication slot's in a CDC hand-off.
+      const std::string snapshot =
+          handoff ? handoff->snapshot
+                  : stx.exec("SELECT pg_export_snapshot()")[0][0].as<std::string>();
+      const auto bounds = [&](std::string_view name) -> std::optional<KeyRange> {
+        for (const auto& t : k_tables) {
+          if (t.source == name) {
+            const auto r = stx.exec(extractor.key_bounds_query(t));
+            if (r[0][0].is_null()) {
+              return std::nullopt;
+            }
+            return KeyRange{r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>()};
+          }
+        }
+        return std::nullopt;
+      };
+      ParallelLoad::Options opts;
+      opts.source_dsn = m_config.source_dsn;
+      opts.target_dsn = m_config.target_dsn;
+      opts.source_schema = m_config.source_schema;
+      opts.target_schema = m_config.target_schema;
+      opts.closed_statuses = m_config.closed_statuses;
+      opts.jobs = m_config.jobs;
+      opts.snapshot = snapshot;
+      opts.keep_settled_prices = !target_was_empty;
+      opts.should_stop = [this] { return m_should_stop && m_should_stop(); };
+      opts.check_stop = [this] { check_stop(); };
+      parallel_load = std::make_unique<ParallelLoad>(std::move(opts));
+      loaded = parallel_load->run(bounds("orders"), bounds("order_items"));
     }
 
     Batch batch;
@@ -225,11 +276,12 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
       const std::string name(t.source);
       const Cursor previous = state.count(name) != 0 ? state.at(name).cursor : Cursor{};
       std::int64_t read = 0;
-      // The initial load streams items straight into their final table (no staging).
-      const bool direct = bulk && t.source == "order_items";
-      if (direct) {
-        read = db::copy_between(stx, extractor.denormalized_items_query(m_config.closed_statuses),
-                                ttx, loader.bulk_items_destination(), stop);
+      // Orders and items of a parallel full load are in the shadow tables already.
+      const bool shadowed = parallel && (t.source == "orders" || t.source == "order_items");
+      std::optional<Cursor> last_read;
+      if (shadowed) {
+        read = t.source == "orders" ? loaded.orders : loaded.items;
+        last_read = t.source == "orders" ? loaded.orders_max : loaded.items_max;
       } else if (full) {
         read =
             db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
@@ -239,10 +291,9 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
                                 std::string(t.staging), stop);
       }
       const auto pin = pins.lowest.find(name);
-      const auto step =
-          apply_pin(next_cursor(previous, direct ? loader.loaded_max(t) : loader.staged_max(t),
-                                horizon.safe_ts),
-                    pin == pins.lowest.end() ? std::nullopt : std::optional<Cursor>(pin->second));
+      const auto step = apply_pin(
+          next_cursor(previous, shadowed ? last_read : loader.staged_max(t), horizon.safe_ts),
+          pin == pins.lowest.end() ? std::nullopt : std::optional<Cursor>(pin->second));
       // A full batch means more rows may follow. If the horizon held the cursor back, the next
       // batch re-reads from the held-back cursor in a newer snapshot: worth it only while the
       // cursor still advances (an old open transaction can pin it; the next sync goes on).
@@ -284,17 +335,26 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
       }
     }
     test_point::reach("merge", &ttx);
-    MergeCounts counts = loader.merge(key_tables, closed_changed);
-    if (bulk) {
-      counts.written["items"] = rows["order_items"]["read"].get<std::int64_t>();
+    MergeCounts counts;
+    if (parallel) {
+      counts = loader.merge_dimensions(key_tables);
+      counts.written["orders"] = loaded.orders;
+      counts.written["items"] = loaded.items;
+      parallel_load->stage_history_events(ttx);
+    } else {
+      counts = loader.merge(key_tables, closed_changed);
     }
     Loader::HistoryContext history;
-    history.observed_by = bulk || handoff ? "load" : "poll";
+    history.observed_by = (parallel && target_was_empty) || handoff ? "load" : "poll";
     history.time_zone = horizon.time_zone;
     history.seen_at = horizon.source_now;
     history.retention_days = m_config.history_days;
     counts.written["history"] = loader.record_history(history);
     test_point::reach("after-merge");
+    if (parallel) {
+      test_point::reach("before-swap", &ttx);
+      parallel_load->swap(ttx);
+    }
     for (const auto& [step, n] : counts.written) {
       rows["written"][step] = n;
     }
@@ -314,8 +374,14 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
     ttx.commit();
     return batch;
   } catch (const Interrupted&) {
+    if (parallel_load) {
+      parallel_load->discard();
+    }
     throw;
   } catch (const std::exception& e) {
+    if (parallel_load) {
+      parallel_load->discard();
+    }
     const std::string message = config::redact(e.what(), m_config.secrets());
     record_failure(started_at, mode, message);
     db::rethrow_classified("sync cycle");

@@ -116,3 +116,18 @@ TEST_F(ConfigLoad, OutOfRangeNumbersAreRejectedNotWrapped) {
   fake_env()["ACME_LOCK_WAIT"] = "2.5";
   EXPECT_EQ(acme::config::load(m_flags, &lookup).lock_wait.count(), 2500);
 }
+
+TEST_F(ConfigLoad, JobsDefaultToTheCoresAtLeastTwoAndRejectNonsense) {
+  fake_env().clear();
+  EXPECT_GE(acme::config::load(m_flags, &lookup).jobs, 2);
+  EXPECT_EQ(acme::config::load(m_flags, &lookup).jobs, acme::config::default_jobs());
+  for (const char* bad : {"0", "-1", "65", "two", "", "1.5"}) {
+    fake_env()["ACME_JOBS"] = bad;
+    EXPECT_THROW(acme::config::load(m_flags, &lookup), acme::UsageError) << bad;
+  }
+  fake_env()["ACME_JOBS"] = "1";
+  EXPECT_EQ(acme::config::load(m_flags, &lookup).jobs, 1);
+  m_flags.jobs = "3";
+  EXPECT_EQ(acme::config::load(m_flags, &lookup).jobs, 3);
+  m_flags.jobs.reset();
+}

@@ -29,10 +29,14 @@ struct Overrides {
   std::optional<std::string> cdc_publication;
   std::optional<std::string> cdc_flush_ms;
   std::optional<std::string> history_days;
+  std::optional<std::string> jobs;
 };
 
 // Where changes come from: polling the source tables, or the logical replication stream.
 enum class SyncMode { poll, cdc };
+
+// The default of ACME_JOBS: the number of cores, at least 2.
+int default_jobs();
 
 // The resolved configuration: flags > environment > .env > defaults.
 struct Config {
@@ -54,6 +58,7 @@ struct Config {
   std::string cdc_publication = "cdc_publication"; // the publication it streams
   std::chrono::milliseconds cdc_flush{20};         // longest wait before applying received changes
   std::optional<int> history_days; // prune closed history intervals older than this; empty: keep
+  int jobs = default_jobs();       // connections per side of a full load (parallel COPY, indexes)
   std::map<std::string, std::string> origin; // setting name -> where it came from
 
   // Every password contained in a configured DSN, for redaction.

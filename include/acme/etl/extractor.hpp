@@ -13,6 +13,12 @@
 
 namespace acme::etl {
 
+// An inclusive key range [lo, hi].
+struct KeyRange {
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+};
+
 // The source side of a cycle: reads from one REPEATABLE READ READ ONLY transaction that the
 // caller owns. It only builds queries and reads; it never writes to the source.
 class Extractor {
@@ -25,9 +31,22 @@ public:
   // Every row of the table, in no particular order.
   std::string all_rows_query(const TableSpec& table) const;
 
-  // Initial load: every item with its product's name and price and its order's status, delivery
-  // date and openness, joined in the source snapshot, in Loader::bulk_items_destination() order.
-  std::string denormalized_items_query(const std::vector<std::string>& closed_statuses) const;
+  // Full load: every item (of `range`, if given) with its product's name and price and its
+  // order's status, delivery date and openness, joined in the source snapshot, in the column
+  // order of ParallelLoad's item destination.
+  std::string denormalized_items_query(const std::vector<std::string>& closed_statuses,
+                                       const std::optional<KeyRange>& range = {}) const;
+
+  // Full load: every order with its customer's name, openness and (with `totals`) total_items
+  // and total_amount summed over its items at the products' prices, in the column order of
+  // ParallelLoad's order destinations.
+  std::string orders_query(const std::vector<std::string>& closed_statuses, bool totals) const;
+
+  // The smallest and greatest primary key of the table (two index lookups).
+  std::string key_bounds_query(const TableSpec& table) const;
+
+  // The greatest (updated_at, primary key) of the table, as a cursor row.
+  std::string max_cursor_query(const TableSpec& table) const;
 
   // Per key range (bucket = key >> k_bucket_bits): count, sum and hash sum of the keys.
   std::string buckets_query(const TableSpec& table) const;

@@ -51,20 +51,9 @@ public:
   // Empties the staging table of `table` (before re-reading it whole).
   void clear_staging(const TableSpec& table);
 
-  // Whether the target holds no order and no item yet (the initial load can then stream items
-  // straight into place and build indexes once).
+  // Whether the target holds no order and no item yet (a full load then has no settled prices
+  // to keep).
   bool target_empty();
-
-  // Starts an initial load: drops the full secondary indexes of the order and item tables (merge
-  // rebuilds them once at the end). Items are then COPYed straight into
-  // analytical_order_items, denormalized by the source query, instead of being staged.
-  void begin_bulk();
-
-  // The target table and column list that a denormalized item stream is COPYed into.
-  std::string bulk_items_destination() const;
-
-  // The greatest (updated_at, key) among the rows of `table`'s target table.
-  std::optional<Cursor> loaded_max(const TableSpec& table);
 
   // Whether merge() gathers planner statistics on the session's work tables first (default).
   // Worth it when batches vary by orders of magnitude (polling); a stream of small batches skips
@@ -74,6 +63,10 @@ public:
   // Applies staged rows and fan-outs; with `apply_deletes`, removes rows whose keys are absent
   // from the key tables of the tables listed in `key_tables`.
   MergeCounts merge(const std::vector<std::string>& key_tables, bool closed_set_changed);
+
+  // A full load through shadow tables (ParallelLoad): applies the staged customers and products
+  // only (and, for those in `key_tables`, their deletes); orders and items are loaded whole.
+  MergeCounts merge_dimensions(const std::vector<std::string>& key_tables);
 
   // Records pins for prepared transactions seen for the first time (at the stored cursors) and
   // forgets those of transactions that are gone; returns the lowest pin per table and the
@@ -155,9 +148,7 @@ private:
 
   pqxx::transaction_base& m_tx;
   std::string m_schema;
-  bool m_bulk = false;
   bool m_analyze_work_tables = true;
-  std::vector<std::string> m_deferred_indexes; // dropped by begin_bulk(), rebuilt by merge()
 };
 
 } // namespace acme::etl

@@ -1,0 +1,113 @@
+#pragma once
+
+#include "acme/etl/cursor.hpp"
+#include "acme/etl/extractor.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <pqxx/connection>
+#include <pqxx/transaction_base>
+#include <string>
+#include <vector>
+
+namespace acme::etl {
+
+// Splits [min, max] into at most `parts` contiguous ranges of nearly equal width that cover it
+// exactly (fewer when there are fewer keys than parts). Pure.
+std::vector<KeyRange> split_key_range(std::int64_t min, std::int64_t max, int parts);
+
+// The full load of analytical_orders and analytical_order_items: N source connections read one
+// exported snapshot, the big tables split by key range, and N target connections COPY into
+// shadow tables (same columns, storage options and defaults as the live ones, no indexes), then
+// build every index of the live tables on them and ANALYZE them, all in parallel. Nothing the
+// readers see changes until swap(), which runs in the caller's (short) target transaction with
+// the cursors and the run record: DROP the live tables, RENAME the shadows in, same index and
+// constraint names, owner and grants. A crash before that commit leaves only shadow tables,
+// which drop_leftovers() removes at the next start.
+//
+// On an empty target the orders' totals are summed in the source snapshot (no second pass over
+// the target's items). On a loaded target, items of closed orders keep their settled prices and
+// the totals are summed over the shadow items (sql/etl/shadow_*.sql).
+class ParallelLoad {
+public:
+  struct Options {
+    std::string source_dsn;
+    std::string target_dsn;
+    std::string source_schema;
+    std::string target_schema;
+    std::vector<std::string> closed_statuses;
+    int jobs = 2;
+    std::string snapshot;              // exported snapshot every source connection imports
+    bool keep_settled_prices = false;  // the target holds data: closed orders keep their prices
+    std::function<bool()> should_stop; // polled during COPYs; a stop ends the load
+    std::function<void()> check_stop;  // throws the caller's "interrupted" after a stop
+  };
+
+  // What the load produced, for the cursors and the run record.
+  struct Result {
+    std::int64_t orders = 0;
+    std::int64_t items = 0;
+    std::optional<Cursor> orders_max; // greatest (updated_at, order_id) read
+    std::optional<Cursor> items_max;  // greatest (updated_at, order_item_id) read
+    int indexes = 0;
+  };
+
+  explicit ParallelLoad(Options options);
+  ~ParallelLoad();
+  ParallelLoad(const ParallelLoad&) = delete;
+  ParallelLoad& operator=(const ParallelLoad&) = delete;
+
+  // Drops shadow tables a crashed or failed load left behind (needs the writer lock).
+  static void drop_leftovers(pqxx::connection& target, const std::string& schema);
+
+  // Objects that a swap would break or lose (dependent views, foreign keys, triggers, ...), as
+  // descriptions; a full load with any of them must load in place instead.
+  static std::vector<std::string> swap_blockers(pqxx::transaction_base& target,
+                                                const std::string& schema);
+
+  // Connects the workers, creates the shadow tables, loads them (orders and item key ranges
+  // from `orders` / `items`), builds their indexes and analyzes them. `orders` / `items`:
+  // the source's key bounds (nullopt: the table is empty).
+  Result run(const std::optional<KeyRange>& orders, const std::optional<KeyRange>& items);
+
+  // In the caller's target transaction: records the history events of the load (every loaded
+  // order, a delete for every live order not loaded) for Loader::record_history().
+  void stage_history_events(pqxx::transaction_base& target);
+
+  // In the caller's target transaction: replaces the live tables by the shadows.
+  void swap(pqxx::transaction_base& target);
+
+  // Best effort after a failure: drops the shadow tables through a worker connection.
+  void discard() noexcept;
+
+private:
+  struct Worker;
+  struct Index {
+    std::string live_name;   // index name on the live table
+    std::string shadow_name; // the same index built on the shadow
+    std::string create;      // CREATE INDEX statement for the shadow
+    std::string constraint;  // primary key / unique constraint name, or empty
+    std::string constraint_kind;
+  };
+  struct Table {
+    std::string live;   // name in the target schema
+    std::string shadow; // name in the target schema
+    std::vector<Index> indexes;
+  };
+  using Job = std::function<void(Worker&)>;
+
+  void connect_workers();
+  void create_shadows();
+  void run_phase(const char* name, std::vector<Job> jobs);
+  bool stopping() const;
+
+  Options m_options;
+  std::vector<std::unique_ptr<Worker>> m_workers;
+  std::vector<Table> m_tables; // orders, items
+  std::atomic<bool> m_abort{false};
+};
+
+} // namespace acme::etl

@@ -1,0 +1,439 @@
+#include "acme/etl/parallel_load.hpp"
+
+#include "acme/db/connection.hpp"
+#include "acme/db/copy.hpp"
+#include "acme/error.hpp"
+#include "acme/etl/tables.hpp"
+#include "acme/sql/embedded.hpp"
+#include "acme/test_point.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fmt/format.h>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+#include <thread>
+#include <unistd.h>
+
+namespace acme::etl {
+namespace {
+
+using SourceTx = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+
+constexpr const char* k_shadow_prefix = "acme_shadow_";
+
+const TableSpec& spec(std::string_view source) {
+  for (const auto& t : k_tables) {
+    if (t.source == source) {
+      return t;
+    }
+  }
+  throw Fatal("unknown table"); // unreachable: called with contract tables only
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string with_values(std::string_view sql, const std::string& schema,
+                        const std::vector<std::pair<std::string, std::string>>& values) {
+  std::string text = db::with_schema(sql, schema);
+  for (const auto& [name, value] : values) {
+    for (auto pos = text.find(name); pos != std::string::npos; pos = text.find(name, pos)) {
+      text.replace(pos, name.size(), value);
+      pos += value.size();
+    }
+  }
+  return text;
+}
+
+constexpr const char* k_item_columns =
+    "(order_item_id, order_id, product_id, product_name, quantity, price, order_status, "
+    "delivery_date, is_open, updated_at, updated_by, created_at, created_by)";
+constexpr const char* k_order_columns =
+    "(order_id, customer_id, customer_name, order_date, delivery_date, status, total_items, "
+    "total_amount, is_open, updated_at, updated_by, created_at, created_by)";
+
+} // namespace
+
+std::vector<KeyRange> split_key_range(std::int64_t min, std::int64_t max, int parts) {
+  std::vector<KeyRange> out;
+  if (max < min || parts < 1) {
+    return out;
+  }
+  // Width as unsigned: max - min may exceed INT64_MAX for keys of both signs.
+  const auto span = static_cast<unsigned long long>(max) - static_cast<unsigned long long>(min);
+  const auto n = std::min<unsigned long long>(static_cast<unsigned long long>(parts), span + 1ULL);
+  const unsigned long long width = span / n + 1ULL;
+  auto lo = static_cast<unsigned long long>(min);
+  for (unsigned long long k = 0; k < n; ++k) {
+    const bool last = k + 1 == n || span - (lo - static_cast<unsigned long long>(min)) < width;
+    const unsigned long long hi = last ? static_cast<unsigned long long>(max) : lo + width - 1ULL;
+    out.push_back({static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi)});
+    if (last) {
+      break;
+    }
+    lo = hi + 1ULL;
+  }
+  return out;
+}
+
+// One worker: a source connection in the shared snapshot and a target connection.
+struct ParallelLoad::Worker {
+  int id = 0;
+  std::unique_ptr<pqxx::connection> source;
+  std::unique_ptr<pqxx::connection> target;
+  std::unique_ptr<SourceTx> stx; // open while the source is read
+};
+
+ParallelLoad::ParallelLoad(Options options) : m_options(std::move(options)) {}
+
+ParallelLoad::~ParallelLoad() = default;
+
+void ParallelLoad::drop_leftovers(pqxx::connection& target, const std::string& schema) {
+  pqxx::nontransaction tx(target, "acme shadow cleanup");
+  const auto r = tx.exec_params("SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+                                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                "WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname LIKE $2",
+                                schema, std::string(k_shadow_prefix) + "%");
+  for (const auto& row : r) {
+    spdlog::info("removing {} left behind by an interrupted full load", row[0].as<std::string>());
+    tx.exec("DROP TABLE IF EXISTS " + row[0].as<std::string>());
+  }
+}
+
+std::vector<std::string> ParallelLoad::swap_blockers(pqxx::transaction_base& target,
+                                                     const std::string& schema) {
+  std::vector<std::string> out;
+  for (const auto& row : target.exec_params(std::string(sql::etl_shadow_blockers),
+                                            db::qualify(schema, "analytical_orders"),
+                                            db::qualify(schema, "analytical_order_items"))) {
+    out.push_back(row[0].as<std::string>());
+  }
+  return out;
+}
+
+bool ParallelLoad::stopping() const {
+  return m_abort.load() || (m_options.should_stop && m_options.should_stop());
+}
+
+void ParallelLoad::connect_workers() {
+  const int jobs = std::max(1, m_options.jobs);
+  for (int i = 0; i < jobs; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->id = i + 1;
+    const std::string app = fmt::format("acme (pid {}) load job {}", ::getpid(), w->id);
+    w->target = db::connect(m_options.target_dsn, "target", app);
+    {
+      pqxx::nontransaction tx(*w->target);
+      // Each job builds one index: the jobs are the parallelism, so no server workers on top;
+      // the shadow data is rebuilt after a crash anyway, so its commits need not wait for WAL.
+      tx.exec(fmt::format("SET maintenance_work_mem = '256MB'; SET synchronous_commit = off{}",
+                          jobs > 1 ? "; SET max_parallel_maintenance_workers = 0" : ""));
+    }
+    w->source = db::connect(m_options.source_dsn, "source", app);
+    w->stx = std::make_unique<SourceTx>(*w->source, "acme load");
+    w->stx->exec("SET TRANSACTION SNAPSHOT " + w->stx->quote(m_options.snapshot));
+    m_workers.push_back(std::move(w));
+  }
+}
+
+void ParallelLoad::create_shadows() {
+  const auto& schema = m_options.target_schema;
+  auto& conn = *m_workers.front()->target;
+  pqxx::work tx(conn, "acme shadow tables");
+  m_tables.clear();
+  int counter = 0;
+  for (const char* live : {"analytical_orders", "analytical_order_items"}) {
+    Table t;
+    t.live = live;
+    t.shadow = std::string(k_shadow_prefix) + live;
+    const auto live_q = db::qualify(schema, t.live);
+    const auto shadow_q = db::qualify(schema, t.shadow);
+    tx.exec("DROP TABLE IF EXISTS " + shadow_q);
+    tx.exec(
+        fmt::format("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING INDEXES)", shadow_q, live_q));
+    // Storage parameters (fillfactor, autovacuum settings) are not copied by LIKE.
+    const auto opts = tx.exec_params("SELECT array_to_string(reloptions, ', ') FROM pg_class "
+                                     "WHERE oid = $1::regclass AND reloptions IS NOT NULL",
+                                     live_q);
+    if (!opts.empty() && !opts[0][0].as<std::string>().empty()) {
+      tx.exec(fmt::format("ALTER TABLE {} SET ({})", shadow_q, opts[0][0].as<std::string>()));
+    }
+    const auto idx = tx.exec_params(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisunique, "
+        "       COALESCE(con.conname, ''), COALESCE(con.contype::text, ''), "
+        "       quote_ident(n.nspname) || '.' || quote_ident(t.relname) "
+        "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid "
+        "     AND con.contype IN ('p', 'u') "
+        "WHERE i.indrelid = $1::regclass "
+        "ORDER BY i.indpred IS NOT NULL, i.indisprimary DESC, c.relname",
+        live_q);
+    for (const auto& row : idx) {
+      Index ix;
+      ix.live_name = row[0].as<std::string>();
+      ix.shadow_name = fmt::format("{}idx_{}", k_shadow_prefix, ++counter);
+      const std::string def = row[1].as<std::string>();
+      const std::string on = " ON " + row[5].as<std::string>() + " USING ";
+      auto pos = def.find(on);
+      pos = pos == std::string::npos ? def.find(" USING ") : pos + on.size() - 7;
+      if (pos == std::string::npos) {
+        throw Fatal("cannot rebuild index " + ix.live_name + " on the shadow table: " + def);
+      }
+      ix.create = fmt::format("CREATE {}INDEX {} ON {}{}", row[2].as<bool>() ? "UNIQUE " : "",
+                              db::quote_ident(ix.shadow_name), shadow_q, def.substr(pos));
+      ix.constraint = row[3].as<std::string>();
+      ix.constraint_kind = row[4].as<std::string>();
+      t.indexes.push_back(std::move(ix));
+    }
+    m_tables.push_back(std::move(t));
+  }
+  tx.commit();
+}
+
+void ParallelLoad::run_phase(const char* name, std::vector<Job> jobs) {
+  if (jobs.empty()) {
+    return;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  std::atomic<std::size_t> next{0};
+  std::mutex mutex;
+  std::exception_ptr first;
+  std::vector<std::thread> threads;
+  const std::size_t n = std::min(m_workers.size(), jobs.size());
+  threads.reserve(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    Worker* worker = m_workers[k].get();
+    threads.emplace_back([&, worker] {
+      try {
+        for (;;) {
+          const std::size_t i = next.fetch_add(1);
+          if (i >= jobs.size() || stopping()) {
+            return;
+          }
+          jobs[i](*worker);
+        }
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (!first) {
+          first = std::current_exception();
+        }
+        m_abort = true;
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  if (m_options.check_stop) {
+    m_options.check_stop();
+  }
+  if (first) {
+    std::rethrow_exception(first);
+  }
+  spdlog::debug("full load: {} ({} jobs on {} connections) in {:.3f} s", name, jobs.size(), n,
+                seconds_since(t0));
+}
+
+ParallelLoad::Result ParallelLoad::run(const std::optional<KeyRange>& orders,
+                                       const std::optional<KeyRange>& items) {
+  const auto t0 = std::chrono::steady_clock::now();
+  connect_workers();
+  create_shadows();
+  const auto& schema = m_options.target_schema;
+  const auto& closed = m_options.closed_statuses;
+  const bool settled = m_options.keep_settled_prices;
+  const std::string orders_shadow = db::qualify(schema, m_tables[0].shadow);
+  const std::string items_shadow = db::qualify(schema, m_tables[1].shadow);
+  const auto stop = [this] { return stopping(); };
+
+  Result result;
+  std::mutex result_mutex;
+  const auto add = [&](std::int64_t& field, std::int64_t n) {
+    const std::lock_guard<std::mutex> lock(result_mutex);
+    field += n;
+  };
+  const auto prepare_work_tables = [](pqxx::work& tx) {
+    if (tx.exec("SELECT to_regclass('pg_temp.acme_w_orders') IS NULL")[0][0].as<bool>()) {
+      tx.exec(std::string(sql::etl_shadow_work));
+    }
+  };
+
+  const auto orders_job = [&, settled](Worker& w) {
+    const auto t = std::chrono::steady_clock::now();
+    Extractor extractor(*w.stx, m_options.source_schema);
+    pqxx::work tx(*w.target, "acme load orders");
+    std::int64_t n = 0;
+    if (settled) {
+      prepare_work_tables(tx);
+      db::copy_between(*w.stx, extractor.orders_query(closed, false), tx, "acme_w_orders", stop);
+      n = tx.exec(
+                with_values(sql::etl_shadow_orders_totals, schema,
+                            {{"{shadow_items}", items_shadow}, {"{shadow}", orders_shadow}}))[0][0]
+              .as<std::int64_t>();
+    } else {
+      n = db::copy_between(*w.stx, extractor.orders_query(closed, true), tx,
+                           orders_shadow + " " + k_order_columns, stop);
+    }
+    test_point::reach("load-copy", &tx);
+    tx.commit();
+    add(result.orders, n);
+    spdlog::debug("full load job {}: {} orders in {:.3f} s", w.id, n, seconds_since(t));
+  };
+  const auto items_job = [&, settled](KeyRange range) {
+    return [&, settled, range](Worker& w) {
+      const auto t = std::chrono::steady_clock::now();
+      Extractor extractor(*w.stx, m_options.source_schema);
+      pqxx::work tx(*w.target, "acme load items");
+      std::int64_t n = 0;
+      if (settled) {
+        prepare_work_tables(tx);
+        db::copy_between(*w.stx, extractor.denormalized_items_query(closed, range), tx,
+                         "acme_w_items", stop);
+        n = tx.exec(with_values(sql::etl_shadow_items_settled, schema,
+                                {{"{shadow}", items_shadow}}))[0][0]
+                .as<std::int64_t>();
+      } else {
+        n = db::copy_between(*w.stx, extractor.denormalized_items_query(closed, range), tx,
+                             items_shadow + " " + k_item_columns, stop);
+      }
+      test_point::reach("load-copy", &tx);
+      tx.commit();
+      add(result.items, n);
+      spdlog::debug("full load job {}: items {}..{}: {} rows in {:.3f} s", w.id, range.lo, range.hi,
+                    n, seconds_since(t));
+    };
+  };
+  const auto cursor_job = [&](const TableSpec& table, std::optional<Cursor>& out) {
+    return [&](Worker& w) {
+      Extractor extractor(*w.stx, m_options.source_schema);
+      const auto r = w.stx->exec(extractor.max_cursor_query(table));
+      if (!r.empty()) {
+        const std::lock_guard<std::mutex> lock(result_mutex);
+        out = Cursor{r[0][0].as<std::string>(), r[0][1].as<std::int64_t>()};
+      }
+    };
+  };
+
+  // 1. The source in one snapshot: orders (whose totals aggregate every item, the longest job,
+  //    so it starts first), item key ranges, the cursors. On a loaded target the orders need
+  //    the loaded items' settled prices, so they follow in a phase of their own.
+  std::vector<Job> copy_jobs;
+  if (orders && !settled) {
+    copy_jobs.emplace_back(orders_job);
+  }
+  if (items) {
+    const int parts = 2 * static_cast<int>(m_workers.size());
+    for (const auto& range : split_key_range(items->lo, items->hi, parts)) {
+      copy_jobs.emplace_back(items_job(range));
+    }
+  }
+  if (orders) {
+    copy_jobs.emplace_back(cursor_job(spec("orders"), result.orders_max));
+  }
+  if (items) {
+    copy_jobs.emplace_back(cursor_job(spec("order_items"), result.items_max));
+  }
+  run_phase("copy", std::move(copy_jobs));
+  if (orders && settled) {
+    run_phase("orders over settled items", {orders_job});
+  }
+  for (auto& w : m_workers) {
+    w->stx->commit(); // the source is read: release the snapshot
+    w->stx.reset();
+  }
+
+  // 2. Every index of the live tables, on the shadows, one per job (biggest first); then fresh
+  //    statistics, or the first incremental cycles would plan fan-outs as full scans.
+  std::vector<Job> index_jobs;
+  for (std::size_t ti = m_tables.size(); ti-- > 0;) {
+    for (const auto& ix : m_tables[ti].indexes) {
+      index_jobs.emplace_back([&ix](Worker& w) {
+        const auto t = std::chrono::steady_clock::now();
+        pqxx::work tx(*w.target, "acme load index");
+        test_point::reach("load-index", &tx);
+        tx.exec(ix.create);
+        tx.commit();
+        spdlog::debug("full load job {}: index {} in {:.3f} s", w.id, ix.live_name,
+                      seconds_since(t));
+      });
+      ++result.indexes;
+    }
+  }
+  run_phase("indexes", std::move(index_jobs));
+  std::vector<Job> analyze_jobs;
+  for (const auto& t : m_tables) {
+    const std::string q = db::qualify(schema, t.shadow);
+    analyze_jobs.emplace_back(
+        [q](Worker& w) { pqxx::nontransaction(*w.target).exec("ANALYZE " + q); });
+  }
+  run_phase("analyze", std::move(analyze_jobs));
+  spdlog::debug("full load: {} orders, {} items, {} indexes on {} connections in {:.3f} s",
+                result.orders, result.items, result.indexes, m_workers.size(), seconds_since(t0));
+  return result;
+}
+
+void ParallelLoad::stage_history_events(pqxx::transaction_base& target) {
+  target.exec(
+      with_values(sql::etl_shadow_history_events, m_options.target_schema,
+                  {{"{shadow}", db::qualify(m_options.target_schema, m_tables[0].shadow)}}));
+}
+
+void ParallelLoad::swap(pqxx::transaction_base& target) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto& schema = m_options.target_schema;
+  for (const auto& t : m_tables) {
+    const auto live_q = db::qualify(schema, t.live);
+    // Owner and grants of the live table carry over to its replacement.
+    const auto owner = target.exec_params(
+        "SELECT quote_ident(pg_get_userbyid(relowner)), relowner = (SELECT oid FROM pg_roles "
+        "WHERE rolname = current_user) FROM pg_class WHERE oid = $1::regclass",
+        live_q)[0];
+    const auto grants = target.exec_params(
+        "SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' "
+        "       ELSE quote_ident(pg_get_userbyid(a.grantee)) END, a.is_grantable "
+        "FROM pg_class c, aclexplode(c.relacl) a "
+        "WHERE c.oid = $1::regclass AND a.grantee <> c.relowner",
+        live_q);
+    target.exec("DROP TABLE " + live_q);
+    target.exec(fmt::format("ALTER TABLE {} RENAME TO {}", db::qualify(schema, t.shadow),
+                            db::quote_ident(t.live)));
+    for (const auto& ix : t.indexes) {
+      if (!ix.constraint.empty()) {
+        target.exec(fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", live_q,
+                                db::quote_ident(ix.constraint),
+                                ix.constraint_kind == "p" ? "PRIMARY KEY" : "UNIQUE",
+                                db::quote_ident(ix.shadow_name)));
+      } else {
+        target.exec(fmt::format("ALTER INDEX {} RENAME TO {}", db::qualify(schema, ix.shadow_name),
+                                db::quote_ident(ix.live_name)));
+      }
+    }
+    if (!owner[1].as<bool>()) {
+      target.exec(fmt::format("ALTER TABLE {} OWNER TO {}", live_q, owner[0].as<std::string>()));
+    }
+    for (const auto& g : grants) {
+      target.exec(fmt::format("GRANT {} ON {} TO {}{}", g[0].as<std::string>(), live_q,
+                              g[1].as<std::string>(), g[2].as<bool>() ? " WITH GRANT OPTION" : ""));
+    }
+  }
+  spdlog::debug("full load: swapped the shadow tables in in {:.3f} s", seconds_since(t0));
+}
+
+void ParallelLoad::discard() noexcept {
+  try {
+    for (auto& w : m_workers) {
+      if (w->target && w->target->is_open()) {
+        drop_leftovers(*w->target, m_options.target_schema);
+        return;
+      }
+    }
+  } catch (const std::exception& e) {
+    spdlog::debug("could not drop the shadow tables now (the next start does): {}", e.what());
+  }
+}
+
+} // namespace acme::etl
