@@ -64,7 +64,9 @@ std::vector<KeyRange> split_key_range(std::int64_t min, std::int64_t max, int pa
   }
   // Width as unsigned: max - min may exceed INT64_MAX for keys of both signs.
   const auto span = static_cast<unsigned long long>(max) - static_cast<unsigned long long>(min);
-  const auto n = std::min<unsigned long long>(static_cast<unsigned long long>(parts), span + 1ULL);
+  // Fewer keys than parts: one range per key (span + 1 keys; never computed when it overflows).
+  const auto wanted = static_cast<unsigned long long>(parts);
+  const unsigned long long n = span < wanted ? span + 1ULL : wanted;
   const unsigned long long width = span / n + 1ULL;
   auto lo = static_cast<unsigned long long>(min);
   for (unsigned long long k = 0; k < n; ++k) {

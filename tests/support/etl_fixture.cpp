@@ -16,6 +16,7 @@ config::Config EtlTest::config() const {
   c.source_schema = m_source_schema;
   c.target_schema = m_target_schema;
   c.batch_size = m_batch_size;
+  c.jobs = m_jobs;
   c.closed_statuses = m_closed;
   return c;
 }

@@ -41,6 +41,7 @@ protected:
   std::string m_slot;
   std::string m_publication;
   long m_batch_size = 500000;
+  int m_jobs = 2; // connections per side of a full load
   std::vector<std::string> m_closed{"COMPLETED", "CANCELLED"};
 };
 

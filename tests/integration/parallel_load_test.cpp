@@ -1,0 +1,288 @@
+// The parallel full load (etl/parallel_load.hpp): N connections per side over one snapshot into
+// shadow tables swapped in at commit. The number of jobs changes nothing in the result, a full
+// reload of a loaded target keeps settled prices, history, grants and index names, and a load
+// killed at any point leaves the target exactly as it was.
+#include "acme/db/connection.hpp"
+#include "support/etl_fixture.hpp"
+
+#include <csignal>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+#include <unistd.h>
+
+namespace {
+
+class ParallelLoad : public acme::test::EtlTest {
+protected:
+  // 300 orders x 7 items with the awkward cases: closed, NULL and unknown statuses, customers
+  // and products that do not exist, an item of a missing order, NULL quantities, key gaps.
+  void seed() {
+    src_exec(fmt::format(
+        "INSERT INTO {c} (customer_id, customer_name, customer_address) "
+        "  SELECT g, 'Customer ' || g, 'Street ' || g FROM generate_series(1, 40) g;"
+        "INSERT INTO {p} (product_id, product_name, barcode, unity_price) "
+        "  SELECT g, 'Product ' || g, 'B' || g, g * 1.25 FROM generate_series(1, 30) g;"
+        "INSERT INTO {o} (order_id, customer_id, status, order_date, delivery_date) "
+        "  SELECT g * 3, g % 45, CASE g % 6 WHEN 0 THEN 'COMPLETED' WHEN 1 THEN 'CANCELLED' "
+        "    WHEN 2 THEN NULL WHEN 3 THEN 'PROCESSING' WHEN 4 THEN 'ODD' ELSE 'PENDING' END, "
+        "    DATE '2026-11-01' + g % 9, DATE '2026-12-01' + g % 11 FROM generate_series(1, 300) g;"
+        "INSERT INTO {i} (order_item_id, order_id, product_id, quanity) "
+        "  SELECT o * 10 + j, CASE WHEN o = 300 AND j = 1 THEN 99999 ELSE o * 3 END, "
+        "    CASE WHEN j = 7 THEN 31 ELSE 1 + (o + j) % 30 END, "
+        "    CASE WHEN j = 3 AND o % 4 = 0 THEN NULL ELSE j END "
+        "  FROM generate_series(1, 300) o, generate_series(1, 7) j",
+        fmt::arg("c", src("customers")), fmt::arg("p", src("products")),
+        fmt::arg("o", src("orders")), fmt::arg("i", src("order_items"))));
+  }
+
+  // The target's data and bookkeeping as text, one line per row, in key order; `exact` includes
+  // the columns a reload legitimately changes (synced_at, run and history ids, state times).
+  std::string dump(bool exact) {
+    const std::string synced = exact ? ", synced_at" : "";
+    std::string out;
+    const auto add = [&](const std::string& sql) {
+      for (const auto& row : tgt_exec(sql)) {
+        out += row[0].as<std::string>("<NULL>") + "\n";
+      }
+      out += "--\n";
+    };
+    add(fmt::format("SELECT row(order_id, customer_id, customer_name, order_date, delivery_date, "
+                    "status, total_items, total_amount, is_open, updated_at, updated_by, "
+                    "created_at, created_by{})::text FROM {} ORDER BY order_id",
+                    synced, tgt("analytical_orders")));
+    add(fmt::format("SELECT row(order_item_id, order_id, product_id, product_name, quantity, "
+                    "price, order_status, delivery_date, is_open, updated_at, updated_by, "
+                    "created_at, created_by{})::text FROM {} ORDER BY order_item_id",
+                    synced, tgt("analytical_order_items")));
+    add(fmt::format("SELECT c::text FROM {} c ORDER BY customer_id", tgt("customers")));
+    add(fmt::format("SELECT p::text FROM {} p ORDER BY product_id", tgt("products")));
+    add(fmt::format("SELECT row({}order_id, status, valid_from, valid_to, observed_by)::text "
+                    "FROM {} ORDER BY order_id, valid_from, history_id",
+                    exact ? "history_id, " : "", tgt("analytical_order_status_history")));
+    add(fmt::format("SELECT row({}customer_id, customer_name, customer_address, is_active, "
+                    "valid_from, valid_to, observed_by)::text FROM {} ORDER BY customer_id, "
+                    "valid_from, history_id",
+                    exact ? "history_id, " : "", tgt("analytical_customer_history")));
+    add(fmt::format("SELECT row(table_name, cursor_ts, cursor_pk{})::text FROM {} ORDER BY 1",
+                    exact ? ", last_full_at, updated_at" : "", tgt("acme_sync_state")));
+    if (exact) {
+      add(fmt::format("SELECT row(run_id, mode, status)::text FROM {} ORDER BY run_id",
+                      tgt("acme_runs")));
+      add(fmt::format("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid IN ({}, {}) "
+                      "ORDER BY 1",
+                      m_tgt->quote(tgt("analytical_orders")) + "::regclass",
+                      m_tgt->quote(tgt("analytical_order_items")) + "::regclass"));
+    }
+    return out;
+  }
+
+  // Tables a load left behind in the target schema.
+  std::string shadows() {
+    std::string out;
+    for (const auto& row : tgt_exec(fmt::format(
+             "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE n.nspname = {} AND relname LIKE 'acme\\_shadow\\_%' ORDER BY 1",
+             m_tgt->quote(m_target_schema)))) {
+      out += row[0].as<std::string>() + " ";
+    }
+    return out;
+  }
+
+  // Changes of every kind since the last sync, including a closed order whose products change
+  // price (its items keep their settled price) and a deleted order.
+  void change_source() {
+    src_exec(fmt::format(
+        "UPDATE {o} SET status = 'PROCESSING', updated_at = CURRENT_TIMESTAMP(3) WHERE order_id "
+        "IN (15, 30);"
+        "UPDATE {p} SET unity_price = unity_price + 10, updated_at = CURRENT_TIMESTAMP(3) WHERE "
+        "product_id IN (1, 2, 3);"
+        "DELETE FROM {i} WHERE order_item_id = 101;"
+        "DELETE FROM {o} WHERE order_id = 21;"
+        "UPDATE {c} SET customer_name = 'Renamed', updated_at = CURRENT_TIMESTAMP(3) WHERE "
+        "customer_id = 5;"
+        "INSERT INTO {o} (order_id, customer_id, status) VALUES (5000, 1, 'PENDING');"
+        "INSERT INTO {i} (order_item_id, order_id, product_id, quanity) VALUES (50001, 5000, 1, "
+        "2)",
+        fmt::arg("o", src("orders")), fmt::arg("p", src("products")),
+        fmt::arg("i", src("order_items")), fmt::arg("c", src("customers"))));
+  }
+};
+
+TEST_F(ParallelLoad, OneAndThreeJobsLoadIdenticalTargets) {
+  seed();
+  m_jobs = 1;
+  EXPECT_EQ(sync().mode, "full");
+  expect_invariant("after the load with one job");
+  const std::string one = dump(false);
+  tgt_exec(fmt::format("DROP SCHEMA {0} CASCADE; CREATE SCHEMA {0}",
+                       acme::db::quote_ident(m_target_schema)));
+  m_jobs = 3;
+  EXPECT_EQ(sync().mode, "full");
+  expect_invariant("after the load with three jobs");
+  EXPECT_EQ(dump(false), one);
+  EXPECT_EQ(shadows(), "");
+  // The history opened one interval per order, observed by the load.
+  EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) FILTER (WHERE valid_to IS NULL AND observed_by "
+                                  "= 'load') = count(*) FROM {}",
+                                  tgt("analytical_order_status_history"))),
+            "t");
+}
+
+TEST_F(ParallelLoad, FullReloadOfALoadedTargetKeepsSettledPricesAndHistory) {
+  seed();
+  sync();
+  const auto settled = [this] {
+    return tgt_value(fmt::format("SELECT string_agg(price::text, ',' ORDER BY order_item_id) "
+                                 "FROM {} WHERE order_id = 18",
+                                 tgt("analytical_order_items")));
+  };
+  const std::string before = settled(); // order 18 is COMPLETED: its prices are settled
+  change_source();
+  src_exec(fmt::format("UPDATE {} SET unity_price = unity_price * 2", src("products")));
+  m_jobs = 3;
+  EXPECT_EQ(sync({true, false, {}}).mode, "full");
+  expect_invariant("after --full on a loaded target");
+  EXPECT_EQ(settled(), before) << "a full reload re-priced a closed order";
+  EXPECT_EQ(
+      tgt_value(fmt::format("SELECT status FROM {} WHERE order_id = 15", tgt("analytical_orders"))),
+      "PROCESSING");
+  // History: the status change closed one interval and opened the next; the deleted order's
+  // interval is closed; every existing order has exactly one open interval.
+  EXPECT_EQ(
+      tgt_value(fmt::format("SELECT string_agg(status || ':' || (valid_to IS NULL)::text, "
+                            "',' ORDER BY valid_from, history_id) FROM {} WHERE order_id = 15",
+                            tgt("analytical_order_status_history"))),
+      "PENDING:false,PROCESSING:true");
+  EXPECT_EQ(
+      tgt_value(fmt::format("SELECT count(*) FROM {} WHERE order_id = 21 AND valid_to IS NULL",
+                            tgt("analytical_order_status_history"))),
+      "0");
+  EXPECT_EQ(
+      tgt_value(fmt::format("SELECT (SELECT count(*) FROM {} WHERE valid_to IS NULL) = "
+                            "(SELECT count(*) FROM {})",
+                            tgt("analytical_order_status_history"), tgt("analytical_orders"))),
+      "t");
+  EXPECT_EQ(tgt_value(fmt::format("SELECT customer_name FROM {} WHERE valid_to IS NULL AND "
+                                  "customer_id = 5",
+                                  tgt("analytical_customer_history"))),
+            "Renamed");
+  // A second full reload with nothing changed records no history.
+  const auto history_rows = [this] {
+    return tgt_value(fmt::format("SELECT (SELECT count(*) FROM {}) + (SELECT count(*) FROM {})",
+                                 tgt("analytical_order_status_history"),
+                                 tgt("analytical_customer_history")));
+  };
+  const std::string rows = history_rows();
+  sync({true, false, {}});
+  expect_invariant("after a second --full");
+  EXPECT_EQ(history_rows(), rows);
+  // Incremental cycles go on from the reloaded tables.
+  src_exec(fmt::format("UPDATE {} SET status = 'COMPLETED', updated_at = CURRENT_TIMESTAMP(3) "
+                       "WHERE order_id = 30",
+                       src("orders")));
+  EXPECT_EQ(sync().mode, "incremental");
+  expect_invariant("after an incremental cycle on the reloaded tables");
+}
+
+TEST_F(ParallelLoad, SwapKeepsIndexNamesGrantsAndStatistics) {
+  seed();
+  sync();
+  const std::string role = "acme_t_reader_" + std::to_string(::getpid());
+  tgt_exec(fmt::format("DO $$ BEGIN CREATE ROLE {0}; EXCEPTION WHEN duplicate_object THEN NULL; "
+                       "END $$; GRANT USAGE ON SCHEMA {1} TO {0}; GRANT SELECT ON {2} TO {0}; "
+                       "GRANT SELECT, UPDATE ON {3} TO {0} WITH GRANT OPTION",
+                       role, acme::db::quote_ident(m_target_schema), tgt("analytical_orders"),
+                       tgt("analytical_order_items")));
+  const auto indexes = [this] {
+    return tgt_value(fmt::format(
+        "SELECT string_agg(c.relname || ':' || pg_get_indexdef(i.indexrelid, 0, false) || ':' || "
+        "COALESCE(con.conname, '-'), ' | ' ORDER BY c.relname) "
+        "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid "
+        "WHERE i.indrelid IN ({}::regclass, {}::regclass)",
+        m_tgt->quote(tgt("analytical_orders")), m_tgt->quote(tgt("analytical_order_items"))));
+  };
+  const std::string before = indexes();
+  sync({true, false, {}});
+  EXPECT_EQ(indexes(), before);
+  const auto acl = [&](const std::string& table) {
+    return tgt_value(fmt::format("SELECT string_agg(privilege_type || ':' || is_grantable::text, "
+                                 "',' ORDER BY privilege_type) FROM pg_class c, "
+                                 "aclexplode(c.relacl) a WHERE c.oid = {}::regclass AND "
+                                 "a.grantee = {}::regrole",
+                                 m_tgt->quote(tgt(table)), m_tgt->quote(role)));
+  };
+  EXPECT_EQ(acl("analytical_orders"), "SELECT:false");
+  EXPECT_EQ(acl("analytical_order_items"), "SELECT:true,UPDATE:true");
+  EXPECT_EQ(tgt_value(fmt::format("SELECT reltuples > 0 FROM pg_class WHERE oid = {}::regclass",
+                                  m_tgt->quote(tgt("analytical_order_items")))),
+            "t")
+      << "the reloaded table has no statistics";
+  EXPECT_EQ(shadows(), "");
+  tgt_exec(fmt::format("DROP OWNED BY {0}; DROP ROLE {0}", role));
+}
+
+TEST_F(ParallelLoad, ADependentViewMakesTheFullLoadRunInPlace) {
+  seed();
+  sync();
+  tgt_exec(fmt::format("CREATE VIEW {}.open_view AS SELECT order_id FROM {} WHERE is_open",
+                       acme::db::quote_ident(m_target_schema), tgt("analytical_orders")));
+  change_source();
+  EXPECT_EQ(sync({true, false, {}}).mode, "full");
+  expect_invariant("after --full in place");
+  EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) > 0 FROM {}.open_view",
+                                  acme::db::quote_ident(m_target_schema))),
+            "t");
+}
+
+#if ACME_TEST_HOOKS
+class ParallelLoadCrash : public ParallelLoad, public ::testing::WithParamInterface<const char*> {};
+
+// SIGKILL in the middle of the parallel COPY, during the index builds, or just before the swap:
+// the target is exactly as before (data, history, cursors, runs, indexes); the rerun removes
+// the leftovers and converges.
+TEST_P(ParallelLoadCrash, KilledFullLoadLeavesTheTargetUnchangedAndTheRerunConverges) {
+  seed();
+  ASSERT_EQ(acme({"run-etl", "--jobs", "3"}).exit_code, 0);
+  change_source();
+  const std::string before = dump(true);
+  const auto killed =
+      acme({"run-etl", "--full", "--jobs", "3"}, {std::string("ACME_FAILPOINT=") + GetParam()});
+  ASSERT_EQ(killed.exit_code, -SIGKILL) << killed.err;
+  EXPECT_EQ(dump(true), before) << "the killed load changed the target";
+  const auto rerun = acme({"run-etl", "--full", "--jobs", "3"});
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  expect_invariant(std::string("after the rerun (killed at ") + GetParam() + ")");
+  EXPECT_EQ(shadows(), "");
+}
+
+// The same on the very first load: the target stays empty, the rerun loads it.
+TEST_P(ParallelLoadCrash, KilledFirstLoadLeavesAnEmptyTarget) {
+  seed();
+  const auto killed =
+      acme({"run-etl", "--jobs", "2"}, {std::string("ACME_FAILPOINT=") + GetParam()});
+  ASSERT_EQ(killed.exit_code, -SIGKILL) << killed.err;
+  EXPECT_EQ(tgt_value(fmt::format("SELECT (SELECT count(*) FROM {}) + (SELECT count(*) FROM {}) + "
+                                  "(SELECT count(*) FROM {})",
+                                  tgt("analytical_orders"), tgt("analytical_order_items"),
+                                  tgt("acme_sync_state"))),
+            "0");
+  const auto rerun = acme({"run-etl", "--jobs", "2"});
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  expect_invariant(std::string("after the rerun (killed at ") + GetParam() + ")");
+  EXPECT_EQ(shadows(), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Failpoints, ParallelLoadCrash,
+                         ::testing::Values("load-copy", "load-index", "before-swap"),
+                         [](const ::testing::TestParamInfo<const char*>& p) {
+                           std::string n = p.param;
+                           for (auto& ch : n) {
+                             ch = ch == '-' ? '_' : ch;
+                           }
+                           return n;
+                         });
+#endif
+
+} // namespace
