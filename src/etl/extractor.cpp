@@ -58,10 +58,14 @@ std::string Extractor::denormalized_items_query(const std::vector<std::string>& 
                                                 const std::optional<KeyRange>& range) const {
   const std::string where =
       range ? fmt::format(" WHERE i.order_item_id BETWEEN {} AND {}", range->lo, range->hi) : "";
-  return fmt::format("SELECT i.order_item_id, i.order_id, i.product_id, p.product_name, i.quanity, "
-                     "p.unity_price, o.status, o.delivery_date, "
+  // Cast to the target's column types: the full load COPYs in binary format, which needs them
+  // exactly (the casts cost nothing when the source follows the contract).
+  return fmt::format("SELECT i.order_item_id::bigint, i.order_id::bigint, i.product_id::bigint, "
+                     "p.product_name::text, i.quanity::integer, p.unity_price::numeric, "
+                     "o.status::text, o.delivery_date::date, "
                      "o.status IS NULL OR o.status <> ALL ({closed}), "
-                     "i.updated_at, i.updated_by, i.created_at, i.created_by "
+                     "i.updated_at::timestamp(3), i.updated_by::bigint, "
+                     "i.created_at::timestamp(3), i.created_by::bigint "
                      "FROM {items} i LEFT JOIN {products} p ON p.product_id = i.product_id "
                      "LEFT JOIN {orders} o ON o.order_id = i.order_id{where}",
                      fmt::arg("closed", closed_array(m_tx, closed_statuses)),
@@ -74,7 +78,7 @@ std::string Extractor::orders_query(const std::vector<std::string>& closed_statu
                                     bool totals) const {
   // NULL quantities count as 0 items; an item without a known price adds nothing to the amount.
   const std::string sums =
-      totals ? fmt::format("COALESCE(t.total_items, 0), COALESCE(t.total_amount, 0), ") : "";
+      totals ? "COALESCE(t.total_items, 0)::bigint, COALESCE(t.total_amount, 0)::numeric, " : "";
   const std::string join =
       totals ? fmt::format("LEFT JOIN (SELECT i.order_id, sum(i.quanity) AS total_items, "
                            "sum(i.quanity * p.unity_price) AS total_amount FROM {} i "
@@ -83,10 +87,11 @@ std::string Extractor::orders_query(const std::vector<std::string>& closed_statu
                            db::qualify(m_schema, "order_items"), db::qualify(m_schema, "products"))
              : "";
   return fmt::format(
-      "SELECT o.order_id, o.customer_id, c.customer_name, o.order_date, "
-      "o.delivery_date, o.status, {sums}"
+      "SELECT o.order_id::bigint, o.customer_id::bigint, c.customer_name::text, "
+      "o.order_date::date, o.delivery_date::date, o.status::text, {sums}"
       "o.status IS NULL OR o.status <> ALL ({closed}), "
-      "o.updated_at, o.updated_by, o.created_at, o.created_by "
+      "o.updated_at::timestamp(3), o.updated_by::bigint, o.created_at::timestamp(3), "
+      "o.created_by::bigint "
       "FROM {orders} o LEFT JOIN {customers} c ON c.customer_id = o.customer_id "
       "{join}",
       fmt::arg("sums", sums), fmt::arg("closed", closed_array(m_tx, closed_statuses)),

@@ -1,7 +1,7 @@
 #include "acme/etl/parallel_load.hpp"
 
 #include "acme/db/connection.hpp"
-#include "acme/db/copy.hpp"
+#include "acme/db/copy_connection.hpp"
 #include "acme/error.hpp"
 #include "acme/etl/tables.hpp"
 #include "acme/sql/embedded.hpp"
@@ -18,8 +18,6 @@
 
 namespace acme::etl {
 namespace {
-
-using SourceTx = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
 
 constexpr const char* k_shadow_prefix = "acme_shadow_";
 
@@ -81,12 +79,19 @@ std::vector<KeyRange> split_key_range(std::int64_t min, std::int64_t max, int pa
   return out;
 }
 
-// One worker: a source connection in the shared snapshot and a target connection.
+// One worker: a source session in the shared snapshot and a target session, both plain libpq
+// sessions that stream COPY in binary format.
 struct ParallelLoad::Worker {
   int id = 0;
-  std::unique_ptr<pqxx::connection> source;
-  std::unique_ptr<pqxx::connection> target;
-  std::unique_ptr<SourceTx> stx; // open while the source is read
+  std::unique_ptr<db::CopyConnection> source;
+  std::unique_ptr<db::CopyConnection> target;
+  bool reading = false; // the source transaction is open
+
+  // The first value of the result of `sql` on the target, as a count.
+  std::int64_t count(const std::string& sql) const {
+    const auto rows = target->exec(sql);
+    return rows.empty() || rows[0].empty() || !rows[0][0] ? 0 : std::stoll(*rows[0][0]);
+  }
 };
 
 ParallelLoad::ParallelLoad(Options options) : m_options(std::move(options)) {}
@@ -126,17 +131,16 @@ void ParallelLoad::connect_workers() {
     auto w = std::make_unique<Worker>();
     w->id = i + 1;
     const std::string app = fmt::format("acme (pid {}) load job {}", ::getpid(), w->id);
-    w->target = db::connect(m_options.target_dsn, "target", app);
-    {
-      pqxx::nontransaction tx(*w->target);
-      // Each job builds one index: the jobs are the parallelism, so no server workers on top;
-      // the shadow data is rebuilt after a crash anyway, so its commits need not wait for WAL.
-      tx.exec(fmt::format("SET maintenance_work_mem = '256MB'; SET synchronous_commit = off{}",
-                          jobs > 1 ? "; SET max_parallel_maintenance_workers = 0" : ""));
-    }
-    w->source = db::connect(m_options.source_dsn, "source", app);
-    w->stx = std::make_unique<SourceTx>(*w->source, "acme load");
-    w->stx->exec("SET TRANSACTION SNAPSHOT " + w->stx->quote(m_options.snapshot));
+    w->target = std::make_unique<db::CopyConnection>(m_options.target_dsn, "target", app);
+    // Each job builds one index: the jobs are the parallelism, so no server workers on top;
+    // the shadow data is rebuilt after a crash anyway, so its commits need not wait for WAL.
+    w->target->exec(
+        fmt::format("SET maintenance_work_mem = '256MB'; SET synchronous_commit = off{}",
+                    jobs > 1 ? "; SET max_parallel_maintenance_workers = 0" : ""));
+    w->source = std::make_unique<db::CopyConnection>(m_options.source_dsn, "source", app);
+    w->source->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
+                    w->source->quote(m_options.snapshot));
+    w->reading = true;
     m_workers.push_back(std::move(w));
   }
 }
@@ -144,7 +148,11 @@ void ParallelLoad::connect_workers() {
 void ParallelLoad::create_shadows() {
   const auto& schema = m_options.target_schema;
   auto& conn = *m_workers.front()->target;
-  pqxx::work tx(conn, "acme shadow tables");
+  const auto one = [&conn](const std::string& sql) {
+    const auto rows = conn.exec(sql);
+    return rows.empty() || rows[0].empty() ? std::optional<std::string>() : rows[0][0];
+  };
+  conn.exec("BEGIN");
   m_tables.clear();
   int counter = 0;
   for (const char* live : {"analytical_orders", "analytical_order_items"}) {
@@ -153,47 +161,47 @@ void ParallelLoad::create_shadows() {
     t.shadow = std::string(k_shadow_prefix) + live;
     const auto live_q = db::qualify(schema, t.live);
     const auto shadow_q = db::qualify(schema, t.shadow);
-    tx.exec("DROP TABLE IF EXISTS " + shadow_q);
-    tx.exec(
+    conn.exec("DROP TABLE IF EXISTS " + shadow_q);
+    conn.exec(
         fmt::format("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING INDEXES)", shadow_q, live_q));
     // Storage parameters (fillfactor, autovacuum settings) are not copied by LIKE.
-    const auto opts = tx.exec_params("SELECT array_to_string(reloptions, ', ') FROM pg_class "
-                                     "WHERE oid = $1::regclass AND reloptions IS NOT NULL",
-                                     live_q);
-    if (!opts.empty() && !opts[0][0].as<std::string>().empty()) {
-      tx.exec(fmt::format("ALTER TABLE {} SET ({})", shadow_q, opts[0][0].as<std::string>()));
+    const auto opts = one(fmt::format(
+        "SELECT array_to_string(reloptions, ', ') FROM pg_class WHERE oid = {}::regclass",
+        conn.quote(live_q)));
+    if (opts && !opts->empty()) {
+      conn.exec(fmt::format("ALTER TABLE {} SET ({})", shadow_q, *opts));
     }
-    const auto idx = tx.exec_params(
-        "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisunique, "
+    const auto idx = conn.exec(fmt::format(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisunique::text, "
         "       COALESCE(con.conname, ''), COALESCE(con.contype::text, ''), "
         "       quote_ident(n.nspname) || '.' || quote_ident(t.relname) "
         "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
         "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
         "LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid "
         "     AND con.contype IN ('p', 'u') "
-        "WHERE i.indrelid = $1::regclass "
+        "WHERE i.indrelid = {}::regclass "
         "ORDER BY i.indpred IS NOT NULL, i.indisprimary DESC, c.relname",
-        live_q);
+        conn.quote(live_q)));
     for (const auto& row : idx) {
       Index ix;
-      ix.live_name = row[0].as<std::string>();
+      ix.live_name = row[0].value_or("");
       ix.shadow_name = fmt::format("{}idx_{}", k_shadow_prefix, ++counter);
-      const std::string def = row[1].as<std::string>();
-      const std::string on = " ON " + row[5].as<std::string>() + " USING ";
+      const std::string def = row[1].value_or("");
+      const std::string on = " ON " + row[5].value_or("") + " USING ";
       auto pos = def.find(on);
       pos = pos == std::string::npos ? def.find(" USING ") : pos + on.size() - 7;
       if (pos == std::string::npos) {
         throw Fatal("cannot rebuild index " + ix.live_name + " on the shadow table: " + def);
       }
-      ix.create = fmt::format("CREATE {}INDEX {} ON {}{}", row[2].as<bool>() ? "UNIQUE " : "",
+      ix.create = fmt::format("CREATE {}INDEX {} ON {}{}", row[2] == "true" ? "UNIQUE " : "",
                               db::quote_ident(ix.shadow_name), shadow_q, def.substr(pos));
-      ix.constraint = row[3].as<std::string>();
-      ix.constraint_kind = row[4].as<std::string>();
+      ix.constraint = row[3].value_or("");
+      ix.constraint_kind = row[4].value_or("");
       t.indexes.push_back(std::move(ix));
     }
     m_tables.push_back(std::move(t));
   }
-  tx.commit();
+  conn.exec("COMMIT");
 }
 
 void ParallelLoad::run_phase(const char* name, std::vector<Job> jobs) {
@@ -240,7 +248,8 @@ void ParallelLoad::run_phase(const char* name, std::vector<Job> jobs) {
                 seconds_since(t0));
 }
 
-ParallelLoad::Result ParallelLoad::run(const std::optional<KeyRange>& orders,
+ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
+                                       const std::optional<KeyRange>& orders,
                                        const std::optional<KeyRange>& items) {
   const auto t0 = std::chrono::steady_clock::now();
   connect_workers();
@@ -258,64 +267,60 @@ ParallelLoad::Result ParallelLoad::run(const std::optional<KeyRange>& orders,
     const std::lock_guard<std::mutex> lock(result_mutex);
     field += n;
   };
-  const auto prepare_work_tables = [](pqxx::work& tx) {
-    if (tx.exec("SELECT to_regclass('pg_temp.acme_w_orders') IS NULL")[0][0].as<bool>()) {
-      tx.exec(std::string(sql::etl_shadow_work));
-    }
-  };
+  // The queries are built here, once: workers only stream them.
+  const std::string orders_query = extractor.orders_query(closed, !settled);
+  const std::string orders_cursor = extractor.max_cursor_query(spec("orders"));
+  const std::string items_cursor = extractor.max_cursor_query(spec("order_items"));
+  const std::string work_tables(sql::etl_shadow_work);
+  const std::string orders_totals =
+      with_values(sql::etl_shadow_orders_totals, schema,
+                  {{"{shadow_items}", items_shadow}, {"{shadow}", orders_shadow}});
+  const std::string items_settled =
+      with_values(sql::etl_shadow_items_settled, schema, {{"{shadow}", items_shadow}});
 
   const auto orders_job = [&, settled](Worker& w) {
     const auto t = std::chrono::steady_clock::now();
-    Extractor extractor(*w.stx, m_options.source_schema);
-    pqxx::work tx(*w.target, "acme load orders");
+    w.target->exec("BEGIN");
     std::int64_t n = 0;
     if (settled) {
-      prepare_work_tables(tx);
-      db::copy_between(*w.stx, extractor.orders_query(closed, false), tx, "acme_w_orders", stop);
-      n = tx.exec(
-                with_values(sql::etl_shadow_orders_totals, schema,
-                            {{"{shadow_items}", items_shadow}, {"{shadow}", orders_shadow}}))[0][0]
-              .as<std::int64_t>();
+      w.target->exec(work_tables);
+      db::copy_binary(*w.source, orders_query, *w.target, "acme_w_orders", stop);
+      n = w.count(orders_totals);
     } else {
-      n = db::copy_between(*w.stx, extractor.orders_query(closed, true), tx,
-                           orders_shadow + " " + k_order_columns, stop);
+      n = db::copy_binary(*w.source, orders_query, *w.target, orders_shadow + " " + k_order_columns,
+                          stop);
     }
-    test_point::reach("load-copy", &tx);
-    tx.commit();
+    test_point::reach("load-copy");
+    w.target->exec("COMMIT");
     add(result.orders, n);
     spdlog::debug("full load job {}: {} orders in {:.3f} s", w.id, n, seconds_since(t));
   };
   const auto items_job = [&, settled](KeyRange range) {
-    return [&, settled, range](Worker& w) {
+    return [&, settled, range,
+            query = extractor.denormalized_items_query(closed, range)](Worker& w) {
       const auto t = std::chrono::steady_clock::now();
-      Extractor extractor(*w.stx, m_options.source_schema);
-      pqxx::work tx(*w.target, "acme load items");
+      w.target->exec("BEGIN");
       std::int64_t n = 0;
       if (settled) {
-        prepare_work_tables(tx);
-        db::copy_between(*w.stx, extractor.denormalized_items_query(closed, range), tx,
-                         "acme_w_items", stop);
-        n = tx.exec(with_values(sql::etl_shadow_items_settled, schema,
-                                {{"{shadow}", items_shadow}}))[0][0]
-                .as<std::int64_t>();
+        w.target->exec(work_tables);
+        db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop);
+        n = w.count(items_settled);
       } else {
-        n = db::copy_between(*w.stx, extractor.denormalized_items_query(closed, range), tx,
-                             items_shadow + " " + k_item_columns, stop);
+        n = db::copy_binary(*w.source, query, *w.target, items_shadow + " " + k_item_columns, stop);
       }
-      test_point::reach("load-copy", &tx);
-      tx.commit();
+      test_point::reach("load-copy");
+      w.target->exec("COMMIT");
       add(result.items, n);
       spdlog::debug("full load job {}: items {}..{}: {} rows in {:.3f} s", w.id, range.lo, range.hi,
                     n, seconds_since(t));
     };
   };
-  const auto cursor_job = [&](const TableSpec& table, std::optional<Cursor>& out) {
+  const auto cursor_job = [&](const std::string& query, std::optional<Cursor>& out) {
     return [&](Worker& w) {
-      Extractor extractor(*w.stx, m_options.source_schema);
-      const auto r = w.stx->exec(extractor.max_cursor_query(table));
-      if (!r.empty()) {
+      const auto rows = w.source->exec(query);
+      if (!rows.empty() && rows[0][0] && rows[0][1]) {
         const std::lock_guard<std::mutex> lock(result_mutex);
-        out = Cursor{r[0][0].as<std::string>(), r[0][1].as<std::int64_t>()};
+        out = Cursor{*rows[0][0], std::stoll(*rows[0][1])};
       }
     };
   };
@@ -334,18 +339,18 @@ ParallelLoad::Result ParallelLoad::run(const std::optional<KeyRange>& orders,
     }
   }
   if (orders) {
-    copy_jobs.emplace_back(cursor_job(spec("orders"), result.orders_max));
+    copy_jobs.emplace_back(cursor_job(orders_cursor, result.orders_max));
   }
   if (items) {
-    copy_jobs.emplace_back(cursor_job(spec("order_items"), result.items_max));
+    copy_jobs.emplace_back(cursor_job(items_cursor, result.items_max));
   }
   run_phase("copy", std::move(copy_jobs));
   if (orders && settled) {
     run_phase("orders over settled items", {orders_job});
   }
   for (auto& w : m_workers) {
-    w->stx->commit(); // the source is read: release the snapshot
-    w->stx.reset();
+    w->source->exec("COMMIT"); // the source is read: release the snapshot
+    w->reading = false;
   }
 
   // 2. Every index of the live tables, on the shadows, one per job (biggest first); then fresh
@@ -355,10 +360,8 @@ ParallelLoad::Result ParallelLoad::run(const std::optional<KeyRange>& orders,
     for (const auto& ix : m_tables[ti].indexes) {
       index_jobs.emplace_back([&ix](Worker& w) {
         const auto t = std::chrono::steady_clock::now();
-        pqxx::work tx(*w.target, "acme load index");
-        test_point::reach("load-index", &tx);
-        tx.exec(ix.create);
-        tx.commit();
+        test_point::reach("load-index");
+        w.target->exec(ix.create);
         spdlog::debug("full load job {}: index {} in {:.3f} s", w.id, ix.live_name,
                       seconds_since(t));
       });
@@ -368,9 +371,8 @@ ParallelLoad::Result ParallelLoad::run(const std::optional<KeyRange>& orders,
   run_phase("indexes", std::move(index_jobs));
   std::vector<Job> analyze_jobs;
   for (const auto& t : m_tables) {
-    const std::string q = db::qualify(schema, t.shadow);
     analyze_jobs.emplace_back(
-        [q](Worker& w) { pqxx::nontransaction(*w.target).exec("ANALYZE " + q); });
+        [q = db::qualify(schema, t.shadow)](Worker& w) { w.target->exec("ANALYZE " + q); });
   }
   run_phase("analyze", std::move(analyze_jobs));
   spdlog::debug("full load: {} orders, {} items, {} indexes on {} connections in {:.3f} s",
@@ -426,15 +428,19 @@ void ParallelLoad::swap(pqxx::transaction_base& target) {
 }
 
 void ParallelLoad::discard() noexcept {
-  try {
-    for (auto& w : m_workers) {
-      if (w->target && w->target->is_open()) {
-        drop_leftovers(*w->target, m_options.target_schema);
-        return;
+  for (auto& w : m_workers) {
+    try {
+      // A worker whose job failed may sit in an aborted transaction.
+      w->target->exec("ROLLBACK");
+      for (const auto& t : m_tables) {
+        w->target->exec("DROP TABLE IF EXISTS " + db::qualify(m_options.target_schema, t.shadow));
       }
+      return;
+    } catch (const std::exception& e) {
+      spdlog::debug("could not drop the shadow tables through load job {} (the next start "
+                    "does): {}",
+                    w->id, e.what());
     }
-  } catch (const std::exception& e) {
-    spdlog::debug("could not drop the shadow tables now (the next start does): {}", e.what());
   }
 }
 

@@ -258,7 +258,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
       opts.should_stop = [this] { return m_should_stop && m_should_stop(); };
       opts.check_stop = [this] { check_stop(); };
       parallel_load = std::make_unique<ParallelLoad>(std::move(opts));
-      loaded = parallel_load->run(bounds("orders"), bounds("order_items"));
+      loaded = parallel_load->run(extractor, bounds("orders"), bounds("order_items"));
     }
 
     Batch batch;

@@ -69,9 +69,11 @@ public:
                                                 const std::string& schema);
 
   // Connects the workers, creates the shadow tables, loads them (orders and item key ranges
-  // from `orders` / `items`), builds their indexes and analyzes them. `orders` / `items`:
-  // the source's key bounds (nullopt: the table is empty).
-  Result run(const std::optional<KeyRange>& orders, const std::optional<KeyRange>& items);
+  // from `orders` / `items`), builds their indexes and analyzes them. `extractor` builds the
+  // source queries (before any worker starts); `orders` / `items`: the source's key bounds
+  // (nullopt: the table is empty). COPY streams in binary format (db/copy_connection.hpp).
+  Result run(const Extractor& extractor, const std::optional<KeyRange>& orders,
+             const std::optional<KeyRange>& items);
 
   // In the caller's target transaction: records the history events of the load (every loaded
   // order, a delete for every live order not loaded) for Loader::record_history().

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// libpq's connection handle, without including libpq-fe.h here.
+struct pg_conn;
+
+namespace acme::db {
+
+// A plain libpq session for the full load's bulk COPYs in PostgreSQL's binary format, which
+// libpqxx 6.4 cannot stream (its raw-line writer appends a newline to every chunk). Set up like
+// db::connect's sessions (application name, jit off, dead-client check); errors are thrown as
+// libpqxx's exception types, so db::rethrow_classified() classifies them the same way.
+class CopyConnection {
+public:
+  CopyConnection(const std::string& dsn, std::string_view which, std::string_view application_name);
+  ~CopyConnection();
+  CopyConnection(const CopyConnection&) = delete;
+  CopyConnection& operator=(const CopyConnection&) = delete;
+
+  // Runs `sql` (one statement, or several without results); returns the rows of the result as
+  // text (nullopt = NULL), for the small results acme reads this way.
+  std::vector<std::vector<std::optional<std::string>>> exec(const std::string& sql);
+
+  // Quotes a string literal for this session.
+  std::string quote(std::string_view text) const;
+
+  pg_conn* raw() const { return m_conn; }
+
+private:
+  pg_conn* m_conn = nullptr;
+};
+
+// Streams `COPY (query) TO STDOUT (FORMAT binary)` of `from` into `COPY table FROM STDIN (FORMAT
+// binary)` of `to` message by message (bounded memory, no parsing). The column types of the
+// query must equal those of the destination columns. `should_stop` is polled every few thousand
+// rows; when it returns true the target COPY is aborted and acme::Error thrown. Returns the
+// number of rows the target stored.
+std::int64_t copy_binary(CopyConnection& from, const std::string& query, CopyConnection& to,
+                         const std::string& table, const std::function<bool()>& should_stop = {});
+
+} // namespace acme::db
