@@ -180,7 +180,9 @@ Config load(const Overrides& flags, EnvLookup env) {
     }
   }
   if (auto v = r.get("ACME_JOBS", flags.jobs)) {
-    c.jobs = static_cast<int>(parse_long("ACME_JOBS", *v, 1, 64));
+    if (!v->empty()) { // empty: the default
+      c.jobs = static_cast<int>(parse_long("ACME_JOBS", *v, 1, 64));
+    }
   }
   if (auto v = r.get("ACME_MODE", flags.mode)) {
     if (*v != "poll" && *v != "cdc") {
