@@ -4,6 +4,8 @@
 #include "acme/db/connection.hpp"
 #include "acme/error.hpp"
 
+#include <cstring>
+#include <endian.h>
 #include <fmt/format.h>
 #include <libpq-fe.h>
 #include <memory>
@@ -46,7 +48,82 @@ void finish(PGconn* conn, const std::string& sql, std::string* tuples = nullptr)
   }
 }
 
+std::uint32_t be32(const char* p) {
+  std::uint32_t v = 0;
+  std::memcpy(&v, p, 4);
+  return be32toh(v);
+}
+
+std::uint16_t be16(const char* p) {
+  std::uint16_t v = 0;
+  std::memcpy(&v, p, 2);
+  return be16toh(v);
+}
+
+// Splits the CopyData messages of a binary COPY into rows of fields for an observer. The server
+// sends one row per message; the first also carries the 19-byte file header (plus extension
+// area), and the trailer (field count -1) comes alone.
+class BinaryRowSplitter {
+public:
+  explicit BinaryRowSplitter(const RowObserver& observe) : m_observe(observe) {}
+
+  void feed(const char* data, std::size_t size) {
+    std::size_t pos = 0;
+    if (!m_header_seen) {
+      m_header_seen = true;
+      static const char k_signature[] = "PGCOPY\n\377\r\n";
+      if (size < 19 || std::memcmp(data, k_signature, 11) != 0) {
+        throw Error("binary COPY stream without its header");
+      }
+      pos = 19 + be32(data + 15);
+    }
+    while (pos + 2 <= size) {
+      const auto count = static_cast<std::int16_t>(be16(data + pos));
+      pos += 2;
+      if (count < 0) {
+        return; // trailer
+      }
+      m_row.clear();
+      for (std::int16_t i = 0; i < count; ++i) {
+        if (pos + 4 > size) {
+          throw Error("binary COPY row split across messages");
+        }
+        const auto len = static_cast<std::int32_t>(be32(data + pos));
+        pos += 4;
+        if (len < 0) {
+          m_row.push_back({nullptr, -1});
+          continue;
+        }
+        if (pos + static_cast<std::size_t>(len) > size) {
+          throw Error("binary COPY row split across messages");
+        }
+        m_row.push_back({data + pos, len});
+        pos += static_cast<std::size_t>(len);
+      }
+      m_observe(m_row);
+    }
+  }
+
+private:
+  const RowObserver& m_observe;
+  std::vector<BinaryField> m_row;
+  bool m_header_seen = false;
+};
+
 } // namespace
+
+std::int64_t binary_int(const BinaryField& field) {
+  std::uint64_t v = 0;
+  for (std::int32_t i = 0; i < field.size; ++i) {
+    v = (v << 8) | static_cast<unsigned char>(field.data[i]);
+  }
+  // Sign-extend the narrower widths.
+  const int bits = 8 * field.size;
+  if (bits > 0 && bits < 64 && (v >> (bits - 1)) != 0) {
+    v |= ~std::uint64_t{0} << bits;
+  }
+  return static_cast<std::int64_t>(v);
+}
 
 CopyConnection::CopyConnection(const std::string& dsn, std::string_view which,
                                std::string_view application_name) {
@@ -103,7 +180,12 @@ std::vector<std::vector<std::optional<std::string>>> CopyConnection::exec(const 
 }
 
 std::int64_t copy_binary(CopyConnection& from, const std::string& query, CopyConnection& to,
-                         const std::string& table, const std::function<bool()>& should_stop) {
+                         const std::string& table, const std::function<bool()>& should_stop,
+                         const RowObserver& observe) {
+  std::optional<BinaryRowSplitter> rows;
+  if (observe) {
+    rows.emplace(observe);
+  }
   PGconn* src = from.raw();
   PGconn* dst = to.raw();
   const std::string out_sql = "COPY (" + query + ") TO STDOUT (FORMAT binary)";
@@ -138,6 +220,9 @@ std::int64_t copy_binary(CopyConnection& from, const std::string& query, CopyCon
       throw pqxx::broken_connection(trimmed(PQerrorMessage(src)));
     }
     const std::unique_ptr<char, decltype(&PQfreemem)> data(buffer, &PQfreemem);
+    if (rows) {
+      rows->feed(data.get(), static_cast<std::size_t>(n));
+    }
     if (PQputCopyData(dst, data.get(), n) != 1) {
       throw_failure(dst, nullptr, in_sql);
     }

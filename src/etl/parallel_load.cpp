@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <fmt/format.h>
+#include <limits>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
@@ -20,15 +22,6 @@ namespace acme::etl {
 namespace {
 
 constexpr const char* k_shadow_prefix = "acme_shadow_";
-
-const TableSpec& spec(std::string_view source) {
-  for (const auto& t : k_tables) {
-    if (t.source == source) {
-      return t;
-    }
-  }
-  throw Fatal("unknown table"); // unreachable: called with contract tables only
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -52,6 +45,38 @@ constexpr const char* k_item_columns =
 constexpr const char* k_order_columns =
     "(order_id, customer_id, customer_name, order_date, delivery_date, status, total_items, "
     "total_amount, is_open, updated_at, updated_by, created_at, created_by)";
+
+// The greatest (updated_at, key) seen in binary COPY rows, in PostgreSQL's binary timestamp
+// form: the cursor of a table read whole, gathered while its rows pass through acme instead of
+// by another scan of the table.
+struct MaxKey {
+  bool any = false;
+  std::int64_t ts = 0;
+  std::int64_t pk = 0;
+
+  void offer(std::int64_t t, std::int64_t k) {
+    if (!any || t > ts || (t == ts && k > pk)) {
+      any = true;
+      ts = t;
+      pk = k;
+    }
+  }
+  // Observes rows whose key is field `key` and updated_at field `updated_at`; rows with a NULL
+  // or infinite updated_at never make a cursor (as in Loader::staged_max).
+  db::RowObserver observer(std::size_t key, std::size_t updated_at) {
+    return [this, key, updated_at](const std::vector<db::BinaryField>& row) {
+      if (row.size() <= std::max(key, updated_at) || row[updated_at].data == nullptr ||
+          row[key].data == nullptr) {
+        return;
+      }
+      const std::int64_t t = db::binary_int(row[updated_at]);
+      if (t != std::numeric_limits<std::int64_t>::max() &&
+          t != std::numeric_limits<std::int64_t>::min()) {
+        offer(t, db::binary_int(row[key]));
+      }
+    };
+  }
+};
 
 } // namespace
 
@@ -132,11 +157,13 @@ void ParallelLoad::connect_workers() {
     w->id = i + 1;
     const std::string app = fmt::format("acme (pid {}) load job {}", ::getpid(), w->id);
     w->target = std::make_unique<db::CopyConnection>(m_options.target_dsn, "target", app);
-    // Each job builds one index: the jobs are the parallelism, so no server workers on top;
-    // the shadow data is rebuilt after a crash anyway, so its commits need not wait for WAL.
-    w->target->exec(
-        fmt::format("SET maintenance_work_mem = '256MB'; SET synchronous_commit = off{}",
-                    jobs > 1 ? "; SET max_parallel_maintenance_workers = 0" : ""));
+    // Each job builds one index: the jobs are the parallelism, so no server workers on top.
+    // About 1 GB of sort memory in all (at least 256 MB a job): an index over 5 million items
+    // sorts in memory with 512 MB, and spills to disk with 256 MB. The shadow data is rebuilt
+    // after a crash anyway, so its commits need not wait for WAL.
+    w->target->exec(fmt::format("SET maintenance_work_mem = '{}MB'; SET synchronous_commit = off{}",
+                                std::max(256, 1024 / jobs),
+                                jobs > 1 ? "; SET max_parallel_maintenance_workers = 0" : ""));
     w->source = std::make_unique<db::CopyConnection>(m_options.source_dsn, "source", app);
     w->source->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
                     w->source->quote(m_options.snapshot));
@@ -204,14 +231,31 @@ void ParallelLoad::create_shadows() {
   conn.exec("COMMIT");
 }
 
-void ParallelLoad::run_phase(const char* name, std::vector<Job> jobs) {
-  if (jobs.empty()) {
-    return;
-  }
+void ParallelLoad::run_jobs(std::vector<Job> jobs, const std::vector<std::string>& group_names) {
   const auto t0 = std::chrono::steady_clock::now();
-  std::atomic<std::size_t> next{0};
   std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<int> left(group_names.size(), 0); // unfinished jobs per group
+  for (const auto& j : jobs) {
+    ++left.at(static_cast<std::size_t>(j.group));
+  }
+  std::vector<bool> taken(jobs.size(), false);
   std::exception_ptr first;
+  // Under the lock: the first job (in priority order) whose prerequisite group is complete;
+  // jobs.size() when every job is taken, nullopt when the rest must wait.
+  const auto next_job = [&]() -> std::optional<std::size_t> {
+    bool waiting = false;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      if (taken[i]) {
+        continue;
+      }
+      if (jobs[i].after < 0 || left[static_cast<std::size_t>(jobs[i].after)] == 0) {
+        return i;
+      }
+      waiting = true;
+    }
+    return waiting ? std::nullopt : std::optional<std::size_t>(jobs.size());
+  };
   std::vector<std::thread> threads;
   const std::size_t n = std::min(m_workers.size(), jobs.size());
   threads.reserve(n);
@@ -220,11 +264,29 @@ void ParallelLoad::run_phase(const char* name, std::vector<Job> jobs) {
     threads.emplace_back([&, worker] {
       try {
         for (;;) {
-          const std::size_t i = next.fetch_add(1);
-          if (i >= jobs.size() || stopping()) {
+          std::size_t i = 0;
+          {
+            std::unique_lock<std::mutex> lock(mutex);
+            std::optional<std::size_t> found;
+            changed.wait(lock, [&] { return m_abort.load() || (found = next_job()).has_value(); });
+            if (m_abort.load() || *found == jobs.size()) {
+              return;
+            }
+            i = *found;
+            taken[i] = true;
+          }
+          if (stopping()) {
+            m_abort = true;
+            changed.notify_all();
             return;
           }
-          jobs[i](*worker);
+          jobs[i].run(*worker);
+          const std::lock_guard<std::mutex> lock(mutex);
+          const auto g = static_cast<std::size_t>(jobs[i].group);
+          if (--left[g] == 0) {
+            spdlog::debug("full load: {} done after {:.3f} s", group_names[g], seconds_since(t0));
+          }
+          changed.notify_all();
         }
       } catch (...) {
         const std::lock_guard<std::mutex> lock(mutex);
@@ -232,6 +294,7 @@ void ParallelLoad::run_phase(const char* name, std::vector<Job> jobs) {
           first = std::current_exception();
         }
         m_abort = true;
+        changed.notify_all();
       }
     });
   }
@@ -244,8 +307,6 @@ void ParallelLoad::run_phase(const char* name, std::vector<Job> jobs) {
   if (first) {
     std::rethrow_exception(first);
   }
-  spdlog::debug("full load: {} ({} jobs on {} connections) in {:.3f} s", name, jobs.size(), n,
-                seconds_since(t0));
 }
 
 ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
@@ -269,12 +330,18 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
   };
   // The queries are built here, once: workers only stream them.
   const std::string orders_query = extractor.orders_query(closed, !settled);
-  const std::string orders_cursor = extractor.max_cursor_query(spec("orders"));
-  const std::string items_cursor = extractor.max_cursor_query(spec("order_items"));
   const std::string work_tables(sql::etl_shadow_work);
   const std::string orders_totals =
       with_values(sql::etl_shadow_orders_totals, schema,
                   {{"{shadow_items}", items_shadow}, {"{shadow}", orders_shadow}});
+  MaxKey orders_max;
+  MaxKey items_max;
+  const auto merge_max = [&](MaxKey& into, const MaxKey& seen) {
+    const std::lock_guard<std::mutex> lock(result_mutex);
+    if (seen.any) {
+      into.offer(seen.ts, seen.pk);
+    }
+  };
   const std::string items_settled =
       with_values(sql::etl_shadow_items_settled, schema, {{"{shadow}", items_shadow}});
 
@@ -282,99 +349,106 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
     const auto t = std::chrono::steady_clock::now();
     w.target->exec("BEGIN");
     std::int64_t n = 0;
+    MaxKey seen; // order_id is field 0; updated_at follows the totals when they are read
     if (settled) {
       w.target->exec(work_tables);
-      db::copy_binary(*w.source, orders_query, *w.target, "acme_w_orders", stop);
+      db::copy_binary(*w.source, orders_query, *w.target, "acme_w_orders", stop,
+                      seen.observer(0, 7));
       n = w.count(orders_totals);
     } else {
       n = db::copy_binary(*w.source, orders_query, *w.target, orders_shadow + " " + k_order_columns,
-                          stop);
+                          stop, seen.observer(0, 9));
     }
     test_point::reach("load-copy");
     w.target->exec("COMMIT");
     add(result.orders, n);
+    merge_max(orders_max, seen);
     spdlog::debug("full load job {}: {} orders in {:.3f} s", w.id, n, seconds_since(t));
   };
   const auto items_job = [&, settled](KeyRange range) {
-    return [&, settled, range,
-            query = extractor.denormalized_items_query(closed, range)](Worker& w) {
-      const auto t = std::chrono::steady_clock::now();
-      w.target->exec("BEGIN");
-      std::int64_t n = 0;
-      if (settled) {
-        w.target->exec(work_tables);
-        db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop);
-        n = w.count(items_settled);
-      } else {
-        n = db::copy_binary(*w.source, query, *w.target, items_shadow + " " + k_item_columns, stop);
-      }
-      test_point::reach("load-copy");
-      w.target->exec("COMMIT");
-      add(result.items, n);
-      spdlog::debug("full load job {}: items {}..{}: {} rows in {:.3f} s", w.id, range.lo, range.hi,
-                    n, seconds_since(t));
-    };
+    return
+        [&, settled, range, query = extractor.denormalized_items_query(closed, range)](Worker& w) {
+          const auto t = std::chrono::steady_clock::now();
+          w.target->exec("BEGIN");
+          std::int64_t n = 0;
+          MaxKey seen; // order_item_id is field 0, updated_at field 9
+          if (settled) {
+            w.target->exec(work_tables);
+            db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop, seen.observer(0, 9));
+            n = w.count(items_settled);
+          } else {
+            n = db::copy_binary(*w.source, query, *w.target, items_shadow + " " + k_item_columns,
+                                stop, seen.observer(0, 9));
+          }
+          test_point::reach("load-copy");
+          w.target->exec("COMMIT");
+          add(result.items, n);
+          merge_max(items_max, seen);
+          spdlog::debug("full load job {}: items {}..{}: {} rows in {:.3f} s", w.id, range.lo,
+                        range.hi, n, seconds_since(t));
+        };
   };
-  const auto cursor_job = [&](const std::string& query, std::optional<Cursor>& out) {
-    return [&](Worker& w) {
-      const auto rows = w.source->exec(query);
-      if (!rows.empty() && rows[0][0] && rows[0][1]) {
-        const std::lock_guard<std::mutex> lock(result_mutex);
-        out = Cursor{*rows[0][0], std::stoll(*rows[0][1])};
-      }
-    };
-  };
-
-  // 1. The source in one snapshot: orders (whose totals aggregate every item, the longest job,
-  //    so it starts first), item key ranges, the cursors. On a loaded target the orders need
-  //    the loaded items' settled prices, so they follow in a phase of their own.
-  std::vector<Job> copy_jobs;
-  if (orders && !settled) {
-    copy_jobs.emplace_back(orders_job);
+  // One graph of jobs in priority order: the orders (whose totals aggregate every item in the
+  // source, the longest single COPY, so it starts first; on a loaded target it waits for the
+  // items, whose settled prices its totals sum), the item key ranges, then every index of the
+  // live tables on the shadows (biggest first, each as soon as its table is loaded), then fresh
+  // statistics per table once its indexes exist (ANALYZE and CREATE INDEX lock each other out;
+  // without statistics the first incremental cycles would plan fan-outs as full scans).
+  enum Group : int { k_orders, k_items, k_items_indexes, k_orders_indexes, k_analyze };
+  const std::vector<std::string> names{"orders copy", "items copy", "items indexes",
+                                       "orders indexes", "analyze"};
+  std::vector<Job> jobs;
+  if (orders) {
+    jobs.push_back({orders_job, k_orders, settled ? k_items : -1});
   }
   if (items) {
     const int parts = 2 * static_cast<int>(m_workers.size());
     for (const auto& range : split_key_range(items->lo, items->hi, parts)) {
-      copy_jobs.emplace_back(items_job(range));
+      jobs.push_back({items_job(range), k_items, -1});
     }
   }
-  if (orders) {
-    copy_jobs.emplace_back(cursor_job(orders_cursor, result.orders_max));
+  const auto index_job = [](const Index& ix) {
+    return [&ix](Worker& w) {
+      const auto t = std::chrono::steady_clock::now();
+      test_point::reach("load-index");
+      w.target->exec(ix.create);
+      spdlog::debug("full load job {}: index {} in {:.3f} s", w.id, ix.live_name, seconds_since(t));
+    };
+  };
+  for (const auto& ix : m_tables[1].indexes) {
+    jobs.push_back({index_job(ix), k_items_indexes, k_items});
   }
-  if (items) {
-    copy_jobs.emplace_back(cursor_job(items_cursor, result.items_max));
+  for (const auto& ix : m_tables[0].indexes) {
+    jobs.push_back({index_job(ix), k_orders_indexes, k_orders});
   }
-  run_phase("copy", std::move(copy_jobs));
-  if (orders && settled) {
-    run_phase("orders over settled items", {orders_job});
-  }
+  result.indexes = static_cast<int>(m_tables[0].indexes.size() + m_tables[1].indexes.size());
+  const auto analyze = [](const std::string& table) {
+    return [table](Worker& w) { w.target->exec("ANALYZE " + table); };
+  };
+  jobs.push_back({analyze(orders_shadow), k_analyze, k_orders_indexes});
+  jobs.push_back({analyze(items_shadow), k_analyze, k_items_indexes});
+  run_jobs(std::move(jobs), names);
+  // The cursors, as text; a timestamp that text cannot carry (beyond year 9999) is read back
+  // through to_char like any staged table's.
+  const auto cursor = [&](const MaxKey& seen, const TableSpec& table) -> std::optional<Cursor> {
+    if (!seen.any) {
+      return std::nullopt;
+    }
+    if (auto ts = cursor_timestamp(seen.ts)) {
+      return Cursor{*ts, seen.pk};
+    }
+    const auto rows = m_workers.front()->source->exec(extractor.max_cursor_query(table));
+    if (rows.empty() || !rows[0][0] || !rows[0][1]) {
+      return std::nullopt;
+    }
+    return Cursor{*rows[0][0], std::stoll(*rows[0][1])};
+  };
+  result.orders_max = cursor(orders_max, k_tables[2]);
+  result.items_max = cursor(items_max, k_tables[3]);
   for (auto& w : m_workers) {
-    w->source->exec("COMMIT"); // the source is read: release the snapshot
+    w->source->exec("COMMIT"); // releases the snapshot
     w->reading = false;
   }
-
-  // 2. Every index of the live tables, on the shadows, one per job (biggest first); then fresh
-  //    statistics, or the first incremental cycles would plan fan-outs as full scans.
-  std::vector<Job> index_jobs;
-  for (std::size_t ti = m_tables.size(); ti-- > 0;) {
-    for (const auto& ix : m_tables[ti].indexes) {
-      index_jobs.emplace_back([&ix](Worker& w) {
-        const auto t = std::chrono::steady_clock::now();
-        test_point::reach("load-index");
-        w.target->exec(ix.create);
-        spdlog::debug("full load job {}: index {} in {:.3f} s", w.id, ix.live_name,
-                      seconds_since(t));
-      });
-      ++result.indexes;
-    }
-  }
-  run_phase("indexes", std::move(index_jobs));
-  std::vector<Job> analyze_jobs;
-  for (const auto& t : m_tables) {
-    analyze_jobs.emplace_back(
-        [q = db::qualify(schema, t.shadow)](Worker& w) { w.target->exec("ANALYZE " + q); });
-  }
-  run_phase("analyze", std::move(analyze_jobs));
   spdlog::debug("full load: {} orders, {} items, {} indexes on {} connections in {:.3f} s",
                 result.orders, result.items, result.indexes, m_workers.size(), seconds_since(t0));
   return result;

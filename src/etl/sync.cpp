@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <pqxx/nontransaction>
 #include <pqxx/transaction>

@@ -31,7 +31,13 @@ protected:
         "  SELECT o * 10 + j, CASE WHEN o = 300 AND j = 1 THEN 99999 ELSE o * 3 END, "
         "    CASE WHEN j = 7 THEN 31 ELSE 1 + (o + j) % 30 END, "
         "    CASE WHEN j = 3 AND o % 4 = 0 THEN NULL ELSE j END "
-        "  FROM generate_series(1, 300) o, generate_series(1, 7) j",
+        "  FROM generate_series(1, 300) o, generate_series(1, 7) j;"
+        // Many items share the greatest stamp (the key breaks the tie); one has none, one an
+        // infinite one: neither may become a cursor.
+        "UPDATE {i} SET updated_at = TIMESTAMP '2026-01-02 03:04:05.678' - (order_item_id % 97) * "
+        "  interval '1 second';"
+        "UPDATE {i} SET updated_at = NULL WHERE order_item_id = 11;"
+        "UPDATE {i} SET updated_at = 'infinity' WHERE order_item_id = 12",
         fmt::arg("c", src("customers")), fmt::arg("p", src("products")),
         fmt::arg("o", src("orders")), fmt::arg("i", src("order_items"))));
   }
@@ -122,6 +128,18 @@ TEST_F(ParallelLoad, OneAndThreeJobsLoadIdenticalTargets) {
   expect_invariant("after the load with three jobs");
   EXPECT_EQ(dump(false), one);
   EXPECT_EQ(shadows(), "");
+  // The cursors are the greatest (updated_at, key) read, as a scan of the source finds them.
+  for (const auto& [table, key] : {std::pair<std::string, std::string>{"orders", "order_id"},
+                                   {"order_items", "order_item_id"}}) {
+    EXPECT_EQ(tgt_value(fmt::format("SELECT to_char(cursor_ts, 'YYYY-MM-DD HH24:MI:SS.MS') || '/' "
+                                    "|| cursor_pk FROM {} WHERE table_name = '{}'",
+                                    tgt("acme_sync_state"), table)),
+              src_value(fmt::format("SELECT to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS.MS') || "
+                                    "'/' || {0} FROM {1} WHERE isfinite(updated_at) ORDER BY "
+                                    "updated_at DESC, {0} DESC LIMIT 1",
+                                    key, src(table))))
+        << table;
+  }
   // The history opened one interval per order, observed by the load.
   EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) FILTER (WHERE valid_to IS NULL AND observed_by "
                                   "= 'load') = count(*) FROM {}",

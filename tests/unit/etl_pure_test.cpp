@@ -71,3 +71,16 @@ TEST(Cursor, AnEmptyPinKeepsTheCursorEmpty) {
   EXPECT_TRUE(s.cursor.empty());
   EXPECT_TRUE(s.clamped);
 }
+
+TEST(Cursor, BinaryTimestampsBecomeCursorTextLikeToChar) {
+  EXPECT_EQ(cursor_timestamp(0), "2000-01-01 00:00:00.000");
+  // 2026-11-28 16:10:46.759 (checked with PostgreSQL: extract(epoch) - 946684800).
+  EXPECT_EQ(cursor_timestamp(849'197'446'759'000), "2026-11-28 16:10:46.759");
+  EXPECT_EQ(cursor_timestamp(-1000), "1999-12-31 23:59:59.999");
+  EXPECT_EQ(cursor_timestamp(5'184'000'000'000), "2000-03-01 00:00:00.000"); // after Feb 29
+  EXPECT_EQ(cursor_timestamp(1'999), "2000-01-01 00:00:00.001"); // truncated like to_char MS
+  EXPECT_EQ(cursor_timestamp(std::numeric_limits<std::int64_t>::max()), std::nullopt);
+  EXPECT_EQ(cursor_timestamp(std::numeric_limits<std::int64_t>::min()), std::nullopt);
+  EXPECT_EQ(cursor_timestamp(-63'082'281'600'000'000), "0001-01-01 00:00:00.000");
+  EXPECT_EQ(cursor_timestamp(-63'113'904'000'000'000), std::nullopt); // year 0 (1 BC)
+}

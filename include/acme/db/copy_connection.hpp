@@ -36,12 +36,25 @@ private:
   pg_conn* m_conn = nullptr;
 };
 
+// The fields of one row of a binary COPY stream, in PostgreSQL's binary send format (network
+// byte order); `data` is null for a NULL field. Valid only during the observer's call.
+struct BinaryField {
+  const char* data = nullptr;
+  std::int32_t size = 0;
+};
+using RowObserver = std::function<void(const std::vector<BinaryField>& row)>;
+
 // Streams `COPY (query) TO STDOUT (FORMAT binary)` of `from` into `COPY table FROM STDIN (FORMAT
 // binary)` of `to` message by message (bounded memory, no parsing). The column types of the
 // query must equal those of the destination columns. `should_stop` is polled every few thousand
-// rows; when it returns true the target COPY is aborted and acme::Error thrown. Returns the
+// rows; when it returns true the target COPY is aborted and acme::Error thrown. `observe`, if
+// given, sees every row on its way (to gather a maximum without a second pass). Returns the
 // number of rows the target stored.
 std::int64_t copy_binary(CopyConnection& from, const std::string& query, CopyConnection& to,
-                         const std::string& table, const std::function<bool()>& should_stop = {});
+                         const std::string& table, const std::function<bool()>& should_stop = {},
+                         const RowObserver& observe = {});
+
+// Reads a big-endian integer of a binary COPY field (8, 4 or 2 bytes).
+std::int64_t binary_int(const BinaryField& field);
 
 } // namespace acme::db

@@ -99,11 +99,18 @@ private:
     std::string shadow; // name in the target schema
     std::vector<Index> indexes;
   };
-  using Job = std::function<void(Worker&)>;
+  // A unit of work for one connection pair. A job runs once every job of the group it waits
+  // for has finished (indexes after their table's COPYs, ANALYZE after its indexes), so a
+  // connection that is done with one step moves on to the next instead of idling.
+  struct Job {
+    std::function<void(Worker&)> run;
+    int group = 0;  // the group it belongs to
+    int after = -1; // the group that must be complete first (-1: none)
+  };
 
   void connect_workers();
   void create_shadows();
-  void run_phase(const char* name, std::vector<Job> jobs);
+  void run_jobs(std::vector<Job> jobs, const std::vector<std::string>& group_names);
   bool stopping() const;
 
   Options m_options;
