@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 #include <memory>
 #include <pqxx/except>
+#include <spdlog/spdlog.h>
 
 namespace acme::db {
 namespace {
@@ -137,6 +138,11 @@ CopyConnection::CopyConnection(const std::string& dsn, std::string_view which,
     throw Error(
         fmt::format("cannot connect to the {} database ({})", which, config::mask_dsn(dsn)));
   }
+  // Server notices (a DROP ... IF EXISTS that found nothing) go to the debug log, not stderr.
+  PQsetNoticeProcessor(
+      m_conn,
+      [](void*, const char* message) { spdlog::debug("server notice: {}", trimmed(message)); },
+      nullptr);
   exec("SET application_name = " + quote(application_name) +
        "; SET client_encoding = 'UTF8'; SET jit = off; "
        "SELECT set_config('client_connection_check_interval', '1000', false) "

@@ -37,6 +37,11 @@ protected:
         "UPDATE {i} SET updated_at = TIMESTAMP '2026-01-02 03:04:05.678' - (order_item_id % 97) * "
         "  interval '1 second';"
         "UPDATE {i} SET updated_at = NULL WHERE order_item_id = 11;"
+        // Stamps in the past: another test's open source transaction (ctest runs two at a time)
+        // then never holds a cursor back, so the cursors do not depend on what runs alongside.
+        "UPDATE {o} SET updated_at = TIMESTAMP '2026-01-01 00:00:00' + order_id * interval '1 ms';"
+        "UPDATE {c} SET updated_at = TIMESTAMP '2026-01-01 00:00:00';"
+        "UPDATE {p} SET updated_at = TIMESTAMP '2026-01-01 00:00:00';"
         "UPDATE {i} SET updated_at = 'infinity' WHERE order_item_id = 12",
         fmt::arg("c", src("customers")), fmt::arg("p", src("products")),
         fmt::arg("o", src("orders")), fmt::arg("i", src("order_items"))));
