@@ -57,17 +57,43 @@ std::int64_t Loader::run_counted(std::string_view step, std::string_view sql) {
   return n;
 }
 
+void Loader::empty_work_tables() {
+  const auto tables =
+      m_tx.exec_params(std::string(sql::etl_work_tables), k_work_table_truncate_bytes);
+  std::string truncate;
+  std::string statements;
+  for (const auto& row : tables) {
+    const auto name = db::quote_ident(row[0].as<std::string>());
+    if (row[1].as<bool>()) {
+      truncate += (truncate.empty() ? "TRUNCATE " : ", ") + name;
+    } else {
+      statements += "DELETE FROM " + name + ";";
+    }
+  }
+  if (!truncate.empty()) {
+    statements += truncate + ";";
+  }
+  if (!statements.empty()) {
+    m_tx.exec(statements);
+  }
+}
+
 bool Loader::prepare(const std::vector<std::string>& closed_statuses) {
   // Fan-outs probe the target by key (rows of one order or product are clustered); with the
   // default random_page_cost the planner prefers whole-table scans once a cycle touches tens of
   // thousands of rows. A planner cost only: results cannot change.
   m_tx.exec("SET LOCAL random_page_cost = 1.1");
-  // The work tables live as long as the session and are ON COMMIT DELETE ROWS, so every
-  // transaction starts with them empty (a rollback discards its rows too): create them once per
-  // session (the last table staging.sql creates is the sentinel). This keeps a CDC flush, many
-  // per second, from re-running ~50 DDL statements and truncations.
+  // The work tables live as long as the session: created once (the last table staging.sql
+  // creates is the sentinel), emptied here at the start of every cycle's transaction (a
+  // rollback discards its own rows anyway). Not ON COMMIT DELETE ROWS: PostgreSQL truncates
+  // every such table at every commit, ~30 tables and their indexes, which cost a CDC flush
+  // 40-200 ms. A DELETE of a few hundred rows costs microseconds; a table that grew past
+  // k_work_table_truncate_bytes (a big cycle, or dead rows piling up) is truncated instead,
+  // which also bounds the dead space of the DELETEs (temp tables are never autovacuumed).
   if (m_tx.exec("SELECT to_regclass('pg_temp.acme_tr_customers') IS NULL")[0][0].as<bool>()) {
     m_tx.exec(std::string(sql::etl_staging));
+  } else {
+    empty_work_tables();
   }
   nlohmann::json wanted = nlohmann::json::array();
   auto sorted = closed_statuses;

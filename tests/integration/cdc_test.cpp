@@ -168,7 +168,7 @@ TEST_P(CdcCrash, KilledAtAnyPointTheRerunConverges) {
   // The slot's confirmed position reached what the target stored. It may be further: with
   // nothing of ours pending, acme confirms WAL that other databases' writers produced.
   const auto applied = tgt_value("SELECT applied_lsn::text FROM " + tgt("acme_cdc_state"));
-  EXPECT_EQ(slot_value(fmt::format("confirmed_flush_lsn >= '{}'::pg_lsn", applied)), "true")
+  EXPECT_EQ(slot_value(fmt::format("(confirmed_flush_lsn >= '{}'::pg_lsn)", applied)), "true")
       << "confirmed " << slot_value("confirmed_flush_lsn") << ", applied " << applied;
 }
 

@@ -145,6 +145,11 @@ private:
                      const std::map<std::string, std::string>& values = {}) const;
   std::int64_t run_counted(std::string_view step, std::string_view sql);
   std::optional<Cursor> max_cursor(const TableSpec& table, const std::string& relation);
+  // Empties the session's work tables left by the previous cycle (see prepare()).
+  void empty_work_tables();
+
+  // A work table larger than this is truncated rather than emptied with DELETE.
+  static constexpr std::int64_t k_work_table_truncate_bytes = 1 << 20;
 
   pqxx::transaction_base& m_tx;
   std::string m_schema;
