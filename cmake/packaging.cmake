@@ -54,7 +54,7 @@ if(ACME_DPKG_SHLIBDEPS)
 else()
   message(STATUS "dpkg-shlibdeps not found (package dpkg-dev): the .deb lists its libraries by name")
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "passwd, libpqxx-6.4, libpq5, libspdlog1.10, libfmt9, libstdc++6, libgcc-s1, libc6")
+    "passwd, libpqxx-6.4, libpq5, libspdlog1.10, libfmt9, libprometheus-cpp-pull1.0, libprometheus-cpp-core1.0, libstdc++6, libgcc-s1, libc6")
 endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql-client")

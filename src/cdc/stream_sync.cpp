@@ -285,6 +285,7 @@ void StreamSyncer::handle(Stream& s, const std::string& message) {
 
 void StreamSyncer::flush(Stream& s) {
   const std::string started_at = utc_now();
+  const auto started = std::chrono::steady_clock::now();
   pqxx::work ttx(m_syncer.target(), "acme cdc apply");
   etl::Loader loader(ttx, m_config.target_schema);
   const bool closed_changed = loader.prepare(m_config.closed_statuses);
@@ -363,6 +364,10 @@ void StreamSyncer::flush(Stream& s) {
   s.result.flushes += 1;
   s.result.changes += s.batch.changes();
   s.result.rows_written += counts.total();
+  const auto now = std::chrono::steady_clock::now();
+  m_metrics->cycle_succeeded(
+      std::chrono::duration<double>(now - started).count(), s.batch.changes(), counts.total(),
+      s.first_change ? std::chrono::duration<double>(now - *s.first_change).count() : -1.0);
   if (advances) {
     s.applied = s.batch_commit;
     s.result.applied_lsn = s.applied.to_string();
@@ -431,7 +436,11 @@ long run_continuous(StreamSyncer& syncer, std::chrono::milliseconds backoff_base
       break; // run() returns only when stopped
     } catch (const etl::Interrupted&) {
       break;
+    } catch (const Fatal&) {
+      syncer.metrics().cycle_failed(ops::ErrorClass::fatal);
+      throw;
     } catch (const Error& e) {
+      syncer.metrics().cycle_failed(ops::ErrorClass::retryable);
       syncer.reset();
       const auto delay = etl::backoff_delay(failures, backoff_base, backoff_cap, unit(rng));
       ++failures;

@@ -37,6 +37,7 @@ int run_config(Context& ctx, const ConfigOptions& opts) {
       {"ACME_LOCK_WAIT", fmt::format("{:.3f}", static_cast<double>(c.lock_wait.count()) / 1000.0)},
       {"ACME_HISTORY_DAYS", c.history_days ? std::to_string(*c.history_days) : std::string()},
       {"ACME_JOBS", std::to_string(c.jobs)},
+      {"ACME_METRICS_ADDRESS", c.metrics_address},
       {"ACME_MODE", c.mode == config::SyncMode::cdc ? "cdc" : "poll"},
       {"ACME_CDC_SLOT", c.cdc_slot},
       {"ACME_CDC_PUBLICATION", c.cdc_publication},

@@ -2,10 +2,12 @@
 #include "acme/cdc/stream_sync.hpp"
 #include "acme/error.hpp"
 #include "acme/etl/continuous.hpp"
+#include "acme/ops/metrics.hpp"
 #include "acme/stop_signal.hpp"
 #include "cli/common.hpp"
 
 #include <cmath>
+#include <spdlog/spdlog.h>
 
 namespace acme::cli {
 namespace {
@@ -28,8 +30,17 @@ int run_run_continuous_etl(Context& ctx, const ContinuousCliOptions& opts) {
   config::require_source(c);
   config::require_target(c);
   const auto stop = [] { return stop_requested(); };
+  std::unique_ptr<ops::Metrics> metrics;
+  if (!c.metrics_address.empty()) {
+    metrics =
+        ops::serve_metrics(c.metrics_address, c.mode == config::SyncMode::cdc ? "cdc" : "poll");
+    spdlog::info("serving Prometheus metrics on http://{}/metrics", c.metrics_address);
+  }
   if (c.mode == config::SyncMode::cdc) {
     cdc::StreamSyncer streamer(c, stop);
+    if (metrics) {
+      streamer.set_metrics(*metrics);
+    }
     cdc::run_continuous(streamer, etl::ContinuousOptions{}.backoff_base,
                         etl::ContinuousOptions{}.backoff_cap, stop);
     return 0;
@@ -38,6 +49,9 @@ int run_run_continuous_etl(Context& ctx, const ContinuousCliOptions& opts) {
   etl::ContinuousOptions options;
   options.interval = std::chrono::milliseconds(std::llround(opts.polling_interval * 1000.0));
   options.reconcile_every = opts.reconcile_every.value_or(c.reconcile_every);
+  if (metrics) {
+    options.metrics = metrics.get();
+  }
   etl::run_continuous(syncer, options, stop);
   return 0;
 }
@@ -58,6 +72,9 @@ void add_run_continuous_etl_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--reconcile-every", opts->reconcile_every,
                   "Compare key sets with the source every N cycles and at start "
                   "[env: ACME_RECONCILE_EVERY, default: 30]");
+  cmd->add_option("--metrics-address", ctx.overrides.metrics_address,
+                  "Serve Prometheus metrics on HOST:PORT/metrics, e.g. 0.0.0.0:9187 "
+                  "[env: ACME_METRICS_ADDRESS, default: off]");
   add_sync_options(*cmd, ctx);
   cmd->callback([&ctx, opts] { ctx.exit_code = run_run_continuous_etl(ctx, *opts); });
 }

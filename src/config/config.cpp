@@ -184,6 +184,9 @@ Config load(const Overrides& flags, EnvLookup env) {
       c.jobs = static_cast<int>(parse_long("ACME_JOBS", *v, 1, 64));
     }
   }
+  if (auto v = r.get("ACME_METRICS_ADDRESS", flags.metrics_address)) {
+    c.metrics_address = *v; // checked by ops::serve_metrics, before any connection
+  }
   if (auto v = r.get("ACME_MODE", flags.mode)) {
     if (*v != "poll" && *v != "cdc") {
       throw UsageError(fmt::format("ACME_MODE must be 'poll' or 'cdc', got '{}'", *v));

@@ -46,6 +46,7 @@ long run_continuous(Syncer& syncer, const ContinuousOptions& options,
         spdlog::info("sync recovered after {} failed attempt(s)", failures);
       }
       failures = 0;
+      options.metrics->cycle_succeeded(r.seconds, r.rows_read, r.rows_written, r.seconds);
       const auto level = r.rows_written > 0 || r.mode != "incremental" ? spdlog::level::info
                                                                        : spdlog::level::debug;
       spdlog::log(level, "cycle {} {}: read {} rows, wrote {} rows in {:.3f} s (horizon {} {})",
@@ -53,7 +54,11 @@ long run_continuous(Syncer& syncer, const ContinuousOptions& options,
                   r.horizon.exact ? "exact" : "lookback", r.horizon.safe_ts);
     } catch (const Interrupted&) {
       break;
+    } catch (const Fatal&) {
+      options.metrics->cycle_failed(ops::ErrorClass::fatal);
+      throw;
     } catch (const Error& e) {
+      options.metrics->cycle_failed(ops::ErrorClass::retryable);
       syncer.reset();
       const auto delay =
           backoff_delay(failures, options.backoff_base, options.backoff_cap, unit(rng));

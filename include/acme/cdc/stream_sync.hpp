@@ -4,6 +4,7 @@
 #include "acme/cdc/feedback.hpp"
 #include "acme/config/config.hpp"
 #include "acme/etl/sync.hpp"
+#include "acme/ops/metrics.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -47,6 +48,11 @@ public:
   // another process is acme::LockedError; a lost slot is re-created once per StreamSyncer.
   StreamResult run(bool until_current);
 
+  // Every committed flush is reported to `metrics` (which must outlive this object).
+  void set_metrics(ops::Metrics& metrics) { m_metrics = &metrics; }
+  // Where flushes and failures are reported (no_metrics() unless set).
+  ops::Metrics& metrics() { return *m_metrics; }
+
   // Forgets the connections after a failure; the next run reconnects.
   void reset();
 
@@ -59,6 +65,7 @@ private:
 
   config::Config m_config;
   std::function<bool()> m_should_stop;
+  ops::Metrics* m_metrics = &ops::no_metrics();
   etl::Syncer m_syncer; // connections, writer lock, migrations and the snapshot hand-off
   bool m_recreated_slot = false;
 };

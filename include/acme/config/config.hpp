@@ -30,6 +30,7 @@ struct Overrides {
   std::optional<std::string> cdc_flush_ms;
   std::optional<std::string> history_days;
   std::optional<std::string> jobs;
+  std::optional<std::string> metrics_address;
 };
 
 // Where changes come from: polling the source tables, or the logical replication stream.
@@ -57,6 +58,7 @@ struct Config {
   std::string cdc_slot = "acme";                   // the replication slot acme creates and owns
   std::string cdc_publication = "cdc_publication"; // the publication it streams
   std::chrono::milliseconds cdc_flush{20};         // longest wait before applying received changes
+  std::string metrics_address;     // run-continuous-etl: HOST:PORT serving /metrics; empty: off
   std::optional<int> history_days; // prune closed history intervals older than this; empty: keep
   int jobs = default_jobs();       // connections per side of a full load (parallel COPY, indexes)
   std::map<std::string, std::string> origin; // setting name -> where it came from

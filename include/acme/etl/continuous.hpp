@@ -1,6 +1,7 @@
 #pragma once
 
 #include "acme/etl/sync.hpp"
+#include "acme/ops/metrics.hpp"
 
 #include <chrono>
 #include <functional>
@@ -13,6 +14,7 @@ struct ContinuousOptions {
   int reconcile_every = 30;                  // reconcile key sets every N cycles (and at start)
   std::chrono::milliseconds backoff_base{500};
   std::chrono::milliseconds backoff_cap{60000};
+  ops::Metrics* metrics = &ops::no_metrics(); // told about every cycle, committed or failed
 };
 
 // Runs a cycle every `interval` (start to start; back to back when a cycle takes longer) until

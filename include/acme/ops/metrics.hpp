@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace acme::ops {
+
+// The error classes acme's metrics count failures by (include/acme/error.hpp).
+enum class ErrorClass { retryable, fatal };
+
+// What the sync loops report to /metrics. Callers hold a Metrics& and never see prometheus-cpp;
+// every method is thread-safe. The default implementation does nothing (metrics off).
+class Metrics {
+public:
+  Metrics() = default;
+  virtual ~Metrics() = default;
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // A committed poll cycle or CDC flush: its duration, rows read/written, and the lag (seconds
+  // from the newest source change it could have seen to its commit; negative = unknown).
+  virtual void cycle_succeeded(double /*seconds*/, std::int64_t /*rows_read*/,
+                               std::int64_t /*rows_written*/, double /*lag_seconds*/) {}
+  // A failed cycle, by class.
+  virtual void cycle_failed(ErrorClass /*error_class*/) {}
+  // CDC mode: WAL the slot retains on the source, in bytes.
+  virtual void slot_retained_wal(std::int64_t /*bytes*/) {}
+};
+
+// A Metrics that does nothing, for when --metrics-address is not given.
+Metrics& no_metrics();
+
+// Serves /metrics on `address` ("HOST:PORT", e.g. 0.0.0.0:9187) until destroyed; `mode` is
+// poll or cdc (a label). Throws acme::UsageError on a malformed address and acme::Fatal when
+// the port cannot be bound.
+std::unique_ptr<Metrics> serve_metrics(const std::string& address, const std::string& mode);
+
+// Checks "HOST:PORT" (port 1-65535, host non-empty, IPv6 in brackets); returns the message of
+// the first problem, or an empty string.
+std::string metrics_address_problem(const std::string& address);
+
+} // namespace acme::ops

@@ -1,0 +1,144 @@
+#include "acme/ops/metrics.hpp"
+
+#include "acme/error.hpp"
+
+#include <chrono>
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace acme::ops {
+namespace {
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// prometheus-cpp's families are thread-safe; this class only wires them together.
+class PrometheusMetrics final : public Metrics {
+public:
+  PrometheusMetrics(const std::string& address, const std::string& mode)
+      : m_registry(std::make_shared<prometheus::Registry>()),
+        m_up(prometheus::BuildGauge()
+                 .Name("acme_up")
+                 .Help("1 while acme run-continuous-etl is running")
+                 .Register(*m_registry)
+                 .Add({{"mode", mode}})),
+        m_last_success(prometheus::BuildGauge()
+                           .Name("acme_last_success_timestamp_seconds")
+                           .Help("Unix time of the last committed cycle (poll) or flush (cdc)")
+                           .Register(*m_registry)
+                           .Add({})),
+        m_lag(prometheus::BuildGauge()
+                  .Name("acme_lag_seconds")
+                  .Help("Seconds from the source state the last commit read to that commit")
+                  .Register(*m_registry)
+                  .Add({})),
+        m_cycles(prometheus::BuildCounter()
+                     .Name("acme_cycles_total")
+                     .Help("Committed poll cycles or CDC flushes")
+                     .Register(*m_registry)
+                     .Add({})),
+        m_duration(
+            prometheus::BuildHistogram()
+                .Name("acme_cycle_duration_seconds")
+                .Help("Duration of committed poll cycles or CDC flushes")
+                .Register(*m_registry)
+                .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                                 1, 2.5, 5, 10, 30, 60, 300})),
+        m_rows_read(prometheus::BuildCounter()
+                        .Name("acme_rows_read_total")
+                        .Help("Source rows read")
+                        .Register(*m_registry)
+                        .Add({})),
+        m_rows_written(prometheus::BuildCounter()
+                           .Name("acme_rows_written_total")
+                           .Help("Target rows inserted, updated or deleted")
+                           .Register(*m_registry)
+                           .Add({})),
+        m_errors(prometheus::BuildCounter()
+                     .Name("acme_errors_total")
+                     .Help("Failed cycles by class: retryable (acme::Error) or fatal (acme::Fatal)")
+                     .Register(*m_registry)),
+        m_errors_retryable(m_errors.Add({{"class", "retryable"}})),
+        m_errors_fatal(m_errors.Add({{"class", "fatal"}})) {
+    try {
+      m_exposer = std::make_unique<prometheus::Exposer>(address);
+    } catch (const std::exception& e) {
+      throw Fatal("cannot serve metrics on " + address +
+                  " (port in use or address not local?): " + e.what());
+    }
+    m_exposer->RegisterCollectable(m_registry);
+    m_up.Set(1);
+  }
+
+  void cycle_succeeded(double seconds, std::int64_t rows_read, std::int64_t rows_written,
+                       double lag_seconds) override {
+    m_cycles.Increment();
+    m_duration.Observe(seconds);
+    m_rows_read.Increment(static_cast<double>(rows_read));
+    m_rows_written.Increment(static_cast<double>(rows_written));
+    m_last_success.Set(unix_now());
+    if (lag_seconds >= 0) {
+      m_lag.Set(lag_seconds);
+    }
+  }
+
+  void cycle_failed(ErrorClass error_class) override {
+    (error_class == ErrorClass::fatal ? m_errors_fatal : m_errors_retryable).Increment();
+  }
+
+private:
+  std::shared_ptr<prometheus::Registry> m_registry;
+  prometheus::Gauge& m_up;
+  prometheus::Gauge& m_last_success;
+  prometheus::Gauge& m_lag;
+  prometheus::Counter& m_cycles;
+  prometheus::Histogram& m_duration;
+  prometheus::Counter& m_rows_read;
+  prometheus::Counter& m_rows_written;
+  prometheus::Family<prometheus::Counter>& m_errors;
+  prometheus::Counter& m_errors_retryable;
+  prometheus::Counter& m_errors_fatal;
+  std::unique_ptr<prometheus::Exposer> m_exposer; // last: stops serving before the rest goes
+};
+
+} // namespace
+
+Metrics& no_metrics() {
+  static Metrics k_none; // stateless
+  return k_none;
+}
+
+std::string metrics_address_problem(const std::string& address) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return "expected HOST:PORT, e.g. 0.0.0.0:9187";
+  }
+  const std::string host = address.substr(0, colon);
+  const std::string port = address.substr(colon + 1);
+  if (host.find(':') != std::string::npos && (host.front() != '[' || host.back() != ']')) {
+    return "an IPv6 host must be in brackets, e.g. [::1]:9187";
+  }
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos) {
+    return "the port must be a number from 1 to 65535";
+  }
+  const long n = std::stol(port);
+  if (n < 1 || n > 65535) {
+    return "the port must be a number from 1 to 65535";
+  }
+  return {};
+}
+
+std::unique_ptr<Metrics> serve_metrics(const std::string& address, const std::string& mode) {
+  if (const auto problem = metrics_address_problem(address); !problem.empty()) {
+    throw UsageError("invalid ACME_METRICS_ADDRESS / --metrics-address '" + address +
+                     "': " + problem);
+  }
+  return std::make_unique<PrometheusMetrics>(address, mode);
+}
+
+} // namespace acme::ops

@@ -1,0 +1,250 @@
+// run-continuous-etl --metrics-address: /metrics scraped over HTTP while acme syncs (poll and
+// cdc), bad addresses and busy ports, and Debian's real prometheus server scraping acme.
+#include "support/etl_fixture.hpp"
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <functional>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sstream>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+namespace {
+
+// A TCP port nobody listens on right now (the kernel's pick).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  // NOLINTNEXTLINE: the sockets API takes sockaddr*
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  // NOLINTNEXTLINE: the sockets API takes sockaddr*
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// GET http://127.0.0.1:port/path; the body, or an empty string when nothing answers.
+std::string http_get(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  // NOLINTNEXTLINE: the sockets API takes sockaddr*
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return {};
+  }
+  const std::string req =
+      "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (::write(fd, req.data(), req.size()) < 0) {
+    ::close(fd);
+    return {};
+  }
+  std::string response;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
+    response.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  const auto body = response.find("\r\n\r\n");
+  return body == std::string::npos ? std::string() : response.substr(body + 4);
+}
+
+// The value of the first sample named `name` (labels ignored), or -1 when absent.
+double sample(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(name, 0) == 0 && line.size() > name.size() &&
+        (line[name.size()] == ' ' || line[name.size()] == '{')) {
+      return std::stod(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  return -1;
+}
+
+class Metrics : public acme::test::EtlTest {
+protected:
+  void seed() {
+    src_exec(fmt::format(
+        "INSERT INTO {c} (customer_id, customer_name) VALUES (1, 'Ann'), (2, 'Bob');"
+        "INSERT INTO {p} (product_id, product_name, barcode, unity_price) VALUES (1, 'W', 'B1', "
+        "2.5);"
+        "INSERT INTO {o} (order_id, customer_id, status) SELECT g, 1 + g % 2, 'PENDING' FROM "
+        "generate_series(1, 10) g;"
+        "INSERT INTO {i} (order_item_id, order_id, product_id, quanity) SELECT g, 1 + g % 10, 1, "
+        "2 FROM generate_series(1, 50) g;",
+        fmt::arg("c", src("customers")), fmt::arg("p", src("products")),
+        fmt::arg("o", src("orders")), fmt::arg("i", src("order_items"))));
+  }
+  std::vector<std::string> cdc_env() {
+    const auto c = cdc_config();
+    return {"ACME_MODE=cdc", "ACME_CDC_SLOT=" + c.cdc_slot,
+            "ACME_CDC_PUBLICATION=" + c.cdc_publication, "ACME_CDC_FLUSH_MS=5"};
+  }
+  // Scrapes until `ready` holds on the text (or 20 s pass); returns the last scrape.
+  static std::string scrape_until(int port, const std::function<bool(const std::string&)>& ready) {
+    std::string text;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      text = http_get(port, "/metrics");
+      if (!text.empty() && ready(text)) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return text;
+  }
+  // CDC mode: the snapshot hand-off is done (it is no flush: the counters start at the first
+  // streamed change).
+  bool handed_off() {
+    return tgt_value("SELECT to_regclass('" + tgt("acme_cdc_state") + "') IS NOT NULL") == "t" &&
+           tgt_value("SELECT count(*) FROM " + tgt("acme_cdc_state")) == "1";
+  }
+  // Scrapes while acme runs: values move after a source change.
+  void expect_values_move(const std::vector<std::string>& env, bool cdc) {
+    const int port = free_port();
+    auto p = acme_background({"run-continuous-etl", "--polling-interval", "0.2",
+                              "--metrics-address", fmt::format("127.0.0.1:{}", port)},
+                             env);
+    if (cdc) {
+      const auto up = scrape_until(
+          port, [&](const std::string& t) { return sample(t, "acme_up") == 1 && handed_off(); });
+      ASSERT_EQ(sample(up, "acme_up"), 1) << up << p->err();
+      ASSERT_TRUE(handed_off()) << p->err();
+      src_exec(fmt::format("INSERT INTO {} (order_id, customer_id, status) VALUES (99, 1, "
+                           "'PENDING')",
+                           src("orders")));
+    }
+    const auto first = scrape_until(port, [](const std::string& t) {
+      return sample(t, "acme_cycles_total") >= 1 && sample(t, "acme_rows_written_total") > 0;
+    });
+    ASSERT_GE(sample(first, "acme_cycles_total"), 1) << first << p->err();
+    EXPECT_EQ(sample(first, "acme_up"), 1) << first;
+    EXPECT_GT(sample(first, "acme_last_success_timestamp_seconds"), 1.7e9) << first;
+    EXPECT_GE(sample(first, "acme_cycle_duration_seconds_count"), 1) << first;
+    EXPECT_GE(sample(first, "acme_lag_seconds"), 0) << first;
+    EXPECT_EQ(sample(first, "acme_errors_total"), 0) << first;
+    const double cycles = sample(first, "acme_cycles_total");
+    const double written = sample(first, "acme_rows_written_total");
+    const double read = sample(first, "acme_rows_read_total");
+    src_exec(fmt::format("INSERT INTO {} (order_id, customer_id, status) VALUES (100, 1, "
+                         "'PENDING')",
+                         src("orders")));
+    const auto second = scrape_until(
+        port, [&](const std::string& t) { return sample(t, "acme_rows_written_total") > written; });
+    EXPECT_GT(sample(second, "acme_rows_written_total"), written) << second << p->err();
+    EXPECT_GT(sample(second, "acme_rows_read_total"), read) << second;
+    EXPECT_GT(sample(second, "acme_cycles_total"), cycles) << second;
+    p->signal(SIGTERM);
+    const auto rc = p->wait(10000);
+    ASSERT_TRUE(rc.has_value());
+    EXPECT_EQ(*rc, 0) << p->err();
+  }
+};
+
+TEST_F(Metrics, PollModeScrapeShowsCyclesAndRowsMoving) {
+  seed();
+  expect_values_move({}, false);
+}
+
+TEST_F(Metrics, CdcModeScrapeShowsFlushesAndRowsMoving) {
+  seed();
+  expect_values_move(cdc_env(), true);
+}
+
+TEST_F(Metrics, MalformedAddressExits2BeforeConnecting) {
+  for (const char* bad : {"9187", "localhost:", "127.0.0.1:99999", "127.0.0.1:http", "::1:9187"}) {
+    const auto r = acme({"run-continuous-etl", "--metrics-address", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("--metrics-address"), std::string::npos) << r.err;
+  }
+  const auto r = acme({"run-continuous-etl"}, {"ACME_METRICS_ADDRESS=nonsense"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("ACME_METRICS_ADDRESS"), std::string::npos) << r.err;
+}
+
+TEST_F(Metrics, PortInUseIsAClearError) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  // NOLINTNEXTLINE: the sockets API takes sockaddr*
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  // NOLINTNEXTLINE: the sockets API takes sockaddr*
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const auto r = acme(
+      {"run-continuous-etl", "--metrics-address", fmt::format("127.0.0.1:{}", ntohs(a.sin_port))});
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("cannot serve metrics on 127.0.0.1:"), std::string::npos) << r.err;
+}
+
+// Debian's prometheus (scripts/install-deps) scrapes acme; acme_up is queried through its API.
+TEST_F(Metrics, PrometheusServerScrapesAcmeUp) {
+  const std::string prometheus = "/usr/bin/prometheus";
+  if (::access(prometheus.c_str(), X_OK) != 0) {
+    GTEST_SKIP() << prometheus << " is not installed (apt-get install prometheus, or "
+                 << "scripts/install-deps)";
+  }
+  seed();
+  const int acme_port = free_port();
+  const int prom_port = free_port();
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / acme::test::unique_name("prom");
+  fs::create_directories(dir);
+  struct RemoveDir {
+    fs::path p;
+    ~RemoveDir() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } remove_dir{dir};
+  {
+    std::ofstream cfg(dir / "prometheus.yml");
+    cfg << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        << "scrape_configs:\n  - job_name: acme\n    static_configs:\n"
+        << "      - targets: ['127.0.0.1:" << acme_port << "']\n";
+  }
+  auto a = acme_background({"run-continuous-etl", "--polling-interval", "0.5", "--metrics-address",
+                            fmt::format("127.0.0.1:{}", acme_port)});
+  acme::test::BackgroundProcess prom({prometheus,
+                                      "--config.file=" + (dir / "prometheus.yml").string(),
+                                      "--storage.tsdb.path=" + (dir / "data").string(),
+                                      fmt::format("--web.listen-address=127.0.0.1:{}", prom_port)},
+                                     {});
+  std::string answer;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(25);
+  while (std::chrono::steady_clock::now() < deadline) {
+    answer = http_get(prom_port, "/api/v1/query?query=acme_up");
+    if (answer.find("\"value\":[") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_NE(answer.find("\"status\":\"success\""), std::string::npos) << answer << prom.err();
+  EXPECT_NE(answer.find("\"job\":\"acme\""), std::string::npos) << answer;
+  EXPECT_NE(answer.find("\"mode\":\"poll\""), std::string::npos) << answer;
+  EXPECT_NE(answer.find(",\"1\"]"), std::string::npos) << answer;
+  prom.signal(SIGTERM);
+  prom.wait(5000);
+  a->signal(SIGTERM);
+  EXPECT_EQ(a->wait(10000).value_or(-1), 0) << a->err();
+}
+
+} // namespace
