@@ -207,14 +207,7 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
   if (closed_set_changed) {
     c.written["orders_reopened"] = run_counted("orders_reopened", sql::etl_reopen_orders);
   }
-  c.written["customers"] = run_counted("customers", sql::etl_merge_customers);
-  c.written["products"] = run_counted("products", sql::etl_merge_products);
-  if (has_keys("customers")) {
-    c.written["customers_deleted"] = run_counted("customers_deleted", sql::etl_delete_customers);
-  }
-  if (has_keys("products")) {
-    c.written["products_deleted"] = run_counted("products_deleted", sql::etl_delete_products);
-  }
+  merge_dimension_rows(key_tables, c);
   c.written["orders"] = run_counted("orders", sql::etl_merge_orders);
   if (has_keys("orders")) {
     c.written["orders_deleted"] = run_counted("orders_deleted", sql::etl_delete_orders);
@@ -249,6 +242,14 @@ MergeCounts Loader::merge_dimensions(const std::vector<std::string>& key_tables)
     }
   }
   MergeCounts c;
+  merge_dimension_rows(key_tables, c);
+  return c;
+}
+
+void Loader::merge_dimension_rows(const std::vector<std::string>& key_tables, MergeCounts& c) {
+  const auto has_keys = [&](std::string_view t) {
+    return std::find(key_tables.begin(), key_tables.end(), t) != key_tables.end();
+  };
   c.written["customers"] = run_counted("customers", sql::etl_merge_customers);
   c.written["products"] = run_counted("products", sql::etl_merge_products);
   if (has_keys("customers")) {
@@ -257,7 +258,6 @@ MergeCounts Loader::merge_dimensions(const std::vector<std::string>& key_tables)
   if (has_keys("products")) {
     c.written["products_deleted"] = run_counted("products_deleted", sql::etl_delete_products);
   }
-  return c;
 }
 
 Loader::Pins Loader::pin_prepared(const std::vector<PreparedXact>& prepared) {

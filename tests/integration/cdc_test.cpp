@@ -33,12 +33,6 @@ protected:
         fmt::arg("c", src("customers")), fmt::arg("p", src("products")),
         fmt::arg("o", src("orders")), fmt::arg("i", src("order_items"))));
   }
-  // The acme binary in CDC mode with this test's slot and publication.
-  std::vector<std::string> cdc_env() {
-    const auto c = cdc_config();
-    return {"ACME_MODE=cdc", "ACME_CDC_SLOT=" + c.cdc_slot,
-            "ACME_CDC_PUBLICATION=" + c.cdc_publication, "ACME_CDC_FLUSH_MS=5"};
-  }
   std::string slot_value(const std::string& column) {
     return src_value(fmt::format("SELECT {}::text FROM pg_replication_slots WHERE slot_name = '{}'",
                                  column, m_slot));

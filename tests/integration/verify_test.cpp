@@ -170,9 +170,12 @@ TEST_F(Verify, RepairWaitsForTheWriterLockAndExitsThreeWhileAnotherAcmeHoldsIt) 
   seed();
   tgt_exec(fmt::format("DELETE FROM {} WHERE order_item_id = 99", tgt("analytical_order_items")));
   auto running = acme_background({"run-continuous-etl", "--polling-interval", "30"});
-  for (int i = 0; i < 100 && tgt_value("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                                       "AND granted") == "0";
-       ++i) {
+  // Wait for that process's writer lock (other tests running in parallel hold their own).
+  const auto held = fmt::format("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING "
+                                "(pid) WHERE l.locktype = 'advisory' AND l.granted AND "
+                                "a.application_name = 'acme (pid {})'",
+                                running->pid());
+  for (int i = 0; i < 100 && tgt_value(held) == "0"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   const auto locked = acme({"verify", "--repair"}, {"ACME_LOCK_WAIT=1"});

@@ -21,6 +21,12 @@ config::Config EtlTest::config() const {
   return c;
 }
 
+std::vector<std::string> EtlTest::cdc_env() {
+  const auto c = cdc_config();
+  return {"ACME_MODE=cdc", "ACME_CDC_SLOT=" + c.cdc_slot,
+          "ACME_CDC_PUBLICATION=" + c.cdc_publication, "ACME_CDC_FLUSH_MS=5"};
+}
+
 config::Config EtlTest::cdc_config() {
   if (m_slot.empty()) {
     // Slot names: at most 63 of [a-z0-9_]; unique per test process and test.

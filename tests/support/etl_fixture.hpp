@@ -6,6 +6,7 @@
 #include "support/pg.hpp"
 
 #include <string>
+#include <vector>
 
 namespace acme::test {
 
@@ -22,6 +23,10 @@ protected:
 
   // The configuration of CDC mode for this test (its own publication and slot).
   config::Config cdc_config();
+
+  // Environment entries running the acme binary in CDC mode with this test's slot and
+  // publication, flushing every 5 ms.
+  std::vector<std::string> cdc_env();
 
   void TearDown() override;
 

@@ -145,6 +145,8 @@ private:
                      const std::map<std::string, std::string>& values = {}) const;
   std::int64_t run_counted(std::string_view step, std::string_view sql);
   std::optional<Cursor> max_cursor(const TableSpec& table, const std::string& relation);
+  // The customers and products steps of merge() and merge_dimensions(), into `c`.
+  void merge_dimension_rows(const std::vector<std::string>& key_tables, MergeCounts& c);
   // Empties the session's work tables left by the previous cycle (see prepare()).
   void empty_work_tables();
 
