@@ -5,6 +5,8 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <map>
+#include <string>
+#include <unistd.h>
 
 namespace {
 
@@ -25,11 +27,13 @@ class ConfigLoad : public ::testing::Test {
 protected:
   void SetUp() override {
     fake_env().clear();
-    m_path = ::testing::TempDir() + "acme_config_test.env";
+    // One file per test process: ctest runs the cases in parallel processes.
+    m_path = ::testing::TempDir() + "acme_config_test_" + std::to_string(::getpid()) + ".env";
     std::remove(m_path.c_str());
     write_env(""); // an env file named explicitly must exist
     m_flags.env_file = m_path;
   }
+  void TearDown() override { std::remove(m_path.c_str()); }
   void write_env(const std::string& text) { std::ofstream(m_path) << text; }
   std::string m_path;
   acme::config::Overrides m_flags;
