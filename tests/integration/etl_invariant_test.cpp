@@ -257,26 +257,6 @@ TEST_F(Etl, FullResyncDropsRowsTheSourceNoLongerHas) {
   expect_invariant();
 }
 
-TEST_F(Etl, ManyRowsSharingOneUpdatedAtLoadInSmallBatches) {
-  seed_basic();
-  sync();
-  // 2,500 items committed by one transaction share one updated_at.
-  src_exec(
-      fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) "
-                  "SELECT 1000 + g, 1 + g % 2, 1 + g % 3, g % 7 FROM generate_series(1, 2500) g",
-                  src("order_items")));
-  EXPECT_EQ(
-      src_value(fmt::format("SELECT count(DISTINCT updated_at) FROM {} WHERE order_item_id > 1000",
-                            src("order_items"))),
-      "1");
-  m_batch_size = 97;
-  const auto r = sync();
-  EXPECT_EQ(r.rows_read, 2500);
-  EXPECT_EQ(r.batches, 26);
-  expect_invariant();
-  EXPECT_EQ(sync().rows_written, 0);
-}
-
 TEST_F(Etl, ChangingTheClosedStatusSetRecomputesOpenness) {
   seed_basic();
   sync();
