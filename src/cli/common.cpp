@@ -27,7 +27,8 @@ void add_global_options(CLI::App& app, Context& ctx) {
                  "trace|debug|info|warn|error|critical|off [env: ACME_LOG_LEVEL, default: info]")
       ->group(logs);
   app.add_option("--log-format", o.log_format,
-                 "text|json (one JSON object per line) [env: ACME_LOG_FORMAT, default: text]")
+                 "text|json (one JSON object per line; text on a terminal adds a progress line "
+                 "to full loads and verify) [env: ACME_LOG_FORMAT, default: text]")
       ->group(logs);
   app.add_option(
          "--log-dir", o.log_dir,

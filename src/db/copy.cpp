@@ -12,7 +12,8 @@ namespace acme::db {
 
 std::int64_t copy_between(pqxx::transaction_base& from, const std::string& query,
                           pqxx::transaction_base& to, const std::string& table,
-                          const std::function<bool()>& should_stop) {
+                          const std::function<bool()>& should_stop,
+                          const std::function<void(std::int64_t rows)>& on_rows) {
   // stream_from splices its "table" argument after COPY: a parenthesized query is valid there.
   pqxx::stream_from reader(from, "(" + query + ")");
 #pragma GCC diagnostic push
@@ -24,6 +25,9 @@ std::int64_t copy_between(pqxx::transaction_base& from, const std::string& query
   while (reader.get_raw_line(line)) {
     writer.write_raw_line(line);
     ++rows;
+    if ((rows & 0x3ff) == 0 && on_rows) {
+      on_rows(0x400);
+    }
     if ((rows & 0x3fff) == 0 && should_stop && should_stop()) {
       reader.complete();
       writer.complete();
@@ -32,6 +36,9 @@ std::int64_t copy_between(pqxx::transaction_base& from, const std::string& query
   }
   reader.complete();
   writer.complete();
+  if (on_rows && (rows & 0x3ff) != 0) {
+    on_rows(rows & 0x3ff);
+  }
   return rows;
 }
 

@@ -78,6 +78,14 @@ struct MaxKey {
   }
 };
 
+// `observe`, then one row more for the progress `counter` (one atomic add per chunk of rows).
+db::RowObserver counted(db::RowObserver observe, ops::RowCounter& counter) {
+  return [observe = std::move(observe), &counter](const std::vector<db::BinaryField>& row) {
+    observe(row);
+    counter.row();
+  };
+}
+
 } // namespace
 
 std::vector<KeyRange> split_key_range(std::int64_t min, std::int64_t max, int parts) {
@@ -234,7 +242,8 @@ void ParallelLoad::create_shadows() {
   conn.exec("COMMIT");
 }
 
-void ParallelLoad::run_jobs(std::vector<Job> jobs, const std::vector<std::string>& group_names) {
+void ParallelLoad::run_jobs(std::vector<Job> jobs, const std::vector<std::string>& group_names,
+                            const std::function<void(int group)>& group_done) {
   const auto t0 = std::chrono::steady_clock::now();
   std::mutex mutex;
   std::condition_variable changed;
@@ -288,6 +297,9 @@ void ParallelLoad::run_jobs(std::vector<Job> jobs, const std::vector<std::string
           const auto g = static_cast<std::size_t>(jobs[i].group);
           if (--left[g] == 0) {
             spdlog::debug("full load: {} done after {:.3f} s", group_names[g], seconds_since(t0));
+            if (group_done) {
+              group_done(jobs[i].group);
+            }
           }
           changed.notify_all();
         }
@@ -339,6 +351,13 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
                   {{"{shadow_items}", items_shadow}, {"{shadow}", orders_shadow}});
   MaxKey orders_max;
   MaxKey items_max;
+  // Each table shows from the start until its last COPY is done (indexes follow).
+  ops::Progress::Table* orders_progress = nullptr;
+  ops::Progress::Table* items_progress = nullptr;
+  if (m_options.progress != nullptr) {
+    orders_progress = &m_options.progress->start("orders", m_options.orders_estimate);
+    items_progress = &m_options.progress->start("order_items", m_options.items_estimate);
+  }
   const auto merge_max = [&](MaxKey& into, const MaxKey& seen) {
     const std::lock_guard<std::mutex> lock(result_mutex);
     if (seen.any) {
@@ -353,14 +372,15 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
     w.target->exec("BEGIN");
     std::int64_t n = 0;
     MaxKey seen; // order_id is field 0; updated_at follows the totals when they are read
+    ops::RowCounter shown(orders_progress);
     if (settled) {
       w.target->exec(work_tables);
       db::copy_binary(*w.source, orders_query, *w.target, "acme_w_orders", stop,
-                      seen.observer(0, 7));
+                      counted(seen.observer(0, 7), shown));
       n = w.count(orders_totals);
     } else {
       n = db::copy_binary(*w.source, orders_query, *w.target, orders_shadow + " " + k_order_columns,
-                          stop, seen.observer(0, 9));
+                          stop, counted(seen.observer(0, 9), shown));
     }
     test_point::reach("load-copy");
     w.target->exec("COMMIT");
@@ -375,13 +395,15 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
           w.target->exec("BEGIN");
           std::int64_t n = 0;
           MaxKey seen; // order_item_id is field 0, updated_at field 9
+          ops::RowCounter shown(items_progress);
           if (settled) {
             w.target->exec(work_tables);
-            db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop, seen.observer(0, 9));
+            db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop,
+                            counted(seen.observer(0, 9), shown));
             n = w.count(items_settled);
           } else {
             n = db::copy_binary(*w.source, query, *w.target, items_shadow + " " + k_item_columns,
-                                stop, seen.observer(0, 9));
+                                stop, counted(seen.observer(0, 9), shown));
           }
           test_point::reach("load-copy");
           w.target->exec("COMMIT");
@@ -430,7 +452,18 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
   };
   jobs.push_back({analyze(orders_shadow), k_analyze, k_orders_indexes});
   jobs.push_back({analyze(items_shadow), k_analyze, k_items_indexes});
-  run_jobs(std::move(jobs), names);
+  run_jobs(std::move(jobs), names, [&](int group) {
+    ops::Progress::Table* done = group == k_orders  ? orders_progress
+                                 : group == k_items ? items_progress
+                                                    : nullptr;
+    if (done != nullptr) {
+      m_options.progress->finish(*done);
+    }
+  });
+  if (m_options.progress != nullptr) { // a table without rows has no jobs
+    m_options.progress->finish(*orders_progress);
+    m_options.progress->finish(*items_progress);
+  }
   // The cursors, as text; a timestamp that text cannot carry (beyond year 9999) is read back
   // through to_char like any staged table's.
   const auto cursor = [&](const MaxKey& seen, const TableSpec& table) -> std::optional<Cursor> {

@@ -6,6 +6,7 @@
 #include "acme/db/migrator.hpp"
 #include "acme/db/writer_lock.hpp"
 #include "acme/etl/parallel_load.hpp"
+#include "acme/ops/progress.hpp"
 #include "acme/test_point.hpp"
 
 #include <chrono>
@@ -118,6 +119,12 @@ SyncResult Syncer::sync(const SyncRequest& request) {
     total.batches += 1;
     total.rows_read += b.result.rows_read;
     total.rows_written += b.result.rows_written;
+    for (const auto& [table, n] : b.result.read_by_table) {
+      total.read_by_table[table] += n;
+    }
+    for (const auto& [step, n] : b.result.written_by_step) {
+      total.written_by_step[step] += n;
+    }
     total.horizon = b.result.horizon;
     total.clamped = total.clamped || b.result.clamped;
     if (!b.more) {
@@ -210,6 +217,19 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
       reconcile = false;
     }
 
+    // A full read shows its progress per table (ops::Progress: a status line on a terminal, else
+    // a log line every 10 s), against the planner's row estimates of the source tables.
+    std::optional<ops::Progress> progress;
+    std::map<std::string, std::int64_t> estimates;
+    if (full) {
+      progress.emplace("full load");
+      estimates = ops::source_row_estimates(stx, m_config.source_schema);
+    }
+    const auto estimate = [&estimates](const std::string& name) {
+      const auto it = estimates.find(name);
+      return it == estimates.end() ? std::int64_t{-1} : it->second;
+    };
+
     // A full read loads orders and items into shadow tables over `jobs` connections per side and
     // swaps them in at commit, unless objects a swap would break depend on the live tables.
     bool parallel = false;
@@ -258,6 +278,9 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
       opts.keep_settled_prices = !target_was_empty;
       opts.should_stop = [this] { return m_should_stop && m_should_stop(); };
       opts.check_stop = [this] { check_stop(); };
+      opts.progress = &*progress;
+      opts.orders_estimate = estimate("orders");
+      opts.items_estimate = estimate("order_items");
       parallel_load = std::make_unique<ParallelLoad>(std::move(opts));
       loaded = parallel_load->run(extractor, bounds("orders"), bounds("order_items"));
     }
@@ -284,8 +307,10 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
         read = t.source == "orders" ? loaded.orders : loaded.items;
         last_read = t.source == "orders" ? loaded.orders_max : loaded.items_max;
       } else if (full) {
-        read =
-            db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
+        auto& shown = progress->start(name, estimate(name));
+        read = db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop,
+                                [&shown](std::int64_t n) { shown.add(n); });
+        progress->finish(shown);
         loader.keys_from_staging(t);
       } else {
         read = db::copy_between(stx, extractor.changes_query(t, previous, m_config.batch_size), ttx,
@@ -324,7 +349,9 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
       }
       rows[name]["read"] = read;
       batch.result.rows_read += read;
+      batch.result.read_by_table[name] += read;
     }
+    progress.reset(); // the reads are done: the line goes before the merge logs
     stx.commit();
     test_point::reach("after-extract");
     check_stop();
@@ -360,6 +387,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
       rows["written"][step] = n;
     }
     batch.result.rows_written = counts.total();
+    batch.result.written_by_step = counts.written;
     if (handoff) {
       loader.forget_poll_state();
       loader.save_cdc_state(handoff->slot, handoff->applied_lsn);

@@ -3,15 +3,19 @@
 #include "acme/config/dsn.hpp"
 #include "acme/error.hpp"
 
+#include <cstdio>
 #include <filesystem>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <spdlog/formatter.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/daily_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace acme::log {
@@ -51,7 +55,73 @@ private:
   std::vector<std::string> m_secrets;
 };
 
+// stderr on a terminal: log lines, and below them one status line (progress) that is rewritten
+// in place. Each log line first clears the status line, then draws it again under itself, so
+// the two never mix.
+class StatusLineSink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+  void set_status(const std::string& text) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    m_status = fit_terminal(text);
+    draw();
+    std::fflush(stderr);
+  }
+
+protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    if (m_shown) {
+      std::fputs("\r\033[K", stderr);
+      m_shown = false;
+    }
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    draw();
+  }
+  void flush_() override { std::fflush(stderr); }
+
+private:
+  // Cut to one column less than the terminal is wide: a wrapped line cannot be rewritten.
+  static std::string fit_terminal(const std::string& text) {
+    winsize ws{};
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && text.size() >= ws.ws_col) {
+      return text.substr(0, static_cast<std::size_t>(ws.ws_col) - 1U);
+    }
+    return text;
+  }
+  void draw() {
+    if (!m_status.empty()) {
+      std::fprintf(stderr, "\r%s\033[K", m_status.c_str());
+      m_shown = true;
+    } else if (m_shown) {
+      std::fputs("\r\033[K", stderr);
+      m_shown = false;
+    }
+  }
+
+  std::string m_status;
+  bool m_shown = false; // a status line is on the screen
+};
+
+std::shared_ptr<StatusLineSink> status_sink() {
+  const auto logger = spdlog::default_logger();
+  if (!logger || logger->sinks().empty()) {
+    return nullptr;
+  }
+  return std::dynamic_pointer_cast<StatusLineSink>(logger->sinks().front());
+}
+
 } // namespace
+
+bool has_status_line() {
+  return status_sink() != nullptr;
+}
+
+void set_status_line(const std::string& text) {
+  if (const auto sink = status_sink()) {
+    sink->set_status(text);
+  }
+}
 
 std::string json_line(const std::string& ts, const std::string& level, const std::string& message) {
   nlohmann::json j;
@@ -64,7 +134,11 @@ std::string json_line(const std::string& ts, const std::string& level, const std
 
 void setup(const Options& options) {
   std::vector<spdlog::sink_ptr> sinks;
-  sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  if (options.format == "text" && ::isatty(STDERR_FILENO) == 1) {
+    sinks.push_back(std::make_shared<StatusLineSink>());
+  } else {
+    sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  }
   if (!options.dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options.dir, ec);

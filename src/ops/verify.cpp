@@ -6,6 +6,7 @@
 #include "acme/error.hpp"
 #include "acme/etl/loader.hpp"
 #include "acme/etl/tables.hpp"
+#include "acme/ops/progress.hpp"
 #include "acme/sql/embedded.hpp"
 
 #include <algorithm>
@@ -124,12 +125,17 @@ public:
     }
   }
 
-  // Compares one table; fills `drift` and returns the differing keys and ranges.
-  Keys compare(const Spec& spec, TableDrift& drift, std::vector<std::int64_t>& differing) {
+  // Compares one table; fills `drift` and returns the differing keys and ranges. `shown` is told
+  // the source rows summarized (progress).
+  Keys compare(const Spec& spec, TableDrift& drift, std::vector<std::int64_t>& differing,
+               Progress::Table& shown) {
     // The two servers work at the same time (separate connections, one thread each).
     auto source_side = std::async(std::launch::async, [&] { return summary(spec, true); });
     const Summary tgt = summary(spec, false);
     const Summary src = source_side.get();
+    for (const auto& [bucket, range] : src) {
+      shown.add(range.first);
+    }
     differing.clear();
     auto a = src.begin();
     auto b = tgt.begin();
@@ -425,15 +431,23 @@ VerifyReport run_verify(const config::Config& config, bool repair) {
     pin_session(*ttx);
     Verifier verifier(config, stx, *ttx);
     const auto all = specs();
+    // Per table: rows of the source summarized so far, against the source's row estimate.
+    // PostgreSQL returns a table's summary at once, so the count moves table by table.
+    auto progress = std::make_unique<Progress>("verify");
+    const auto estimates = source_row_estimates(stx, config.source_schema);
     std::vector<Keys> keys;
     std::vector<std::vector<std::int64_t>> differing(all.size());
     for (std::size_t i = 0; i < all.size(); ++i) {
       TableDrift d;
       d.table = std::string(all[i].target);
-      keys.push_back(verifier.compare(all[i], d, differing[i]));
+      const auto e = estimates.find(std::string(all[i].table->source));
+      auto& shown = progress->start(d.table, e == estimates.end() ? -1 : e->second);
+      keys.push_back(verifier.compare(all[i], d, differing[i], shown));
+      progress->finish(shown);
       spdlog::debug("verify {}: {} ranges, {} differ", d.table, d.ranges, d.ranges_differing);
       report.tables.push_back(std::move(d));
     }
+    progress.reset();
     if (repair && report.drift()) {
       etl::Loader loader(*ttx, config.target_schema);
       const bool closed_changed = loader.prepare(config.closed_statuses);

@@ -2,6 +2,7 @@
 
 #include "acme/etl/cursor.hpp"
 #include "acme/etl/extractor.hpp"
+#include "acme/ops/progress.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -44,6 +45,9 @@ public:
     bool keep_settled_prices = false;  // the target holds data: closed orders keep their prices
     std::function<bool()> should_stop; // polled during COPYs; a stop ends the load
     std::function<void()> check_stop;  // throws the caller's "interrupted" after a stop
+    ops::Progress* progress = nullptr; // shows the rows of orders and items as they stream
+    std::int64_t orders_estimate = -1; // rows expected (source reltuples), for the progress
+    std::int64_t items_estimate = -1;
   };
 
   // What the load produced, for the cursors and the run record.
@@ -110,7 +114,9 @@ private:
 
   void connect_workers();
   void create_shadows();
-  void run_jobs(std::vector<Job> jobs, const std::vector<std::string>& group_names);
+  // Runs `jobs` on the workers; `group_done`, if given, is called with each group as it completes.
+  void run_jobs(std::vector<Job> jobs, const std::vector<std::string>& group_names,
+                const std::function<void(int group)>& group_done = {});
   bool stopping() const;
 
   Options m_options;

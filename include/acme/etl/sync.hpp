@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <pqxx/connection>
@@ -42,8 +43,11 @@ struct SyncResult {
   int batches = 0;
   std::int64_t rows_read = 0;    // source rows staged
   std::int64_t rows_written = 0; // target rows inserted, updated or deleted
-  Horizon horizon;               // of the last batch
-  bool clamped = false;          // a cursor was held back by the late-commit horizon
+  // Source table -> rows staged, and merge step (MergeCounts::written) -> target rows.
+  std::map<std::string, std::int64_t> read_by_table;
+  std::map<std::string, std::int64_t> written_by_step;
+  Horizon horizon;      // of the last batch
+  bool clamped = false; // a cursor was held back by the late-commit horizon
   double seconds = 0;
 };
 

@@ -18,6 +18,15 @@ struct Options {
 // Every line passes through secret redaction. Throws acme::Error if the directory is unusable.
 void setup(const Options& options);
 
+// Whether setup() gave stderr a status line: stderr is a terminal and the format is text (never
+// with json, never into a pipe or the journal).
+bool has_status_line();
+
+// Shows `text` as the status line below the log lines on stderr, rewritten in place (carriage
+// return, cut to the terminal's width); log lines print above it. An empty text clears it.
+// Does nothing without a status line. Thread-safe.
+void set_status_line(const std::string& text);
+
 // Formats one log record as a single JSON object line (exposed for tests).
 std::string json_line(const std::string& ts, const std::string& level, const std::string& message);
 
