@@ -3,6 +3,7 @@
 #include "acme/error.hpp"
 #include "acme/etl/continuous.hpp"
 #include "acme/ops/metrics.hpp"
+#include "acme/ops/slot_monitor.hpp"
 #include "acme/stop_signal.hpp"
 #include "cli/common.hpp"
 
@@ -38,8 +39,11 @@ int run_run_continuous_etl(Context& ctx, const ContinuousCliOptions& opts) {
   }
   if (c.mode == config::SyncMode::cdc) {
     cdc::StreamSyncer streamer(c, stop);
+    std::unique_ptr<ops::SlotMonitor> slot_monitor; // the slot's retained WAL, every 10 s
     if (metrics) {
       streamer.set_metrics(*metrics);
+      slot_monitor = std::make_unique<ops::SlotMonitor>(c.source_dsn, c.cdc_slot, *metrics,
+                                                        ops::SlotMonitor::default_interval());
     }
     cdc::run_continuous(streamer, etl::ContinuousOptions{}.backoff_base,
                         etl::ContinuousOptions{}.backoff_cap, stop);

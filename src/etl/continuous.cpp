@@ -47,6 +47,7 @@ long run_continuous(Syncer& syncer, const ContinuousOptions& options,
       }
       failures = 0;
       options.metrics->cycle_succeeded(r.seconds, r.rows_read, r.rows_written, r.seconds);
+      options.metrics->table_rows(r.read_by_table, r.written_by_step);
       const auto level = r.rows_written > 0 || r.mode != "incremental" ? spdlog::level::info
                                                                        : spdlog::level::debug;
       spdlog::log(level, "cycle {} {}: read {} rows, wrote {} rows in {:.3f} s (horizon {} {})",

@@ -58,6 +58,20 @@ public:
                            .Help("Target rows inserted, updated or deleted")
                            .Register(*m_registry)
                            .Add({})),
+        m_table_read(prometheus::BuildCounter()
+                         .Name("acme_table_rows_read_total")
+                         .Help("Source rows read (poll) per source table")
+                         .Register(*m_registry)),
+        m_table_written(prometheus::BuildCounter()
+                            .Name("acme_table_rows_written_total")
+                            .Help("Target rows inserted, updated or deleted per target table "
+                                  "(history: both history tables)")
+                            .Register(*m_registry)),
+        m_retained_wal(prometheus::BuildGauge()
+                           .Name("acme_cdc_slot_retained_wal_bytes")
+                           .Help("WAL acme's replication slot retains on the source "
+                                 "(pg_current_wal_lsn() - restart_lsn), read every 10 s")
+                           .Register(*m_registry)),
         m_errors(prometheus::BuildCounter()
                      .Name("acme_errors_total")
                      .Help("Failed cycles by class: retryable (acme::Error) or fatal (acme::Fatal)")
@@ -86,6 +100,21 @@ public:
     }
   }
 
+  void table_rows(const std::map<std::string, std::int64_t>& read_by_table,
+                  const std::map<std::string, std::int64_t>& written_by_step) override {
+    for (const auto& [table, n] : read_by_table) {
+      m_table_read.Add({{"table", table}}).Increment(static_cast<double>(n));
+    }
+    for (const auto& [step, n] : written_by_step) {
+      m_table_written.Add({{"table", written_table(step)}}).Increment(static_cast<double>(n));
+    }
+  }
+
+  void slot_retained_wal(std::int64_t bytes) override {
+    // Created at the first reading: before it the value is unknown, not 0.
+    m_retained_wal.Add({}).Set(static_cast<double>(bytes));
+  }
+
   void cycle_failed(ErrorClass error_class) override {
     (error_class == ErrorClass::fatal ? m_errors_fatal : m_errors_retryable).Increment();
   }
@@ -99,6 +128,9 @@ private:
   prometheus::Histogram& m_duration;
   prometheus::Counter& m_rows_read;
   prometheus::Counter& m_rows_written;
+  prometheus::Family<prometheus::Counter>& m_table_read;
+  prometheus::Family<prometheus::Counter>& m_table_written;
+  prometheus::Family<prometheus::Gauge>& m_retained_wal;
   prometheus::Family<prometheus::Counter>& m_errors;
   prometheus::Counter& m_errors_retryable;
   prometheus::Counter& m_errors_fatal;
@@ -106,6 +138,23 @@ private:
 };
 
 } // namespace
+
+std::string written_table(std::string_view step) {
+  const auto starts = [step](std::string_view prefix) { return step.rfind(prefix, 0) == 0; };
+  if (starts("orders") || step == "order_totals") {
+    return "analytical_orders";
+  }
+  if (starts("items")) {
+    return "analytical_order_items";
+  }
+  if (starts("customers")) {
+    return "customers";
+  }
+  if (starts("products")) {
+    return "products";
+  }
+  return std::string(step);
+}
 
 Metrics& no_metrics() {
   static Metrics k_none; // stateless

@@ -75,6 +75,23 @@ double sample(const std::string& text, const std::string& name) {
   return -1;
 }
 
+// The value of the series `series` exactly (name and labels as exposed, e.g.
+// `acme_table_rows_read_total{table="orders"}`), or -1 when absent.
+double series_value(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ') {
+      return std::stod(line.substr(series.size() + 1));
+    }
+  }
+  return -1;
+}
+
+const std::string k_orders_read = R"(acme_table_rows_read_total{table="orders"})";
+const std::string k_orders_written = R"(acme_table_rows_written_total{table="analytical_orders"})";
+const std::string k_retained_wal = "acme_cdc_slot_retained_wal_bytes";
+
 class Metrics : public acme::test::EtlTest {
 protected:
   void seed() {
@@ -135,6 +152,23 @@ protected:
     const double cycles = sample(first, "acme_cycles_total");
     const double written = sample(first, "acme_rows_written_total");
     const double read = sample(first, "acme_rows_read_total");
+    // Per table: poll mode reads the orders of the source; both modes write analytical_orders.
+    const double orders_written = series_value(first, k_orders_written);
+    EXPECT_GT(orders_written, 0) << first;
+    const double orders_read = series_value(first, k_orders_read);
+    if (!cdc) {
+      EXPECT_GT(orders_read, 0) << first;
+    }
+    // CDC: the slot's retained WAL, read from the source (every 200 ms here, 10 s by default).
+    double retained = -1;
+    if (!cdc) {
+      EXPECT_EQ(series_value(first, k_retained_wal), -1) << "no slot in poll mode: " << first;
+    } else {
+      const auto wal = scrape_until(
+          port, [](const std::string& t) { return series_value(t, k_retained_wal) > 0; });
+      retained = series_value(wal, k_retained_wal);
+      EXPECT_GT(retained, 0) << wal << p->err();
+    }
     src_exec(fmt::format("INSERT INTO {} (order_id, customer_id, status) VALUES (100, 1, "
                          "'PENDING')",
                          src("orders")));
@@ -143,6 +177,22 @@ protected:
     EXPECT_GT(sample(second, "acme_rows_written_total"), written) << second << p->err();
     EXPECT_GT(sample(second, "acme_rows_read_total"), read) << second;
     EXPECT_GT(sample(second, "acme_cycles_total"), cycles) << second;
+    const auto per_table = scrape_until(port, [&](const std::string& t) {
+      return series_value(t, k_orders_written) > orders_written;
+    });
+    EXPECT_GT(series_value(per_table, k_orders_written), orders_written) << per_table;
+    if (!cdc) {
+      EXPECT_GT(series_value(per_table, k_orders_read), orders_read) << per_table;
+    } else {
+      // The insert wrote source WAL: the next reading differs (restart_lsn moves only now and
+      // then, pg_current_wal_lsn() with every write).
+      const auto moved = scrape_until(port, [&](const std::string& t) {
+        const double v = series_value(t, k_retained_wal);
+        return v > 0 && v != retained;
+      });
+      EXPECT_NE(series_value(moved, k_retained_wal), retained) << moved;
+      EXPECT_GT(series_value(moved, k_retained_wal), 0) << moved;
+    }
     p->signal(SIGTERM);
     const auto rc = p->wait(10000);
     ASSERT_TRUE(rc.has_value());
@@ -157,7 +207,9 @@ TEST_F(Metrics, PollModeScrapeShowsCyclesAndRowsMoving) {
 
 TEST_F(Metrics, CdcModeScrapeShowsFlushesAndRowsMoving) {
   seed();
-  expect_values_move(cdc_env(), true);
+  auto env = cdc_env();
+  env.emplace_back("ACME_SLOT_MONITOR_INTERVAL_MS=200");
+  expect_values_move(env, true);
 }
 
 TEST_F(Metrics, MalformedAddressExits2BeforeConnecting) {

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace acme::ops {
 
@@ -22,11 +24,20 @@ public:
   // from the newest source change it could have seen to its commit; negative = unknown).
   virtual void cycle_succeeded(double /*seconds*/, std::int64_t /*rows_read*/,
                                std::int64_t /*rows_written*/, double /*lag_seconds*/) {}
+  // The rows of that cycle or flush per table: source table -> rows read, and merge step
+  // (etl::MergeCounts::written) -> target rows written (counted under written_table(step)).
+  virtual void table_rows(const std::map<std::string, std::int64_t>& /*read_by_table*/,
+                          const std::map<std::string, std::int64_t>& /*written_by_step*/) {}
   // A failed cycle, by class.
   virtual void cycle_failed(ErrorClass /*error_class*/) {}
   // CDC mode: WAL the slot retains on the source, in bytes.
   virtual void slot_retained_wal(std::int64_t /*bytes*/) {}
 };
+
+// The target table a merge step writes (`orders_customer_fanout` -> `analytical_orders`,
+// `items_deleted` -> `analytical_order_items`, `history` -> `history`, ...); an unknown step is
+// its own name. Pure.
+std::string written_table(std::string_view step);
 
 // A Metrics that does nothing, for when --metrics-address is not given.
 Metrics& no_metrics();
