@@ -26,8 +26,6 @@ namespace {
 // source transaction of millions of rows is applied in slices; its commit LSN is stored only
 // with its last slice, so a crash in between re-applies it whole, which is idempotent).
 constexpr std::int64_t k_flush_changes = 20000;
-// Row changes from which a flush gathers statistics on its work tables before merging.
-constexpr std::int64_t k_analyze_changes = 5000;
 // Standby status at least this often, so the server never times the stream out.
 constexpr auto k_status_interval = std::chrono::seconds(10);
 // Longest single wait for stream input, so stop requests are seen promptly.
@@ -289,8 +287,6 @@ void StreamSyncer::flush(Stream& s) {
   pqxx::work ttx(m_syncer.target(), "acme cdc apply");
   etl::Loader loader(ttx, m_config.target_schema);
   const bool closed_changed = loader.prepare(m_config.closed_statuses);
-  // Small flushes plan well without fresh statistics (see set_analyze_work_tables).
-  loader.set_analyze_work_tables(s.batch.changes() >= k_analyze_changes);
   std::vector<std::string> key_tables;
   nlohmann::json rows = nlohmann::json::object();
   std::unique_ptr<pqxx::work> source_read; // only for rows whose image was incomplete

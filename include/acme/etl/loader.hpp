@@ -55,10 +55,6 @@ public:
   // to keep).
   bool target_empty();
 
-  // Whether merge() gathers planner statistics on the session's work tables first (default).
-  // Worth it when batches vary by orders of magnitude (polling); a stream of small batches skips
-  // it: each ANALYZE also rewrites catalog rows, several times a second in CDC mode.
-  void set_analyze_work_tables(bool on) { m_analyze_work_tables = on; }
 
   // Applies staged rows and fan-outs; with `apply_deletes`, removes rows whose keys are absent
   // from the key tables of the tables listed in `key_tables`.
@@ -155,7 +151,6 @@ private:
 
   pqxx::transaction_base& m_tx;
   std::string m_schema;
-  bool m_analyze_work_tables = true;
 };
 
 } // namespace acme::etl
