@@ -432,11 +432,24 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
       jobs.push_back({items_job(range), k_items, -1});
     }
   }
-  const auto index_job = [](const Index& ix) {
-    return [&ix](Worker& w) {
+  // Once the first index build starts, the progress shows how many are built.
+  const auto index_count =
+      static_cast<std::int64_t>(m_tables[0].indexes.size() + m_tables[1].indexes.size());
+  std::once_flag indexes_shown;
+  ops::Progress::Table* indexes_progress = nullptr;
+  const auto index_job = [&](const Index& ix) {
+    return [&](Worker& w) {
+      if (m_options.progress != nullptr) {
+        std::call_once(indexes_shown, [&] {
+          indexes_progress = &m_options.progress->start_steps("indexes", index_count);
+        });
+      }
       const auto t = std::chrono::steady_clock::now();
       test_point::reach("load-index");
       w.target->exec(ix.create);
+      if (indexes_progress != nullptr) {
+        indexes_progress->add(1);
+      }
       spdlog::debug("full load job {}: index {} in {:.3f} s", w.id, ix.live_name, seconds_since(t));
     };
   };
@@ -446,7 +459,7 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
   for (const auto& ix : m_tables[0].indexes) {
     jobs.push_back({index_job(ix), k_orders_indexes, k_orders});
   }
-  result.indexes = static_cast<int>(m_tables[0].indexes.size() + m_tables[1].indexes.size());
+  result.indexes = static_cast<int>(index_count);
   const auto analyze = [](const std::string& table) {
     return [table](Worker& w) { w.target->exec("ANALYZE " + table); };
   };
@@ -463,6 +476,9 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
   if (m_options.progress != nullptr) { // a table without rows has no jobs
     m_options.progress->finish(*orders_progress);
     m_options.progress->finish(*items_progress);
+    if (indexes_progress != nullptr) {
+      m_options.progress->finish(*indexes_progress);
+    }
   }
   // The cursors, as text; a timestamp that text cannot carry (beyond year 9999) is read back
   // through to_char like any staged table's.

@@ -65,6 +65,11 @@ std::string progress_line(std::string_view table, std::int64_t rows, std::int64_
   return line;
 }
 
+std::string steps_line(std::string_view name, std::int64_t done, std::int64_t total,
+                       double seconds) {
+  return fmt::format("{} {}/{}, {} elapsed", name, done, total, format_duration(seconds));
+}
+
 void Progress::Table::add(std::int64_t rows) noexcept {
   if (rows > 0 && m_rows.fetch_add(rows, std::memory_order_relaxed) == 0) {
     m_first_row_ns.store(steady_ns(), std::memory_order_relaxed);
@@ -107,6 +112,13 @@ Progress::Table& Progress::start(std::string name, std::int64_t estimate) {
   return t;
 }
 
+Progress::Table& Progress::start_steps(std::string name, std::int64_t total) {
+  Table& t = start(std::move(name), total);
+  const std::lock_guard<std::mutex> lock(m_mutex);
+  t.m_steps = true;
+  return t;
+}
+
 void Progress::finish(Table& table) {
   const std::lock_guard<std::mutex> lock(m_mutex);
   table.m_running = false;
@@ -114,6 +126,11 @@ void Progress::finish(Table& table) {
 
 std::string Progress::line_of(const Table& table) const {
   const std::int64_t rows = table.m_rows.load(std::memory_order_relaxed);
+  if (table.m_steps) {
+    return steps_line(
+        table.m_name, rows, table.m_estimate,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - table.m_started).count());
+  }
   const std::int64_t first = table.m_first_row_ns.load(std::memory_order_relaxed);
   // The rate counts from the first row: a table whose COPY waits for another (the orders of a
   // reload wait for the items) is not shown slower than it runs.

@@ -50,3 +50,7 @@ TEST(ProgressFormat, LongEtaUsesHours) {
   EXPECT_EQ(progress_line("order_items", 1000000, 100000000, 60.0),
             "order_items 1,000,000/~100,000,000 rows (1%) 16,667 rows/s ETA 1:39:00");
 }
+
+TEST(ProgressFormat, StepsShowDoneOfTotalAndElapsedWithoutRateOrEta) {
+  EXPECT_EQ(acme::ops::steps_line("indexes", 3, 7, 12.4), "indexes 3/7, 0:12 elapsed");
+}

@@ -28,6 +28,11 @@ std::string format_duration(double seconds);
 std::string progress_line(std::string_view table, std::int64_t rows, std::int64_t estimate,
                           double seconds);
 
+// A count of steps that vary too much in cost for a rate or an ETA (index builds):
+// `indexes 3/7, 0:12 elapsed`. Pure.
+std::string steps_line(std::string_view name, std::int64_t done, std::int64_t total,
+                       double seconds);
+
 // Live progress of a long operation (the full load, verify), per table. Workers add rows to their
 // table's atomic counter; one thread renders them: on a terminal (acme::log::has_status_line():
 // stderr is a TTY and the log format is text) one status line rewritten in place every 200 ms
@@ -47,6 +52,7 @@ public:
     std::chrono::steady_clock::time_point m_started;
     std::atomic<std::int64_t> m_rows{0};
     std::atomic<std::int64_t> m_first_row_ns{0}; // steady clock, when the first rows came
+    bool m_steps = false;                        // counts steps, not rows (steps_line)
     bool m_running = true;                       // guarded by Progress::m_mutex
   };
 
@@ -58,6 +64,8 @@ public:
 
   // Starts showing `name`, expected to have about `estimate` rows (<= 0: unknown).
   Table& start(std::string name, std::int64_t estimate);
+  // Starts showing `name` as `total` steps; add(1) per step done.
+  Table& start_steps(std::string name, std::int64_t total);
   // Stops showing `table`.
   void finish(Table& table);
 
