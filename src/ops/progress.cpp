@@ -104,18 +104,20 @@ Progress::~Progress() {
 }
 
 Progress::Table& Progress::start(std::string name, std::int64_t estimate) {
+  return add_table(std::move(name), estimate, false);
+}
+
+Progress::Table& Progress::start_steps(std::string name, std::int64_t total) {
+  return add_table(std::move(name), total, true);
+}
+
+Progress::Table& Progress::add_table(std::string name, std::int64_t estimate, bool steps) {
   const std::lock_guard<std::mutex> lock(m_mutex);
   Table& t = m_tables.emplace_back();
   t.m_name = std::move(name);
   t.m_estimate = estimate;
+  t.m_steps = steps;
   t.m_started = std::chrono::steady_clock::now();
-  return t;
-}
-
-Progress::Table& Progress::start_steps(std::string name, std::int64_t total) {
-  Table& t = start(std::move(name), total);
-  const std::lock_guard<std::mutex> lock(m_mutex);
-  t.m_steps = true;
   return t;
 }
 

@@ -125,10 +125,11 @@ public:
     }
   }
 
-  // Compares one table; fills `drift` and returns the differing keys and ranges. `shown` is told
-  // the source rows summarized (progress).
+  // Compares one table; fills `drift` and returns the differing keys and ranges. Progress: the
+  // source rows summarized, then the differing ranges whose rows were compared.
   Keys compare(const Spec& spec, TableDrift& drift, std::vector<std::int64_t>& differing,
-               Progress::Table& shown) {
+               Progress& progress, std::int64_t estimate) {
+    auto& shown = progress.start(drift.table, estimate);
     // The two servers work at the same time (separate connections, one thread each).
     auto source_side = std::async(std::launch::async, [&] { return summary(spec, true); });
     const Summary tgt = summary(spec, false);
@@ -136,6 +137,7 @@ public:
     for (const auto& [bucket, range] : src) {
       shown.add(range.first);
     }
+    progress.finish(shown);
     differing.clear();
     auto a = src.begin();
     auto b = tgt.begin();
@@ -160,7 +162,15 @@ public:
     }
     drift.ranges = ranges;
     drift.ranges_differing = static_cast<std::int64_t>(differing.size());
-    Keys keys = rows(spec, differing);
+    Progress::Table* compared = nullptr;
+    if (!differing.empty()) {
+      compared = &progress.start_steps(drift.table + " differing ranges",
+                                       static_cast<std::int64_t>(differing.size()));
+    }
+    Keys keys = rows(spec, differing, compared);
+    if (compared != nullptr) {
+      progress.finish(*compared);
+    }
     drift.missing = static_cast<std::int64_t>(keys.missing.size());
     drift.extra = static_cast<std::int64_t>(keys.extra.size());
     drift.different = static_cast<std::int64_t>(keys.different.size());
@@ -212,7 +222,9 @@ private:
     return out;
   }
 
-  Keys rows(const Spec& spec, const std::vector<std::int64_t>& buckets) {
+  // The keys that differ in `buckets`, compared row by row; `done`, if given, is told each range.
+  Keys rows(const Spec& spec, const std::vector<std::int64_t>& buckets,
+            Progress::Table* done = nullptr) {
     Keys keys;
     for (std::size_t i = 0; i < buckets.size(); i += k_buckets_per_pass) {
       const std::vector<std::int64_t> chunk(
@@ -243,6 +255,9 @@ private:
           ++a;
           ++b;
         }
+      }
+      if (done != nullptr) {
+        done->add(static_cast<std::int64_t>(chunk.size()));
       }
     }
     return keys;
@@ -441,9 +456,8 @@ VerifyReport run_verify(const config::Config& config, bool repair) {
       TableDrift d;
       d.table = std::string(all[i].target);
       const auto e = estimates.find(std::string(all[i].table->source));
-      auto& shown = progress->start(d.table, e == estimates.end() ? -1 : e->second);
-      keys.push_back(verifier.compare(all[i], d, differing[i], shown));
-      progress->finish(shown);
+      keys.push_back(verifier.compare(all[i], d, differing[i], *progress,
+                                      e == estimates.end() ? -1 : e->second));
       spdlog::debug("verify {}: {} ranges, {} differ", d.table, d.ranges, d.ranges_differing);
       report.tables.push_back(std::move(d));
     }

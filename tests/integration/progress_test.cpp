@@ -100,6 +100,16 @@ TEST_F(Progress, WithoutTerminalLogsInfoLinesAndNoCarriageReturn) {
   ASSERT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   EXPECT_EQ(verify.err.find('\r'), std::string::npos) << verify.err;
   EXPECT_NE(verify.err.find(" info  verify: "), std::string::npos) << verify.err;
+
+  // Drift in every item range: the row-by-row comparison of the differing ranges shows as steps.
+  tgt_exec("DELETE FROM " + m_target_schema +
+           ".analytical_order_items WHERE order_item_id % 50 = 0");
+  const auto drift = acme({"verify"}, {"ACME_PROGRESS_INTERVAL_MS=20"});
+  ASSERT_EQ(drift.exit_code, 4) << drift.out << drift.err;
+  EXPECT_EQ(drift.err.find('\r'), std::string::npos) << drift.err;
+  EXPECT_NE(drift.err.find(" info  verify: analytical_order_items differing ranges "),
+            std::string::npos)
+      << drift.err;
 }
 
 TEST_F(Progress, DefaultIntervalLogsNothingForAShortLoad) {

@@ -74,6 +74,7 @@ public:
   static std::chrono::milliseconds interval(bool terminal);
 
 private:
+  Table& add_table(std::string name, std::int64_t estimate, bool steps);
   void render_loop();
   std::string line_of(const Table& table) const;
 
