@@ -106,6 +106,11 @@ struct StreamSyncer::Stream {
   bool in_transaction = false;
   bool skipping = false; // the current source transaction was applied before
   std::optional<std::chrono::steady_clock::time_point> first_change;
+  // Since the last flush ended, every receive found input already waiting: it arrived while
+  // that flush ran (the loop does not read during a flush), so it has waited since the flush
+  // started, not since it was read.
+  bool backlog = false;
+  std::chrono::steady_clock::time_point flush_started;
   std::chrono::steady_clock::time_point last_status = std::chrono::steady_clock::now();
   StreamResult result;
 
@@ -252,7 +257,7 @@ void StreamSyncer::handle(Stream& s, const std::string& message) {
     }
     if (const auto* mapped = s.relations.find(change->relation_id)) {
       if (!s.first_change) {
-        s.first_change = std::chrono::steady_clock::now();
+        s.first_change = s.backlog ? s.flush_started : std::chrono::steady_clock::now();
       }
       s.batch.apply(*mapped, std::move(*change));
     }
@@ -263,7 +268,7 @@ void StreamSyncer::handle(Stream& s, const std::string& message) {
     for (const auto id : truncate->relation_ids) {
       if (const auto* mapped = s.relations.find(id)) {
         if (!s.first_change) {
-          s.first_change = std::chrono::steady_clock::now();
+          s.first_change = s.backlog ? s.flush_started : std::chrono::steady_clock::now();
         }
         s.batch.truncate(*mapped->table);
       }
@@ -284,19 +289,24 @@ void StreamSyncer::handle(Stream& s, const std::string& message) {
 void StreamSyncer::flush(Stream& s) {
   const std::string started_at = utc_now();
   const auto started = std::chrono::steady_clock::now();
+  s.flush_started = started;
+  s.backlog = true;
   pqxx::work ttx(m_syncer.target(), "acme cdc apply");
   etl::Loader loader(ttx, m_config.target_schema);
   const bool closed_changed = loader.prepare(m_config.closed_statuses);
   std::vector<std::string> key_tables;
   nlohmann::json rows = nlohmann::json::object();
   std::unique_ptr<pqxx::work> source_read; // only for rows whose image was incomplete
-  for (const auto& [name, changes] : s.batch.tables()) {
+  // Taken, not copied: a batch of 20,000 item images is ~10 MB. If the flush fails, the stream
+  // is opened again from the last confirmed position and the changes arrive again.
+  for (auto& [name, changes] : s.batch.take_tables()) {
     const auto& table = spec_of(name);
     std::vector<Row> images;
     images.reserve(changes.upserts.size());
-    for (const auto& [key, row] : changes.upserts) {
-      images.push_back(row);
+    for (auto& [key, row] : changes.upserts) {
+      images.push_back(std::move(row));
     }
+    changes.upserts.clear();
     loader.stage_rows(table, images);
     std::int64_t refetched = 0;
     if (!changes.refetch.empty()) {
@@ -385,10 +395,14 @@ StreamResult StreamSyncer::run(bool until_current) {
     if (m_should_stop && m_should_stop()) {
       break; // received but unapplied changes are streamed again by the next run
     }
+    // A flush is due once the oldest received change waited --cdc-flush-ms and the input that
+    // piled up during the previous flush is read (one flush for all of it, not one per
+    // transaction), or once the batch is full; never in the middle of a source transaction
+    // unless the batch is full (its commit LSN is stored with its last slice).
     const auto now = std::chrono::steady_clock::now();
-    const bool due = s.first_change &&
-                     (!s.in_transaction || s.batch.changes() >= k_flush_changes) &&
-                     (now - *s.first_change >= flush_after || s.batch.changes() >= k_flush_changes);
+    const bool full = s.batch.changes() >= k_flush_changes;
+    const bool due = s.first_change && (!s.in_transaction || full) &&
+                     ((now - *s.first_change >= flush_after && !s.backlog) || full);
     if (due) {
       flush(s);
     }
@@ -399,7 +413,9 @@ StreamResult StreamSyncer::run(bool until_current) {
       break;
     }
     auto wait = k_poll;
-    if (s.first_change) {
+    if (s.backlog) {
+      wait = std::chrono::milliseconds(0); // only what is already there
+    } else if (s.first_change) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           *s.first_change + flush_after - std::chrono::steady_clock::now());
       wait = std::max(std::chrono::milliseconds(1), std::min(wait, left));
@@ -408,6 +424,9 @@ StreamResult StreamSyncer::run(bool until_current) {
       send_status(s, s.stop_at.value != 0);
     }
     const auto message = s.repl->receive(wait);
+    if (!message) {
+      s.backlog = false;
+    }
     if (message) {
       handle(s, *message);
     } else if (s.stop_at.value != 0 && s.batch.empty() && !s.in_transaction) {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace acme::cdc {
@@ -80,6 +81,9 @@ public:
 
   // Per source table name; only tables with changes appear.
   const std::map<std::string, TableChanges>& tables() const { return m_tables; }
+  // Moves the reduced changes out (a flush stages them without a second copy of every row
+  // image); events() and changes() stay until clear().
+  std::map<std::string, TableChanges> take_tables() { return std::exchange(m_tables, {}); }
 
   // Row changes received since clear() (not the reduced count): the flush threshold.
   std::int64_t changes() const { return m_changes; }
