@@ -2,6 +2,9 @@
 -- its product and its order, and upsert it; unchanged results are not rewritten.
 -- price: the product's current unity_price when the order is open (or unknown), when the item
 -- row itself is new or changed, or when no price is known yet; otherwise the settled price.
+-- An order's totals depend on its items' (order_id, quantity, price) only: its totals are
+-- recomputed when an item joins or leaves it or one of those changes, not for a rewrite of the
+-- order's status, delivery date or product name in its items.
 WITH base AS (
     SELECT a.order_item_id,
            CASE WHEN s.order_item_id IS NOT NULL THEN s.order_id ELSE t.order_id END AS order_id,
@@ -12,6 +15,7 @@ WITH base AS (
            CASE WHEN s.order_item_id IS NOT NULL THEN s.created_at ELSE t.created_at END AS created_at,
            CASE WHEN s.order_item_id IS NOT NULL THEN s.created_by ELSE t.created_by END AS created_by,
            t.order_id AS old_order_id,
+           t.quantity AS old_quantity,
            t.price AS old_price,
            t.order_item_id IS NULL
              OR (s.order_item_id IS NOT NULL
@@ -47,10 +51,14 @@ WITH base AS (
           (EXCLUDED.order_id, EXCLUDED.product_id, EXCLUDED.product_name, EXCLUDED.quantity,
            EXCLUDED.price::text, EXCLUDED.order_status, EXCLUDED.delivery_date, EXCLUDED.is_open,
            EXCLUDED.updated_at, EXCLUDED.updated_by, EXCLUDED.created_at, EXCLUDED.created_by)
-    RETURNING i.order_id
+    RETURNING i.order_item_id, i.order_id, i.quantity, i.price
 ), f AS (
     INSERT INTO acme_aff_orders (order_id)
-    SELECT order_id FROM m WHERE order_id IS NOT NULL
+    SELECT m.order_id
+    FROM m JOIN base b ON b.order_item_id = m.order_item_id
+    WHERE m.order_id IS NOT NULL
+      AND (b.old_order_id IS DISTINCT FROM m.order_id
+           OR (b.old_quantity, b.old_price::text) IS DISTINCT FROM (m.quantity, m.price::text))
     UNION
     SELECT old_order_id FROM base WHERE old_order_id IS NOT NULL AND old_order_id IS DISTINCT FROM order_id
     ON CONFLICT DO NOTHING

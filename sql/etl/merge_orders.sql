@@ -1,13 +1,13 @@
 -- Orders: note status / delivery-date / openness changes and new orders (fan-out to items and
 -- totals), then upsert with the customer's current name. Totals are computed later.
-INSERT INTO acme_chg_orders (order_id)
-SELECT s.order_id
+INSERT INTO acme_chg_orders (order_id, is_new)
+SELECT s.order_id, o.order_id IS NULL
 FROM acme_stg_orders s
 LEFT JOIN {schema}.analytical_orders o ON o.order_id = s.order_id
 WHERE o.order_id IS NULL
    OR o.status IS DISTINCT FROM s.status
    OR o.delivery_date IS DISTINCT FROM s.delivery_date
-ON CONFLICT DO NOTHING;
+ON CONFLICT (order_id) DO UPDATE SET is_new = acme_chg_orders.is_new OR EXCLUDED.is_new;
 
 WITH m AS (
     INSERT INTO {schema}.analytical_orders AS o

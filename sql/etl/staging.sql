@@ -31,12 +31,14 @@ CREATE TEMP TABLE IF NOT EXISTS acme_keys_products (id BIGINT);
 CREATE TEMP TABLE IF NOT EXISTS acme_keys_orders (id BIGINT);
 CREATE TEMP TABLE IF NOT EXISTS acme_keys_order_items (id BIGINT);
 -- What changed, for fan-out: customers whose name changed (or appeared / vanished), products
--- whose name or price changed, orders whose status, delivery date or openness changed.
+-- whose name or price changed, orders whose status, delivery date or openness changed (is_new:
+-- the order was not in the target before; its totals are computed, the others' totals change
+-- only through their items).
 CREATE TEMP TABLE IF NOT EXISTS acme_chg_customers (customer_id BIGINT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS acme_chg_products (
     product_id BIGINT PRIMARY KEY, name_changed BOOLEAN NOT NULL, price_changed BOOLEAN NOT NULL
 );
-CREATE TEMP TABLE IF NOT EXISTS acme_chg_orders (order_id BIGINT PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS acme_chg_orders (order_id BIGINT PRIMARY KEY, is_new BOOLEAN NOT NULL DEFAULT FALSE);
 -- Items to recompute, and orders whose totals to recompute.
 CREATE TEMP TABLE IF NOT EXISTS acme_aff_items (order_item_id BIGINT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS acme_aff_orders (order_id BIGINT PRIMARY KEY);
