@@ -108,6 +108,7 @@ void ChangeBatch::apply(const MappedRelation& relation, Change change) {
   const etl::TableSpec& table = *relation.table;
   auto& t = of(table);
   ++m_changes;
+  ++m_received[std::string(table.source)];
   const auto remove = [&](std::int64_t key) {
     t.upserts.erase(key);
     t.refetch.erase(key);
@@ -149,6 +150,7 @@ void ChangeBatch::apply(const MappedRelation& relation, Change change) {
 void ChangeBatch::truncate(const etl::TableSpec& table) {
   auto& t = of(table);
   ++m_changes;
+  ++m_received[std::string(table.source)];
   t = TableChanges{};
   t.truncated = true;
   record(table, -1, true, nullptr);
@@ -157,6 +159,7 @@ void ChangeBatch::truncate(const etl::TableSpec& table) {
 void ChangeBatch::clear() {
   m_tables.clear();
   m_events.clear();
+  m_received.clear();
   m_changes = 0;
 }
 

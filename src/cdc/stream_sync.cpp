@@ -374,7 +374,7 @@ void StreamSyncer::flush(Stream& s) {
   m_metrics->cycle_succeeded(
       std::chrono::duration<double>(now - started).count(), s.batch.changes(), counts.total(),
       s.first_change ? std::chrono::duration<double>(now - *s.first_change).count() : -1.0);
-  m_metrics->table_rows({}, counts.written);
+  m_metrics->table_rows(s.batch.received_by_table(), counts.written);
   if (advances) {
     s.applied = s.batch_commit;
     s.result.applied_lsn = s.applied.to_string();

@@ -74,7 +74,8 @@ void add_run_continuous_etl_command(CLI::App& app, Context& ctx) {
       "--polling-interval", opts->polling_interval,
       "poll mode: seconds from one cycle's start to the next, fractions allowed (default 10)");
   cmd->add_option("--reconcile-every", opts->reconcile_every,
-                  "Compare key sets with the source every N cycles and at start "
+                  "Compare every primary key with the source at start, then once every N cycles, "
+                  "1/N of the key space per cycle "
                   "[env: ACME_RECONCILE_EVERY, default: 30]");
   cmd->add_option("--metrics-address", ctx.overrides.metrics_address,
                   "Serve Prometheus metrics on HOST:PORT/metrics, e.g. 0.0.0.0:9187 "

@@ -4,6 +4,7 @@
 #include "acme/error.hpp"
 #include "acme/sql/embedded.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace acme::etl {
@@ -111,27 +112,36 @@ std::string Extractor::max_cursor_query(const TableSpec& table) const {
                      fmt::arg("t", table_name(table)));
 }
 
-std::string Extractor::buckets_query(const TableSpec& table) const {
+std::string Extractor::buckets_query(const TableSpec& table,
+                                     const std::optional<KeyRange>& range) const {
   const std::string pk = db::quote_ident(table.pk);
   return fmt::format("SELECT {pk} >> {bits}, count(*), sum({pk}), sum(hashint8({pk})) FROM {t} "
-                     "GROUP BY 1",
+                     "WHERE {range} GROUP BY 1",
                      fmt::arg("pk", pk), fmt::arg("bits", k_bucket_bits),
-                     fmt::arg("t", table_name(table)));
+                     fmt::arg("t", table_name(table)), fmt::arg("range", key_condition(pk, range)));
 }
 
 std::string Extractor::keys_query(const TableSpec& table,
                                   const std::vector<std::int64_t>& buckets) const {
   const std::string pk = db::quote_ident(table.pk);
-  return fmt::format("SELECT {pk} FROM {t} WHERE {pk} >> {bits} = ANY({list})", fmt::arg("pk", pk),
-                     fmt::arg("t", table_name(table)), fmt::arg("bits", k_bucket_bits),
+  // The bucket test alone cannot use the primary key index: bound the scan by the lowest and
+  // highest bucket first.
+  const auto [lo, hi] = std::minmax_element(buckets.begin(), buckets.end());
+  const auto bounds =
+      buckets.empty() ? std::nullopt : std::optional<KeyRange>(bucket_keys(*lo, *hi));
+  return fmt::format("SELECT {pk} FROM {t} WHERE {range} AND {pk} >> {bits} = ANY({list})",
+                     fmt::arg("pk", pk), fmt::arg("t", table_name(table)),
+                     fmt::arg("range", key_condition(pk, bounds)), fmt::arg("bits", k_bucket_bits),
                      fmt::arg("list", bigint_array(buckets)));
 }
 
 std::string Extractor::invisible_rows_query(const TableSpec& table,
-                                            const std::vector<std::int64_t>& keys) const {
-  return fmt::format("SELECT {} FROM {} WHERE updated_at IS NULL OR NOT isfinite(updated_at) OR "
-                     "{} = ANY({})",
-                     table.columns, table_name(table), db::quote_ident(table.pk),
+                                            const std::vector<std::int64_t>& keys,
+                                            const std::optional<KeyRange>& range) const {
+  const std::string pk = db::quote_ident(table.pk);
+  return fmt::format("SELECT {} FROM {} WHERE ({} AND (updated_at IS NULL OR NOT "
+                     "isfinite(updated_at))) OR {} = ANY({})",
+                     table.columns, table_name(table), key_condition(pk, range), pk,
                      bigint_array(keys));
 }
 

@@ -150,10 +150,12 @@ bool Loader::target_empty() {
       .as<bool>();
 }
 
-std::vector<std::int64_t> Loader::mismatched_buckets(const TableSpec& table) {
+std::vector<std::int64_t> Loader::mismatched_buckets(const TableSpec& table,
+                                                     const std::optional<KeyRange>& range) {
   const auto r = m_tx.exec(
       fmt::format("WITH t AS (SELECT {pk} >> {bits} AS bucket, count(*) AS n, sum({pk}) AS s, "
-                  "                  sum(hashint8({pk})) AS h FROM {target} GROUP BY 1), "
+                  "                  sum(hashint8({pk})) AS h FROM {target} WHERE {range} "
+                  "                  GROUP BY 1), "
                   "d AS (SELECT COALESCE(a.bucket, t.bucket) AS bucket FROM {buckets} a "
                   "      FULL JOIN t ON t.bucket = a.bucket "
                   "      WHERE a.bucket IS NULL OR t.bucket IS NULL "
@@ -162,7 +164,8 @@ std::vector<std::int64_t> Loader::mismatched_buckets(const TableSpec& table) {
                   "SELECT bucket FROM i ORDER BY bucket",
                   fmt::arg("pk", table.pk), fmt::arg("bits", k_bucket_bits),
                   fmt::arg("target", db::qualify(m_schema, table.target)),
-                  fmt::arg("buckets", table.buckets), fmt::arg("recon", table.recon)));
+                  fmt::arg("buckets", table.buckets), fmt::arg("recon", table.recon),
+                  fmt::arg("range", key_condition(table.pk, range))));
   std::vector<std::int64_t> out;
   out.reserve(r.size());
   for (const auto& row : r) {

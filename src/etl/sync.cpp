@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/nontransaction>
 #include <pqxx/transaction>
+#include <set>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -38,6 +39,38 @@ std::string utc_now() {
   gmtime_r(&secs, &tm);
   return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}+00", tm.tm_year + 1900,
                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+// The keys of `table`'s next reconciliation slice: from where the previous slice ended (open
+// below at the start of a pass) over about 1/slices of the buckets between the table's least
+// and greatest key; open above once it reaches the greatest, which ends the pass (`done`).
+// Slices follow one another without gaps however the table grows or shrinks in between, so
+// every pass compares every key. `next` receives where the following slice starts.
+KeyRange next_reconcile_slice(pqxx::transaction_base& stx, const Extractor& extractor,
+                              const TableSpec& table, int slices,
+                              const std::map<std::string, std::int64_t>& current,
+                              std::map<std::string, std::int64_t>& next,
+                              std::set<std::string>& done) {
+  const std::string name(table.source);
+  const auto at = current.find(name);
+  const auto first =
+      at == current.end() ? std::nullopt : std::optional<std::int64_t>(at->second);
+  const auto bounds = stx.exec(extractor.key_bounds_query(table));
+  if (bounds[0][1].is_null()) {
+    done.insert(name);
+    return bucket_keys(first, std::nullopt);
+  }
+  const std::int64_t min_bucket = bounds[0][0].as<std::int64_t>() >> k_bucket_bits;
+  const std::int64_t max_bucket = bounds[0][1].as<std::int64_t>() >> k_bucket_bits;
+  const std::int64_t width =
+      std::max<std::int64_t>(1, (max_bucket - min_bucket + slices) / slices);
+  const std::int64_t last = first.value_or(min_bucket) + width - 1;
+  if (last >= max_bucket) {
+    done.insert(name);
+    return bucket_keys(first, std::nullopt);
+  }
+  next[name] = last + 1;
+  return bucket_keys(first, last);
 }
 
 } // namespace
@@ -114,7 +147,7 @@ SyncResult Syncer::sync(const SyncRequest& request) {
   bool full = request.full;
   bool reconcile = request.reconcile;
   for (;;) {
-    Batch b = run_batch(full, reconcile, request.handoff);
+    Batch b = run_batch(full, reconcile, std::max(1, request.reconcile_slices), request.handoff);
     total.mode = total.batches == 0 ? b.result.mode : total.mode;
     total.batches += 1;
     total.rows_read += b.result.rows_read;
@@ -151,13 +184,18 @@ void Syncer::log_horizon(const Horizon& horizon) const {
   }
 }
 
-Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
+Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconcile_slices,
                                 const std::optional<SyncRequest::Handoff>& handoff) {
   const std::string started_at = utc_now();
-  std::string mode = handoff          ? "cdc-snapshot"
-                     : full_requested ? "full"
-                     : reconcile      ? "reconcile"
-                                      : "incremental";
+  const bool sliced = reconcile && reconcile_slices > 1;
+  std::string mode = handoff                  ? "cdc-snapshot"
+                     : full_requested         ? "full"
+                     : reconcile && !sliced   ? "reconcile"
+                                              : "incremental";
+  // Sliced reconciliation: where each table's next slice starts once this batch commits, and
+  // the tables whose pass over the key space this batch completes.
+  std::map<std::string, std::int64_t> next_slice;
+  std::set<std::string> pass_done;
   std::unique_ptr<ParallelLoad> parallel_load;
   try {
     // The horizon first, in its own statements, and only then the snapshot: every transaction
@@ -331,8 +369,17 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
       if (reconcile) {
         // Range by range: only key ranges whose (count, sum, hash sum) differ are compared key
         // by key, so a reconciliation without deletes moves one summary row per 256 keys.
-        db::copy_between(stx, extractor.buckets_query(t), ttx, std::string(t.buckets), stop);
-        const auto buckets = loader.mismatched_buckets(t);
+        std::optional<KeyRange> slice;
+        if (sliced) {
+          slice = next_reconcile_slice(stx, extractor, t, reconcile_slices, m_reconcile_next,
+                                       next_slice, pass_done);
+          rows[name]["reconciled_keys"] = {slice->lo, slice->hi};
+        } else {
+          pass_done.insert(name);
+        }
+        db::copy_between(stx, extractor.buckets_query(t, slice), ttx, std::string(t.buckets),
+                         stop);
+        const auto buckets = loader.mismatched_buckets(t, slice);
         if (!buckets.empty()) {
           db::copy_between(stx, extractor.keys_query(t, buckets), ttx, std::string(t.keys), stop);
         }
@@ -343,7 +390,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
           read =
               db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
         } else {
-          read += db::copy_between(stx, extractor.invisible_rows_query(t, missing), ttx,
+          read += db::copy_between(stx, extractor.invisible_rows_query(t, missing, slice), ttx,
                                    std::string(t.staging), stop);
         }
       }
@@ -393,7 +440,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
       loader.save_cdc_state(handoff->slot, handoff->applied_lsn);
     } else {
       for (const auto& [name, step] : steps) {
-        loader.save_state(name, step.cursor, full, full || reconcile);
+        loader.save_state(name, step.cursor, full, full || pass_done.count(name) > 0);
       }
     }
     loader.record_run(started_at, mode, "succeeded", horizon.exact ? "exact" : "lookback",
@@ -401,6 +448,14 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile,
     check_stop();
     test_point::reach("before-commit");
     ttx.commit();
+    for (const auto& [name, bucket] : next_slice) {
+      m_reconcile_next[name] = bucket;
+    }
+    if (sliced) {
+      for (const auto& name : pass_done) {
+        m_reconcile_next.erase(name);
+      }
+    }
     return batch;
   } catch (const Interrupted&) {
     if (parallel_load) {

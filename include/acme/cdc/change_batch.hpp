@@ -87,6 +87,8 @@ public:
 
   // Row changes received since clear() (not the reduced count): the flush threshold.
   std::int64_t changes() const { return m_changes; }
+  // The same per source table name (the rows read, as metrics count them).
+  const std::map<std::string, std::int64_t>& received_by_table() const { return m_received; }
   bool empty() const { return m_tables.empty(); }
   void clear();
 
@@ -99,6 +101,7 @@ private:
   std::int64_t m_seq = 0;
   PgTimestamp m_commit_time = 0;
   std::int64_t m_changes = 0;
+  std::map<std::string, std::int64_t> m_received;
 };
 
 } // namespace acme::cdc

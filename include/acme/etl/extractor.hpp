@@ -13,12 +13,6 @@
 
 namespace acme::etl {
 
-// An inclusive key range [lo, hi].
-struct KeyRange {
-  std::int64_t lo = 0;
-  std::int64_t hi = 0;
-};
-
 // The source side of a cycle: reads from one REPEATABLE READ READ ONLY transaction that the
 // caller owns. It only builds queries and reads; it never writes to the source.
 class Extractor {
@@ -48,15 +42,17 @@ public:
   // The greatest (updated_at, primary key) of the table, as a cursor row.
   std::string max_cursor_query(const TableSpec& table) const;
 
-  // Per key range (bucket = key >> k_bucket_bits): count, sum and hash sum of the keys.
-  std::string buckets_query(const TableSpec& table) const;
+  // Per key range (bucket = key >> k_bucket_bits) within `range`: count, sum and hash sum of the
+  // keys.
+  std::string buckets_query(const TableSpec& table,
+                            const std::optional<KeyRange>& range = std::nullopt) const;
 
   // The primary keys in the given key ranges.
   std::string keys_query(const TableSpec& table, const std::vector<std::int64_t>& buckets) const;
 
-  // Rows a cursor cannot see: NULL or infinite updated_at, plus the given keys.
-  std::string invisible_rows_query(const TableSpec& table,
-                                   const std::vector<std::int64_t>& keys) const;
+  // Rows a cursor cannot see: NULL or infinite updated_at (within `range`), plus the given keys.
+  std::string invisible_rows_query(const TableSpec& table, const std::vector<std::int64_t>& keys,
+                                   const std::optional<KeyRange>& range = std::nullopt) const;
 
   // Checks that the source tables and columns of the contract exist and are readable; throws
   // acme::Fatal naming what is missing.

@@ -43,7 +43,8 @@ public:
 
   // Compares the source's key-range summaries (acme_buckets_*) with the target's; records the
   // ranges that differ for reconciliation and returns them.
-  std::vector<std::int64_t> mismatched_buckets(const TableSpec& table);
+  std::vector<std::int64_t>
+  mismatched_buckets(const TableSpec& table, const std::optional<KeyRange>& range = std::nullopt);
 
   // Keys the source has (acme_keys_*) that neither the target nor the staging holds.
   std::vector<std::int64_t> missing_keys(const TableSpec& table, std::int64_t limit);

@@ -35,6 +35,11 @@ struct SyncRequest {
     std::string applied_lsn;
   };
   std::optional<Handoff> handoff;
+  // With reconcile: compare one slice of each table's key space, about 1/reconcile_slices of
+  // it, continuing where this Syncer's previous sliced reconciliation ended; a pass over the
+  // whole key space takes reconcile_slices such syncs (continuous mode: one per cycle, so no
+  // cycle pays for a whole reconciliation). 1: the whole key space at once.
+  int reconcile_slices = 1;
 };
 
 // Outcome of one sync (one or more committed batches).
@@ -82,7 +87,8 @@ private:
     SyncResult result;
     bool more = false;
   };
-  Batch run_batch(bool full, bool reconcile, const std::optional<SyncRequest::Handoff>& handoff);
+  Batch run_batch(bool full, bool reconcile, int reconcile_slices,
+                  const std::optional<SyncRequest::Handoff>& handoff);
   void log_horizon(const Horizon& horizon) const;
   void record_failure(const std::string& started_at, const std::string& mode,
                       const std::string& error);
@@ -94,6 +100,9 @@ private:
   std::unique_ptr<pqxx::connection> m_target;
   bool m_contract_checked = false;
   bool m_pins_reported = false; // prepared transactions pinning the cursors were logged
+  // Sliced reconciliation: per source table, the first bucket of the next slice (absent: a new
+  // pass starts, its first slice open below). Advanced only when the sync commits.
+  std::map<std::string, std::int64_t> m_reconcile_next;
 };
 
 } // namespace acme::etl

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace acme::etl {
@@ -21,6 +24,19 @@ struct TableSpec {
 // Key reconciliation compares key ranges of 2^k_bucket_bits ids (bucket = id >> bits): small
 // ranges, so that scattered deletes stream few keys; a summary row per 256 keys is cheap.
 inline constexpr int k_bucket_bits = 8;
+
+// An inclusive key range [lo, hi]: a slice of a parallel load, or of a key reconciliation
+// (where an open end is the type's limit).
+struct KeyRange {
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+};
+
+// The keys of buckets `first` .. `last` (absent: unbounded on that side). Pure.
+KeyRange bucket_keys(std::optional<std::int64_t> first, std::optional<std::int64_t> last);
+
+// "<column> BETWEEN lo AND hi", or "TRUE" without a range. Pure.
+std::string key_condition(std::string_view column, const std::optional<KeyRange>& range);
 
 // The four source tables, dimensions first (the merge resolves references in this order).
 inline constexpr std::array<TableSpec, 4> k_tables{{
