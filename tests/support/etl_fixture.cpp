@@ -3,8 +3,10 @@
 #include "acme/cdc/stream_sync.hpp"
 #include "acme/db/connection.hpp"
 
+#include <chrono>
 #include <fmt/format.h>
 #include <pqxx/pqxx>
+#include <thread>
 #include <unistd.h>
 
 namespace acme::test {
@@ -64,6 +66,20 @@ void EtlTest::TearDown() {
   if (!m_slot.empty()) {
     // Never leave a slot behind: it would retain the source's WAL for ever.
     try {
+      // A stream of the test's own (acme, or pg_recvlogical) may still be ending: its walsender
+      // holds the slot for a moment after the client went. End it and wait for the slot.
+      const std::string holder = fmt::format(
+          "SELECT COALESCE((SELECT active_pid::text FROM pg_replication_slots "
+          "WHERE slot_name = '{}' AND active), '')",
+          m_slot);
+      for (int i = 0; i < 100; ++i) {
+        const auto pid = src_value(holder);
+        if (pid.empty()) {
+          break;
+        }
+        src_exec("SELECT pg_terminate_backend(" + pid + ")");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
       src_exec(fmt::format("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
                            "WHERE slot_name = '{}'",
                            m_slot));
