@@ -107,7 +107,6 @@ ChangeBatch::TableChanges& ChangeBatch::of(const etl::TableSpec& table) {
 void ChangeBatch::apply(const MappedRelation& relation, Change change) {
   const etl::TableSpec& table = *relation.table;
   auto& t = of(table);
-  ++m_changes;
   ++m_received[std::string(table.source)];
   const auto remove = [&](std::int64_t key) {
     t.upserts.erase(key);
@@ -149,7 +148,6 @@ void ChangeBatch::apply(const MappedRelation& relation, Change change) {
 
 void ChangeBatch::truncate(const etl::TableSpec& table) {
   auto& t = of(table);
-  ++m_changes;
   ++m_received[std::string(table.source)];
   t = TableChanges{};
   t.truncated = true;
@@ -160,7 +158,14 @@ void ChangeBatch::clear() {
   m_tables.clear();
   m_events.clear();
   m_received.clear();
-  m_changes = 0;
+}
+
+std::int64_t ChangeBatch::changes() const {
+  std::int64_t n = 0;
+  for (const auto& [table, received] : m_received) {
+    n += received;
+  }
+  return n;
 }
 
 } // namespace acme::cdc

@@ -114,6 +114,13 @@ struct StreamSyncer::Stream {
   std::chrono::steady_clock::time_point last_status = std::chrono::steady_clock::now();
   StreamResult result;
 
+  // A change of ours arrived: the batch's wait starts with the first one.
+  void note_change() {
+    if (!first_change) {
+      first_change = backlog ? flush_started : std::chrono::steady_clock::now();
+    }
+  }
+
   explicit Stream(const std::string& schema) : relations(schema) {}
 };
 
@@ -256,9 +263,7 @@ void StreamSyncer::handle(Stream& s, const std::string& message) {
       return;
     }
     if (const auto* mapped = s.relations.find(change->relation_id)) {
-      if (!s.first_change) {
-        s.first_change = s.backlog ? s.flush_started : std::chrono::steady_clock::now();
-      }
+      s.note_change();
       s.batch.apply(*mapped, std::move(*change));
     }
   } else if (auto* truncate = std::get_if<Truncate>(&p)) {
@@ -267,9 +272,7 @@ void StreamSyncer::handle(Stream& s, const std::string& message) {
     }
     for (const auto id : truncate->relation_ids) {
       if (const auto* mapped = s.relations.find(id)) {
-        if (!s.first_change) {
-          s.first_change = s.backlog ? s.flush_started : std::chrono::steady_clock::now();
-        }
+        s.note_change();
         s.batch.truncate(*mapped->table);
       }
     }
@@ -424,12 +427,12 @@ StreamResult StreamSyncer::run(bool until_current) {
       send_status(s, s.stop_at.value != 0);
     }
     const auto message = s.repl->receive(wait);
-    if (!message) {
-      s.backlog = false;
-    }
     if (message) {
       handle(s, *message);
-    } else if (s.stop_at.value != 0 && s.batch.empty() && !s.in_transaction) {
+      continue;
+    }
+    s.backlog = false; // nothing was waiting: caught up
+    if (s.stop_at.value != 0 && s.batch.empty() && !s.in_transaction) {
       // run-etl: ask the server where WAL ends now (it answers with a keepalive).
       send_status(s, true);
     }

@@ -85,10 +85,11 @@ public:
   // image); events() and changes() stay until clear().
   std::map<std::string, TableChanges> take_tables() { return std::exchange(m_tables, {}); }
 
-  // Row changes received since clear() (not the reduced count): the flush threshold.
-  std::int64_t changes() const { return m_changes; }
-  // The same per source table name (the rows read, as metrics count them).
+  // Row changes received since clear() (not the reduced count), per source table name: the
+  // rows read, as metrics count them.
   const std::map<std::string, std::int64_t>& received_by_table() const { return m_received; }
+  // Their sum: the flush threshold.
+  std::int64_t changes() const;
   bool empty() const { return m_tables.empty(); }
   void clear();
 
@@ -100,7 +101,6 @@ private:
   std::map<std::string, std::vector<Event>> m_events;
   std::int64_t m_seq = 0;
   PgTimestamp m_commit_time = 0;
-  std::int64_t m_changes = 0;
   std::map<std::string, std::int64_t> m_received;
 };
 
