@@ -17,7 +17,6 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/nontransaction>
 #include <pqxx/transaction>
-#include <set>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -41,24 +40,23 @@ std::string utc_now() {
                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
-// The keys of `table`'s next reconciliation slice: from where the previous slice ended (open
-// below at the start of a pass) over about 1/slices of the buckets between the table's least
-// and greatest key; open above once it reaches the greatest, which ends the pass (`done`).
-// Slices follow one another without gaps however the table grows or shrinks in between, so
-// every pass compares every key. `next` receives where the following slice starts.
-KeyRange next_reconcile_slice(pqxx::transaction_base& stx, const Extractor& extractor,
-                              const TableSpec& table, int slices,
-                              const std::map<std::string, std::int64_t>& current,
-                              std::map<std::string, std::int64_t>& next,
-                              std::set<std::string>& done) {
-  const std::string name(table.source);
-  const auto at = current.find(name);
-  const auto first =
-      at == current.end() ? std::nullopt : std::optional<std::int64_t>(at->second);
+// One table's slice of a sliced reconciliation: its keys, and the bucket the next slice starts
+// at (none: this slice ends the pass over the key space).
+struct ReconcileSlice {
+  KeyRange keys;
+  std::optional<std::int64_t> next;
+};
+
+// `table`'s slice starting at bucket `first` (none: a pass starts, open below): about 1/slices
+// of the buckets between the table's least and greatest key, open above once it reaches the
+// greatest. Slices follow one another without gaps however the table grows or shrinks in
+// between, so every pass compares every key.
+ReconcileSlice reconcile_slice(pqxx::transaction_base& stx, const Extractor& extractor,
+                               const TableSpec& table, int slices,
+                               std::optional<std::int64_t> first) {
   const auto bounds = stx.exec(extractor.key_bounds_query(table));
   if (bounds[0][1].is_null()) {
-    done.insert(name);
-    return bucket_keys(first, std::nullopt);
+    return {bucket_keys(first, std::nullopt), std::nullopt};
   }
   const std::int64_t min_bucket = bounds[0][0].as<std::int64_t>() >> k_bucket_bits;
   const std::int64_t max_bucket = bounds[0][1].as<std::int64_t>() >> k_bucket_bits;
@@ -66,11 +64,9 @@ KeyRange next_reconcile_slice(pqxx::transaction_base& stx, const Extractor& extr
       std::max<std::int64_t>(1, (max_bucket - min_bucket + slices) / slices);
   const std::int64_t last = first.value_or(min_bucket) + width - 1;
   if (last >= max_bucket) {
-    done.insert(name);
-    return bucket_keys(first, std::nullopt);
+    return {bucket_keys(first, std::nullopt), std::nullopt};
   }
-  next[name] = last + 1;
-  return bucket_keys(first, last);
+  return {bucket_keys(first, last), last + 1};
 }
 
 } // namespace
@@ -192,10 +188,9 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
                      : full_requested         ? "full"
                      : reconcile && !sliced   ? "reconcile"
                                               : "incremental";
-  // Sliced reconciliation: where each table's next slice starts once this batch commits, and
-  // the tables whose pass over the key space this batch completes.
-  std::map<std::string, std::int64_t> next_slice;
-  std::set<std::string> pass_done;
+  // Sliced reconciliation: per table, where its next slice starts once this batch commits (none:
+  // this batch ends its pass over the key space).
+  std::map<std::string, std::optional<std::int64_t>> next_slice;
   std::unique_ptr<ParallelLoad> parallel_load;
   try {
     // The horizon first, in its own statements, and only then the snapshot: every transaction
@@ -263,10 +258,6 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       progress.emplace("full load");
       estimates = ops::source_row_estimates(stx, m_config.source_schema);
     }
-    const auto estimate = [&estimates](const std::string& name) {
-      const auto it = estimates.find(name);
-      return it == estimates.end() ? std::int64_t{-1} : it->second;
-    };
 
     // A full read loads orders and items into shadow tables over `jobs` connections per side and
     // swaps them in at commit, unless objects a swap would break depend on the live tables.
@@ -317,8 +308,8 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       opts.should_stop = [this] { return m_should_stop && m_should_stop(); };
       opts.check_stop = [this] { check_stop(); };
       opts.progress = &*progress;
-      opts.orders_estimate = estimate("orders");
-      opts.items_estimate = estimate("order_items");
+      opts.orders_estimate = estimates.at("orders");
+      opts.items_estimate = estimates.at("order_items");
       parallel_load = std::make_unique<ParallelLoad>(std::move(opts));
       loaded = parallel_load->run(extractor, bounds("orders"), bounds("order_items"));
     }
@@ -345,7 +336,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
         read = t.source == "orders" ? loaded.orders : loaded.items;
         last_read = t.source == "orders" ? loaded.orders_max : loaded.items_max;
       } else if (full) {
-        auto& shown = progress->start(name, estimate(name));
+        auto& shown = progress->start(name, estimates.at(name));
         read = db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop,
                                 [&shown](std::int64_t n) { shown.add(n); });
         progress->finish(shown);
@@ -371,11 +362,14 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
         // by key, so a reconciliation without deletes moves one summary row per 256 keys.
         std::optional<KeyRange> slice;
         if (sliced) {
-          slice = next_reconcile_slice(stx, extractor, t, reconcile_slices, m_reconcile_next,
-                                       next_slice, pass_done);
+          const auto at = m_reconcile_next.find(name);
+          const auto s =
+              reconcile_slice(stx, extractor, t, reconcile_slices,
+                              at == m_reconcile_next.end() ? std::nullopt
+                                                           : std::optional<std::int64_t>(at->second));
+          slice = s.keys;
+          next_slice[name] = s.next;
           rows[name]["reconciled_keys"] = {slice->lo, slice->hi};
-        } else {
-          pass_done.insert(name);
         }
         db::copy_between(stx, extractor.buckets_query(t, slice), ttx, std::string(t.buckets),
                          stop);
@@ -440,7 +434,11 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       loader.save_cdc_state(handoff->slot, handoff->applied_lsn);
     } else {
       for (const auto& [name, step] : steps) {
-        loader.save_state(name, step.cursor, full, full || pass_done.count(name) > 0);
+        // Reconciled: a whole reconciliation, or the slice that ended a pass.
+        const auto slice = next_slice.find(name);
+        const bool pass_ended =
+            reconcile && (slice == next_slice.end() || !slice->second.has_value());
+        loader.save_state(name, step.cursor, full, full || pass_ended);
       }
     }
     loader.record_run(started_at, mode, "succeeded", horizon.exact ? "exact" : "lookback",
@@ -449,10 +447,9 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
     test_point::reach("before-commit");
     ttx.commit();
     for (const auto& [name, bucket] : next_slice) {
-      m_reconcile_next[name] = bucket;
-    }
-    if (sliced) {
-      for (const auto& name : pass_done) {
+      if (bucket) {
+        m_reconcile_next[name] = *bucket;
+      } else {
         m_reconcile_next.erase(name);
       }
     }
