@@ -1,5 +1,6 @@
 #include "acme/ops/progress.hpp"
 
+#include "acme/etl/tables.hpp"
 #include "acme/log/logging.hpp"
 #include "acme/sql/embedded.hpp"
 
@@ -167,6 +168,9 @@ void Progress::render_loop() {
 std::map<std::string, std::int64_t> source_row_estimates(pqxx::transaction_base& source,
                                                          const std::string& schema) {
   std::map<std::string, std::int64_t> out;
+  for (const auto& t : etl::k_tables) {
+    out[std::string(t.source)] = -1; // unknown until the query says otherwise
+  }
   for (const auto& row : source.exec_params(std::string(sql::source_table_estimates), schema)) {
     out[row[0].as<std::string>()] = row[1].as<std::int64_t>(-1);
   }

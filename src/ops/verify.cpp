@@ -455,9 +455,8 @@ VerifyReport run_verify(const config::Config& config, bool repair) {
     for (std::size_t i = 0; i < all.size(); ++i) {
       TableDrift d;
       d.table = std::string(all[i].target);
-      const auto e = estimates.find(std::string(all[i].table->source));
       keys.push_back(verifier.compare(all[i], d, differing[i], *progress,
-                                      e == estimates.end() ? -1 : e->second));
+                                      estimates.at(std::string(all[i].table->source))));
       spdlog::debug("verify {}: {} ranges, {} differ", d.table, d.ranges, d.ranges_differing);
       report.tables.push_back(std::move(d));
     }

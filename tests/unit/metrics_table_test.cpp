@@ -1,22 +1,28 @@
 #include "acme/ops/metrics.hpp"
 
 #include <gtest/gtest.h>
+#include <utility>
 
 using acme::ops::written_table;
 
 TEST(MetricsTable, MergeStepsCountUnderTheTargetTableTheyWrite) {
-  EXPECT_EQ(written_table("orders"), "analytical_orders");
-  EXPECT_EQ(written_table("orders_reopened"), "analytical_orders");
-  EXPECT_EQ(written_table("orders_deleted"), "analytical_orders");
-  EXPECT_EQ(written_table("orders_customer_fanout"), "analytical_orders");
-  EXPECT_EQ(written_table("order_totals"), "analytical_orders");
-  EXPECT_EQ(written_table("items"), "analytical_order_items");
-  EXPECT_EQ(written_table("items_deleted"), "analytical_order_items");
-  EXPECT_EQ(written_table("customers"), "customers");
-  EXPECT_EQ(written_table("customers_deleted"), "customers");
-  EXPECT_EQ(written_table("products"), "products");
-  EXPECT_EQ(written_table("products_deleted"), "products");
-  EXPECT_EQ(written_table("history"), "history");
+  const std::pair<const char*, const char*> cases[] = {
+      {"orders", "analytical_orders"},
+      {"orders_reopened", "analytical_orders"},
+      {"orders_deleted", "analytical_orders"},
+      {"orders_customer_fanout", "analytical_orders"},
+      {"order_totals", "analytical_orders"},
+      {"items", "analytical_order_items"},
+      {"items_deleted", "analytical_order_items"},
+      {"customers", "customers"},
+      {"customers_deleted", "customers"},
+      {"products", "products"},
+      {"products_deleted", "products"},
+      {"history", "history"},
+  };
+  for (const auto& [step, table] : cases) {
+    EXPECT_EQ(written_table(step), table) << step;
+  }
 }
 
 TEST(MetricsTable, UnknownStepIsItsOwnLabel) {

@@ -115,8 +115,9 @@ private:
   std::int64_t m_pending = 0;
 };
 
-// The planner's row estimates (pg_class.reltuples, -1 when never analyzed) of the source's four
-// tables in `schema`, by table name (sql/source/table_estimates.sql).
+// The planner's row estimates (pg_class.reltuples, -1 when never analyzed or missing) of the
+// source's four tables in `schema`, by table name, every one present
+// (sql/source/table_estimates.sql).
 std::map<std::string, std::int64_t> source_row_estimates(pqxx::transaction_base& source,
                                                          const std::string& schema);
 
