@@ -133,7 +133,9 @@ TEST_F(Progress, JsonLogFormatOnTerminalPrintsOnlyJsonLines) {
     EXPECT_EQ(line.find('\r'), std::string::npos) << line;
     nlohmann::json j;
     ASSERT_NO_THROW(j = nlohmann::json::parse(line)) << line;
-    progress = progress || j.value("msg", "").rfind("full load: ", 0) == 0;
+    const auto msg = j.find("msg");
+    progress = progress || (msg != j.end() && msg->is_string() &&
+                            msg->get_ref<const std::string&>().rfind("full load: ", 0) == 0);
     ++records;
   }
   EXPECT_GE(records, 2);
