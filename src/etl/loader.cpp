@@ -229,6 +229,7 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
   run_counted("collect_items", sql::etl_collect_items);
   analyze("acme_aff_items");
   c.written["items"] = run_counted("items", sql::etl_merge_items);
+  c.written["items_fanout"] = run_counted("items_fanout", sql::etl_fanout_items);
   analyze("acme_aff_orders");
   c.written["order_totals"] = run_counted("order_totals", sql::etl_totals);
   return c;

@@ -138,6 +138,31 @@ TEST_F(Etl, ProductRenameFansOutToEveryItem) {
             "2");
 }
 
+// Every item fan-out in one cycle: order 1's status changes, product 1 is renamed and re-priced,
+// and item 2 (of order 1) changes itself. Item 1 is reached through its order and its product,
+// item 2 through its order and its own row, item 3 (closed order 2) through its product: each is
+// written once, and the closed order keeps its settled price under the new name.
+TEST_F(Etl, EveryFanOutInOneCycleWritesEachItemOnce) {
+  seed_basic();
+  sync();
+  touch("orders", "status = 'PROCESSING'", "order_id = 1");
+  touch("products", "product_name = 'Widget Pro', unity_price = 11", "product_id = 1");
+  touch("order_items", "quanity = 4", "order_item_id = 2");
+  sync();
+  expect_invariant();
+  EXPECT_EQ(tgt_value("SELECT (rows->'written'->>'items')::int + "
+                      "(rows->'written'->>'items_fanout')::int FROM " +
+                      tgt("acme_runs") + " ORDER BY run_id DESC LIMIT 1"),
+            "3");
+  EXPECT_EQ(tgt_value("SELECT string_agg(order_item_id || ':' || product_name || ':' || price || "
+                      "':' || order_status, ',' ORDER BY order_item_id) FROM " +
+                      tgt("analytical_order_items") + " WHERE product_id = 1"),
+            "1:Widget Pro:11:PROCESSING,3:Widget Pro:10.50:COMPLETED");
+  EXPECT_EQ(tgt_value("SELECT total_items || '/' || total_amount FROM " + tgt("analytical_orders") +
+                      " WHERE order_id = 1"),
+            "6/34");
+}
+
 TEST_F(Etl, CustomerRenameFansOutToEveryOrder) {
   seed_basic();
   sync();
@@ -266,8 +291,8 @@ TEST_F(Etl, SlicedReconciliationComparesEveryKeyOncePerPassWithoutGaps) {
   add_items(1001, 4000); // keys 1 .. 4000: buckets 0 .. 15
   acme::etl::Syncer syncer(config(), {});
   syncer.sync({});
-  src_exec(fmt::format("DELETE FROM {} WHERE order_item_id IN (1001, 2200, 3999)",
-                       src("order_items")));
+  src_exec(
+      fmt::format("DELETE FROM {} WHERE order_item_id IN (1001, 2200, 3999)", src("order_items")));
   SyncRequest slice;
   slice.reconcile = true;
   slice.reconcile_slices = 4;

@@ -1,0 +1,50 @@
+-- Items whose own row did not change but whose order or product did: items of changed orders
+-- (status, delivery date, openness, new or deleted orders), every item of a renamed product,
+-- and the open items of a re-priced product (closed orders keep their settled price). Only the
+-- columns they take from their order and product are rewritten, in place: one narrow UPDATE
+-- (no speculative insert and row lock, as the upsert of merge_items.sql needs). Staged items are
+-- left to merge_items.sql, which recomputes them whole. The values are the ones merge_items.sql
+-- computes for an item whose base row is unchanged: the product's name; its current price when
+-- the order is open (or unknown) or no price is known yet, else the settled price; the order's
+-- status, delivery date and openness. An item reached twice (its order and its product both
+-- changed) gets the same values from both and is updated once.
+-- Orders whose items' prices changed get their totals recomputed (totals.sql).
+WITH hit AS (
+    SELECT i.ctid AS tid, i.order_item_id, i.order_id, i.product_id, i.price
+    FROM acme_chg_orders c
+    JOIN {schema}.analytical_order_items i ON i.order_id = c.order_id
+    UNION ALL
+    SELECT i.ctid, i.order_item_id, i.order_id, i.product_id, i.price
+    FROM acme_chg_products c
+    JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id
+    WHERE c.name_changed
+    UNION ALL
+    SELECT i.ctid, i.order_item_id, i.order_id, i.product_id, i.price
+    FROM acme_chg_products c
+    JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id AND i.is_open
+    WHERE c.price_changed AND NOT c.name_changed
+), n AS (
+    SELECT h.tid, h.price AS old_price, p.product_name,
+           CASE WHEN COALESCE(o.is_open, TRUE) OR h.price IS NULL
+                THEN p.unity_price ELSE h.price END AS price,
+           o.status, o.delivery_date, COALESCE(o.is_open, TRUE) AS is_open
+    FROM hit h
+    LEFT JOIN {schema}.products p ON p.product_id = h.product_id
+    LEFT JOIN {schema}.analytical_orders o ON o.order_id = h.order_id
+    WHERE NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = h.order_item_id)
+), u AS (
+    UPDATE {schema}.analytical_order_items t
+    SET product_name = n.product_name, price = n.price, order_status = n.status,
+        delivery_date = n.delivery_date, is_open = n.is_open, synced_at = now()
+    FROM n
+    WHERE t.ctid = n.tid
+      AND (t.product_name, t.price::text, t.order_status, t.delivery_date, t.is_open)
+          IS DISTINCT FROM (n.product_name, n.price::text, n.status, n.delivery_date, n.is_open)
+    RETURNING t.order_id, t.price, n.old_price
+), f AS (
+    INSERT INTO acme_aff_orders (order_id)
+    SELECT DISTINCT order_id FROM u
+    WHERE order_id IS NOT NULL AND price::text IS DISTINCT FROM old_price::text
+    ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM u;
