@@ -1,8 +1,14 @@
 // Connection failures are classified by SQLSTATE, whatever language the server answers in.
 #include "acme/db/connection.hpp"
+#include "acme/error.hpp"
 
 #include <gtest/gtest.h>
+#include <pqxx/except>
+#include <stdexcept>
+#include <string>
+#include <utility>
 
+using acme::db::rethrow_classified;
 using acme::db::retryable_connect_failure;
 using acme::db::sqlstate_in_message;
 
@@ -40,4 +46,43 @@ TEST(ConnectClassification, UnreachableStartingOrFullServersAreRetried) {
   EXPECT_TRUE(retryable_connect_failure(std::string("57P03"), false));
   EXPECT_TRUE(retryable_connect_failure(std::string("53300"), false));
   EXPECT_TRUE(retryable_connect_failure(std::string("08006"), false));
+}
+
+namespace {
+
+// What rethrow_classified makes of `thrown`: "fatal", "retryable" or "other", and its message.
+template <typename E> std::pair<std::string, std::string> classify(const E& thrown) {
+  try {
+    try {
+      throw thrown;
+    } catch (...) {
+      rethrow_classified("cycle");
+    }
+  } catch (const acme::Fatal& e) {
+    return {"fatal", e.what()};
+  } catch (const acme::Error& e) {
+    return {"retryable", e.what()};
+  } catch (...) {
+    return {"other", ""};
+  }
+  return {"none", ""};
+}
+
+} // namespace
+
+// Issue 9: the continuous loop retries acme::Error only, so anything acme does not know to be
+// transient must come out as acme::Fatal, or it would be retried forever.
+TEST(ConnectClassification, AnUnknownExceptionIsFatalNotRetried) {
+  const auto [kind, message] = classify(std::runtime_error("vector::_M_range_check"));
+  EXPECT_EQ(kind, "fatal");
+  EXPECT_EQ(message, "cycle: unexpected error: vector::_M_range_check");
+  EXPECT_EQ(classify(std::logic_error("invariant broken")).first, "fatal");
+}
+
+TEST(ConnectClassification, KnownTransientDatabaseErrorsStayRetryable) {
+  EXPECT_EQ(classify(pqxx::broken_connection("server closed the connection")).first, "retryable");
+  EXPECT_EQ(classify(pqxx::sql_error("could not serialize", "SELECT 1", "40001")).first,
+            "retryable");
+  EXPECT_EQ(classify(pqxx::sql_error("permission denied", "SELECT 1", "42501")).first, "fatal");
+  EXPECT_EQ(classify(acme::Error("already classified")).first, "retryable");
 }
