@@ -7,7 +7,10 @@
 #include <cmath>
 #include <gtest/gtest.h>
 #include <limits>
+#include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 using namespace acme::report;
 
@@ -260,6 +263,95 @@ TEST(HtmlReport, EveryReportIsAChartAndATableWithHostileNamesAsText) {
   EXPECT_NE(html.find("(no status)"), std::string::npos) << "a NULL status is a legend entry";
   EXPECT_NE(html.find("(no date)"), std::string::npos) << "a NULL date is a column";
   EXPECT_NE(html.find("<bdi>"), std::string::npos) << "names are bidi-isolated";
+}
+
+namespace {
+
+// The cells of table `id` in `html`, one vector per body row, tags stripped (the text a reader
+// sees: a NULL cell reads as its placeholder).
+std::vector<std::vector<std::string>> table_cells(const std::string& html, const std::string& id) {
+  const std::string open = "<table id=\"" + id + "\">";
+  const auto begin = html.find(open);
+  if (begin == std::string::npos) {
+    return {};
+  }
+  const auto body = html.find("<tbody>", begin);
+  const auto end = html.find("</tbody>", body);
+  std::vector<std::vector<std::string>> out;
+  for (auto tr = html.find("<tr>", body); tr < end; tr = html.find("<tr>", tr + 4)) {
+    const auto tr_end = html.find("</tr>", tr);
+    std::vector<std::string> row;
+    for (auto td = html.find("<td", tr); td < tr_end; td = html.find("<td", td + 3)) {
+      const auto td_end = html.find("</td>", td);
+      std::string text;
+      bool in_tag = false;
+      for (auto i = html.find('>', td) + 1; i < td_end; ++i) {
+        if (html[i] == '<') {
+          in_tag = true;
+        } else if (html[i] == '>') {
+          in_tag = false;
+        } else if (!in_tag) {
+          text += html[i];
+        }
+      }
+      row.push_back(text);
+    }
+    out.push_back(row);
+  }
+  return out;
+}
+
+} // namespace
+
+// Issue 15: the time-in-status section (status_durations.csv) is the fifth chart, and its table
+// is the report's rows, NULL status and empty figures included.
+TEST(HtmlReport, TimeInStatusIsTheFifthChartAndItsTableRowsAreTheInput) {
+  std::map<std::string, ReportRows, std::less<>> data;
+  data["open-orders"] = rows({{"2024-02-01", "PENDING", "3", "30.00"}});
+  data["top-dates"] = rows({{"2024-02-01", "4", "3"}});
+  data["pending-items"] = rows({{"7", "Widget", "12", "120.00"}});
+  data["top-customers"] = rows({{"5", "Ann", "2", "9.99"}});
+  const std::vector<std::vector<std::optional<std::string>>> durations{
+      {"COMPLETED", "0", "0", std::nullopt, std::nullopt, std::nullopt, std::nullopt, "17",
+       "250.10"},
+      {"PENDING", "12", "9", "5.25", "4.50", "11.80", "30.00", "3", "2.00"},
+      {"<script>alert(1)</script>", "2", "2", "1.00", "1.00", "1.40", "1.50", "0", std::nullopt},
+      {std::nullopt, "1", "1", "0.75", "0.75", "0.75", "0.75", "1", "6.00"}};
+  data["status-durations"] = rows(durations);
+  const std::string html = render_html_report(synced_snapshot(), data);
+
+  EXPECT_EQ(count(html, "<svg"), 5U);
+  EXPECT_EQ(count(html, "<table"), 5U);
+  const auto section = html.find("<section id=\"status-durations\">");
+  ASSERT_NE(section, std::string::npos);
+  EXPECT_NE(html.find("Time in status", section), std::string::npos);
+  const auto chart = html.find("<svg", section);
+  ASSERT_NE(chart, std::string::npos);
+  EXPECT_LT(chart, html.find("</section>", section)) << "the chart is in the section";
+  EXPECT_NE(html.find("Median hours in status", chart), std::string::npos);
+
+  std::vector<std::vector<std::string>> expected;
+  for (const auto& row : durations) {
+    std::vector<std::string> cells;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      cells.push_back(row[i] ? *row[i] : (i == 0 ? "(no status)" : "(none)"));
+    }
+    // The text a reader sees: markup in a status is shown as text, not run.
+    if (cells[0] == "<script>alert(1)</script>") {
+      cells[0] = "&lt;script&gt;alert(1)&lt;/script&gt;";
+    }
+    expected.push_back(cells);
+  }
+  EXPECT_EQ(table_cells(html, "status-durations-table"), expected);
+  EXPECT_EQ(lower(html).find("<script"), std::string::npos);
+
+  // The chart draws the median (p50) of each status, 0 where no interval ended.
+  const auto built = find_html_section("status-durations")->build(rows(durations));
+  ASSERT_TRUE(built.chart.has_value());
+  EXPECT_EQ(built.chart->categories,
+            (std::vector<std::string>{"COMPLETED", "PENDING", "<script>alert(1)</script>",
+                                      "(no status)"}));
+  EXPECT_EQ(built.chart->values, (std::vector<std::vector<double>>{{0.0}, {4.5}, {1.0}, {0.75}}));
 }
 
 TEST(HtmlReport, EmptyReportsSayWhyInsteadOfDrawingCharts) {
