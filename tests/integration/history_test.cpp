@@ -41,6 +41,14 @@ protected:
     }
     return out;
   }
+  // The source's clock now, as the writers see it (timestamp(3) text). Both ends of a window are
+  // read this way: the history is dated on the source's clock.
+  std::string source_now() { return src_value("SELECT localtimestamp(3)::text"); }
+  // valid_to of `order`'s interval in `status` ("<NULL>" while open).
+  std::string closed_at(long order, const std::string& status) {
+    return tgt_value(fmt::format("SELECT valid_to FROM {} WHERE order_id = {} AND status = '{}'",
+                                 tgt("analytical_order_status_history"), order, status));
+  }
   std::vector<Interval> customers() {
     std::vector<Interval> out;
     for (const auto& r : tgt_exec(fmt::format(
@@ -98,14 +106,24 @@ TEST_P(History, StatusIntervalsFollowTheChangesEachModeSees) {
     EXPECT_EQ(rows[2], (Interval{2, "PENDING", "10:00:00", "15:00:00", "load"}));
   }
   EXPECT_EQ(rows.back(), (Interval{2, "CANCELLED", "15:00:00", "-", mode()}));
-  // A delete closes the open interval when acme sees it.
+  // A delete closes the open interval when acme sees it (CDC: the delete's commit; polling: the
+  // cycle), so within [before the delete, after the sync] on the source's clock.
+  const auto before_delete = source_now();
   src_exec(fmt::format("DELETE FROM {} WHERE order_id = 2", src("orders")));
   acme::etl::SyncRequest reconcile;
   reconcile.reconcile = true; // polling sees deletes at reconciliation
   sync(reconcile);
+  const auto after_sync = source_now();
   EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) FROM {} WHERE order_id = 2 AND valid_to IS NULL",
                                   tgt("analytical_order_status_history"))),
             "0");
+  EXPECT_EQ(
+      tgt_value(fmt::format("SELECT valid_to BETWEEN '{}' AND '{}' FROM {} WHERE order_id = "
+                            "2 AND status = 'CANCELLED'",
+                            before_delete, after_sync, tgt("analytical_order_status_history"))),
+      "t")
+      << "closed at " << closed_at(2, "CANCELLED") << ", expected within [" << before_delete << ", "
+      << after_sync << "]";
   EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) FROM {} WHERE valid_to < valid_from",
                                   tgt("analytical_order_status_history"))),
             "0");
@@ -116,6 +134,25 @@ TEST_P(History, StatusIntervalsFollowTheChangesEachModeSees) {
                 tgt_value("SELECT count(*) FROM " + tgt("analytical_order_status_history")))),
             std::string::npos)
       << status.out;
+  if (m_cdc) {
+    // A change without updated_at is dated by its commit (polling cannot see it at all).
+    const auto before_commit = source_now();
+    src_exec(fmt::format("UPDATE {} SET status = 'RETURNED', updated_at = NULL WHERE order_id = 1",
+                         src("orders")));
+    const auto after_commit = source_now();
+    sync();
+    EXPECT_EQ(
+        tgt_value(fmt::format("SELECT valid_from BETWEEN '{}' AND '{}' FROM {} WHERE "
+                              "order_id = 1 AND status = 'RETURNED' AND valid_to IS NULL",
+                              before_commit, after_commit, tgt("analytical_order_status_history"))),
+        "t")
+        << "expected valid_from within [" << before_commit << ", " << after_commit << "]";
+    expect_invariant("after a change without updated_at");
+    EXPECT_EQ(closed_at(1, "COMPLETED"),
+              tgt_value(fmt::format("SELECT valid_from FROM {} WHERE order_id = 1 AND status = "
+                                    "'RETURNED'",
+                                    tgt("analytical_order_status_history"))));
+  }
 }
 
 TEST_P(History, CustomerVersionsAreSlowlyChangingDimensionType2) {
@@ -146,6 +183,24 @@ TEST_P(History, CustomerVersionsAreSlowlyChangingDimensionType2) {
                                      {1, "Ann B.|C st|false", "11:00:00", "-", "poll"},
                                      {2, "Bob|B st|true", "09:00:00", "-", "load"}}));
   }
+  // A deleted customer's open version is closed when acme sees the delete, not left open.
+  const auto before_delete = source_now();
+  src_exec(fmt::format("DELETE FROM {} WHERE customer_id = 2", src("customers")));
+  acme::etl::SyncRequest reconcile;
+  reconcile.reconcile = true; // polling sees deletes at reconciliation
+  sync(reconcile);
+  const auto after_sync = source_now();
+  EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) || ' ' || count(valid_to) || ' ' || "
+                                  "bool_and(valid_to BETWEEN '{}' AND '{}') FROM {} "
+                                  "WHERE customer_id = 2",
+                                  before_delete, after_sync, tgt("analytical_customer_history"))),
+            "1 1 true")
+      << "expected one version closed within [" << before_delete << ", " << after_sync << "]";
+  EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) FROM {} WHERE customer_id = 1 AND valid_to IS "
+                                  "NULL",
+                                  tgt("analytical_customer_history"))),
+            "1")
+      << "the other customer's current version stays open";
   expect_invariant();
 }
 
@@ -163,6 +218,68 @@ TEST_P(History, HistoryWritesFollowStatusChangesNotTableSize) {
   const auto written = tgt_value("SELECT sum((rows->'written'->>'history')::bigint) FROM " +
                                  tgt("acme_runs") + " WHERE run_id > " + before);
   EXPECT_EQ(written, "2") << "one interval closed and one opened, for one status change";
+}
+
+TEST_P(History, RetentionPrunesClosedIntervalsOlderThanHistoryDaysAndCountsThem) {
+  // Three orders and a customer, each with a first version six hours ago; orders 1 and 2 and the
+  // customer change five hours ago, which closes their first interval.
+  src_exec(fmt::format(
+      "INSERT INTO {c} (customer_id, customer_name, customer_address, updated_at) VALUES "
+      "(1, 'Ann', 'A st', localtimestamp(3) - interval '6 hours');"
+      "INSERT INTO {o} (order_id, status, updated_at) SELECT g, 'PENDING', "
+      "localtimestamp(3) - interval '6 hours' FROM generate_series(1, 3) g",
+      fmt::arg("c", src("customers")), fmt::arg("o", src("orders"))));
+  sync();
+  src_exec(fmt::format(
+      "UPDATE {o} SET status = 'PROCESSING', updated_at = localtimestamp(3) - interval '5 hours' "
+      "WHERE order_id IN (1, 2);"
+      "UPDATE {c} SET customer_name = 'Ann B.', updated_at = localtimestamp(3) - interval "
+      "'5 hours' WHERE customer_id = 1",
+      fmt::arg("c", src("customers")), fmt::arg("o", src("orders"))));
+  sync();
+  const auto history = tgt("analytical_order_status_history");
+  const auto customers = tgt("analytical_customer_history");
+  // Order 1's and the customer's closed first versions ended three days ago; order 3's open
+  // interval started a month ago (open intervals stay whatever their age).
+  tgt_exec(fmt::format(
+      "UPDATE {h} SET valid_from = valid_from - interval '3 days', valid_to = valid_to - "
+      "interval '3 days' WHERE order_id = 1 AND valid_to IS NOT NULL;"
+      "UPDATE {c} SET valid_from = valid_from - interval '3 days', valid_to = valid_to - "
+      "interval '3 days' WHERE customer_id = 1 AND valid_to IS NOT NULL;"
+      "UPDATE {h} SET valid_from = valid_from - interval '30 days' WHERE order_id = 3",
+      fmt::arg("h", history), fmt::arg("c", customers)));
+  const auto count = [&](const std::string& table, const std::string& where) {
+    return tgt_value(fmt::format("SELECT count(*) FROM {} WHERE {}", table, where));
+  };
+  ASSERT_EQ(count(history, "valid_to < localtimestamp - interval '1 day'"), "1");
+  ASSERT_EQ(count(customers, "valid_to < localtimestamp - interval '1 day'"), "1");
+
+  // With ACME_HISTORY_DAYS=1, the next cycle (order 2 moves on) prunes exactly those two.
+  m_history_days = 1;
+  const auto before = tgt_value("SELECT max(run_id) FROM " + tgt("acme_runs"));
+  src_exec(fmt::format("UPDATE {} SET status = 'SHIPPED', updated_at = localtimestamp(3) - "
+                       "interval '1 hour' WHERE order_id = 2",
+                       src("orders")));
+  sync();
+  EXPECT_EQ(count(history, "valid_to < localtimestamp - interval '1 day'"), "0");
+  EXPECT_EQ(count(customers, "valid_to < localtimestamp - interval '1 day'"), "0");
+  EXPECT_EQ(count(history, "order_id = 1"), "1") << "order 1 keeps its open interval";
+  EXPECT_EQ(count(history, "order_id = 1 AND valid_to IS NULL AND status = 'PROCESSING'"), "1");
+  EXPECT_EQ(count(history, "order_id = 2 AND valid_to IS NOT NULL"), "2")
+      << "order 2's closed intervals ended within the day";
+  EXPECT_EQ(count(history, "order_id = 2 AND valid_to IS NULL AND status = 'SHIPPED'"), "1");
+  EXPECT_EQ(count(history,
+                  "order_id = 3 AND valid_to IS NULL AND valid_from < localtimestamp - interval "
+                  "'29 days'"),
+            "1")
+      << "an old open interval stays";
+  EXPECT_EQ(count(customers, "customer_id = 1"), "1");
+  EXPECT_EQ(count(customers, "customer_id = 1 AND valid_to IS NULL"), "1");
+  // The cycle's history rows: order 2's interval closed and the next opened, two pruned.
+  const auto written = tgt_value("SELECT sum((rows->'written'->>'history')::bigint) FROM " +
+                                 tgt("acme_runs") + " WHERE run_id > " + before);
+  EXPECT_EQ(written, "4") << "1 closed + 1 opened + 2 pruned";
+  expect_invariant();
 }
 
 // status_durations.csv recomputed here from the raw intervals: durations, window and

@@ -20,6 +20,7 @@ config::Config EtlTest::config() const {
   c.batch_size = m_batch_size;
   c.jobs = m_jobs;
   c.closed_statuses = m_closed;
+  c.history_days = m_history_days;
   return c;
 }
 
@@ -68,10 +69,10 @@ void EtlTest::TearDown() {
     try {
       // A stream of the test's own (acme, or pg_recvlogical) may still be ending: its walsender
       // holds the slot for a moment after the client went. End it and wait for the slot.
-      const std::string holder = fmt::format(
-          "SELECT COALESCE((SELECT active_pid::text FROM pg_replication_slots "
-          "WHERE slot_name = '{}' AND active), '')",
-          m_slot);
+      const std::string holder =
+          fmt::format("SELECT COALESCE((SELECT active_pid::text FROM pg_replication_slots "
+                      "WHERE slot_name = '{}' AND active), '')",
+                      m_slot);
       for (int i = 0; i < 100; ++i) {
         const auto pid = src_value(holder);
         if (pid.empty()) {

@@ -5,6 +5,7 @@
 #include "support/oracle.hpp"
 #include "support/pg.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,7 @@ protected:
   long m_batch_size = 500000;
   int m_jobs = 2; // connections per side of a full load
   std::vector<std::string> m_closed{"COMPLETED", "CANCELLED"};
+  std::optional<int> m_history_days; // ACME_HISTORY_DAYS of sync(); empty: keep everything
 };
 
 } // namespace acme::test
