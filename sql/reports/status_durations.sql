@@ -2,20 +2,23 @@
 -- {days} days (count, distinct orders, average / median / 90th percentile / longest duration in
 -- hours) and the intervals still open (count, 90th percentile of their age). "Now" is the latest
 -- time the history recorded (its newest valid_from or valid_to, in the source writers' clock), so
--- the figures describe the data as synced, whatever the target server's time zone. Reads the
--- intervals closed in the window (closed-interval index) and the open ones (one per order).
-WITH h AS (
-    SELECT order_id, status, valid_from, valid_to FROM {schema}.analytical_order_status_history
-), ref AS (
+-- the figures describe the data as synced, whatever the target server's time zone.
+-- Cost follows the window and the open backlog, not the history's size: "now" is one row (CTE
+-- ref, computed once; each part reads it as a parameter), the closed part is a range scan of the
+-- closed-interval index (Index Cond: valid_to > now - {days} days) and the open part reads the
+-- open intervals (one per order, open-interval index). Each part reads the table itself: a CTE
+-- over the whole table referenced twice is materialized, i.e. the whole history read per export.
+WITH ref AS (
     SELECT GREATEST((SELECT max(valid_from) FROM {schema}.analytical_order_status_history WHERE valid_to IS NULL),
                     (SELECT max(valid_to) FROM {schema}.analytical_order_status_history WHERE valid_to IS NOT NULL)) AS now_ts
 ), closed AS (
     SELECT h.status, h.order_id, EXTRACT(EPOCH FROM h.valid_to - h.valid_from) / 3600.0 AS hours
-    FROM h, ref
-    WHERE h.valid_to IS NOT NULL AND h.valid_to > ref.now_ts - {days} * interval '1 day'
+    FROM {schema}.analytical_order_status_history h
+    WHERE h.valid_to IS NOT NULL
+      AND h.valid_to > (SELECT now_ts FROM ref) - {days} * interval '1 day'
 ), open AS (
-    SELECT h.status, EXTRACT(EPOCH FROM ref.now_ts - h.valid_from) / 3600.0 AS hours
-    FROM h, ref
+    SELECT h.status, EXTRACT(EPOCH FROM (SELECT now_ts FROM ref) - h.valid_from) / 3600.0 AS hours
+    FROM {schema}.analytical_order_status_history h
     WHERE h.valid_to IS NULL
 ), c AS (
     SELECT status, count(*) AS intervals, count(DISTINCT order_id) AS orders,
