@@ -4,8 +4,10 @@
 # dpkg -i, acme --version as the acme user, dpkg -r, dpkg --purge. Not root, or a real acme
 # package already installed: the package is extracted with dpkg-deb -x and its binary run there
 # instead (said on stdout) — the test never passes without running the packaged acme.
+# test_hooks (1/0, the build's ACME_TEST_HOOKS): a release package's acme must not contain the
+# test-only failpoints (issue 9); a test build's must, which shows the check can see them.
 set -euo pipefail
-build=$1 version=$2
+build=$1 version=$2 test_hooks=${3:?usage: deb.sh BUILD_DIR VERSION TEST_HOOKS(1|0)}
 tmp=$(mktemp -d)
 installed_by_us=false
 cleanup() {
@@ -61,6 +63,14 @@ for name in $dep_names; do
   grep -qxF -- "$name" "$tmp/installed" \
     || fail "Depends names $name, which scripts/install-deps does not install"
 done
+
+# ACME_FAILPOINT (read by src/test_point.cpp) is compiled in only with ACME_TEST_HOOKS.
+failpoints=$(grep -c ACME_FAILPOINT "$tmp/root/usr/bin/acme" || true)
+if [ "$test_hooks" = 1 ]; then
+  [ "$failpoints" -gt 0 ] || fail "a test build's acme should contain ACME_FAILPOINT (is the check blind?)"
+else
+  [ "$failpoints" -eq 0 ] || fail "the release acme contains ACME_FAILPOINT: test hooks leaked into it"
+fi
 
 # The packaged binary runs from the extracted tree, and the packaged units verify there.
 "$tmp/root/usr/bin/acme" --version | grep -q "^acme $version" || fail "extracted acme --version"
