@@ -6,32 +6,43 @@
 -- left to merge_items.sql, which recomputes them whole. The values are the ones merge_items.sql
 -- computes for an item whose base row is unchanged: the product's name; its current price when
 -- the order is open (or unknown) or no price is known yet, else the settled price; the order's
--- status, delivery date and openness. An item reached twice (its order and its product both
--- changed) gets the same values from both and is updated once.
+-- status, delivery date and openness.
+-- Items of changed orders read their order; items reached only through their product keep
+-- their order's columns, which the target already holds for an order that did not change (so a
+-- rename does not look up the order of each of its ~1,000 items). The branches are disjoint:
+-- each item is reached once.
 -- Orders whose items' prices changed get their totals recomputed (totals.sql).
-WITH hit AS (
-    SELECT i.ctid AS tid, i.order_item_id, i.order_id, i.product_id, i.price
+WITH n AS (
+    SELECT i.ctid AS tid, i.price AS old_price, p.product_name,
+           CASE WHEN COALESCE(o.is_open, TRUE) OR i.price IS NULL
+                THEN p.unity_price ELSE i.price END AS price,
+           o.status, o.delivery_date, COALESCE(o.is_open, TRUE) AS is_open
     FROM acme_chg_orders c
     JOIN {schema}.analytical_order_items i ON i.order_id = c.order_id
+    LEFT JOIN {schema}.products p ON p.product_id = i.product_id
+    LEFT JOIN {schema}.analytical_orders o ON o.order_id = i.order_id
+    WHERE NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = i.order_item_id)
     UNION ALL
-    SELECT i.ctid, i.order_item_id, i.order_id, i.product_id, i.price
+    SELECT i.ctid, i.price, p.product_name,
+           CASE WHEN i.is_open OR i.price IS NULL THEN p.unity_price ELSE i.price END,
+           i.order_status, i.delivery_date, i.is_open
     FROM acme_chg_products c
     JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id
+    LEFT JOIN {schema}.products p ON p.product_id = c.product_id
     WHERE c.name_changed
+      AND NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = i.order_item_id)
+      AND NOT EXISTS (SELECT 1 FROM acme_chg_orders o WHERE o.order_id = i.order_id)
     UNION ALL
-    SELECT i.ctid, i.order_item_id, i.order_id, i.product_id, i.price
+    -- (a branch of its own, so that the open-items index serves it)
+    SELECT i.ctid, i.price, p.product_name,
+           CASE WHEN i.is_open OR i.price IS NULL THEN p.unity_price ELSE i.price END,
+           i.order_status, i.delivery_date, i.is_open
     FROM acme_chg_products c
     JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id AND i.is_open
+    LEFT JOIN {schema}.products p ON p.product_id = c.product_id
     WHERE c.price_changed AND NOT c.name_changed
-), n AS (
-    SELECT h.tid, h.price AS old_price, p.product_name,
-           CASE WHEN COALESCE(o.is_open, TRUE) OR h.price IS NULL
-                THEN p.unity_price ELSE h.price END AS price,
-           o.status, o.delivery_date, COALESCE(o.is_open, TRUE) AS is_open
-    FROM hit h
-    LEFT JOIN {schema}.products p ON p.product_id = h.product_id
-    LEFT JOIN {schema}.analytical_orders o ON o.order_id = h.order_id
-    WHERE NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = h.order_item_id)
+      AND NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = i.order_item_id)
+      AND NOT EXISTS (SELECT 1 FROM acme_chg_orders o WHERE o.order_id = i.order_id)
 ), u AS (
     UPDATE {schema}.analytical_order_items t
     SET product_name = n.product_name, price = n.price, order_status = n.status,
