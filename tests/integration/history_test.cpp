@@ -44,6 +44,17 @@ protected:
   // The source's clock now, as the writers see it (timestamp(3) text). Both ends of a window are
   // read this way: the history is dated on the source's clock.
   std::string source_now() { return src_value("SELECT localtimestamp(3)::text"); }
+  // Deletes `where` from the source `table` and syncs with reconciliation (polling sees deletes
+  // there); returns the window [before the delete, after the sync] on the source's clock.
+  std::pair<std::string, std::string> delete_and_sync(const std::string& table,
+                                                      const std::string& where) {
+    auto before = source_now();
+    src_exec(fmt::format("DELETE FROM {} WHERE {}", src(table), where));
+    acme::etl::SyncRequest reconcile;
+    reconcile.reconcile = true;
+    sync(reconcile);
+    return {std::move(before), source_now()};
+  }
   // valid_to of `order`'s interval in `status` ("<NULL>" while open).
   std::string closed_at(long order, const std::string& status) {
     return tgt_value(fmt::format("SELECT valid_to FROM {} WHERE order_id = {} AND status = '{}'",
@@ -108,12 +119,7 @@ TEST_P(History, StatusIntervalsFollowTheChangesEachModeSees) {
   EXPECT_EQ(rows.back(), (Interval{2, "CANCELLED", "15:00:00", "-", mode()}));
   // A delete closes the open interval when acme sees it (CDC: the delete's commit; polling: the
   // cycle), so within [before the delete, after the sync] on the source's clock.
-  const auto before_delete = source_now();
-  src_exec(fmt::format("DELETE FROM {} WHERE order_id = 2", src("orders")));
-  acme::etl::SyncRequest reconcile;
-  reconcile.reconcile = true; // polling sees deletes at reconciliation
-  sync(reconcile);
-  const auto after_sync = source_now();
+  const auto [before_delete, after_sync] = delete_and_sync("orders", "order_id = 2");
   EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) FROM {} WHERE order_id = 2 AND valid_to IS NULL",
                                   tgt("analytical_order_status_history"))),
             "0");
@@ -184,12 +190,7 @@ TEST_P(History, CustomerVersionsAreSlowlyChangingDimensionType2) {
                                      {2, "Bob|B st|true", "09:00:00", "-", "load"}}));
   }
   // A deleted customer's open version is closed when acme sees the delete, not left open.
-  const auto before_delete = source_now();
-  src_exec(fmt::format("DELETE FROM {} WHERE customer_id = 2", src("customers")));
-  acme::etl::SyncRequest reconcile;
-  reconcile.reconcile = true; // polling sees deletes at reconciliation
-  sync(reconcile);
-  const auto after_sync = source_now();
+  const auto [before_delete, after_sync] = delete_and_sync("customers", "customer_id = 2");
   EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) || ' ' || count(valid_to) || ' ' || "
                                   "bool_and(valid_to BETWEEN '{}' AND '{}') FROM {} "
                                   "WHERE customer_id = 2",
