@@ -9,4 +9,4 @@ ON CONFLICT DO NOTHING;
 
 INSERT INTO acme_aff_orders (order_id)
 SELECT order_id FROM acme_chg_orders WHERE is_new
-ON CONFLICT DO NOTHING;
+ON CONFLICT (order_id) DO UPDATE SET d_amount = NULL;

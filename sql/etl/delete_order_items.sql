@@ -7,6 +7,6 @@ WITH d AS (
     RETURNING i.order_id
 ), f AS (
     INSERT INTO acme_aff_orders (order_id)
-    SELECT DISTINCT order_id FROM d WHERE order_id IS NOT NULL ON CONFLICT DO NOTHING
+    SELECT DISTINCT order_id FROM d WHERE order_id IS NOT NULL ON CONFLICT (order_id) DO UPDATE SET d_amount = NULL
 )
 SELECT count(*) FROM d;

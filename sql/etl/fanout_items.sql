@@ -51,11 +51,21 @@ WITH n AS (
     WHERE t.ctid = n.tid
       AND (t.product_name, t.price::text, t.order_status, t.delivery_date, t.is_open)
           IS DISTINCT FROM (n.product_name, n.price::text, n.status, n.delivery_date, n.is_open)
-    RETURNING t.order_id, t.price, n.old_price
+    RETURNING t.order_id, t.quantity, t.price, n.old_price
 ), f AS (
-    INSERT INTO acme_aff_orders (order_id)
-    SELECT DISTINCT order_id FROM u
+    -- A re-priced item changes its order's total by quantity x (new - old) when both prices
+    -- are known and have the same scale: the set of scales the order's amounts have is then
+    -- unchanged, so the total's exact value and its scale are what a recompute would give.
+    -- Otherwise (a price appears, vanishes or changes scale; no quantity) the order's total is
+    -- recomputed from its items (d_amount NULL). A recompute asked by any step wins.
+    INSERT INTO acme_aff_orders AS a (order_id, d_amount)
+    SELECT order_id,
+           CASE WHEN bool_and(quantity IS NOT NULL AND price IS NOT NULL AND old_price IS NOT NULL
+                              AND scale(price) = scale(old_price))
+                THEN sum(quantity * (price - old_price)) END
+    FROM u
     WHERE order_id IS NOT NULL AND price::text IS DISTINCT FROM old_price::text
-    ON CONFLICT DO NOTHING
+    GROUP BY order_id
+    ON CONFLICT (order_id) DO UPDATE SET d_amount = a.d_amount + EXCLUDED.d_amount
 )
 SELECT count(*) FROM u;

@@ -61,6 +61,6 @@ WITH base AS (
            OR (b.old_quantity, b.old_price::text) IS DISTINCT FROM (m.quantity, m.price::text))
     UNION
     SELECT old_order_id FROM base WHERE old_order_id IS NOT NULL AND old_order_id IS DISTINCT FROM order_id
-    ON CONFLICT DO NOTHING
+    ON CONFLICT (order_id) DO UPDATE SET d_amount = NULL
 )
 SELECT count(*) FROM m;

@@ -4,4 +4,5 @@
 WITH c AS (
     INSERT INTO acme_chg_orders (order_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING
 )
-INSERT INTO acme_aff_orders (order_id) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING
+INSERT INTO acme_aff_orders (order_id) SELECT DISTINCT unnest($1::bigint[])
+ON CONFLICT (order_id) DO UPDATE SET d_amount = NULL

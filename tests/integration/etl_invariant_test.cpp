@@ -127,6 +127,37 @@ TEST_F(Etl, PriceChangeRepricesOpenOrdersAndClosedOrdersKeepTheirSettledPrice) {
             "12.25");
 }
 
+// A re-priced item changes its open order's total by quantity x (new - old) when both prices
+// have the same scale; when the scale changes the order's total is recomputed from its items, so
+// total_amount is exactly what a recompute gives, its scale included.
+TEST_F(Etl, RepricingChangesTotalsExactlyAtTheScaleARecomputeGives) {
+  seed_basic();
+  sync();
+  const auto total = [this] {
+    return tgt_value("SELECT total_amount::text FROM " + tgt("analytical_orders") +
+                     " WHERE order_id = 1");
+  };
+  ASSERT_EQ(total(), "30.00");                                // 2 x 10.50 + 3 x 3
+  touch("products", "unity_price = 10.75", "product_id = 1"); // same scale: + 2 x 0.25
+  sync();
+  expect_invariant("same scale");
+  EXPECT_EQ(total(), "30.50");
+  touch("products", "unity_price = 3.5", "product_id = 2"); // scale 0 -> 1
+  sync();
+  expect_invariant("wider scale");
+  EXPECT_EQ(total(), "32.00");                             // 21.50 + 10.5
+  touch("products", "unity_price = 11", "product_id = 1"); // scale 2 -> 0
+  sync();
+  expect_invariant("narrower scale");
+  EXPECT_EQ(total(), "32.5"); // 22 + 10.5, not 32.50
+  // Both products in one cycle, same scales: the differences add up.
+  touch("products", "unity_price = 12", "product_id = 1");
+  touch("products", "unity_price = 4.5", "product_id = 2");
+  sync();
+  expect_invariant("both");
+  EXPECT_EQ(total(), "37.5"); // 24 + 13.5
+}
+
 TEST_F(Etl, ProductRenameFansOutToEveryItem) {
   seed_basic();
   sync();
