@@ -4,6 +4,7 @@
 #include "acme/db/connection.hpp"
 #include "acme/error.hpp"
 
+#include <array>
 #include <cstring>
 #include <endian.h>
 #include <fmt/format.h>
@@ -143,6 +144,7 @@ CopyConnection::CopyConnection(const std::string& dsn, std::string_view which,
       m_conn,
       [](void*, const char* message) { spdlog::debug("server notice: {}", trimmed(message)); },
       nullptr);
+  m_cancel = PQgetCancel(m_conn);
   exec("SET application_name = " + quote(application_name) +
        "; SET client_encoding = 'UTF8'; SET jit = off; "
        "SELECT set_config('client_connection_check_interval', '1000', false) "
@@ -150,7 +152,17 @@ CopyConnection::CopyConnection(const std::string& dsn, std::string_view which,
 }
 
 CopyConnection::~CopyConnection() {
+  if (m_cancel != nullptr) {
+    PQfreeCancel(m_cancel);
+  }
   PQfinish(m_conn);
+}
+
+void CopyConnection::cancel() const noexcept {
+  if (m_cancel != nullptr) {
+    std::array<char, 256> error{};
+    PQcancel(m_cancel, error.data(), static_cast<int>(error.size()));
+  }
 }
 
 std::string CopyConnection::quote(std::string_view text) const {

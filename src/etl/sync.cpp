@@ -1,6 +1,7 @@
 #include "acme/etl/sync.hpp"
 
 #include "acme/config/dsn.hpp"
+#include "acme/db/canceller.hpp"
 #include "acme/db/connection.hpp"
 #include "acme/db/copy.hpp"
 #include "acme/db/migrator.hpp"
@@ -22,6 +23,14 @@
 
 namespace acme::etl {
 namespace {
+
+// Asks the server to cancel the statement `c` runs, if any; from the canceller's thread.
+void cancel_statement(pqxx::connection& c) noexcept {
+  try {
+    c.cancel_query();
+  } catch (...) { // NOLINT(bugprone-empty-catch): nothing to cancel, or the server is gone
+  }
+}
 
 // Above this many keys missing from the target, re-reading the table whole is cheaper than
 // asking the source for each key.
@@ -60,8 +69,7 @@ ReconcileSlice reconcile_slice(pqxx::transaction_base& stx, const Extractor& ext
   }
   const std::int64_t min_bucket = bounds[0][0].as<std::int64_t>() >> k_bucket_bits;
   const std::int64_t max_bucket = bounds[0][1].as<std::int64_t>() >> k_bucket_bits;
-  const std::int64_t width =
-      std::max<std::int64_t>(1, (max_bucket - min_bucket + slices) / slices);
+  const std::int64_t width = std::max<std::int64_t>(1, (max_bucket - min_bucket + slices) / slices);
   const std::int64_t last = first.value_or(min_bucket) + width - 1;
   if (last >= max_bucket) {
     return {bucket_keys(first, std::nullopt), std::nullopt};
@@ -139,6 +147,15 @@ std::vector<int> Syncer::migrate_only() {
 SyncResult Syncer::sync(const SyncRequest& request) {
   const auto t0 = std::chrono::steady_clock::now();
   connect();
+  // A stop request cancels the statement in flight on either connection (a wait for a lock, a
+  // long scan or merge): the cycle rolls back at once (Interrupted) instead of after it.
+  pqxx::connection& source = *m_source;
+  pqxx::connection& target = *m_target;
+  const db::StatementCanceller canceller([this] { return m_should_stop && m_should_stop(); },
+                                         [&source, &target] {
+                                           cancel_statement(source);
+                                           cancel_statement(target);
+                                         });
   SyncResult total;
   bool full = request.full;
   bool reconcile = request.reconcile;
@@ -184,10 +201,10 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
                                 const std::optional<SyncRequest::Handoff>& handoff) {
   const std::string started_at = utc_now();
   const bool sliced = reconcile && reconcile_slices > 1;
-  std::string mode = handoff                  ? "cdc-snapshot"
-                     : full_requested         ? "full"
-                     : reconcile && !sliced   ? "reconcile"
-                                              : "incremental";
+  std::string mode = handoff                ? "cdc-snapshot"
+                     : full_requested       ? "full"
+                     : reconcile && !sliced ? "reconcile"
+                                            : "incremental";
   // Sliced reconciliation: per table, where its next slice starts once this batch commits (none:
   // this batch ends its pass over the key space).
   std::map<std::string, std::optional<std::int64_t>> next_slice;
@@ -363,16 +380,15 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
         std::optional<KeyRange> slice;
         if (sliced) {
           const auto at = m_reconcile_next.find(name);
-          const auto s =
-              reconcile_slice(stx, extractor, t, reconcile_slices,
-                              at == m_reconcile_next.end() ? std::nullopt
-                                                           : std::optional<std::int64_t>(at->second));
+          const auto s = reconcile_slice(stx, extractor, t, reconcile_slices,
+                                         at == m_reconcile_next.end()
+                                             ? std::nullopt
+                                             : std::optional<std::int64_t>(at->second));
           slice = s.keys;
           next_slice[name] = s.next;
           rows[name]["reconciled_keys"] = {slice->lo, slice->hi};
         }
-        db::copy_between(stx, extractor.buckets_query(t, slice), ttx, std::string(t.buckets),
-                         stop);
+        db::copy_between(stx, extractor.buckets_query(t, slice), ttx, std::string(t.buckets), stop);
         const auto buckets = loader.mismatched_buckets(t, slice);
         if (!buckets.empty()) {
           db::copy_between(stx, extractor.keys_query(t, buckets), ttx, std::string(t.keys), stop);
@@ -462,6 +478,10 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
   } catch (const std::exception& e) {
     if (parallel_load) {
       parallel_load->discard();
+    }
+    if (m_should_stop && m_should_stop()) {
+      // The stop cancelled the statement in flight (Syncer::sync): not a failure.
+      throw Interrupted("stop requested: the current cycle was rolled back");
     }
     const std::string message = config::redact(e.what(), m_config.secrets());
     record_failure(started_at, mode, message);

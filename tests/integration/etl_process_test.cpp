@@ -135,6 +135,59 @@ TEST_F(EtlProcess, SigtermWhileSleepingExitsZeroWithinASecond) {
   expect_invariant();
 }
 
+// SIGTERM ends a cycle promptly even while one of acme's statements cannot finish: here it
+// waits for a lock another session holds (as a long scan, merge or index build would keep it
+// busy). The statements in flight are cancelled and the cycle rolls back; without that, acme
+// would wait as long as the other session keeps the lock. `products` is read by the full load's
+// item COPY jobs (their connections), `order_items` first by the cycle's own source session.
+class SigtermWhileBlocked : public EtlProcess, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(SigtermWhileBlocked, CancelsTheStatementInFlightAndExitsPromptly) {
+  const std::string table = GetParam();
+  seed(200);
+  pqxx::connection locker_conn(acme::test::source_dsn());
+  pqxx::work locker(locker_conn);
+  locker.exec("LOCK TABLE " + src(table) + " IN ACCESS EXCLUSIVE MODE");
+  auto p = acme_background({"run-continuous-etl", "--polling-interval", "0.2", "--jobs", "2"});
+  // Watched from a session of its own: a transaction sees pg_stat_activity as it first read it.
+  pqxx::connection watch_conn(acme::test::source_dsn());
+  const auto waiter = [&] {
+    pqxx::nontransaction watch(watch_conn);
+    const auto r = watch.exec_params(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE NOT l.granted AND l.relation = $1::regclass AND a.application_name LIKE $2",
+        src(table), fmt::format("acme (pid {})%", p->pid()));
+    return r.empty() ? std::string() : r[0][0].as<std::string>();
+  };
+  std::string blocked;
+  for (int i = 0; i < 1000 && blocked.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    blocked = waiter();
+  }
+  ASSERT_FALSE(blocked.empty()) << "acme never waited for the lock: the test proved nothing\n"
+                                << p->err();
+  if (table == "products") {
+    EXPECT_NE(blocked.find("load job"), std::string::npos) << blocked;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  p->signal(SIGTERM);
+  const auto rc = p->wait(10000);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  locker.abort();
+  ASSERT_TRUE(rc.has_value()) << "session '" << blocked
+                              << "' waited for the lock instead of stopping";
+  EXPECT_EQ(*rc, 0) << p->err();
+  EXPECT_LT(ms, 3000) << p->err();
+  EXPECT_EQ(runs(), 0) << "a stopped cycle commits nothing";
+  EXPECT_EQ(p->err().find("failed"), std::string::npos) << "a stop is not a failure\n" << p->err();
+  ASSERT_EQ(acme({"run-etl"}).exit_code, 0);
+  expect_invariant();
+}
+
+INSTANTIATE_TEST_SUITE_P(Locks, SigtermWhileBlocked, ::testing::Values("order_items", "products"));
+
 TEST_F(EtlProcess, SigtermDuringACycleCommitsOrRollsItBackAndExitsZero) {
   seed(2000);
   auto p = acme_background({"run-continuous-etl", "--polling-interval", "0.2"});

@@ -7,8 +7,9 @@
 #include <string_view>
 #include <vector>
 
-// libpq's connection handle, without including libpq-fe.h here.
+// libpq's connection and cancel handles, without including libpq-fe.h here.
 struct pg_conn;
+struct pg_cancel;
 
 namespace acme::db {
 
@@ -30,10 +31,15 @@ public:
   // Quotes a string literal for this session.
   std::string quote(std::string_view text) const;
 
+  // Asks the server to cancel the statement this session is running, if any (the statement then
+  // fails with SQLSTATE 57014). Safe to call from another thread while the session is in use.
+  void cancel() const noexcept;
+
   pg_conn* raw() const { return m_conn; }
 
 private:
   pg_conn* m_conn = nullptr;
+  pg_cancel* m_cancel = nullptr; // made once: PQgetCancel reads the connection
 };
 
 // The fields of one row of a binary COPY stream, in PostgreSQL's binary send format (network
