@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -13,6 +14,17 @@ namespace {
 
 class EtlProcess : public acme::test::EtlTest {
 protected:
+  // Sends SIGTERM to `p` and waits up to `timeout_ms` for it: its exit code (none if it did not
+  // exit) and the milliseconds it took.
+  static std::pair<std::optional<int>, long> terminate(acme::test::BackgroundProcess& p,
+                                                       int timeout_ms) {
+    const auto t0 = std::chrono::steady_clock::now();
+    p.signal(SIGTERM);
+    const auto rc = p.wait(timeout_ms);
+    return {rc, std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - t0)
+                    .count()};
+  }
   void seed(int orders) {
     src_exec(fmt::format(R"(
       INSERT INTO {c} (customer_id, customer_name) SELECT g, 'C' || g FROM generate_series(1, 20) g;
@@ -123,12 +135,7 @@ TEST_F(EtlProcess, SigtermWhileSleepingExitsZeroWithinASecond) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  const auto t0 = std::chrono::steady_clock::now();
-  p->signal(SIGTERM);
-  const auto rc = p->wait(5000);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
-          .count();
+  const auto [rc, ms] = terminate(*p, 5000);
   ASSERT_TRUE(rc.has_value()) << "did not exit";
   EXPECT_EQ(*rc, 0) << p->err();
   EXPECT_LT(ms, 1000);
@@ -169,12 +176,7 @@ TEST_P(SigtermWhileBlocked, CancelsTheStatementInFlightAndExitsPromptly) {
   if (table == "products") {
     EXPECT_NE(blocked.find("load job"), std::string::npos) << blocked;
   }
-  const auto t0 = std::chrono::steady_clock::now();
-  p->signal(SIGTERM);
-  const auto rc = p->wait(10000);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
-          .count();
+  const auto [rc, ms] = terminate(*p, 10000);
   locker.abort();
   ASSERT_TRUE(rc.has_value()) << "session '" << blocked
                               << "' waited for the lock instead of stopping";
