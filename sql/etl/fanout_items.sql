@@ -23,26 +23,25 @@ WITH n AS (
     LEFT JOIN {schema}.analytical_orders o ON o.order_id = i.order_id
     WHERE NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = i.order_item_id)
     UNION ALL
-    SELECT i.ctid, i.price, p.product_name,
-           CASE WHEN i.is_open OR i.price IS NULL THEN p.unity_price ELSE i.price END,
-           i.order_status, i.delivery_date, i.is_open
-    FROM acme_chg_products c
-    JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id
-    LEFT JOIN {schema}.products p ON p.product_id = c.product_id
-    WHERE c.name_changed
-      AND NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = i.order_item_id)
-      AND NOT EXISTS (SELECT 1 FROM acme_chg_orders o WHERE o.order_id = i.order_id)
-    UNION ALL
-    -- (a branch of its own, so that the open-items index serves it)
-    SELECT i.ctid, i.price, p.product_name,
-           CASE WHEN i.is_open OR i.price IS NULL THEN p.unity_price ELSE i.price END,
-           i.order_status, i.delivery_date, i.is_open
-    FROM acme_chg_products c
-    JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id AND i.is_open
-    LEFT JOIN {schema}.products p ON p.product_id = c.product_id
-    WHERE c.price_changed AND NOT c.name_changed
-      AND NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = i.order_item_id)
-      AND NOT EXISTS (SELECT 1 FROM acme_chg_orders o WHERE o.order_id = i.order_id)
+    SELECT h.tid, h.price, p.product_name,
+           CASE WHEN h.is_open OR h.price IS NULL THEN p.unity_price ELSE h.price END,
+           h.order_status, h.delivery_date, h.is_open
+    FROM (
+        -- every item of a renamed product; the open items of a re-priced one (a branch of its
+        -- own, so that the open-items index serves it)
+        SELECT i.ctid AS tid, i.*
+        FROM acme_chg_products c
+        JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id
+        WHERE c.name_changed
+        UNION ALL
+        SELECT i.ctid, i.*
+        FROM acme_chg_products c
+        JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id AND i.is_open
+        WHERE c.price_changed AND NOT c.name_changed
+    ) h
+    LEFT JOIN {schema}.products p ON p.product_id = h.product_id
+    WHERE NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = h.order_item_id)
+      AND NOT EXISTS (SELECT 1 FROM acme_chg_orders o WHERE o.order_id = h.order_id)
 ), u AS (
     UPDATE {schema}.analytical_order_items t
     SET product_name = n.product_name, price = n.price, order_status = n.status,

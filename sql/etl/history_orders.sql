@@ -10,7 +10,7 @@
 -- {tz}: the writers' time zone, {seen_at}: when acme observed the cycle (source clock, for rows
 -- without updated_at and for deletes a poll cannot date), {observed_by}: load | poll | cdc.
 -- Planner statistics of the work tables first: unanalyzed, they look like hundreds of rows and
--- the open intervals were hashed whole (~6 ms per CDC flush for a few customer events).
+-- the open intervals were hashed whole (seen for customers: ~6 ms per CDC flush for a few events).
 ANALYZE acme_evt_orders;
 
 INSERT INTO acme_tr_orders (order_id, seq, deleted, status, at, next_at, k)

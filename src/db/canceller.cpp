@@ -12,7 +12,6 @@ StatementCanceller::StatementCanceller(std::function<bool()> should_cancel,
         std::unique_lock<std::mutex> lock(m_mutex);
         while (!m_wake.wait_for(lock, m_period, [this] { return m_done; })) {
           if (m_should_cancel()) {
-            m_fired = true;
             m_cancel();
           }
         }
@@ -25,11 +24,6 @@ StatementCanceller::~StatementCanceller() {
   }
   m_wake.notify_all();
   m_thread.join();
-}
-
-bool StatementCanceller::fired() const {
-  const std::lock_guard<std::mutex> lock(m_mutex);
-  return m_fired;
 }
 
 } // namespace acme::db

@@ -102,7 +102,7 @@ void Syncer::reset() {
 }
 
 void Syncer::check_stop() const {
-  if (m_should_stop && m_should_stop()) {
+  if (stop_requested()) {
     throw Interrupted("stop requested: the current cycle was rolled back");
   }
 }
@@ -151,7 +151,7 @@ SyncResult Syncer::sync(const SyncRequest& request) {
   // long scan or merge): the cycle rolls back at once (Interrupted) instead of after it.
   pqxx::connection& source = *m_source;
   pqxx::connection& target = *m_target;
-  const db::StatementCanceller canceller([this] { return m_should_stop && m_should_stop(); },
+  const db::StatementCanceller canceller([this] { return stop_requested(); },
                                          [&source, &target] {
                                            cancel_statement(source);
                                            cancel_statement(target);
@@ -322,7 +322,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       opts.jobs = m_config.jobs;
       opts.snapshot = snapshot;
       opts.keep_settled_prices = !target_was_empty;
-      opts.should_stop = [this] { return m_should_stop && m_should_stop(); };
+      opts.should_stop = [this] { return stop_requested(); };
       opts.check_stop = [this] { check_stop(); };
       opts.progress = &*progress;
       opts.orders_estimate = estimates.at("orders");
@@ -479,10 +479,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
     if (parallel_load) {
       parallel_load->discard();
     }
-    if (m_should_stop && m_should_stop()) {
-      // The stop cancelled the statement in flight (Syncer::sync): not a failure.
-      throw Interrupted("stop requested: the current cycle was rolled back");
-    }
+    check_stop(); // a stop cancelled the statement in flight (Syncer::sync): not a failure
     const std::string message = config::redact(e.what(), m_config.secrets());
     record_failure(started_at, mode, message);
     db::rethrow_classified("sync cycle");

@@ -23,17 +23,13 @@ public:
   StatementCanceller(const StatementCanceller&) = delete;
   StatementCanceller& operator=(const StatementCanceller&) = delete;
 
-  // Whether `cancel` was called.
-  bool fired() const;
-
 private:
   std::function<bool()> m_should_cancel;
   std::function<void()> m_cancel;
   std::chrono::milliseconds m_period;
-  mutable std::mutex m_mutex;
+  std::mutex m_mutex;
   std::condition_variable m_wake;
   bool m_done = false;
-  bool m_fired = false;
   std::thread m_thread; // last: starts after the members it reads
 };
 

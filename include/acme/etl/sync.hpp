@@ -92,6 +92,9 @@ private:
   void log_horizon(const Horizon& horizon) const;
   void record_failure(const std::string& started_at, const std::string& mode,
                       const std::string& error);
+  // Whether a stop was requested (never without a should_stop callback).
+  bool stop_requested() const { return m_should_stop && m_should_stop(); }
+  // Throws Interrupted if a stop was requested: the cycle rolls back, and is not a failure.
   void check_stop() const;
 
   config::Config m_config;
