@@ -1,32 +1,24 @@
--- Recompute every affected item from its base row (staged if it changed, else the stored one),
--- its product and its order, and upsert it; unchanged results are not rewritten.
+-- Recompute every staged (new or changed) item from its staged row, its product and its order,
+-- and upsert it; unchanged results are not rewritten. Items that only follow their order or
+-- product are rewritten in place by fanout_items.sql.
 -- price: the product's current unity_price when the order is open (or unknown), when the item
 -- row itself is new or changed, or when no price is known yet; otherwise the settled price.
 -- An order's totals depend on its items' (order_id, quantity, price) only: its totals are
 -- recomputed when an item joins or leaves it or one of those changes, not for a rewrite of the
 -- order's status, delivery date or product name in its items.
 WITH base AS (
-    SELECT a.order_item_id,
-           CASE WHEN s.order_item_id IS NOT NULL THEN s.order_id ELSE t.order_id END AS order_id,
-           CASE WHEN s.order_item_id IS NOT NULL THEN s.product_id ELSE t.product_id END AS product_id,
-           CASE WHEN s.order_item_id IS NOT NULL THEN s.quanity ELSE t.quantity END AS quantity,
-           CASE WHEN s.order_item_id IS NOT NULL THEN s.updated_at ELSE t.updated_at END AS updated_at,
-           CASE WHEN s.order_item_id IS NOT NULL THEN s.updated_by ELSE t.updated_by END AS updated_by,
-           CASE WHEN s.order_item_id IS NOT NULL THEN s.created_at ELSE t.created_at END AS created_at,
-           CASE WHEN s.order_item_id IS NOT NULL THEN s.created_by ELSE t.created_by END AS created_by,
+    SELECT s.order_item_id, s.order_id, s.product_id, s.quanity AS quantity,
+           s.updated_at, s.updated_by, s.created_at, s.created_by,
            t.order_id AS old_order_id,
            t.quantity AS old_quantity,
            t.price AS old_price,
            t.order_item_id IS NULL
-             OR (s.order_item_id IS NOT NULL
-                 AND (t.order_id, t.product_id, t.quantity, t.updated_at, t.updated_by, t.created_at, t.created_by)
-                     IS DISTINCT FROM
-                     (s.order_id, s.product_id, s.quanity, s.updated_at, s.updated_by, s.created_at, s.created_by))
+             OR (t.order_id, t.product_id, t.quantity, t.updated_at, t.updated_by, t.created_at, t.created_by)
+                IS DISTINCT FROM
+                (s.order_id, s.product_id, s.quanity, s.updated_at, s.updated_by, s.created_at, s.created_by)
              AS refreshed
-    FROM acme_aff_items a
-    LEFT JOIN acme_stg_order_items s ON s.order_item_id = a.order_item_id
-    LEFT JOIN {schema}.analytical_order_items t ON t.order_item_id = a.order_item_id
-    WHERE s.order_item_id IS NOT NULL OR t.order_item_id IS NOT NULL
+    FROM acme_stg_order_items s
+    LEFT JOIN {schema}.analytical_order_items t ON t.order_item_id = s.order_item_id
 ), m AS (
     INSERT INTO {schema}.analytical_order_items AS i
         (order_item_id, order_id, product_id, product_name, quantity, price, order_status,

@@ -9,6 +9,13 @@ WHERE o.order_id IS NULL
    OR o.delivery_date IS DISTINCT FROM s.delivery_date
 ON CONFLICT (order_id) DO UPDATE SET is_new = acme_chg_orders.is_new OR EXCLUDED.is_new;
 
+-- New orders' totals are computed from their items (which may have arrived before them); the
+-- other orders' totals change only through their items (merge_items.sql, fanout_items.sql,
+-- delete_order_items.sql).
+INSERT INTO acme_aff_orders (order_id)
+SELECT order_id FROM acme_chg_orders WHERE is_new
+ON CONFLICT (order_id) DO UPDATE SET d_amount = NULL;
+
 WITH m AS (
     INSERT INTO {schema}.analytical_orders AS o
         (order_id, customer_id, customer_name, order_date, delivery_date, status, is_open,

@@ -39,9 +39,8 @@ CREATE TEMP TABLE IF NOT EXISTS acme_chg_products (
     product_id BIGINT PRIMARY KEY, name_changed BOOLEAN NOT NULL, price_changed BOOLEAN NOT NULL
 );
 CREATE TEMP TABLE IF NOT EXISTS acme_chg_orders (order_id BIGINT PRIMARY KEY, is_new BOOLEAN NOT NULL DEFAULT FALSE);
--- Items to recompute, and orders whose totals to recompute (sql/etl/totals.sql): from their
--- items when d_amount is NULL, else by adding d_amount to total_amount (re-priced items only).
-CREATE TEMP TABLE IF NOT EXISTS acme_aff_items (order_item_id BIGINT PRIMARY KEY);
+-- Orders whose totals to recompute (sql/etl/totals.sql): from their items when d_amount is
+-- NULL, else by adding d_amount to total_amount (re-priced items only).
 CREATE TEMP TABLE IF NOT EXISTS acme_aff_orders (order_id BIGINT PRIMARY KEY, d_amount NUMERIC);
 -- The configured closed statuses (an order is open unless its status is one of them).
 CREATE TEMP TABLE IF NOT EXISTS acme_closed (status TEXT PRIMARY KEY);

@@ -226,8 +226,6 @@ MergeCounts Loader::merge(const std::vector<std::string>& key_tables, bool close
     m_tx.exec(std::string("ANALYZE ") + tables);
   };
   analyze("acme_chg_customers, acme_chg_products, acme_chg_orders");
-  run_counted("collect_items", sql::etl_collect_items);
-  analyze("acme_aff_items");
   c.written["items"] = run_counted("items", sql::etl_merge_items);
   c.written["items_fanout"] = run_counted("items_fanout", sql::etl_fanout_items);
   analyze("acme_aff_orders");
