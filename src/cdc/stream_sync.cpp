@@ -384,8 +384,13 @@ void StreamSyncer::flush(Stream& s) {
     s.feedback.mark_durable(s.applied);
     send_status(s); // confirmed only now that the target committed
   }
-  spdlog::debug("cdc flush: {} changes, wrote {} rows, applied up to {}", s.batch.changes(),
-                counts.total(), s.applied.to_string());
+  const auto ms = [](auto d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  spdlog::debug("cdc flush: {} changes, wrote {} rows, applied up to {}; oldest change waited {} "
+                "ms, applied in {} ms",
+                s.batch.changes(), counts.total(), s.applied.to_string(),
+                s.first_change ? ms(started - *s.first_change) : 0, ms(now - started));
   s.batch.clear();
   s.first_change.reset();
 }

@@ -10,7 +10,9 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <regex>
 #include <sstream>
+#include <string>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -308,6 +310,27 @@ TEST_F(DatagenLive, ChangesTheSourceAndStopsOnSigterm) {
                    m_src->quote(started_at) + "::timestamp"),
             "0")
       << "no status transitions: " << err.str();
+}
+
+// The contract has no index on order_items.order_id: live finds a deleted order's items by
+// their primary keys (a scan of every item per deleted order stalled the workload at M).
+TEST_F(DatagenLive, ADeletedOrderTakesItsItemsWithIt) {
+  ASSERT_EQ(datagen(m_source_schema, {"fill", "--orders", "300", "--customers", "30",
+                                      "--products", "30", "--seed", "4"})
+                .exit_code,
+            0);
+  const auto r = datagen(m_source_schema,
+                         {"live", "--rate", "2000", "--duration", "2", "--seed", "11"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex("deleted_orders=([0-9]+)"))) << r.err;
+  EXPECT_GT(std::stoi(m[1].str()), 0) << r.err;
+  const std::string s = m_source_schema;
+  EXPECT_EQ(scalar("SELECT count(*) FROM " + table(s, "order_items") +
+                   " i WHERE NOT EXISTS (SELECT 1 FROM " + table(s, "orders") +
+                   " o WHERE o.order_id = i.order_id)"),
+            "0")
+      << r.err;
 }
 
 TEST_F(DatagenLive, StopsAfterDuration) {
