@@ -17,10 +17,11 @@ WITH n AS (
            CASE WHEN COALESCE(o.is_open, TRUE) OR i.price IS NULL
                 THEN p.unity_price ELSE i.price END AS price,
            o.status, o.delivery_date, COALESCE(o.is_open, TRUE) AS is_open
+    -- each changed order is looked up once, not once per item
     FROM acme_chg_orders c
+    LEFT JOIN {schema}.analytical_orders o ON o.order_id = c.order_id
     JOIN {schema}.analytical_order_items i ON i.order_id = c.order_id
     LEFT JOIN {schema}.products p ON p.product_id = i.product_id
-    LEFT JOIN {schema}.analytical_orders o ON o.order_id = i.order_id
     WHERE NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = i.order_item_id)
     UNION ALL
     SELECT h.tid, h.price, p.product_name,
@@ -28,7 +29,7 @@ WITH n AS (
            h.order_status, h.delivery_date, h.is_open
     FROM (
         -- every item of a renamed product; the open items of a re-priced one (a branch of its
-        -- own, so that the open-items index serves it)
+        -- own, so that the (product_id, is_open) index reads only its open part)
         SELECT i.ctid AS tid, i.*
         FROM acme_chg_products c
         JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id
@@ -36,7 +37,7 @@ WITH n AS (
         UNION ALL
         SELECT i.ctid, i.*
         FROM acme_chg_products c
-        JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id AND i.is_open
+        JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id AND i.is_open = TRUE
         WHERE c.price_changed AND NOT c.name_changed
     ) h
     LEFT JOIN {schema}.products p ON p.product_id = h.product_id
