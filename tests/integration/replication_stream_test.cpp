@@ -1,6 +1,6 @@
 // The logical replication client against the real source cluster: slot with an exported
 // snapshot, pgoutput stream decoded in commit order, feedback moving the slot's confirmed
-// position (also when only unpublished tables change). Not wired into the sync yet (issue 11).
+// position (also when only unpublished tables change). The sync over it: cdc_test.cpp.
 #include "acme/cdc/feedback.hpp"
 #include "acme/cdc/pgoutput.hpp"
 #include "acme/db/connection.hpp"
