@@ -1,6 +1,8 @@
 -- Customer history (SCD type 2 of customer_name, customer_address, is_active) from this cycle's
 -- events (acme_evt_customers): the same three steps as history_orders.sql, where a new version
--- starts when any of the three attributes differs from the version open before the event.
+-- starts when any of the three attributes differs from the version open before the event. With
+-- nothing open yet and one event per customer (a first load), history_customers_opened.sql
+-- writes the same rows directly.
 -- Planner statistics of the work tables first: unanalyzed, they look like hundreds of rows and
 -- the open intervals were hashed whole (~6 ms per CDC flush for a few customer events).
 ANALYZE acme_evt_customers;
@@ -40,10 +42,15 @@ FROM tr;
 
 ANALYZE acme_tr_customers;
 
-UPDATE {schema}.analytical_customer_history h
-SET valid_to = GREATEST(t.at, h.valid_from)
-FROM acme_tr_customers t
-WHERE t.k = 1 AND h.customer_id = t.customer_id AND h.valid_to IS NULL;
+-- (how many were closed is kept for the count below, in a transaction-local setting)
+WITH c AS (
+    UPDATE {schema}.analytical_customer_history h
+    SET valid_to = GREATEST(t.at, h.valid_from)
+    FROM acme_tr_customers t
+    WHERE t.k = 1 AND h.customer_id = t.customer_id AND h.valid_to IS NULL
+    RETURNING 1
+)
+SELECT set_config('acme.history_closed', count(*)::text, true) FROM c;
 
 WITH o AS (
     INSERT INTO {schema}.analytical_customer_history
@@ -52,4 +59,4 @@ WITH o AS (
     FROM acme_tr_customers WHERE NOT deleted
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM acme_tr_customers WHERE k = 1) + (SELECT count(*) FROM o);
+SELECT current_setting('acme.history_closed')::bigint + (SELECT count(*) FROM o);

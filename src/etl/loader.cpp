@@ -321,8 +321,22 @@ std::int64_t Loader::record_history(const HistoryContext& context) {
     const auto r = m_tx.exec(render(sql, nullptr, v));
     return r.empty() || r[0].empty() ? std::int64_t{0} : r[0][0].as<std::int64_t>(0);
   };
+  // One observed state per key (a load or a poll) and nothing open yet (a first load into an
+  // empty history): the transitions reduce to one opened interval per observed row, written
+  // directly (history_*_opened.sql). Asked per table through its open-interval index.
+  const auto nothing_open = [&](const char* history) {
+    return context.events_from_staging &&
+           m_tx.exec("SELECT NOT EXISTS (SELECT 1 FROM " + db::qualify(m_schema, history) +
+                     " WHERE valid_to IS NULL)")[0][0]
+               .as<bool>();
+  };
   std::int64_t n =
-      counted(sql::etl_history_orders, values) + counted(sql::etl_history_customers, values);
+      counted(nothing_open("analytical_order_status_history") ? sql::etl_history_orders_opened
+                                                              : sql::etl_history_orders,
+              values) +
+      counted(nothing_open("analytical_customer_history") ? sql::etl_history_customers_opened
+                                                          : sql::etl_history_customers,
+              values);
   if (context.retention_days) {
     auto v = values;
     v["days"] = std::to_string(*context.retention_days);

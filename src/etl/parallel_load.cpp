@@ -207,6 +207,14 @@ void ParallelLoad::create_shadows() {
     if (opts && !opts->empty()) {
       conn.exec(fmt::format("ALTER TABLE {} SET ({})", shadow_q, *opts));
     }
+    // No autovacuum on a shadow until the swap: one that starts on the freshly loaded table
+    // holds a lock the swap's rename must wait for until the server cancels it (deadlock_timeout,
+    // 1 s by default; seen at M). swap() restores the live table's own setting.
+    t.autovacuum = one(fmt::format("SELECT option_value FROM pg_options_to_table((SELECT "
+                                   "reloptions FROM pg_class WHERE oid = {}::regclass)) WHERE "
+                                   "option_name = 'autovacuum_enabled'",
+                                   conn.quote(live_q)));
+    conn.exec(fmt::format("ALTER TABLE {} SET (autovacuum_enabled = false)", shadow_q));
     const auto idx = conn.exec(fmt::format(
         "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisunique::text, "
         "       COALESCE(con.conname, ''), COALESCE(con.contype::text, ''), "
@@ -544,6 +552,10 @@ void ParallelLoad::swap(pqxx::transaction_base& target) {
     target.exec("DROP TABLE " + live_q);
     target.exec(fmt::format("ALTER TABLE {} RENAME TO {}", db::qualify(schema, t.shadow),
                             db::quote_ident(t.live)));
+    target.exec(t.autovacuum
+                    ? fmt::format("ALTER TABLE {} SET (autovacuum_enabled = {})", live_q,
+                                  *t.autovacuum)
+                    : fmt::format("ALTER TABLE {} RESET (autovacuum_enabled)", live_q));
     for (const auto& ix : t.indexes) {
       if (!ix.constraint.empty()) {
         target.exec(fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", live_q,

@@ -215,10 +215,15 @@ TEST_P(History, HistoryWritesFollowStatusChangesNotTableSize) {
   src_exec(fmt::format("UPDATE {} SET delivery_date = '2026-12-01', updated_at = '2026-11-01 "
                        "11:00:00' WHERE order_id BETWEEN 10 AND 60",
                        src("orders")));
+  src_exec(fmt::format("INSERT INTO {} (order_id, status, updated_at) VALUES (501, 'PENDING', "
+                       "'2026-11-01 11:00:00')",
+                       src("orders")));
   sync();
   const auto written = tgt_value("SELECT sum((rows->'written'->>'history')::bigint) FROM " +
                                  tgt("acme_runs") + " WHERE run_id > " + before);
-  EXPECT_EQ(written, "2") << "one interval closed and one opened, for one status change";
+  EXPECT_EQ(written, "3") << "one interval closed and one opened for the status change, one "
+                             "opened for the new order (which had none to close)";
+  EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_order_status_history")), "502");
 }
 
 TEST_P(History, RetentionPrunesClosedIntervalsOlderThanHistoryDaysAndCountsThem) {

@@ -226,9 +226,23 @@ TEST_F(ParallelLoad, SwapKeepsIndexNamesGrantsAndStatistics) {
         "WHERE i.indrelid IN ({}::regclass, {}::regclass)",
         m_tgt->quote(tgt("analytical_orders")), m_tgt->quote(tgt("analytical_order_items"))));
   };
+  // Storage parameters carry over, autovacuum's own included (a shadow loads without it).
+  tgt_exec(fmt::format("ALTER TABLE {} SET (autovacuum_enabled = off); ALTER TABLE {} SET "
+                       "(autovacuum_vacuum_scale_factor = 0.05)",
+                       tgt("analytical_orders"), tgt("analytical_order_items")));
+  const auto options = [this] {
+    return tgt_value(fmt::format(
+        "SELECT array_to_string(reloptions, ',') || ' / ' || (SELECT array_to_string(reloptions, "
+        "',') FROM pg_class WHERE oid = {}::regclass) FROM pg_class WHERE oid = {}::regclass",
+        m_tgt->quote(tgt("analytical_order_items")), m_tgt->quote(tgt("analytical_orders"))));
+  };
+  const std::string options_before = options();
   const std::string before = indexes();
   sync({true, false, {}});
   EXPECT_EQ(indexes(), before);
+  EXPECT_EQ(options(), options_before);
+  EXPECT_EQ(options_before, "fillfactor=90,autovacuum_enabled=off / "
+                            "fillfactor=80,autovacuum_vacuum_scale_factor=0.05");
   const auto acl = [&](const std::string& table) {
     return tgt_value(fmt::format("SELECT string_agg(privilege_type || ':' || is_grantable::text, "
                                  "',' ORDER BY privilege_type) FROM pg_class c, "
@@ -274,6 +288,14 @@ TEST_P(ParallelLoadCrash, KilledFullLoadLeavesTheTargetUnchangedAndTheRerunConve
       acme({"run-etl", "--full", "--jobs", "3"}, {std::string("ACME_FAILPOINT=") + GetParam()});
   ASSERT_EQ(killed.exit_code, -SIGKILL) << killed.err;
   EXPECT_EQ(dump(true), before) << "the killed load changed the target";
+  // The shadows load without autovacuum (whose lock would hold up the swap).
+  EXPECT_EQ(tgt_value(fmt::format("SELECT string_agg(relname || ':' || array_to_string(reloptions, "
+                                  "','), ' ' ORDER BY relname) FROM pg_class c JOIN pg_namespace "
+                                  "n ON n.oid = c.relnamespace WHERE n.nspname = {} AND "
+                                  "c.relkind = 'r' AND relname LIKE 'acme\\_shadow\\_%'",
+                                  m_tgt->quote(m_target_schema))),
+            "acme_shadow_analytical_order_items:fillfactor=80,autovacuum_enabled=false "
+            "acme_shadow_analytical_orders:fillfactor=90,autovacuum_enabled=false");
   const auto rerun = acme({"run-etl", "--full", "--jobs", "3"});
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   expect_invariant(std::string("after the rerun (killed at ") + GetParam() + ")");

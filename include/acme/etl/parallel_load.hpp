@@ -102,6 +102,7 @@ private:
     std::string live;   // name in the target schema
     std::string shadow; // name in the target schema
     std::vector<Index> indexes;
+    std::optional<std::string> autovacuum; // the live table's autovacuum_enabled, if set
   };
   // A unit of work for one connection pair. A job runs once every job of the group it waits
   // for has finished (indexes after their table's COPYs, ANALYZE after its indexes), so a
