@@ -398,6 +398,18 @@ void StreamSyncer::flush(Stream& s) {
 StreamResult StreamSyncer::run(bool until_current) {
   Stream s(m_config.source_schema);
   open_stream(s, until_current);
+  // A changed closed-status set (ACME_CLOSED_STATUSES) recomputes openness and prices now, in a
+  // flush of its own, instead of with whatever change happens to arrive next.
+  bool closed_changed = false;
+  {
+    pqxx::read_transaction check(m_syncer.target(), "acme cdc settings");
+    closed_changed =
+        etl::Loader(check, m_config.target_schema).closed_statuses_differ(m_config.closed_statuses);
+  }
+  if (closed_changed) {
+    spdlog::info("the closed-status set changed: recomputing openness before streaming");
+    flush(s);
+  }
   const auto flush_after = m_config.cdc_flush;
   for (;;) {
     if (m_should_stop && m_should_stop()) {

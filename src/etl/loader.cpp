@@ -95,26 +95,47 @@ bool Loader::prepare(const std::vector<std::string>& closed_statuses) {
   } else {
     empty_work_tables();
   }
-  nlohmann::json wanted = nlohmann::json::array();
-  auto sorted = closed_statuses;
-  std::sort(sorted.begin(), sorted.end());
-  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  for (const auto& s : sorted) {
-    m_tx.exec_params("INSERT INTO acme_closed (status) VALUES ($1)", s);
-    wanted.push_back(s);
+  const nlohmann::json wanted = closed_set(closed_statuses);
+  for (const auto& s : wanted) {
+    m_tx.exec_params("INSERT INTO acme_closed (status) VALUES ($1)", s.get<std::string>());
   }
   const auto settings = db::qualify(m_schema, "acme_settings");
-  const auto stored = m_tx.exec_params("SELECT value::text FROM " + settings + " WHERE key = $1",
-                                       "closed_statuses");
-  const bool changed =
-      stored.empty() || nlohmann::json::parse(stored[0][0].as<std::string>()) != wanted;
+  const auto stored = stored_closed_set();
+  const bool changed = !stored || *stored != wanted;
   if (changed) {
     m_tx.exec_params("INSERT INTO " + settings +
                          " (key, value) VALUES ($1, $2::jsonb) "
                          "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                      "closed_statuses", wanted.dump());
   }
-  return changed && !stored.empty();
+  return changed && stored;
+}
+
+nlohmann::json Loader::closed_set(const std::vector<std::string>& closed_statuses) {
+  auto sorted = closed_statuses;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  nlohmann::json set = nlohmann::json::array();
+  for (const auto& s : sorted) {
+    set.push_back(s);
+  }
+  return set;
+}
+
+std::optional<nlohmann::json> Loader::stored_closed_set() {
+  const auto stored =
+      m_tx.exec_params("SELECT value::text FROM " + db::qualify(m_schema, "acme_settings") +
+                           " WHERE key = $1",
+                       "closed_statuses");
+  if (stored.empty()) {
+    return std::nullopt;
+  }
+  return nlohmann::json::parse(stored[0][0].as<std::string>());
+}
+
+bool Loader::closed_statuses_differ(const std::vector<std::string>& closed_statuses) {
+  const auto stored = stored_closed_set();
+  return stored && *stored != closed_set(closed_statuses);
 }
 
 std::optional<Cursor> Loader::max_cursor(const TableSpec& table, const std::string& relation) {

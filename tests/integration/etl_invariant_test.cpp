@@ -35,11 +35,25 @@ protected:
   }
 };
 
-TEST_F(Etl, InitialLoadMatchesTheSource) {
+// The change cases, in both modes: polling (run-etl) and the change stream (run-etl --mode cdc),
+// the SQL oracle after each. Where the modes differ (what a cursor cannot see, deletes), each
+// case says what each mode must show.
+class EtlCase : public Etl, public ::testing::WithParamInterface<bool> {
+protected:
+  void SetUp() override {
+    Etl::SetUp();
+    m_cdc = GetParam();
+  }
+  std::string incremental() const { return m_cdc ? "cdc" : "incremental"; }
+};
+
+TEST_P(EtlCase, InitialLoadMatchesTheSource) {
   seed_basic();
   const auto r = sync();
-  EXPECT_EQ(r.mode, "full");
-  EXPECT_EQ(r.rows_read, 11);
+  EXPECT_EQ(r.mode, m_cdc ? "cdc-snapshot" : "full");
+  if (!m_cdc) {
+    EXPECT_EQ(r.rows_read, 11);
+  }
   expect_invariant();
   EXPECT_EQ(tgt_value("SELECT total_amount::text FROM " + tgt("analytical_orders") +
                       " WHERE order_id = 1"),
@@ -49,19 +63,19 @@ TEST_F(Etl, InitialLoadMatchesTheSource) {
       "8");
 }
 
-TEST_F(Etl, SecondRunIsIncrementalAndWritesNothingWithoutChanges) {
+TEST_P(EtlCase, SecondRunIsIncrementalAndWritesNothingWithoutChanges) {
   seed_basic();
   sync();
   const auto before =
       tgt_value("SELECT max(synced_at)::text FROM " + tgt("analytical_order_items"));
   const auto r = sync();
-  EXPECT_EQ(r.mode, "incremental");
+  EXPECT_EQ(r.mode, incremental());
   EXPECT_EQ(r.rows_written, 0);
   EXPECT_EQ(tgt_value("SELECT max(synced_at)::text FROM " + tgt("analytical_order_items")), before);
   expect_invariant();
 }
 
-TEST_F(Etl, NewOrdersAndItemsArrive) {
+TEST_P(EtlCase, NewOrdersAndItemsArrive) {
   seed_basic();
   sync();
   src_exec(fmt::format(
@@ -72,12 +86,12 @@ TEST_F(Etl, NewOrdersAndItemsArrive) {
                        "(5, 3, 2, 10), (6, 3, 3, 1), (7, 1, 3, 3)",
                        src("order_items")));
   const auto r = sync();
-  EXPECT_EQ(r.mode, "incremental");
+  EXPECT_EQ(r.mode, incremental());
   EXPECT_EQ(r.rows_read, 4);
   expect_invariant();
 }
 
-TEST_F(Etl, OrderStatusChangeFollowsToItsItems) {
+TEST_P(EtlCase, OrderStatusChangeFollowsToItsItems) {
   seed_basic();
   sync();
   touch("orders", "status = 'PROCESSING', delivery_date = '2026-12-01'", "order_id = 1");
@@ -88,7 +102,7 @@ TEST_F(Etl, OrderStatusChangeFollowsToItsItems) {
             "PROCESSING2026-12-01");
 }
 
-TEST_F(Etl, ItemOnlyQuantityChangeUpdatesOrderTotals) {
+TEST_P(EtlCase, ItemOnlyQuantityChangeUpdatesOrderTotals) {
   seed_basic();
   sync();
   touch("order_items", "quanity = 5", "order_item_id = 2");
@@ -99,7 +113,7 @@ TEST_F(Etl, ItemOnlyQuantityChangeUpdatesOrderTotals) {
             "7/36.00");
 }
 
-TEST_F(Etl, PriceChangeRepricesOpenOrdersAndClosedOrdersKeepTheirSettledPrice) {
+TEST_P(EtlCase, PriceChangeRepricesOpenOrdersAndClosedOrdersKeepTheirSettledPrice) {
   seed_basic();
   sync();
   touch("products", "unity_price = 12.25", "product_id = 1");
@@ -130,7 +144,7 @@ TEST_F(Etl, PriceChangeRepricesOpenOrdersAndClosedOrdersKeepTheirSettledPrice) {
 // A re-priced item changes its open order's total by quantity x (new - old) when both prices
 // have the same scale; when the scale changes the order's total is recomputed from its items, so
 // total_amount is exactly what a recompute gives, its scale included.
-TEST_F(Etl, RepricingChangesTotalsExactlyAtTheScaleARecomputeGives) {
+TEST_P(EtlCase, RepricingChangesTotalsExactlyAtTheScaleARecomputeGives) {
   seed_basic();
   sync();
   const auto total = [this] {
@@ -158,7 +172,7 @@ TEST_F(Etl, RepricingChangesTotalsExactlyAtTheScaleARecomputeGives) {
   EXPECT_EQ(total(), "37.5"); // 24 + 13.5
 }
 
-TEST_F(Etl, ProductRenameFansOutToEveryItem) {
+TEST_P(EtlCase, ProductRenameFansOutToEveryItem) {
   seed_basic();
   sync();
   touch("products", "product_name = 'Widget Pro'", "product_id = 1");
@@ -173,7 +187,7 @@ TEST_F(Etl, ProductRenameFansOutToEveryItem) {
 // and item 2 (of order 1) changes itself. Item 1 is reached through its order and its product,
 // item 2 through its order and its own row, item 3 (closed order 2) through its product: each is
 // written once, and the closed order keeps its settled price under the new name.
-TEST_F(Etl, EveryFanOutInOneCycleWritesEachItemOnce) {
+TEST_P(EtlCase, EveryFanOutInOneCycleWritesEachItemOnce) {
   seed_basic();
   sync();
   touch("orders", "status = 'PROCESSING'", "order_id = 1");
@@ -194,7 +208,7 @@ TEST_F(Etl, EveryFanOutInOneCycleWritesEachItemOnce) {
             "6/34");
 }
 
-TEST_F(Etl, CustomerRenameFansOutToEveryOrder) {
+TEST_P(EtlCase, CustomerRenameFansOutToEveryOrder) {
   seed_basic();
   sync();
   touch("customers", "customer_name = 'Robert'", "customer_id = 2");
@@ -206,7 +220,7 @@ TEST_F(Etl, CustomerRenameFansOutToEveryOrder) {
       "Robert");
 }
 
-TEST_F(Etl, ItemWhoseOrderAndProductDoNotExistYetIsFilledInLater) {
+TEST_P(EtlCase, ItemWhoseOrderAndProductDoNotExistYetIsFilledInLater) {
   seed_basic();
   sync();
   src_exec(fmt::format(
@@ -233,7 +247,7 @@ TEST_F(Etl, ItemWhoseOrderAndProductDoNotExistYetIsFilledInLater) {
             "4/10.0");
 }
 
-TEST_F(Etl, OrderWhoseCustomerAppearsLaterGetsTheName) {
+TEST_P(EtlCase, OrderWhoseCustomerAppearsLaterGetsTheName) {
   seed_basic();
   src_exec(fmt::format("INSERT INTO {} (order_id, order_date, customer_id, status) VALUES (7, "
                        "'2026-11-03', 70, 'PENDING')",
@@ -249,7 +263,7 @@ TEST_F(Etl, OrderWhoseCustomerAppearsLaterGetsTheName) {
       "Newcomer");
 }
 
-TEST_F(Etl, NullQuantityStatusAndUpdatedAtAreHandled) {
+TEST_P(EtlCase, NullQuantityStatusAndUpdatedAtAreHandled) {
   seed_basic();
   src_exec(fmt::format(
       "INSERT INTO {} (order_id, order_date, customer_id, status) VALUES (8, NULL, NULL, NULL)",
@@ -269,9 +283,10 @@ TEST_F(Etl, NullQuantityStatusAndUpdatedAtAreHandled) {
   src_exec(fmt::format("UPDATE {} SET status = 'PENDING', updated_at = NULL WHERE order_id = 8",
                        src("orders")));
   sync();
+  // The stream carries them; a cursor cannot see them.
   EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_order_items") +
                       " WHERE order_item_id = 22"),
-            "0");
+            m_cdc ? "1" : "0");
   SyncRequest reconcile;
   reconcile.reconcile = true;
   sync(reconcile);
@@ -282,7 +297,7 @@ TEST_F(Etl, NullQuantityStatusAndUpdatedAtAreHandled) {
   expect_invariant("after a second change to a NULL-updated_at row");
 }
 
-TEST_F(Etl, HardDeletesInEveryTableAreAppliedByReconciliation) {
+TEST_P(EtlCase, HardDeletesInEveryTableAreAppliedByReconciliation) {
   seed_basic();
   sync();
   src_exec(fmt::format("DELETE FROM {} WHERE order_item_id = 2", src("order_items")));
@@ -290,12 +305,12 @@ TEST_F(Etl, HardDeletesInEveryTableAreAppliedByReconciliation) {
   src_exec(fmt::format("DELETE FROM {} WHERE product_id = 1", src("products")));
   src_exec(fmt::format("DELETE FROM {} WHERE customer_id = 1", src("customers")));
   sync();
-  EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_orders")), "2")
-      << "a cursor cannot see deletes";
+  // The stream carries deletes; a cursor cannot see them, a reconciliation finds them.
+  EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_orders")), m_cdc ? "1" : "2");
   SyncRequest reconcile;
   reconcile.reconcile = true;
   const auto r = sync(reconcile);
-  EXPECT_EQ(r.mode, "reconcile");
+  EXPECT_EQ(r.mode, m_cdc ? "cdc" : "reconcile");
   expect_invariant();
   EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_orders")), "1");
   EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("products")), "2");
@@ -382,7 +397,7 @@ TEST_F(Etl, FullResyncDropsRowsTheSourceNoLongerHas) {
   expect_invariant();
 }
 
-TEST_F(Etl, ChangingTheClosedStatusSetRecomputesOpenness) {
+TEST_P(EtlCase, ChangingTheClosedStatusSetRecomputesOpenness) {
   seed_basic();
   sync();
   m_closed = {"COMPLETED", "CANCELLED", "PENDING"};
@@ -390,6 +405,11 @@ TEST_F(Etl, ChangingTheClosedStatusSetRecomputesOpenness) {
   expect_invariant();
   EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_orders") + " WHERE is_open"), "0");
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, EtlCase, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return std::string(p.param ? "Cdc" : "Poll");
+                         });
 
 // A seeded random workload like the orders system's, synced and checked cycle after cycle.
 // Without reconciliation only changes a cursor can see are made; with it, deletes and

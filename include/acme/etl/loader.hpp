@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/transaction_base>
 #include <string>
@@ -34,6 +35,10 @@ public:
   // Creates/empties the session's work tables and loads the closed-status set. Returns true when
   // that set differs from the one the stored data was computed with.
   bool prepare(const std::vector<std::string>& closed_statuses);
+
+  // Whether the stored data was computed with another closed-status set (read only; false when
+  // none is stored yet). CDC asks at start: a changed set must not wait for the next change.
+  bool closed_statuses_differ(const std::vector<std::string>& closed_statuses);
 
   // The greatest (updated_at, key) among the staged rows with a known updated_at.
   std::optional<Cursor> staged_max(const TableSpec& table);
@@ -137,6 +142,9 @@ public:
                   const std::string& rows_json, const std::string& error);
 
 private:
+  // The closed-status set as stored in acme_settings: sorted, without duplicates.
+  static nlohmann::json closed_set(const std::vector<std::string>& closed_statuses);
+  std::optional<nlohmann::json> stored_closed_set();
   // Substitutes {schema}, {bucket_bits} and, with `table`, {pk} {target} {staging} {keys} {recon}.
   std::string render(std::string_view sql, const TableSpec* table = nullptr,
                      const std::map<std::string, std::string>& values = {}) const;
