@@ -9,6 +9,7 @@
 #include "acme/etl/backoff.hpp"
 #include "acme/etl/continuous.hpp"
 #include "acme/etl/loader.hpp"
+#include "acme/etl/transformer.hpp"
 #include "acme/test_point.hpp"
 
 #include <fmt/format.h>
@@ -350,13 +351,14 @@ void StreamSyncer::flush(Stream& s) {
       }
     }
   }
-  etl::MergeCounts counts = loader.merge(key_tables, closed_changed);
-  etl::Loader::HistoryContext history;
+  etl::Transformer transform(ttx, m_config.target_schema);
+  etl::MergeCounts counts = transform.merge(key_tables, closed_changed);
+  etl::Transformer::HistoryContext history;
   history.observed_by = "cdc";
   history.time_zone = s.time_zone;
   history.events_from_staging = false;
   history.retention_days = m_config.history_days;
-  counts.written["history"] = loader.record_history(history);
+  counts.written["history"] = transform.record_history(history);
   test_point::reach("cdc-after-merge");
   for (const auto& [step, n] : counts.written) {
     rows["written"][step] = n;

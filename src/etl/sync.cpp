@@ -7,6 +7,7 @@
 #include "acme/db/migrator.hpp"
 #include "acme/db/writer_lock.hpp"
 #include "acme/etl/parallel_load.hpp"
+#include "acme/etl/transformer.hpp"
 #include "acme/ops/progress.hpp"
 #include "acme/test_point.hpp"
 
@@ -420,21 +421,22 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       }
     }
     test_point::reach("merge", &ttx);
+    Transformer transform(ttx, m_config.target_schema);
     MergeCounts counts;
     if (parallel) {
-      counts = loader.merge_dimensions(key_tables);
+      counts = transform.merge_dimensions(key_tables);
       counts.written["orders"] = loaded.orders;
       counts.written["items"] = loaded.items;
       parallel_load->stage_history_events(ttx);
     } else {
-      counts = loader.merge(key_tables, closed_changed);
+      counts = transform.merge(key_tables, closed_changed);
     }
-    Loader::HistoryContext history;
+    Transformer::HistoryContext history;
     history.observed_by = (parallel && target_was_empty) || handoff ? "load" : "poll";
     history.time_zone = horizon.time_zone;
     history.seen_at = horizon.source_now;
     history.retention_days = m_config.history_days;
-    counts.written["history"] = loader.record_history(history);
+    counts.written["history"] = transform.record_history(history);
     test_point::reach("after-merge");
     if (parallel) {
       test_point::reach("before-swap", &ttx);

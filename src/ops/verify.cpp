@@ -6,6 +6,7 @@
 #include "acme/error.hpp"
 #include "acme/etl/loader.hpp"
 #include "acme/etl/tables.hpp"
+#include "acme/etl/transformer.hpp"
 #include "acme/ops/progress.hpp"
 #include "acme/sql/embedded.hpp"
 
@@ -466,7 +467,8 @@ VerifyReport run_verify(const config::Config& config, bool repair) {
       const bool closed_changed = loader.prepare(config.closed_statuses);
       std::vector<std::string> key_tables;
       report.rows_staged = stage_repair(config, stx, loader, *ttx, all, keys, key_tables);
-      report.rows_written = loader.merge(key_tables, closed_changed).total();
+      report.rows_written =
+          etl::Transformer(*ttx, config.target_schema).merge(key_tables, closed_changed).total();
       for (std::size_t i = 0; i < all.size(); ++i) {
         report.tables[i].remaining = verifier.recount(all[i], differing[i]);
       }

@@ -14,20 +14,16 @@
 
 namespace acme::etl {
 
-// Rows written by one merge, by step (for logs and the run record).
-struct MergeCounts {
-  std::map<std::string, std::int64_t> written; // step name -> rows inserted/updated/deleted
-  std::int64_t total() const;
-};
-
 // Per-table sync state as stored in the target.
 struct TableState {
   Cursor cursor;
   bool loaded = false; // a full read of this table has committed at least once
 };
 
-// The target side of a cycle: staging, the set-based merge, and acme's bookkeeping, all in the
-// transaction the caller owns, so data, fan-outs, cursors and the run record commit together.
+// The target side of a cycle, except the rules: staging (rows, deletes, key sets, history
+// events), the work tables, cursors, the CDC position, prepared-transaction pins and run
+// records, all in the transaction the caller owns, so that the data the Transformer writes,
+// cursors and the run record commit together.
 class Loader {
 public:
   Loader(pqxx::transaction_base& target, std::string schema);
@@ -62,14 +58,6 @@ public:
   bool target_empty();
 
 
-  // Applies staged rows and fan-outs; with `apply_deletes`, removes rows whose keys are absent
-  // from the key tables of the tables listed in `key_tables`.
-  MergeCounts merge(const std::vector<std::string>& key_tables, bool closed_set_changed);
-
-  // A full load through shadow tables (ParallelLoad): applies the staged customers and products
-  // only (and, for those in `key_tables`, their deletes); orders and items are loaded whole.
-  MergeCounts merge_dimensions(const std::vector<std::string>& key_tables);
-
   // Records pins for prepared transactions seen for the first time (at the stored cursors) and
   // forgets those of transactions that are gone; returns the lowest pin per table and the
   // number of tables newly pinned.
@@ -87,8 +75,8 @@ public:
   void stage_rows(const TableSpec& table,
                   const std::vector<std::vector<std::optional<std::string>>>& rows);
 
-  // Makes merge() delete `keys` (with the same fan-outs as a reconciliation finding them gone);
-  // call after stage_rows() for the table. The table must then be in merge()'s key_tables.
+  // Makes Transformer::merge() delete `keys` (with the same fan-outs as a reconciliation finding
+  // them gone); call after stage_rows() for the table, which must then be in its key_tables.
   void stage_deletes(const TableSpec& table, const std::vector<std::int64_t>& keys);
 
   // The applied LSN stored for `slot` (nullopt: none), and whether a polling cycle ran since.
@@ -108,18 +96,7 @@ public:
   // full read (the stream, not the cursors, has been keeping the target current).
   void forget_poll_state();
 
-  // --- History: order status intervals and customer versions (sql/etl/history_*.sql) ---------
-
-  // How this transaction observed its changes.
-  struct HistoryContext {
-    std::string observed_by;            // load | poll | cdc
-    std::string time_zone;              // the source writers' time zone (dates commit times)
-    std::optional<std::string> seen_at; // source clock of the cycle (dates deletes a poll finds)
-    bool events_from_staging = true;    // poll/load: one event per staged row; cdc stages its own
-    std::optional<int> retention_days;  // prune closed intervals older than this
-  };
-  // Records the history of this transaction's changes; call after merge(). Returns rows written.
-  std::int64_t record_history(const HistoryContext& context);
+  // --- History events (sql/etl/history_*.sql turns them into intervals: Transformer) ----------
 
   // CDC: COPYs change events (already in acme_evt_* column order) into the event table of
   // `table` ("orders" or "customers").
@@ -148,10 +125,7 @@ private:
   // Substitutes {schema}, {bucket_bits} and, with `table`, {pk} {target} {staging} {keys} {recon}.
   std::string render(std::string_view sql, const TableSpec* table = nullptr,
                      const std::map<std::string, std::string>& values = {}) const;
-  std::int64_t run_counted(std::string_view step, std::string_view sql);
   std::optional<Cursor> max_cursor(const TableSpec& table, const std::string& relation);
-  // The customers and products steps of merge() and merge_dimensions(), into `c`.
-  void merge_dimension_rows(const std::vector<std::string>& key_tables, MergeCounts& c);
   // Empties the session's work tables left by the previous cycle (see prepare()).
   void empty_work_tables();
 

@@ -80,7 +80,7 @@ public:
              const std::optional<KeyRange>& items);
 
   // In the caller's target transaction: records the history events of the load (every loaded
-  // order, a delete for every live order not loaded) for Loader::record_history().
+  // order, a delete for every live order not loaded) for Transformer::record_history().
   void stage_history_events(pqxx::transaction_base& target);
 
   // In the caller's target transaction: replaces the live tables by the shadows.

@@ -1,0 +1,145 @@
+#include "acme/etl/transformer.hpp"
+
+#include "acme/db/connection.hpp"
+#include "acme/etl/sql_text.hpp"
+#include "acme/sql/embedded.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+namespace acme::etl {
+
+std::int64_t MergeCounts::total() const {
+  std::int64_t sum = 0;
+  for (const auto& [step, n] : written) {
+    sum += n;
+  }
+  return sum;
+}
+
+Transformer::Transformer(pqxx::transaction_base& target, std::string schema)
+    : m_tx(target), m_schema(std::move(schema)) {}
+
+std::int64_t Transformer::run_counted(std::string_view step, std::string_view sql) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = m_tx.exec(render_sql(sql, m_schema));
+  const std::int64_t n = r.empty() || r[0].empty() ? 0 : r[0][0].as<std::int64_t>(0);
+  spdlog::debug("merge step {}: {} rows in {:.3f} s", step, n,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return n;
+}
+
+MergeCounts Transformer::merge(const std::vector<std::string>& key_tables,
+                               bool closed_set_changed) {
+  auto has_keys = [&](std::string_view t) {
+    return std::find(key_tables.begin(), key_tables.end(), t) != key_tables.end();
+  };
+  // Planner statistics for the session-local tables, whose sizes vary by orders of magnitude,
+  // before every merge, small CDC flushes included: the tables are emptied by DELETE (see
+  // prepare), so their size on disk says nothing about the rows they hold, and without
+  // statistics the planner guessed tens of thousands and hashed the whole items table (a CDC
+  // flush of ~400 changes: items merge 12 -> 60-110 ms, totals 5 -> 60 ms, flipping as the
+  // tables grew). The ANALYZEs cost ~1.5 ms per flush.
+  for (const auto& t : k_tables) {
+    m_tx.exec(fmt::format("ANALYZE {}", t.staging));
+    if (has_keys(t.source)) {
+      m_tx.exec(fmt::format("ANALYZE {}", t.keys));
+    }
+  }
+  MergeCounts c;
+  if (closed_set_changed) {
+    c.written["orders_reopened"] = run_counted("orders_reopened", sql::etl_reopen_orders);
+  }
+  merge_dimension_rows(key_tables, c);
+  c.written["orders"] = run_counted("orders", sql::etl_merge_orders);
+  if (has_keys("orders")) {
+    c.written["orders_deleted"] = run_counted("orders_deleted", sql::etl_delete_orders);
+  }
+  c.written["orders_customer_fanout"] =
+      run_counted("orders_customer_fanout", sql::etl_fanout_customers);
+  if (has_keys("order_items")) {
+    c.written["items_deleted"] = run_counted("items_deleted", sql::etl_delete_order_items);
+  }
+  const auto analyze = [this](const char* tables) { m_tx.exec(std::string("ANALYZE ") + tables); };
+  analyze("acme_chg_customers, acme_chg_products, acme_chg_orders");
+  c.written["items"] = run_counted("items", sql::etl_merge_items);
+  c.written["items_fanout"] = run_counted("items_fanout", sql::etl_fanout_items);
+  analyze("acme_aff_orders");
+  c.written["order_totals"] = run_counted("order_totals", sql::etl_totals);
+  return c;
+}
+
+MergeCounts Transformer::merge_dimensions(const std::vector<std::string>& key_tables) {
+  const auto has_keys = [&](std::string_view t) {
+    return std::find(key_tables.begin(), key_tables.end(), t) != key_tables.end();
+  };
+  for (const auto* t : {&k_tables[0], &k_tables[1]}) {
+    m_tx.exec(fmt::format("ANALYZE {}", t->staging));
+    if (has_keys(t->source)) {
+      m_tx.exec(fmt::format("ANALYZE {}", t->keys));
+    }
+  }
+  MergeCounts c;
+  merge_dimension_rows(key_tables, c);
+  return c;
+}
+
+void Transformer::merge_dimension_rows(const std::vector<std::string>& key_tables, MergeCounts& c) {
+  const auto has_keys = [&](std::string_view t) {
+    return std::find(key_tables.begin(), key_tables.end(), t) != key_tables.end();
+  };
+  c.written["customers"] = run_counted("customers", sql::etl_merge_customers);
+  c.written["products"] = run_counted("products", sql::etl_merge_products);
+  if (has_keys("customers")) {
+    c.written["customers_deleted"] = run_counted("customers_deleted", sql::etl_delete_customers);
+  }
+  if (has_keys("products")) {
+    c.written["products_deleted"] = run_counted("products_deleted", sql::etl_delete_products);
+  }
+}
+
+std::int64_t Transformer::record_history(const HistoryContext& context) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (context.events_from_staging) {
+    m_tx.exec(render_sql(sql::etl_history_events_from_staging, m_schema));
+  }
+  // Without a cycle time (the stream dates everything itself), "now" on the source's clock.
+  const std::map<std::string, std::string> values{
+      {"tz", m_tx.quote(context.time_zone)},
+      {"seen_at", context.seen_at ? m_tx.quote(*context.seen_at)
+                                  : "(now() AT TIME ZONE " + m_tx.quote(context.time_zone) + ")"},
+      {"observed_by", m_tx.quote(context.observed_by)}};
+  const auto counted = [&](std::string_view sql, const std::map<std::string, std::string>& v) {
+    const auto r = m_tx.exec(render_sql(sql, m_schema, nullptr, v));
+    return r.empty() || r[0].empty() ? std::int64_t{0} : r[0][0].as<std::int64_t>(0);
+  };
+  // One observed state per key (a load or a poll) and nothing open yet (a first load into an
+  // empty history): the transitions reduce to one opened interval per observed row, written
+  // directly (history_*_opened.sql). Asked per table through its open-interval index.
+  const auto nothing_open = [&](const char* history) {
+    return context.events_from_staging &&
+           m_tx.exec("SELECT NOT EXISTS (SELECT 1 FROM " + db::qualify(m_schema, history) +
+                     " WHERE valid_to IS NULL)")[0][0]
+               .as<bool>();
+  };
+  std::int64_t n =
+      counted(nothing_open("analytical_order_status_history") ? sql::etl_history_orders_opened
+                                                              : sql::etl_history_orders,
+              values) +
+      counted(nothing_open("analytical_customer_history") ? sql::etl_history_customers_opened
+                                                          : sql::etl_history_customers,
+              values);
+  if (context.retention_days) {
+    auto v = values;
+    v["days"] = std::to_string(*context.retention_days);
+    n += counted(sql::etl_history_prune, v);
+  }
+  spdlog::debug("history: {} rows in {:.3f} s", n,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return n;
+}
+
+} // namespace acme::etl
