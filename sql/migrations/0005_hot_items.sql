@@ -1,4 +1,4 @@
--- HOT-friendly item and order rows (issue 12). A status change rewrites all of an order's items
+-- HOT-friendly item and order rows. A status change rewrites all of an order's items
 -- (order_status, is_open), a delivery-date change too, a price change the open items of a
 -- product. PostgreSQL can update a row in place in its page (a HOT update: no new entry in any
 -- index) only when no indexed column changes (index predicates count) and the page has room.

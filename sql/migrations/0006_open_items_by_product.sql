@@ -1,5 +1,5 @@
--- Re-pricing reaches a product's OPEN items through their own index again (issue 12: a change
--- costs what it changes). 0005 dropped it for HOT updates and sent re-pricing through the
+-- Re-pricing reaches a product's OPEN items through their own index again (a change
+-- should cost what it changes). 0005 dropped it for HOT updates and sent re-pricing through the
 -- product_id index, filtering is_open: a price change then read every item the product ever
 -- had, most of them settled history (at M, ~1,040 items on ~1,000 scattered pages per price
 -- change for ~100 open ones: 26 ms each), a cost that grows with history.

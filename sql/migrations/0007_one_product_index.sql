@@ -1,4 +1,4 @@
--- One item index by product instead of two (issue 12). Renames reach every item of a product
+-- One item index by product instead of two. Renames reach every item of a product
 -- through (product_id), re-pricing its open items through (product_id) WHERE is_open: the same
 -- key range twice. (product_id, is_open) serves both — a rename scans the product's range, a
 -- price change only its is_open = true part — so an item update that cannot be HOT (an order

@@ -1,4 +1,4 @@
--- Report 1 (issue 4): open orders by delivery date and status. "Open" is is_open, which the
+-- Report 1: open orders by delivery date and status. "Open" is is_open, which the
 -- ETL derives from the configured closed set (NULL status is open). Reads the open backlog
 -- only, through the partial index analytical_orders_open_delivery_idx: cost follows the
 -- backlog, not history. Statuses sort by byte order (COLLATE "C") so the order is the same

@@ -1,4 +1,4 @@
--- Report 3 (issue 4): items of PENDING orders by product. pending_items sums quantities (NULL
+-- Report 3: items of PENDING orders by product. pending_items sums quantities (NULL
 -- counts as 0); pending_amount sums quantity x price where both are known (0 when none is).
 -- Items with no product id form one group of their own, listed last among equals.
 -- Every item of a product carries the product's current name (design.md §3, invariant 2):

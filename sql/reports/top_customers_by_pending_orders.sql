@@ -1,4 +1,4 @@
--- Report 4 (issue 4): the 3 customers with the most PENDING orders, ties broken by the lower
+-- Report 4: the 3 customers with the most PENDING orders, ties broken by the lower
 -- customer id; pending_amount sums those orders' total_amount. Orders without a customer id
 -- are left out. Every order of a customer carries the customer's current name (design.md §3,
 -- invariant 2): max() only picks it. Reads the PENDING orders only (index

@@ -1,4 +1,4 @@
--- Report 2 (issue 4): the 3 delivery dates with the most open orders, ties broken by the
+-- Report 2: the 3 delivery dates with the most open orders, ties broken by the
 -- earlier date. unique_customers counts distinct non-NULL customer ids. Reads the open
 -- backlog only (partial index analytical_orders_open_delivery_idx).
 SELECT delivery_date,

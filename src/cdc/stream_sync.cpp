@@ -368,7 +368,12 @@ void StreamSyncer::flush(Stream& s) {
     loader.save_cdc_state(m_config.cdc_slot, s.batch_commit.to_string());
     rows["applied_lsn"] = s.batch_commit.to_string();
   }
-  loader.record_run(started_at, "cdc", "succeeded", "cdc", "", rows.dump(), "");
+  etl::Loader::RunRecord run;
+  run.started_at = started_at;
+  run.mode = "cdc";
+  run.horizon_kind = "cdc";
+  run.rows = rows;
+  loader.record_run(run);
   test_point::reach("cdc-before-commit", &ttx);
   ttx.commit();
   test_point::reach("cdc-after-commit");

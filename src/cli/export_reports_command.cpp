@@ -1,5 +1,5 @@
-// acme export-reports: writes the business reports (issue 4) as CSV and/or report.html (issue
-// 15) plus manifest.json, all from one REPEATABLE READ snapshot of the target, or one report to
+// acme export-reports: writes the business reports (design.md section 5) as CSV and/or
+// report.html plus manifest.json, all from one REPEATABLE READ snapshot of the target, or one report to
 // standard output.
 #include "acme/config/config.hpp"
 #include "acme/db/connection.hpp"

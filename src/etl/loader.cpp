@@ -306,17 +306,15 @@ void Loader::save_state(const std::string& table, const Cursor& cursor, bool ful
       table, ts, cursor.pk, full, reconciled);
 }
 
-void Loader::record_run(const std::string& started_at, const std::string& mode,
-                        const std::string& status, const std::string& horizon_kind,
-                        const std::string& horizon, const std::string& rows_json,
-                        const std::string& error) {
+void Loader::record_run(const RunRecord& run) {
   const auto runs = db::qualify(m_schema, "acme_runs");
-  m_tx.exec_params(
-      "INSERT INTO " + runs +
-          " (started_at, mode, status, horizon_kind, horizon, rows, error, acme_version) "
-          "VALUES ($1::timestamptz, $2, $3, NULLIF($4, ''), "
-          "NULLIF($5, '')::timestamp(3), $6::jsonb, NULLIF($7, ''), $8)",
-      started_at, mode, status, horizon_kind, horizon, rows_json, error, std::string(version()));
+  m_tx.exec_params("INSERT INTO " + runs +
+                       " (started_at, mode, status, horizon_kind, horizon, rows, error, "
+                       "acme_version) VALUES ($1::timestamptz, $2, $3, $4, $5::timestamp(3), "
+                       "$6::jsonb, $7, $8)",
+                   run.started_at, run.mode, run.succeeded ? "succeeded" : "failed",
+                   run.horizon_kind, run.horizon, run.rows.dump(), run.error,
+                   std::string(version()));
   // Bounded history: keep the newest 10,000 runs.
   m_tx.exec("DELETE FROM " + runs + " WHERE run_id <= (SELECT max(run_id) - 10000 FROM " + runs +
             ")");

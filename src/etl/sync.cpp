@@ -459,8 +459,15 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
         loader.save_state(name, step.cursor, full, full || pass_ended);
       }
     }
-    loader.record_run(started_at, mode, "succeeded", horizon.exact ? "exact" : "lookback",
-                      horizon.safe_ts, rows.dump(), "");
+    Loader::RunRecord run;
+    run.started_at = started_at;
+    run.mode = mode;
+    run.horizon_kind = horizon.exact ? "exact" : "lookback";
+    if (!horizon.safe_ts.empty()) {
+      run.horizon = horizon.safe_ts;
+    }
+    run.rows = rows;
+    loader.record_run(run);
     check_stop();
     test_point::reach("before-commit");
     ttx.commit();
@@ -496,7 +503,12 @@ void Syncer::record_failure(const std::string& started_at, const std::string& mo
       return;
     }
     pqxx::nontransaction tx(*m_target);
-    Loader(tx, m_config.target_schema).record_run(started_at, mode, "failed", "", "", "{}", error);
+    Loader::RunRecord run;
+    run.started_at = started_at;
+    run.mode = mode;
+    run.succeeded = false;
+    run.error = error;
+    Loader(tx, m_config.target_schema).record_run(run);
   } catch (const std::exception& e) {
     spdlog::debug("could not record the failed run: {}", e.what());
   }

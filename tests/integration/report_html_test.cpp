@@ -1,4 +1,4 @@
-// acme export-reports --html (issue 15) against a real target, rendered by headless Chromium
+// acme export-reports --html against a real target, rendered by headless Chromium
 // (Debian's chromium package, scripts/install-deps): the page is not blank, has every chart and
 // table with the snapshot's rows, and hostile names show as text and run nothing.
 #include "acme/db/connection.hpp"

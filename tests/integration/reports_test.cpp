@@ -1,5 +1,5 @@
-// acme export-reports against a real target (issue 4). Until the ETL lands, each test builds the
-// target schema from the embedded migrations and writes analytical rows directly, the way the
+// acme export-reports against a real target. Each test builds the target schema from the
+// embedded migrations and writes analytical rows directly (no sync needed), the way the
 // ETL keeps them (is_open from the default closed set, items denormalized from their order and
 // product). Every report is compared with an independently written SQL oracle.
 #include "acme/db/connection.hpp"

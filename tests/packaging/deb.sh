@@ -5,7 +5,7 @@
 # package already installed: the package is extracted with dpkg-deb -x and its binary run there
 # instead (said on stdout) — the test never passes without running the packaged acme.
 # test_hooks (1/0, the build's ACME_TEST_HOOKS): a release package's acme must not contain the
-# test-only failpoints (issue 9); a test build's must, which shows the check can see them.
+# test-only failpoints (crash points for the tests); a test build's must, which shows the check can see them.
 set -euo pipefail
 build=$1 version=$2 test_hooks=${3:?usage: deb.sh BUILD_DIR VERSION TEST_HOOKS(1|0)}
 tmp=$(mktemp -d)

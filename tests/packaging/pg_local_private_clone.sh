@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 10: scripts/pg-local works from a clone under a private directory (here a 0700 mktemp -d,
+# scripts/pg-local works from a clone under a private directory (here a 0700 mktemp -d,
 # like /root/acme) without any setting. As root (the servers then run as the postgres user, who
 # cannot reach the clone) it clones the committed HEAD into such a directory and runs start,
 # status, env, stop and destroy there on ports of its own: the clusters live in a postgres-owned

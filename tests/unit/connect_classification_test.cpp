@@ -70,7 +70,7 @@ template <typename E> std::pair<std::string, std::string> classify(const E& thro
 
 } // namespace
 
-// Issue 9: the continuous loop retries acme::Error only, so anything acme does not know to be
+// The continuous loop retries acme::Error only, so anything acme does not know to be
 // transient must come out as acme::Fatal, or it would be retried forever.
 TEST(ConnectClassification, AnUnknownExceptionIsFatalNotRetried) {
   const auto [kind, message] = classify(std::runtime_error("vector::_M_range_check"));

@@ -1,4 +1,4 @@
-// report.html without a database: escaping, SVG geometry, sections, freshness banner (issue 15).
+// report.html without a database: escaping, SVG geometry, sections, freshness banner.
 #include "acme/report/html.hpp"
 #include "acme/report/html_report.hpp"
 #include "acme/report/svg_chart.hpp"
@@ -303,7 +303,7 @@ std::vector<std::vector<std::string>> table_cells(const std::string& html, const
 
 } // namespace
 
-// Issue 15: the time-in-status section (status_durations.csv) is the fifth chart, and its table
+// The time-in-status section (status_durations.csv) is the fifth chart, and its table
 // is the report's rows, NULL status and empty figures included.
 TEST(HtmlReport, TimeInStatusIsTheFifthChartAndItsTableRowsAreTheInput) {
   std::map<std::string, ReportRows, std::less<>> data;

@@ -113,10 +113,18 @@ public:
   // Stores a table's cursor; `full` / `reconciled` stamp the corresponding times.
   void save_state(const std::string& table, const Cursor& cursor, bool full, bool reconciled);
 
+  // One row of acme_runs: a committed cycle or CDC flush, or a failed cycle.
+  struct RunRecord {
+    std::string started_at;                 // UTC, text (timestamptz input)
+    std::string mode;                       // full | incremental | reconcile | cdc | ...
+    bool succeeded = true;                  // status succeeded | failed
+    std::optional<std::string> horizon_kind; // exact | lookback | cdc
+    std::optional<std::string> horizon;      // the late-commit horizon (updated_at's time base)
+    nlohmann::json rows = nlohmann::json::object(); // rows read and written, by table and step
+    std::optional<std::string> error;
+  };
   // Appends the run record of this cycle (in the same transaction).
-  void record_run(const std::string& started_at, const std::string& mode, const std::string& status,
-                  const std::string& horizon_kind, const std::string& horizon,
-                  const std::string& rows_json, const std::string& error);
+  void record_run(const RunRecord& run);
 
 private:
   // The closed-status set as stored in acme_settings: sorted, without duplicates.

@@ -8,7 +8,8 @@
 
 namespace acme::report {
 
-// One business report (issue 4): its command-line name, CSV file, embedded SQL and columns.
+// One business report (design.md section 5): its command-line name, CSV file, embedded SQL and
+// columns.
 struct Report {
   std::string_view name;       // flag without dashes, e.g. "open-orders"
   std::string_view file_name;  // e.g. "open_orders_by_delivery_date_and_status.csv"
