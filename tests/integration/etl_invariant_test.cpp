@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
+#include <ostream>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -13,8 +14,33 @@ using acme::etl::SyncRequest;
 
 namespace {
 
+// An order's openness and totals as the target holds them; total_amount as text, so that its
+// scale (which a recompute decides) is compared too.
+struct OrderTotals {
+  bool is_open = true;
+  long total_items = 0;
+  std::string total_amount;
+  bool operator==(const OrderTotals& o) const {
+    return is_open == o.is_open && total_items == o.total_items && total_amount == o.total_amount;
+  }
+};
+void PrintTo(const OrderTotals& t, std::ostream* os) {
+  *os << "{open " << std::boolalpha << t.is_open << ", items " << t.total_items << ", amount "
+      << t.total_amount << "}";
+}
+
 class Etl : public acme::test::EtlTest {
 protected:
+  OrderTotals totals(long order_id) {
+    const auto r = tgt_exec(fmt::format(
+        "SELECT is_open, total_items, total_amount::text FROM {} WHERE order_id = {}",
+        tgt("analytical_orders"), order_id));
+    if (r.empty()) {
+      ADD_FAILURE() << "order " << order_id << " is not in the target";
+      return {};
+    }
+    return {r[0][0].as<bool>(), r[0][1].as<long>(), r[0][2].as<std::string>()};
+  }
   // Two customers, three products, two orders (one open, one closed) with items.
   void seed_basic() {
     src_exec(fmt::format(R"(
@@ -116,9 +142,7 @@ TEST_P(EtlCase, ItemOnlyQuantityChangeUpdatesOrderTotals) {
   touch("order_items", "quanity = 5", "order_item_id = 2");
   sync();
   expect_invariant();
-  EXPECT_EQ(tgt_value("SELECT total_items || '/' || total_amount FROM " + tgt("analytical_orders") +
-                      " WHERE order_id = 1"),
-            "7/36.00");
+  EXPECT_EQ(totals(1), (OrderTotals{true, 7, "36.00"}));
 }
 
 TEST_P(EtlCase, PriceChangeRepricesOpenOrdersAndClosedOrdersKeepTheirSettledPrice) {
@@ -211,9 +235,7 @@ TEST_P(EtlCase, EveryFanOutInOneCycleWritesEachItemOnce) {
                       "':' || order_status, ',' ORDER BY order_item_id) FROM " +
                       tgt("analytical_order_items") + " WHERE product_id = 1"),
             "1:Widget Pro:11:PROCESSING,3:Widget Pro:10.50:COMPLETED");
-  EXPECT_EQ(tgt_value("SELECT total_items || '/' || total_amount FROM " + tgt("analytical_orders") +
-                      " WHERE order_id = 1"),
-            "6/34");
+  EXPECT_EQ(totals(1), (OrderTotals{true, 6, "34"}));
 }
 
 TEST_P(EtlCase, CustomerRenameFansOutToEveryOrder) {
@@ -250,9 +272,7 @@ TEST_P(EtlCase, ItemWhoseOrderAndProductDoNotExistYetIsFilledInLater) {
       src("orders")));
   sync();
   expect_invariant("after the order appeared");
-  EXPECT_EQ(tgt_value("SELECT total_items || '/' || total_amount FROM " + tgt("analytical_orders") +
-                      " WHERE order_id = 50"),
-            "4/10.0");
+  EXPECT_EQ(totals(50), (OrderTotals{false, 4, "10.0"}));
 }
 
 TEST_P(EtlCase, OrderWhoseCustomerAppearsLaterGetsTheName) {
@@ -281,9 +301,7 @@ TEST_P(EtlCase, NullQuantityStatusAndUpdatedAtAreHandled) {
                        src("order_items")));
   sync();
   expect_invariant("after the first load");
-  EXPECT_EQ(tgt_value("SELECT is_open::text || total_items || '/' || total_amount FROM " +
-                      tgt("analytical_orders") + " WHERE order_id = 8"),
-            "true2/6");
+  EXPECT_EQ(totals(8), (OrderTotals{true, 2, "6"})) << "NULL status is open, NULL quantity 0";
   // Rows written with NULL updated_at are invisible to cursors: reconciliation picks them up.
   src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity, updated_at) "
                        "VALUES (22, 8, 3, 3, NULL)",
