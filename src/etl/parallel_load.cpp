@@ -4,6 +4,7 @@
 #include "acme/db/connection.hpp"
 #include "acme/db/copy_connection.hpp"
 #include "acme/error.hpp"
+#include "acme/etl/sql_text.hpp"
 #include "acme/etl/tables.hpp"
 #include "acme/sql/embedded.hpp"
 #include "acme/test_point.hpp"
@@ -26,18 +27,6 @@ constexpr const char* k_shadow_prefix = "acme_shadow_";
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-std::string with_values(std::string_view sql, const std::string& schema,
-                        const std::vector<std::pair<std::string, std::string>>& values) {
-  std::string text = db::with_schema(sql, schema);
-  for (const auto& [name, value] : values) {
-    for (auto pos = text.find(name); pos != std::string::npos; pos = text.find(name, pos)) {
-      text.replace(pos, name.size(), value);
-      pos += value.size();
-    }
-  }
-  return text;
 }
 
 constexpr const char* k_item_columns =
@@ -368,8 +357,8 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
   const std::string orders_query = extractor.orders_query(closed, !settled);
   const std::string work_tables(sql::etl_shadow_work);
   const std::string orders_totals =
-      with_values(sql::etl_shadow_orders_totals, schema,
-                  {{"{shadow_items}", items_shadow}, {"{shadow}", orders_shadow}});
+      render_sql(sql::etl_shadow_orders_totals, schema, nullptr,
+                 {{"shadow_items", items_shadow}, {"shadow", orders_shadow}});
   MaxKey orders_max;
   MaxKey items_max;
   // Each table shows from the start until its last COPY is done (indexes follow).
@@ -385,8 +374,14 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
       into.offer(seen.ts, seen.pk);
     }
   };
-  const std::string items_settled =
-      with_values(sql::etl_shadow_items_settled, schema, {{"{shadow}", items_shadow}});
+  // Per key range: the live items of the range only (a join without it hashed all 5.2 M live
+  // items for each of the 4 ranges at M: 1.7 s each).
+  const auto items_settled = [&](KeyRange range) {
+    return render_sql(sql::etl_shadow_items_settled, schema, nullptr,
+                      {{"shadow", items_shadow},
+                       {"lo", std::to_string(range.lo)},
+                       {"hi", std::to_string(range.hi)}});
+  };
 
   const auto orders_job = [&, settled](Worker& w) {
     const auto t = std::chrono::steady_clock::now();
@@ -421,7 +416,7 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
             w.target->exec(work_tables);
             db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop,
                             counted(seen.observer(0, 9), shown));
-            n = w.count(items_settled);
+            n = w.count(items_settled(range));
           } else {
             n = db::copy_binary(*w.source, query, *w.target, items_shadow + " " + k_item_columns,
                                 stop, counted(seen.observer(0, 9), shown));
@@ -529,8 +524,8 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
 
 void ParallelLoad::stage_history_events(pqxx::transaction_base& target) {
   target.exec(
-      with_values(sql::etl_shadow_history_events, m_options.target_schema,
-                  {{"{shadow}", db::qualify(m_options.target_schema, m_tables[0].shadow)}}));
+      render_sql(sql::etl_shadow_history_events, m_options.target_schema, nullptr,
+                 {{"shadow", db::qualify(m_options.target_schema, m_tables[0].shadow)}}));
 }
 
 void ParallelLoad::swap(pqxx::transaction_base& target) {
