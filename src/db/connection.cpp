@@ -121,21 +121,34 @@ std::string text_array(const std::vector<std::string>& values) {
   return out;
 }
 
-std::string with_schema(std::string_view sql, std::string_view schema) {
-  const std::string quoted = quote_ident(schema);
+std::string render(std::string_view sql, const std::map<std::string, std::string>& values) {
+  // One pass: a value that happens to contain "{name}" is never expanded again.
   std::string out;
   out.reserve(sql.size() + 64);
   std::size_t pos = 0;
   for (;;) {
-    const auto hit = sql.find("{schema}", pos);
-    if (hit == std::string_view::npos) {
+    const auto open = sql.find('{', pos);
+    if (open == std::string_view::npos) {
       out.append(sql.substr(pos));
       return out;
     }
-    out.append(sql.substr(pos, hit - pos));
-    out += quoted;
-    pos = hit + 8;
+    const auto close = sql.find('}', open + 1);
+    const auto it = close == std::string_view::npos
+                        ? values.end()
+                        : values.find(std::string(sql.substr(open + 1, close - open - 1)));
+    if (it == values.end()) {
+      out.append(sql.substr(pos, open + 1 - pos));
+      pos = open + 1;
+      continue;
+    }
+    out.append(sql.substr(pos, open - pos));
+    out += it->second;
+    pos = close + 1;
   }
+}
+
+std::string with_schema(std::string_view sql, std::string_view schema) {
+  return render(sql, {{"schema", quote_ident(schema)}});
 }
 
 bool retryable_sqlstate(std::string_view s) {

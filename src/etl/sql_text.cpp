@@ -6,25 +6,17 @@ namespace acme::etl {
 
 std::string render_sql(std::string_view sql, const std::string& schema, const TableSpec* table,
                        const std::map<std::string, std::string>& values) {
-  std::string text = db::with_schema(sql, schema);
-  const auto replace_all = [&text](std::string_view name, const std::string& value) {
-    for (auto pos = text.find(name); pos != std::string::npos; pos = text.find(name, pos)) {
-      text.replace(pos, name.size(), value);
-      pos += value.size();
-    }
-  };
-  replace_all("{bucket_bits}", std::to_string(k_bucket_bits));
+  std::map<std::string, std::string> all = values;
+  all.emplace("schema", db::quote_ident(schema));
+  all.emplace("bucket_bits", std::to_string(k_bucket_bits));
   if (table != nullptr) {
-    replace_all("{pk}", db::quote_ident(table->pk));
-    replace_all("{target}", db::quote_ident(table->target));
-    replace_all("{staging}", std::string(table->staging));
-    replace_all("{keys}", std::string(table->keys));
-    replace_all("{recon}", std::string(table->recon));
+    all.emplace("pk", db::quote_ident(table->pk));
+    all.emplace("target", db::quote_ident(table->target));
+    all.emplace("staging", std::string(table->staging));
+    all.emplace("keys", std::string(table->keys));
+    all.emplace("recon", std::string(table->recon));
   }
-  for (const auto& [name, value] : values) {
-    replace_all("{" + name + "}", value);
-  }
-  return text;
+  return db::render(sql, all);
 }
 
 } // namespace acme::etl

@@ -78,17 +78,6 @@ std::string without_comments(std::string_view sql) {
   return out;
 }
 
-std::string replace_all(std::string text, const std::map<std::string, std::string>& values) {
-  for (const auto& [key, value] : values) {
-    const std::string token = "{" + key + "}";
-    for (auto pos = text.find(token); pos != std::string::npos;
-         pos = text.find(token, pos + value.size())) {
-      text.replace(pos, token.size(), value);
-    }
-  }
-  return text;
-}
-
 std::string bigint_array(const std::vector<std::int64_t>& values) {
   std::string out = "{";
   for (const auto v : values) {
@@ -202,7 +191,7 @@ private:
     if (spec.items_by_order) {
       values["item_filter"] = bucket_filter("i.order_id", buckets);
     }
-    return replace_all(without_comments(source ? spec.source_sql : spec.target_sql), values);
+    return db::render(without_comments(source ? spec.source_sql : spec.target_sql), values);
   }
 
   pqxx::result exec(const Spec& spec, bool source, const std::string& sql) {
@@ -214,7 +203,7 @@ private:
 
   Summary summary(const Spec& spec, bool source) {
     const std::string sql =
-        replace_all(without_comments(sql::ops_verify_summary),
+        db::render(without_comments(sql::ops_verify_summary),
                     {{"rows", render(spec, source, {})}, {"bits", std::to_string(k_verify_bits)}});
     Summary out;
     for (const auto& r : exec(spec, source, sql)) {

@@ -53,13 +53,8 @@ const std::vector<Report>& catalog() {
 }
 
 std::string report_sql(const Report& report, const ReportParams& params) {
-  std::string sql = db::with_schema(report.sql, params.schema);
-  const std::string placeholder = "{days}";
-  for (auto pos = sql.find(placeholder); pos != std::string::npos;
-       pos = sql.find(placeholder, pos)) {
-    sql.replace(pos, placeholder.size(), std::to_string(params.days));
-  }
-  return sql;
+  return db::render(report.sql, {{"schema", db::quote_ident(params.schema)},
+                                 {"days", std::to_string(params.days)}});
 }
 
 const Report* find_report(std::string_view name) {

@@ -9,7 +9,7 @@ using acme::report::catalog;
 using acme::report::CellKind;
 using acme::report::find_report;
 
-TEST(ReportCatalog, HasTheReportsOfIssues4And14WithTheirExactFilesAndColumns) {
+TEST(ReportCatalog, HasEveryReportWithItsExactFileAndColumns) {
   const auto& c = catalog();
   ASSERT_EQ(c.size(), 5U);
   auto names = [](const acme::report::Report& r) {

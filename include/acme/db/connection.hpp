@@ -5,6 +5,7 @@
 #include <optional>
 #include <pqxx/connection>
 #include <pqxx/transaction_base>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,7 +43,12 @@ std::string qualify(std::string_view schema, std::string_view name);
 // A PostgreSQL text[] literal ('{"a","b"}') for a query parameter; elements quoted and escaped.
 std::string text_array(const std::vector<std::string>& values);
 
-// Replaces every "{schema}" in `sql` with the quoted identifier `schema`.
+// acme's one template mechanism for its SQL files: every "{name}" of `values` in `sql` becomes
+// its value, inserted as given (values are acme's own identifiers and numbers, never user
+// input); any other brace (array literals, JSON) is left alone.
+std::string render(std::string_view sql, const std::map<std::string, std::string>& values);
+
+// render() with {schema} = the quoted identifier `schema`.
 std::string with_schema(std::string_view sql, std::string_view schema);
 
 } // namespace acme::db
