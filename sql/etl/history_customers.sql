@@ -1,13 +1,13 @@
 -- Customer history (SCD type 2 of customer_name, customer_address, is_active) from this cycle's
 -- events (acme_evt_customers): the same three steps as history_orders.sql, where a new version
 -- starts when any of the three attributes differs from the version open before the event. With
--- nothing open yet and one event per customer (a first load), history_customers_opened.sql
+-- nothing open yet and one event per customer (a first load), history_opened.sql
 -- writes the same rows directly.
 -- Planner statistics of the work tables first: unanalyzed, they look like hundreds of rows and
 -- the open intervals were hashed whole (~6 ms per CDC flush for a few customer events).
 ANALYZE acme_evt_customers;
 
-INSERT INTO acme_tr_customers (customer_id, seq, deleted, customer_name, customer_address, is_active, at, next_at, k)
+INSERT INTO acme_tr_customers (customer_id, seq, deleted, customer_name, customer_address, is_active, at, next_at, k, had_open)
 WITH ev AS (
     SELECT e.customer_id, e.seq, e.deleted, e.customer_name, e.customer_address, e.is_active,
            COALESCE(e.at, (e.committed_utc AT TIME ZONE {tz})::timestamp(3), {seen_at}::timestamp(3)) AS at
@@ -22,7 +22,8 @@ WITH ev AS (
            lag(ev.is_active) OVER w AS prev_active
     FROM ev WINDOW w AS (PARTITION BY ev.customer_id ORDER BY ev.seq)
 ), tr AS (
-    SELECT st.customer_id, st.seq, st.deleted, st.customer_name, st.customer_address, st.is_active, st.at
+    SELECT st.customer_id, st.seq, st.deleted, st.customer_name, st.customer_address, st.is_active, st.at,
+           c.customer_id IS NOT NULL AS had_open
     FROM st LEFT JOIN cur c ON c.customer_id = st.customer_id
     WHERE CASE WHEN st.rn = 1
                THEN CASE WHEN st.deleted THEN c.customer_id IS NOT NULL
@@ -37,20 +38,15 @@ WITH ev AS (
 )
 SELECT customer_id, seq, deleted, customer_name, customer_address, is_active, at,
        lead(at) OVER (PARTITION BY customer_id ORDER BY seq),
-       row_number() OVER (PARTITION BY customer_id ORDER BY seq)
+       row_number() OVER (PARTITION BY customer_id ORDER BY seq), had_open
 FROM tr;
 
 ANALYZE acme_tr_customers;
 
--- (how many were closed is kept for the count below, in a transaction-local setting)
-WITH c AS (
-    UPDATE {schema}.analytical_customer_history h
-    SET valid_to = GREATEST(t.at, h.valid_from)
-    FROM acme_tr_customers t
-    WHERE t.k = 1 AND h.customer_id = t.customer_id AND h.valid_to IS NULL
-    RETURNING 1
-)
-SELECT set_config('acme.history_closed', count(*)::text, true) FROM c;
+UPDATE {schema}.analytical_customer_history h
+SET valid_to = GREATEST(t.at, h.valid_from)
+FROM acme_tr_customers t
+WHERE t.k = 1 AND h.customer_id = t.customer_id AND h.valid_to IS NULL;
 
 WITH o AS (
     INSERT INTO {schema}.analytical_customer_history
@@ -59,4 +55,6 @@ WITH o AS (
     FROM acme_tr_customers WHERE NOT deleted
     RETURNING 1
 )
-SELECT current_setting('acme.history_closed')::bigint + (SELECT count(*) FROM o);
+-- Rows written: the open intervals closed (a first transition where one was open) and those
+-- inserted.
+SELECT (SELECT count(*) FROM acme_tr_customers WHERE k = 1 AND had_open) + (SELECT count(*) FROM o);

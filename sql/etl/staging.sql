@@ -60,9 +60,10 @@ CREATE TEMP TABLE IF NOT EXISTS acme_gone_orders (order_id BIGINT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS acme_gone_customers (customer_id BIGINT PRIMARY KEY);
 -- History transitions of this cycle (history_*.sql): events that open or close an interval.
 CREATE TEMP TABLE IF NOT EXISTS acme_tr_orders (
-    order_id BIGINT, seq BIGINT, deleted BOOLEAN, status TEXT, at TIMESTAMP(3), next_at TIMESTAMP(3), k BIGINT
+    order_id BIGINT, seq BIGINT, deleted BOOLEAN, status TEXT, at TIMESTAMP(3), next_at TIMESTAMP(3), k BIGINT,
+    had_open BOOLEAN
 );
 CREATE TEMP TABLE IF NOT EXISTS acme_tr_customers (
     customer_id BIGINT, seq BIGINT, deleted BOOLEAN, customer_name TEXT, customer_address TEXT,
-    is_active BOOLEAN, at TIMESTAMP(3), next_at TIMESTAMP(3), k BIGINT
+    is_active BOOLEAN, at TIMESTAMP(3), next_at TIMESTAMP(3), k BIGINT, had_open BOOLEAN
 );

@@ -62,9 +62,8 @@ bool Loader::prepare(const std::vector<std::string>& closed_statuses) {
     empty_work_tables();
   }
   const nlohmann::json wanted = closed_set(closed_statuses);
-  for (const auto& s : wanted) {
-    m_tx.exec_params("INSERT INTO acme_closed (status) VALUES ($1)", s.get<std::string>());
-  }
+  m_tx.exec_params("INSERT INTO acme_closed (status) SELECT unnest($1::text[])",
+                   db::text_array(wanted.get<std::vector<std::string>>()));
   const auto settings = db::qualify(m_schema, "acme_settings");
   const auto stored = stored_closed_set();
   const bool changed = !stored || *stored != wanted;

@@ -173,10 +173,6 @@ void ParallelLoad::connect_workers() {
 void ParallelLoad::create_shadows() {
   const auto& schema = m_options.target_schema;
   auto& conn = *m_workers.front()->target;
-  const auto one = [&conn](const std::string& sql) {
-    const auto rows = conn.exec(sql);
-    return rows.empty() || rows[0].empty() ? std::optional<std::string>() : rows[0][0];
-  };
   conn.exec("BEGIN");
   m_tables.clear();
   int counter = 0;
@@ -189,21 +185,20 @@ void ParallelLoad::create_shadows() {
     conn.exec("DROP TABLE IF EXISTS " + shadow_q);
     conn.exec(
         fmt::format("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING INDEXES)", shadow_q, live_q));
-    // Storage parameters (fillfactor, autovacuum settings) are not copied by LIKE.
-    const auto opts = one(fmt::format(
-        "SELECT array_to_string(reloptions, ', ') FROM pg_class WHERE oid = {}::regclass",
-        conn.quote(live_q)));
-    if (opts && !opts->empty()) {
-      conn.exec(fmt::format("ALTER TABLE {} SET ({})", shadow_q, *opts));
-    }
-    // No autovacuum on a shadow until the swap: one that starts on the freshly loaded table
+    // Storage parameters (fillfactor, autovacuum settings) are not copied by LIKE. No
+    // autovacuum on a shadow until the swap, though: one that starts on the freshly loaded table
     // holds a lock the swap's rename must wait for until the server cancels it (deadlock_timeout,
     // 1 s by default; seen at M). swap() restores the live table's own setting.
-    t.autovacuum = one(fmt::format("SELECT option_value FROM pg_options_to_table((SELECT "
-                                   "reloptions FROM pg_class WHERE oid = {}::regclass)) WHERE "
-                                   "option_name = 'autovacuum_enabled'",
-                                   conn.quote(live_q)));
-    conn.exec(fmt::format("ALTER TABLE {} SET (autovacuum_enabled = false)", shadow_q));
+    const auto opts = conn.exec(fmt::format(
+        "SELECT string_agg(option_name || '=' || option_value, ', ') FILTER (WHERE option_name "
+        "<> 'autovacuum_enabled'), max(option_value) FILTER (WHERE option_name = "
+        "'autovacuum_enabled') FROM pg_options_to_table((SELECT reloptions FROM pg_class WHERE "
+        "oid = {}::regclass))",
+        conn.quote(live_q)));
+    const auto& kept = opts.at(0).at(0);
+    t.autovacuum = opts.at(0).at(1);
+    conn.exec(fmt::format("ALTER TABLE {} SET ({}autovacuum_enabled = false)", shadow_q,
+                          kept ? *kept + ", " : ""));
     const auto idx = conn.exec(fmt::format(
         "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisunique::text, "
         "       COALESCE(con.conname, ''), COALESCE(con.contype::text, ''), "

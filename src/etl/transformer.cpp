@@ -20,8 +20,25 @@ std::int64_t MergeCounts::total() const {
   return sum;
 }
 
+namespace {
+bool listed(const std::vector<std::string>& key_tables, std::string_view table) {
+  return std::find(key_tables.begin(), key_tables.end(), table) != key_tables.end();
+}
+} // namespace
+
 Transformer::Transformer(pqxx::transaction_base& target, std::string schema)
     : m_tx(target), m_schema(std::move(schema)) {}
+
+void Transformer::analyze_staging(const std::vector<std::string>& key_tables,
+                                  std::size_t tables) {
+  for (std::size_t i = 0; i < tables; ++i) {
+    const auto& t = k_tables.at(i);
+    m_tx.exec(fmt::format("ANALYZE {}", t.staging));
+    if (listed(key_tables, t.source)) {
+      m_tx.exec(fmt::format("ANALYZE {}", t.keys));
+    }
+  }
+}
 
 std::int64_t Transformer::run_counted(std::string_view step, std::string_view sql) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -34,21 +51,14 @@ std::int64_t Transformer::run_counted(std::string_view step, std::string_view sq
 
 MergeCounts Transformer::merge(const std::vector<std::string>& key_tables,
                                bool closed_set_changed) {
-  auto has_keys = [&](std::string_view t) {
-    return std::find(key_tables.begin(), key_tables.end(), t) != key_tables.end();
-  };
+  const auto has_keys = [&](std::string_view t) { return listed(key_tables, t); };
   // Planner statistics for the session-local tables, whose sizes vary by orders of magnitude,
   // before every merge, small CDC flushes included: the tables are emptied by DELETE (see
   // prepare), so their size on disk says nothing about the rows they hold, and without
   // statistics the planner guessed tens of thousands and hashed the whole items table (a CDC
   // flush of ~400 changes: items merge 12 -> 60-110 ms, totals 5 -> 60 ms, flipping as the
   // tables grew). The ANALYZEs cost ~1.5 ms per flush.
-  for (const auto& t : k_tables) {
-    m_tx.exec(fmt::format("ANALYZE {}", t.staging));
-    if (has_keys(t.source)) {
-      m_tx.exec(fmt::format("ANALYZE {}", t.keys));
-    }
-  }
+  analyze_staging(key_tables, k_tables.size());
   MergeCounts c;
   if (closed_set_changed) {
     c.written["orders_reopened"] = run_counted("orders_reopened", sql::etl_reopen_orders);
@@ -73,24 +83,14 @@ MergeCounts Transformer::merge(const std::vector<std::string>& key_tables,
 }
 
 MergeCounts Transformer::merge_dimensions(const std::vector<std::string>& key_tables) {
-  const auto has_keys = [&](std::string_view t) {
-    return std::find(key_tables.begin(), key_tables.end(), t) != key_tables.end();
-  };
-  for (const auto* t : {&k_tables[0], &k_tables[1]}) {
-    m_tx.exec(fmt::format("ANALYZE {}", t->staging));
-    if (has_keys(t->source)) {
-      m_tx.exec(fmt::format("ANALYZE {}", t->keys));
-    }
-  }
+  analyze_staging(key_tables, 2); // k_tables begins with customers and products
   MergeCounts c;
   merge_dimension_rows(key_tables, c);
   return c;
 }
 
 void Transformer::merge_dimension_rows(const std::vector<std::string>& key_tables, MergeCounts& c) {
-  const auto has_keys = [&](std::string_view t) {
-    return std::find(key_tables.begin(), key_tables.end(), t) != key_tables.end();
-  };
+  const auto has_keys = [&](std::string_view t) { return listed(key_tables, t); };
   c.written["customers"] = run_counted("customers", sql::etl_merge_customers);
   c.written["products"] = run_counted("products", sql::etl_merge_products);
   if (has_keys("customers")) {
@@ -118,20 +118,33 @@ std::int64_t Transformer::record_history(const HistoryContext& context) {
   };
   // One observed state per key (a load or a poll) and nothing open yet (a first load into an
   // empty history): the transitions reduce to one opened interval per observed row, written
-  // directly (history_*_opened.sql). Asked per table through its open-interval index.
-  const auto nothing_open = [&](const char* history) {
-    return context.events_from_staging &&
-           m_tx.exec("SELECT NOT EXISTS (SELECT 1 FROM " + db::qualify(m_schema, history) +
-                     " WHERE valid_to IS NULL)")[0][0]
-               .as<bool>();
+  // directly (history_opened.sql). Asked per table through its open-interval index.
+  struct History {
+    const char* table;
+    const char* events;
+    const char* columns; // the key and the tracked attributes
+    std::string_view transitions;
   };
-  std::int64_t n =
-      counted(nothing_open("analytical_order_status_history") ? sql::etl_history_orders_opened
-                                                              : sql::etl_history_orders,
-              values) +
-      counted(nothing_open("analytical_customer_history") ? sql::etl_history_customers_opened
-                                                          : sql::etl_history_customers,
-              values);
+  std::int64_t n = 0;
+  for (const History& h :
+       {History{"analytical_order_status_history", "acme_evt_orders", "order_id, status",
+                sql::etl_history_orders},
+        History{"analytical_customer_history", "acme_evt_customers",
+                "customer_id, customer_name, customer_address, is_active",
+                sql::etl_history_customers}}) {
+    const bool nothing_open =
+        context.events_from_staging &&
+        m_tx.exec("SELECT NOT EXISTS (SELECT 1 FROM " + db::qualify(m_schema, h.table) +
+                  " WHERE valid_to IS NULL)")[0][0]
+            .as<bool>();
+    if (nothing_open) {
+      auto v = values;
+      v.insert({{"history", h.table}, {"events", h.events}, {"columns", h.columns}});
+      n += counted(sql::etl_history_opened, v);
+    } else {
+      n += counted(h.transitions, values);
+    }
+  }
   if (context.retention_days) {
     auto v = values;
     v["days"] = std::to_string(*context.retention_days);

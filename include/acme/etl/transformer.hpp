@@ -46,6 +46,9 @@ public:
 
 private:
   std::int64_t run_counted(std::string_view step, std::string_view sql);
+  // Planner statistics of the staging tables of the first `tables` of k_tables, and of the key
+  // tables of those listed in `key_tables`.
+  void analyze_staging(const std::vector<std::string>& key_tables, std::size_t tables);
   // The customers and products steps of merge() and merge_dimensions(), into `c`.
   void merge_dimension_rows(const std::vector<std::string>& key_tables, MergeCounts& c);
 
