@@ -1,9 +1,9 @@
--- Full load into a target that already holds data: one key range of the source's denormalized
+-- Full load into a target that already holds data: one block range of the source's denormalized
 -- items (acme_w_items) into the shadow items table. Items of closed orders keep the settled price
 -- the live table holds, unless the item row itself is new or changed or no price is known — the
 -- rule of merge_items.sql: a full load must not re-price settled history.
--- {shadow}: the shadow items table (quoted, schema-qualified); {lo}..{hi}: the job's key range
--- (acme_w_items holds only that range, so only that part of the live table is read).
+-- {shadow}: the shadow items table (quoted, schema-qualified); {lo}..{hi}: the smallest and
+-- greatest key in acme_w_items (only that part of the live table is read).
 WITH m AS (
     INSERT INTO {shadow}
         (order_item_id, order_id, product_id, product_name, quantity, price, order_status,
@@ -18,7 +18,7 @@ WITH m AS (
            w.updated_at, w.updated_by, w.created_at, w.created_by
     FROM acme_w_items w
     LEFT JOIN {schema}.analytical_order_items t
-           ON t.order_item_id = w.order_item_id AND t.order_item_id BETWEEN {lo} AND {hi}
+           ON t.order_item_id = w.order_item_id AND t.order_item_id BETWEEN ({lo})::bigint AND ({hi})::bigint
     RETURNING 1
 )
 SELECT count(*) FROM m;

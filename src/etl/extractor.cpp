@@ -56,9 +56,8 @@ std::string closed_array(pqxx::transaction_base& tx,
 } // namespace
 
 std::string Extractor::denormalized_items_query(const std::vector<std::string>& closed_statuses,
-                                                const std::optional<KeyRange>& range) const {
-  const std::string where =
-      range ? fmt::format(" WHERE i.order_item_id BETWEEN {} AND {}", range->lo, range->hi) : "";
+                                                const std::optional<BlockRange>& blocks) const {
+  const std::string where = blocks ? " WHERE " + block_condition("i", *blocks) : "";
   // Cast to the target's column types: the full load COPYs in binary format, which needs them
   // exactly (the casts cost nothing when the source follows the contract).
   return fmt::format("SELECT i.order_item_id::bigint, i.order_id::bigint, i.product_id::bigint, "
@@ -98,6 +97,12 @@ std::string Extractor::orders_query(const std::vector<std::string>& closed_statu
       fmt::arg("sums", sums), fmt::arg("closed", closed_array(m_tx, closed_statuses)),
       fmt::arg("orders", db::qualify(m_schema, "orders")),
       fmt::arg("customers", db::qualify(m_schema, "customers")), fmt::arg("join", join));
+}
+
+std::string Extractor::block_count_query(const TableSpec& table) const {
+  return fmt::format(
+      "SELECT pg_relation_size({}::regclass) / current_setting('block_size')::bigint",
+      m_tx.quote(table_name(table)));
 }
 
 std::string Extractor::key_bounds_query(const TableSpec& table) const {

@@ -43,6 +43,10 @@ struct MaxKey {
   bool any = false;
   std::int64_t ts = 0;
   std::int64_t pk = 0;
+  // The smallest and greatest key of every row seen, whatever its updated_at.
+  bool any_key = false;
+  std::int64_t key_lo = 0;
+  std::int64_t key_hi = -1;
 
   void offer(std::int64_t t, std::int64_t k) {
     if (!any || t > ts || (t == ts && k > pk)) {
@@ -55,14 +59,20 @@ struct MaxKey {
   // or infinite updated_at never make a cursor (as in Loader::staged_max).
   db::RowObserver observer(std::size_t key, std::size_t updated_at) {
     return [this, key, updated_at](const std::vector<db::BinaryField>& row) {
-      if (row.size() <= std::max(key, updated_at) || row[updated_at].data == nullptr ||
-          row[key].data == nullptr) {
+      if (row.size() <= std::max(key, updated_at) || row[key].data == nullptr) {
+        return;
+      }
+      const std::int64_t k = db::binary_int(row[key]);
+      key_lo = any_key ? std::min(key_lo, k) : k;
+      key_hi = any_key ? std::max(key_hi, k) : k;
+      any_key = true;
+      if (row[updated_at].data == nullptr) {
         return;
       }
       const std::int64_t t = db::binary_int(row[updated_at]);
       if (t != std::numeric_limits<std::int64_t>::max() &&
           t != std::numeric_limits<std::int64_t>::min()) {
-        offer(t, db::binary_int(row[key]));
+        offer(t, k);
       }
     };
   }
@@ -77,30 +87,6 @@ db::RowObserver counted(db::RowObserver observe, ops::RowCounter& counter) {
 }
 
 } // namespace
-
-std::vector<KeyRange> split_key_range(std::int64_t min, std::int64_t max, int parts) {
-  std::vector<KeyRange> out;
-  if (max < min || parts < 1) {
-    return out;
-  }
-  // Width as unsigned: max - min may exceed INT64_MAX for keys of both signs.
-  const auto span = static_cast<unsigned long long>(max) - static_cast<unsigned long long>(min);
-  // Fewer keys than parts: one range per key (span + 1 keys; never computed when it overflows).
-  const auto wanted = static_cast<unsigned long long>(parts);
-  const unsigned long long n = span < wanted ? span + 1ULL : wanted;
-  const unsigned long long width = span / n + 1ULL;
-  auto lo = static_cast<unsigned long long>(min);
-  for (unsigned long long k = 0; k < n; ++k) {
-    const bool last = k + 1 == n || span - (lo - static_cast<unsigned long long>(min)) < width;
-    const unsigned long long hi = last ? static_cast<unsigned long long>(max) : lo + width - 1ULL;
-    out.push_back({static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi)});
-    if (last) {
-      break;
-    }
-    lo = hi + 1ULL;
-  }
-  return out;
-}
 
 // One worker: a source session in the shared snapshot and a target session, both plain libpq
 // sessions that stream COPY in binary format.
@@ -163,8 +149,14 @@ void ParallelLoad::connect_workers() {
                                 std::max(256, 1024 / jobs),
                                 jobs > 1 ? "; SET max_parallel_maintenance_workers = 0" : ""));
     w->source = std::make_unique<db::CopyConnection>(m_options.source_dsn, "source", app);
-    w->source->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-                    w->source->quote(m_options.snapshot));
+    // No parallel query workers either: the orders' totals would take a core from the item
+    // reads for a Gather and partial aggregates (more CPU in all); and room for the totals'
+    // hash table (one entry per order) so that it does not spill to disk at M.
+    w->source->exec(
+        fmt::format("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {}; "
+                    "SET LOCAL work_mem = '128MB'{}",
+                    w->source->quote(m_options.snapshot),
+                    jobs > 1 ? "; SET LOCAL max_parallel_workers_per_gather = 0" : ""));
     w->reading = true;
     m_workers.push_back(std::move(w));
   }
@@ -329,9 +321,7 @@ void ParallelLoad::run_jobs(std::vector<Job> jobs, const std::vector<std::string
   }
 }
 
-ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
-                                       const std::optional<KeyRange>& orders,
-                                       const std::optional<KeyRange>& items) {
+ParallelLoad::Result ParallelLoad::run(const Extractor& extractor, std::int64_t item_blocks) {
   const auto t0 = std::chrono::steady_clock::now();
   connect_workers();
   create_shadows();
@@ -369,8 +359,8 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
       into.offer(seen.ts, seen.pk);
     }
   };
-  // Per key range: the live items of the range only (a join without it hashed all 5.2 M live
-  // items for each of the 4 ranges at M: 1.7 s each).
+  // Per block range: the live items of the key range its rows span only (a join without it
+  // hashed all 5.2 M live items for each of the 4 ranges at M: 1.7 s each).
   const auto items_settled = [&](KeyRange range) {
     return render_sql(sql::etl_shadow_items_settled, schema, nullptr,
                       {{"shadow", items_shadow},
@@ -399,9 +389,9 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
     merge_max(orders_max, seen);
     spdlog::debug("full load job {}: {} orders in {:.3f} s", w.id, n, seconds_since(t));
   };
-  const auto items_job = [&, settled](KeyRange range) {
+  const auto items_job = [&, settled](BlockRange blocks) {
     return
-        [&, settled, range, query = extractor.denormalized_items_query(closed, range)](Worker& w) {
+        [&, settled, blocks, query = extractor.denormalized_items_query(closed, blocks)](Worker& w) {
           const auto t = std::chrono::steady_clock::now();
           w.target->exec("BEGIN");
           std::int64_t n = 0;
@@ -411,7 +401,7 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
             w.target->exec(work_tables);
             db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop,
                             counted(seen.observer(0, 9), shown));
-            n = w.count(items_settled(range));
+            n = w.count(items_settled(KeyRange{seen.key_lo, seen.key_hi}));
           } else {
             n = db::copy_binary(*w.source, query, *w.target, items_shadow + " " + k_item_columns,
                                 stop, counted(seen.observer(0, 9), shown));
@@ -420,13 +410,14 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
           w.target->exec("COMMIT");
           add(result.items, n);
           merge_max(items_max, seen);
-          spdlog::debug("full load job {}: items {}..{}: {} rows in {:.3f} s", w.id, range.lo,
-                        range.hi, n, seconds_since(t));
+          spdlog::debug("full load job {}: items in blocks {}..{}: {} rows in {:.3f} s", w.id,
+                        blocks.first, blocks.end ? std::to_string(*blocks.end - 1) : "end", n,
+                        seconds_since(t));
         };
   };
   // One graph of jobs in priority order: the orders (whose totals aggregate every item in the
   // source, the longest single COPY, so it starts first; on a loaded target it waits for the
-  // items, whose settled prices its totals sum), the item key ranges, then every index of the
+  // items, whose settled prices its totals sum), the item block ranges, then every index of the
   // live tables on the shadows (biggest first, each as soon as its table is loaded), then fresh
   // statistics per table once its indexes exist (ANALYZE and CREATE INDEX lock each other out;
   // without statistics the first incremental cycles would plan fan-outs as full scans).
@@ -434,14 +425,9 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
   const std::vector<std::string> names{"orders copy", "items copy", "items indexes",
                                        "orders indexes", "analyze"};
   std::vector<Job> jobs;
-  if (orders) {
-    jobs.push_back({orders_job, k_orders, settled ? k_items : -1});
-  }
-  if (items) {
-    const int parts = 2 * static_cast<int>(m_workers.size());
-    for (const auto& range : split_key_range(items->lo, items->hi, parts)) {
-      jobs.push_back({items_job(range), k_items, -1});
-    }
+  jobs.push_back({orders_job, k_orders, settled ? k_items : -1});
+  for (const auto& blocks : split_blocks(item_blocks, 2 * static_cast<int>(m_workers.size()))) {
+    jobs.push_back({items_job(blocks), k_items, -1});
   }
   // Once the first index build starts, the progress shows how many are built.
   const auto index_count =
@@ -484,7 +470,7 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
       m_options.progress->finish(*done);
     }
   });
-  if (m_options.progress != nullptr) { // a table without rows has no jobs
+  if (m_options.progress != nullptr) {
     m_options.progress->finish(*orders_progress);
     m_options.progress->finish(*items_progress);
     if (indexes_progress != nullptr) {

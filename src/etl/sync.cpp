@@ -302,18 +302,6 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       const std::string snapshot =
           handoff ? handoff->snapshot
                   : stx.exec("SELECT pg_export_snapshot()")[0][0].as<std::string>();
-      const auto bounds = [&](std::string_view name) -> std::optional<KeyRange> {
-        for (const auto& t : k_tables) {
-          if (t.source == name) {
-            const auto r = stx.exec(extractor.key_bounds_query(t));
-            if (r[0][0].is_null()) {
-              return std::nullopt;
-            }
-            return KeyRange{r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>()};
-          }
-        }
-        return std::nullopt;
-      };
       ParallelLoad::Options opts;
       opts.source_dsn = m_config.source_dsn;
       opts.target_dsn = m_config.target_dsn;
@@ -329,7 +317,8 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       opts.orders_estimate = estimates.at("orders");
       opts.items_estimate = estimates.at("order_items");
       parallel_load = std::make_unique<ParallelLoad>(std::move(opts));
-      loaded = parallel_load->run(extractor, bounds("orders"), bounds("order_items"));
+      loaded = parallel_load->run(
+          extractor, stx.exec(extractor.block_count_query(k_tables[3]))[0][0].as<std::int64_t>());
     }
 
     Batch batch;

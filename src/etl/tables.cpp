@@ -1,6 +1,7 @@
 #include "acme/etl/tables.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <limits>
 
 namespace acme::etl {
@@ -11,6 +12,24 @@ std::string key_condition(std::string_view column, const std::optional<KeyRange>
   return range ? fmt::format("{} BETWEEN ({})::bigint AND ({})::bigint", column, range->lo,
                              range->hi)
                : "TRUE";
+}
+
+std::vector<BlockRange> split_blocks(std::int64_t blocks, int parts) {
+  const std::int64_t n = std::max<std::int64_t>(1, std::min<std::int64_t>(parts, blocks));
+  std::vector<BlockRange> out;
+  for (std::int64_t k = 0; k < n; ++k) {
+    out.push_back({blocks * k / n, k + 1 == n ? std::nullopt
+                                              : std::optional<std::int64_t>(blocks * (k + 1) / n)});
+  }
+  return out;
+}
+
+std::string block_condition(std::string_view alias, const BlockRange& range) {
+  std::string out = fmt::format("{}.ctid >= '({},0)'::tid", alias, range.first);
+  if (range.end) {
+    out += fmt::format(" AND {}.ctid < '({},0)'::tid", alias, *range.end);
+  }
+  return out;
 }
 
 KeyRange bucket_keys(std::optional<std::int64_t> first, std::optional<std::int64_t> last) {

@@ -122,6 +122,14 @@ protected:
 
 TEST_F(ParallelLoad, OneAndThreeJobsLoadIdenticalTargets) {
   seed();
+  // Three jobs read the items in six ranges of heap blocks: the table spans more blocks than
+  // that, and its keys are out of block order (a rewritten row moves to the end of the table).
+  src_exec(fmt::format("UPDATE {} SET quanity = quanity WHERE order_item_id % 5 = 0",
+                       src("order_items")));
+  ASSERT_GT(std::stoll(src_value(
+                fmt::format("SELECT pg_relation_size({}) / current_setting('block_size')::bigint",
+                            m_src->quote(src("order_items"))))),
+            12);
   m_jobs = 1;
   EXPECT_EQ(sync().mode, "full");
   expect_invariant("after the load with one job");

@@ -25,16 +25,19 @@ public:
   // Every row of the table, in no particular order.
   std::string all_rows_query(const TableSpec& table) const;
 
-  // Full load: every item (of `range`, if given) with its product's name and price and its
-  // order's status, delivery date and openness, joined in the source snapshot, in the column
-  // order of ParallelLoad's item destination.
+  // Full load: every item (in heap blocks `blocks`, if given) with its product's name and price
+  // and its order's status, delivery date and openness, joined in the source snapshot, in the
+  // column order of ParallelLoad's item destination.
   std::string denormalized_items_query(const std::vector<std::string>& closed_statuses,
-                                       const std::optional<KeyRange>& range = {}) const;
+                                       const std::optional<BlockRange>& blocks = {}) const;
 
   // Full load: every order with its customer's name, openness and (with `totals`) total_items
   // and total_amount summed over its items at the products' prices, in the column order of
   // ParallelLoad's order destinations.
   std::string orders_query(const std::vector<std::string>& closed_statuses, bool totals) const;
+
+  // The number of heap blocks of the table (its size on disk, not a statistic).
+  std::string block_count_query(const TableSpec& table) const;
 
   // The smallest and greatest primary key of the table (two index lookups).
   std::string key_bounds_query(const TableSpec& table) const;

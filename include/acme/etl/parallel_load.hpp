@@ -16,12 +16,8 @@
 
 namespace acme::etl {
 
-// Splits [min, max] into at most `parts` contiguous ranges of nearly equal width that cover it
-// exactly (fewer when there are fewer keys than parts). Pure.
-std::vector<KeyRange> split_key_range(std::int64_t min, std::int64_t max, int parts);
-
 // The full load of analytical_orders and analytical_order_items: N source connections read one
-// exported snapshot, the big tables split by key range, and N target connections COPY into
+// exported snapshot, the items split by ranges of heap blocks, and N target connections COPY into
 // shadow tables (same columns, storage options and defaults as the live ones, no indexes), then
 // build every index of the live tables on them and ANALYZE them, all in parallel. Nothing the
 // readers see changes until swap(), which runs in the caller's (short) target transaction with
@@ -72,12 +68,11 @@ public:
   static std::vector<std::string> swap_blockers(pqxx::transaction_base& target,
                                                 const std::string& schema);
 
-  // Connects the workers, creates the shadow tables, loads them (orders and item key ranges
-  // from `orders` / `items`), builds their indexes and analyzes them. `extractor` builds the
-  // source queries (before any worker starts); `orders` / `items`: the source's key bounds
-  // (nullopt: the table is empty). COPY streams in binary format (db/copy_connection.hpp).
-  Result run(const Extractor& extractor, const std::optional<KeyRange>& orders,
-             const std::optional<KeyRange>& items);
+  // Connects the workers, creates the shadow tables, loads them (the orders in one COPY, the
+  // items in ranges of heap blocks), builds their indexes and analyzes them. `extractor` builds
+  // the source queries (before any worker starts); `item_blocks`: the number of heap blocks of
+  // the source's items table. COPY streams in binary format (db/copy_connection.hpp).
+  Result run(const Extractor& extractor, std::int64_t item_blocks);
 
   // In the caller's target transaction: records the history events of the load (every loaded
   // order, a delete for every live order not loaded) for Transformer::record_history().

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace acme::etl {
 
@@ -31,6 +32,22 @@ struct KeyRange {
   std::int64_t lo = 0;
   std::int64_t hi = 0;
 };
+
+// A range of a table's heap blocks [first, end) (no end: every block from `first` on): a slice
+// of a parallel load read by a TID range scan, which reads its pages in order, as a sequential
+// scan would, instead of visiting them through the primary key.
+struct BlockRange {
+  std::int64_t first = 0;
+  std::optional<std::int64_t> end;
+};
+
+// Splits a table of `blocks` heap blocks into `parts` ranges of nearly equal size that cover
+// every block; the last one is open-ended, so that it reaches blocks added since the count
+// (rows a reader's snapshot cannot see, but the ranges never rely on that). Pure.
+std::vector<BlockRange> split_blocks(std::int64_t blocks, int parts);
+
+// "<alias>.ctid >= '(first,0)' AND <alias>.ctid < '(end,0)'". Pure.
+std::string block_condition(std::string_view alias, const BlockRange& range);
 
 // The keys of buckets `first` .. `last` (absent: unbounded on that side). Pure.
 KeyRange bucket_keys(std::optional<std::int64_t> first, std::optional<std::int64_t> last);
