@@ -321,7 +321,8 @@ void ParallelLoad::run_jobs(std::vector<Job> jobs, const std::vector<std::string
   }
 }
 
-ParallelLoad::Result ParallelLoad::run(const Extractor& extractor, std::int64_t item_blocks) {
+ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
+                                       std::optional<std::int64_t> item_blocks) {
   const auto t0 = std::chrono::steady_clock::now();
   connect_workers();
   create_shadows();
@@ -389,7 +390,7 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor, std::int64_t 
     merge_max(orders_max, seen);
     spdlog::debug("full load job {}: {} orders in {:.3f} s", w.id, n, seconds_since(t));
   };
-  const auto items_job = [&, settled](BlockRange blocks) {
+  const auto items_job = [&, settled](std::optional<BlockRange> blocks) {
     return
         [&, settled, blocks, query = extractor.denormalized_items_query(closed, blocks)](Worker& w) {
           const auto t = std::chrono::steady_clock::now();
@@ -411,7 +412,8 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor, std::int64_t 
           add(result.items, n);
           merge_max(items_max, seen);
           spdlog::debug("full load job {}: items in blocks {}..{}: {} rows in {:.3f} s", w.id,
-                        blocks.first, blocks.end ? std::to_string(*blocks.end - 1) : "end", n,
+                        blocks ? std::to_string(blocks->first) : "all",
+                        blocks && blocks->end ? std::to_string(*blocks->end - 1) : "end", n,
                         seconds_since(t));
         };
   };
@@ -426,8 +428,12 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor, std::int64_t 
                                        "orders indexes", "analyze"};
   std::vector<Job> jobs;
   jobs.push_back({orders_job, k_orders, settled ? k_items : -1});
-  for (const auto& blocks : split_blocks(item_blocks, 2 * static_cast<int>(m_workers.size()))) {
-    jobs.push_back({items_job(blocks), k_items, -1});
+  if (item_blocks) {
+    for (const auto& blocks : split_blocks(*item_blocks, 2 * static_cast<int>(m_workers.size()))) {
+      jobs.push_back({items_job(blocks), k_items, -1});
+    }
+  } else {
+    jobs.push_back({items_job(std::nullopt), k_items, -1});
   }
   // Once the first index build starts, the progress shows how many are built.
   const auto index_count =

@@ -281,6 +281,19 @@ TEST_F(ParallelLoad, ADependentViewMakesTheFullLoadRunInPlace) {
             "t");
 }
 
+// A source items relation without heap blocks (here a view over the table) is read whole by
+// one job instead of by TID ranges, which only a plain table has.
+TEST_F(ParallelLoad, ASourceViewOfItemsIsReadWhole) {
+  seed();
+  src_exec(fmt::format("ALTER TABLE {0} RENAME TO order_items_data; "
+                       "CREATE VIEW {0} AS SELECT * FROM {1}.order_items_data",
+                       src("order_items"), acme::db::quote_ident(m_source_schema)));
+  m_jobs = 3;
+  EXPECT_EQ(sync().mode, "full");
+  expect_invariant("after a load from a view of the items");
+  EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_order_items")), "2100");
+}
+
 #if ACME_TEST_HOOKS
 class ParallelLoadCrash : public ParallelLoad, public ::testing::WithParamInterface<const char*> {};
 

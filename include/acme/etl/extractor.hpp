@@ -36,7 +36,8 @@ public:
   // ParallelLoad's order destinations.
   std::string orders_query(const std::vector<std::string>& closed_statuses, bool totals) const;
 
-  // The number of heap blocks of the table (its size on disk, not a statistic).
+  // The number of heap blocks of the table (its size on disk, not a statistic); NULL when the
+  // relation is not a plain table (a view, a foreign or partitioned table: no TID ranges).
   std::string block_count_query(const TableSpec& table) const;
 
   // The smallest and greatest primary key of the table (two index lookups).

@@ -71,8 +71,9 @@ public:
   // Connects the workers, creates the shadow tables, loads them (the orders in one COPY, the
   // items in ranges of heap blocks), builds their indexes and analyzes them. `extractor` builds
   // the source queries (before any worker starts); `item_blocks`: the number of heap blocks of
-  // the source's items table. COPY streams in binary format (db/copy_connection.hpp).
-  Result run(const Extractor& extractor, std::int64_t item_blocks);
+  // the source's items table (nullopt: not a plain table, read whole by one job). COPY streams
+  // in binary format (db/copy_connection.hpp).
+  Result run(const Extractor& extractor, std::optional<std::int64_t> item_blocks);
 
   // In the caller's target transaction: records the history events of the load (every loaded
   // order, a delete for every live order not loaded) for Transformer::record_history().
