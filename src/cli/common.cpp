@@ -59,7 +59,7 @@ void add_sync_options(CLI::App& cmd, Context& ctx) {
                  "[env: ACME_LOCK_WAIT, default: 10]")
       ->group(group);
   cmd.add_option("--jobs", o.jobs,
-                 "Source and target connections of a full load (parallel COPY by key range, "
+                 "Source and target connections of a full load (parallel COPY by heap block range, "
                  "parallel index builds) [env: ACME_JOBS, default: the number of cores, at least "
                  "2]")
       ->group(group);
