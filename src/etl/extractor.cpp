@@ -101,9 +101,10 @@ std::string Extractor::orders_query(const std::vector<std::string>& closed_statu
 
 std::string Extractor::block_count_query(const TableSpec& table) const {
   // Only a plain table (or materialized view) has heap blocks a TID range can address.
-  return fmt::format("SELECT CASE WHEN relkind IN ('r', 'm') THEN pg_relation_size(oid) / "
-                     "current_setting('block_size')::bigint END FROM pg_class WHERE oid = {}::regclass",
-                     m_tx.quote(table_name(table)));
+  return fmt::format(
+      "SELECT CASE WHEN relkind IN ('r', 'm') THEN pg_relation_size(oid) / "
+      "current_setting('block_size')::bigint END FROM pg_class WHERE oid = {}::regclass",
+      m_tx.quote(table_name(table)));
 }
 
 std::string Extractor::key_bounds_query(const TableSpec& table) const {

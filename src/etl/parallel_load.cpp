@@ -38,7 +38,8 @@ constexpr const char* k_order_columns =
 
 // The greatest (updated_at, key) seen in binary COPY rows, in PostgreSQL's binary timestamp
 // form: the cursor of a table read whole, gathered while its rows pass through acme instead of
-// by another scan of the table.
+// by another scan of the table; and the span of their keys (a block range's rows, whose keys
+// nothing else bounds).
 struct MaxKey {
   bool any = false;
   std::int64_t ts = 0;
@@ -391,31 +392,31 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
     spdlog::debug("full load job {}: {} orders in {:.3f} s", w.id, n, seconds_since(t));
   };
   const auto items_job = [&, settled](std::optional<BlockRange> blocks) {
-    return
-        [&, settled, blocks, query = extractor.denormalized_items_query(closed, blocks)](Worker& w) {
-          const auto t = std::chrono::steady_clock::now();
-          w.target->exec("BEGIN");
-          std::int64_t n = 0;
-          MaxKey seen; // order_item_id is field 0, updated_at field 9
-          ops::RowCounter shown(items_progress);
-          if (settled) {
-            w.target->exec(work_tables);
-            db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop,
+    return [&, settled, blocks,
+            query = extractor.denormalized_items_query(closed, blocks)](Worker& w) {
+      const auto t = std::chrono::steady_clock::now();
+      w.target->exec("BEGIN");
+      std::int64_t n = 0;
+      MaxKey seen; // order_item_id is field 0, updated_at field 9
+      ops::RowCounter shown(items_progress);
+      if (settled) {
+        w.target->exec(work_tables);
+        db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop,
+                        counted(seen.observer(0, 9), shown));
+        n = w.count(items_settled(KeyRange{seen.key_lo, seen.key_hi}));
+      } else {
+        n = db::copy_binary(*w.source, query, *w.target, items_shadow + " " + k_item_columns, stop,
                             counted(seen.observer(0, 9), shown));
-            n = w.count(items_settled(KeyRange{seen.key_lo, seen.key_hi}));
-          } else {
-            n = db::copy_binary(*w.source, query, *w.target, items_shadow + " " + k_item_columns,
-                                stop, counted(seen.observer(0, 9), shown));
-          }
-          test_point::reach("load-copy");
-          w.target->exec("COMMIT");
-          add(result.items, n);
-          merge_max(items_max, seen);
-          spdlog::debug("full load job {}: items in blocks {}..{}: {} rows in {:.3f} s", w.id,
-                        blocks ? std::to_string(blocks->first) : "all",
-                        blocks && blocks->end ? std::to_string(*blocks->end - 1) : "end", n,
-                        seconds_since(t));
-        };
+      }
+      test_point::reach("load-copy");
+      w.target->exec("COMMIT");
+      add(result.items, n);
+      merge_max(items_max, seen);
+      spdlog::debug("full load job {}: items in blocks {}..{}: {} rows in {:.3f} s", w.id,
+                    blocks ? std::to_string(blocks->first) : "all",
+                    blocks && blocks->end ? std::to_string(*blocks->end - 1) : "end", n,
+                    seconds_since(t));
+    };
   };
   // One graph of jobs in priority order: the orders (whose totals aggregate every item in the
   // source, the longest single COPY, so it starts first; on a loaded target it waits for the
@@ -510,9 +511,8 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
 }
 
 void ParallelLoad::stage_history_events(pqxx::transaction_base& target) {
-  target.exec(
-      render_sql(sql::etl_shadow_history_events, m_options.target_schema, nullptr,
-                 {{"shadow", db::qualify(m_options.target_schema, m_tables[0].shadow)}}));
+  target.exec(render_sql(sql::etl_shadow_history_events, m_options.target_schema, nullptr,
+                         {{"shadow", db::qualify(m_options.target_schema, m_tables[0].shadow)}}));
 }
 
 void ParallelLoad::swap(pqxx::transaction_base& target) {
@@ -534,10 +534,9 @@ void ParallelLoad::swap(pqxx::transaction_base& target) {
     target.exec("DROP TABLE " + live_q);
     target.exec(fmt::format("ALTER TABLE {} RENAME TO {}", db::qualify(schema, t.shadow),
                             db::quote_ident(t.live)));
-    target.exec(t.autovacuum
-                    ? fmt::format("ALTER TABLE {} SET (autovacuum_enabled = {})", live_q,
-                                  *t.autovacuum)
-                    : fmt::format("ALTER TABLE {} RESET (autovacuum_enabled)", live_q));
+    target.exec(t.autovacuum ? fmt::format("ALTER TABLE {} SET (autovacuum_enabled = {})", live_q,
+                                           *t.autovacuum)
+                             : fmt::format("ALTER TABLE {} RESET (autovacuum_enabled)", live_q));
     for (const auto& ix : t.indexes) {
       if (!ix.constraint.empty()) {
         target.exec(fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", live_q,

@@ -318,9 +318,9 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       opts.items_estimate = estimates.at("order_items");
       parallel_load = std::make_unique<ParallelLoad>(std::move(opts));
       const auto blocks = stx.exec(extractor.block_count_query(k_tables[3]))[0][0];
-      loaded = parallel_load->run(extractor, blocks.is_null() ? std::nullopt
-                                                              : std::optional<std::int64_t>(
-                                                                    blocks.as<std::int64_t>()));
+      loaded = parallel_load->run(
+          extractor,
+          blocks.is_null() ? std::nullopt : std::optional<std::int64_t>(blocks.as<std::int64_t>()));
     }
 
     Batch batch;

@@ -1,7 +1,7 @@
 #include "acme/etl/tables.hpp"
 
-#include <fmt/format.h>
 #include <algorithm>
+#include <fmt/format.h>
 #include <limits>
 
 namespace acme::etl {
@@ -9,17 +9,17 @@ namespace acme::etl {
 std::string key_condition(std::string_view column, const std::optional<KeyRange>& range) {
   // Typed bounds: a bare -9223372036854775808 would be numeric, and the comparison could not
   // use the index.
-  return range ? fmt::format("{} BETWEEN ({})::bigint AND ({})::bigint", column, range->lo,
-                             range->hi)
-               : "TRUE";
+  return range
+             ? fmt::format("{} BETWEEN ({})::bigint AND ({})::bigint", column, range->lo, range->hi)
+             : "TRUE";
 }
 
 std::vector<BlockRange> split_blocks(std::int64_t blocks, int parts) {
   const std::int64_t n = std::max<std::int64_t>(1, std::min<std::int64_t>(parts, blocks));
   std::vector<BlockRange> out;
   for (std::int64_t k = 0; k < n; ++k) {
-    out.push_back({blocks * k / n, k + 1 == n ? std::nullopt
-                                              : std::optional<std::int64_t>(blocks * (k + 1) / n)});
+    out.push_back({blocks * k / n,
+                   k + 1 == n ? std::nullopt : std::optional<std::int64_t>(blocks * (k + 1) / n)});
   }
   return out;
 }
