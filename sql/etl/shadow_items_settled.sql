@@ -2,8 +2,8 @@
 -- items (acme_w_items) into the shadow items table. Items of closed orders keep the settled price
 -- the live table holds, unless the item row itself is new or changed or no price is known — the
 -- rule of merge_items.sql: a full load must not re-price settled history.
--- {shadow}: the shadow items table (quoted, schema-qualified); {lo}..{hi}: the smallest and
--- greatest key in acme_w_items (only that part of the live table is read).
+-- {shadow}: the shadow items table (quoted, schema-qualified); {keys}: the live items' key
+-- condition over the smallest and greatest key in acme_w_items (only that part is read).
 WITH m AS (
     INSERT INTO {shadow}
         (order_item_id, order_id, product_id, product_name, quantity, price, order_status,
@@ -18,7 +18,7 @@ WITH m AS (
            w.updated_at, w.updated_by, w.created_at, w.created_by
     FROM acme_w_items w
     LEFT JOIN {schema}.analytical_order_items t
-           ON t.order_item_id = w.order_item_id AND t.order_item_id BETWEEN ({lo})::bigint AND ({hi})::bigint
+           ON t.order_item_id = w.order_item_id AND {keys}
     RETURNING 1
 )
 SELECT count(*) FROM m;

@@ -364,10 +364,9 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
   // Per block range: the live items of the key range its rows span only (a join without it
   // hashed all 5.2 M live items for each of the 4 ranges at M: 1.7 s each).
   const auto items_settled = [&](KeyRange range) {
-    return render_sql(sql::etl_shadow_items_settled, schema, nullptr,
-                      {{"shadow", items_shadow},
-                       {"lo", std::to_string(range.lo)},
-                       {"hi", std::to_string(range.hi)}});
+    return render_sql(
+        sql::etl_shadow_items_settled, schema, nullptr,
+        {{"shadow", items_shadow}, {"keys", key_condition("t.order_item_id", range)}});
   };
 
   const auto orders_job = [&, settled](Worker& w) {

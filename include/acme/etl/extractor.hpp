@@ -29,7 +29,7 @@ public:
   // and its order's status, delivery date and openness, joined in the source snapshot, in the
   // column order of ParallelLoad's item destination.
   std::string denormalized_items_query(const std::vector<std::string>& closed_statuses,
-                                       const std::optional<BlockRange>& blocks = {}) const;
+                                       const std::optional<BlockRange>& blocks) const;
 
   // Full load: every order with its customer's name, openness and (with `totals`) total_items
   // and total_amount summed over its items at the products' prices, in the column order of
