@@ -33,6 +33,20 @@ namespace {
 // In a forked child: adds `env` to the environment and executes `argv`; never returns.
 [[noreturn]] void exec_child(const std::vector<std::string>& argv,
                              const std::vector<std::string>& env) {
+  // The caller's own acme settings (ACME_ENV_FILE, ACME_SOURCE_SCHEMA, ... exported in the shell
+  // that runs the tests) never reach the process under test: each test states its environment.
+  // The harness's ACME_TEST_* and scripts/pg-local's ACME_PG_* (where the clusters live) stay.
+  std::vector<std::string> inherited;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string kv(*e);
+    if (kv.rfind("ACME_", 0) == 0 && kv.rfind("ACME_TEST_", 0) != 0 &&
+        kv.rfind("ACME_PG_", 0) != 0) {
+      inherited.push_back(kv.substr(0, kv.find('=')));
+    }
+  }
+  for (const auto& name : inherited) {
+    unsetenv(name.c_str());
+  }
   for (const auto& kv : env) {
     const auto eq = kv.find('=');
     setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
