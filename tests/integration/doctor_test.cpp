@@ -124,6 +124,10 @@ TEST_F(Doctor, HealthyCdcSetupExitsZeroWithoutFailures) {
 TEST_F(Doctor, PollModeOnHealthySetupExitsZeroAndHintsAtTheUpdatedAtIndex) {
   const auto r = doctor({});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(
+      line_of(r.out, "target temp_file_limit").rfind("ok    target temp_file_limit: no limit", 0),
+      0u)
+      << r.out;
   const auto line = line_of(r.out, "updated_at index");
   EXPECT_EQ(line.rfind("warn", 0), 0u) << r.out;
   EXPECT_NE(line.find(fmt::format("CREATE INDEX CONCURRENTLY ON {}.\"orders\" (updated_at, "
@@ -131,6 +135,16 @@ TEST_F(Doctor, PollModeOnHealthySetupExitsZeroAndHintsAtTheUpdatedAtIndex) {
                                   quote_ident(m_source_schema))),
             std::string::npos)
       << line;
+}
+
+// A full load's index builds write their sort runs to temporary files: a session limit on them
+// is a warning with the role-level fix (set here for acme's sessions through PGOPTIONS).
+TEST_F(Doctor, TempFileLimitOnTheTargetWarnsThatAFullLoadNeedsTemporaryFiles) {
+  const auto r = doctor({}, {"PGOPTIONS=-c temp_file_limit=1MB"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto line = line_of(r.out, "target temp_file_limit");
+  EXPECT_EQ(line.rfind("warn  target temp_file_limit: 1MB per session", 0), 0u) << r.out;
+  EXPECT_NE(line.find("SET temp_file_limit = -1;"), std::string::npos) << line;
 }
 
 TEST_F(Doctor, SourceWithWalLevelReplicaFailsWithTheSetting) {
