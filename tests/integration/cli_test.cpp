@@ -1,4 +1,5 @@
 #include "support/pg.hpp"
+#include "support/temp_dir.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -7,25 +8,17 @@
 
 using acme::test::run_process;
 
-namespace {
-
-std::string temp_dir() {
-  auto dir = std::filesystem::temp_directory_path() / acme::test::unique_name("cli");
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
-} // namespace
-
 TEST(Cli, MissingSourceDsnExits2NamingTheVariable) {
-  const auto dir = temp_dir();
+  const acme::test::TempDir temp("cli");
+  const std::string dir = temp.str();
   const auto r = run_process({ACME_BIN, "run-etl"}, {"ACME_SOURCE_DSN=", "ACME_TARGET_DSN="}, dir);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("ACME_SOURCE_DSN"), std::string::npos) << r.err;
 }
 
 TEST(Cli, DotenvNeverExecutesAnything) {
-  const auto dir = temp_dir();
+  const acme::test::TempDir temp("cli");
+  const std::string dir = temp.str();
   const auto marker1 = dir + "/pwned1";
   const auto marker2 = dir + "/pwned2";
   // Relative paths: were anything executed, it would run in `dir` (the working directory).
@@ -40,7 +33,8 @@ TEST(Cli, DotenvNeverExecutesAnything) {
 }
 
 TEST(Cli, MalformedDotenvExits2WithLineNumber) {
-  const auto dir = temp_dir();
+  const acme::test::TempDir temp("cli");
+  const std::string dir = temp.str();
   std::ofstream(dir + "/.env") << "A=1\nnot an assignment\n";
   const auto r = run_process({ACME_BIN, "config"}, {}, dir);
   EXPECT_EQ(r.exit_code, 2);
@@ -48,7 +42,8 @@ TEST(Cli, MalformedDotenvExits2WithLineNumber) {
 }
 
 TEST(Cli, ConfigMasksPasswords) {
-  const auto dir = temp_dir();
+  const acme::test::TempDir temp("cli");
+  const std::string dir = temp.str();
   const auto r = run_process(
       {ACME_BIN, "config"},
       {"ACME_SOURCE_DSN=postgresql://u:hunter2@db/x", "ACME_TARGET_DSN=host=db password=hunter3"},

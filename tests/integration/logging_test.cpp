@@ -1,5 +1,6 @@
 // Logs as operators use them: JSON lines, daily files under a directory, no secrets anywhere.
 #include "support/pg.hpp"
+#include "support/temp_dir.hpp"
 
 #include <chrono>
 #include <csignal>
@@ -20,8 +21,8 @@ std::string read_all(const std::filesystem::path& p) {
 }
 
 TEST(Logging, JsonLinesGoToDailyFilesWithoutPasswords) {
-  const auto dir = std::filesystem::temp_directory_path() / acme::test::unique_name("logs");
-  std::filesystem::remove_all(dir);
+  const acme::test::TempDir temp("logs");
+  const auto dir = temp.path() / "logs"; // acme creates it
   acme::test::BackgroundProcess p(
       {ACME_BIN, "run-continuous-etl", "--polling-interval", "0.2", "--log-format", "json",
        "--log-dir", dir.string()},

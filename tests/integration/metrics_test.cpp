@@ -1,6 +1,7 @@
 // run-continuous-etl --metrics-address: /metrics scraped over HTTP while acme syncs (poll and
 // cdc), bad addresses and busy ports, and Debian's real prometheus server scraping acme.
 #include "support/etl_fixture.hpp"
+#include "support/temp_dir.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -255,15 +256,8 @@ TEST_F(Metrics, PrometheusServerScrapesAcmeUp) {
   const int acme_port = free_port();
   const int prom_port = free_port();
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / acme::test::unique_name("prom");
-  fs::create_directories(dir);
-  struct RemoveDir {
-    fs::path p;
-    ~RemoveDir() {
-      std::error_code ec;
-      fs::remove_all(p, ec);
-    }
-  } remove_dir{dir};
+  const acme::test::TempDir temp("prom");
+  const fs::path& dir = temp.path();
   {
     std::ofstream cfg(dir / "prometheus.yml");
     cfg << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"

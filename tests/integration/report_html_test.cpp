@@ -8,6 +8,7 @@
 #include "acme/sql/embedded.hpp"
 #include "support/csv_reader.hpp"
 #include "support/pg.hpp"
+#include "support/temp_dir.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -23,30 +24,9 @@
 
 namespace fs = std::filesystem;
 using acme::test::run_process;
+using acme::test::TempDir;
 
 namespace {
-
-// A directory removed when the test ends, however it ends.
-class TempDir {
-public:
-  explicit TempDir(const std::string& suffix)
-      : m_path(fs::temp_directory_path() / acme::test::unique_name(suffix)) {
-    fs::remove_all(m_path);
-    fs::create_directories(m_path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  TempDir(TempDir&&) = delete;
-  TempDir& operator=(TempDir&&) = delete;
-  const fs::path& path() const { return m_path; }
-
-private:
-  fs::path m_path;
-};
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

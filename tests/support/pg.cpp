@@ -165,6 +165,8 @@ BackgroundProcess::~BackgroundProcess() {
     int status = 0;
     waitpid(m_pid, &status, 0);
   }
+  std::remove(m_out_path.c_str());
+  std::remove(m_err_path.c_str());
 }
 
 void BackgroundProcess::signal(int sig) const {
