@@ -408,16 +408,16 @@ private:
     }
     // The full load's index builds sort in 16 MB runs kept in temporary files (parallel_load.cpp):
     // about 30 bytes per item for the largest one, in one session.
-    if (r["temp_file_limit_kb"].as<long long>() < 0) {
-      add("target temp_file_limit", CheckStatus::ok,
-          "no limit: a full load's index builds may write their sort runs to temporary files "
-          "(about 30 bytes per item: 150 MB at 5.2 million items)");
+    const std::string temp_files = "a full load's index builds write their sort runs to temporary "
+                                   "files (about 30 bytes per item: 150 MB at 5.2 million items)";
+    const auto temp_file_limit = r["temp_file_limit"].as<std::string>();
+    if (temp_file_limit == "-1") {
+      add("target temp_file_limit", CheckStatus::ok, "no limit: " + temp_files);
     } else {
       add("target temp_file_limit", CheckStatus::warn,
-          fmt::format("{} per session: a full load's index builds write their sort runs to "
-                      "temporary files, about 30 bytes per item (150 MB at 5.2 million items); "
-                      "a build over the limit fails the load, which then changes nothing",
-                      r["temp_file_limit"].as<std::string>()),
+          fmt::format("{} per session: {}; a build over the limit fails the load, which then "
+                      "changes nothing",
+                      temp_file_limit, temp_files),
           fmt::format("ALTER ROLE {} SET temp_file_limit = -1;  -- or a size above 30 bytes x "
                       "the source's items",
                       db::quote_ident(role)));
