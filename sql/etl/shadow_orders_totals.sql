@@ -1,13 +1,10 @@
--- Full load into a target that already holds data: the source's orders (acme_w_orders, customer
--- name joined in the source snapshot) into the shadow orders table, with totals summed over the
--- shadow items (whose closed orders keep settled prices, so the source cannot compute them).
--- total_items counts NULL quantities as 0; total_amount sums quantity x price where both are known.
--- {shadow}: the shadow orders table, {shadow_items}: the shadow items table.
+-- Full load: the source's orders (acme_w_orders, customer name joined in the source snapshot)
+-- into the shadow orders table, with their totals. An order without items has totals 0.
+-- {shadow}: the shadow orders table; the totals: a query of (order_id, total_items,
+-- total_amount), shadow_totals_streamed.sql on an empty target, shadow_totals_settled.sql on one
+-- that already holds data.
 WITH t AS (
-    SELECT order_id, COALESCE(sum(quantity), 0) AS total_items,
-           COALESCE(sum(quantity * price), 0) AS total_amount
-    FROM {shadow_items}
-    GROUP BY order_id
+    {totals}
 ), m AS (
     INSERT INTO {shadow}
         (order_id, customer_id, customer_name, order_date, delivery_date, status, total_items,

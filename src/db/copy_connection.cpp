@@ -42,6 +42,8 @@ void finish(PGconn* conn, const std::string& sql, std::string* tuples = nullptr)
   for (Result r(PQgetResult(conn), &PQclear); r; r.reset(PQgetResult(conn))) {
     const auto st = PQresultStatus(r.get());
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      for (Result rest(PQgetResult(conn), &PQclear); rest; rest.reset(PQgetResult(conn))) {
+      }
       throw_failure(conn, r.get(), sql);
     }
     if (tuples != nullptr) {
@@ -127,6 +129,83 @@ std::int64_t binary_int(const BinaryField& field) {
   return static_cast<std::int64_t>(v);
 }
 
+BinaryNumeric binary_numeric(const BinaryField& field) {
+  if (field.data == nullptr || field.size < 8) {
+    throw Error("malformed numeric in a binary COPY stream");
+  }
+  const auto ndigits = static_cast<std::int16_t>(be16(field.data));
+  BinaryNumeric n;
+  n.weight = static_cast<std::int16_t>(be16(field.data + 2));
+  const std::uint16_t sign = be16(field.data + 4);
+  n.dscale = static_cast<std::int16_t>(be16(field.data + 6));
+  if (ndigits < 0 || n.dscale < 0 || field.size != 8 + 2 * ndigits) {
+    throw Error("malformed numeric in a binary COPY stream");
+  }
+  switch (sign) {
+  case 0x0000:
+    break;
+  case 0x4000:
+    n.negative = true;
+    break;
+  case 0xC000:
+    n.kind = BinaryNumeric::Kind::nan;
+    return n;
+  case 0xD000:
+    n.kind = BinaryNumeric::Kind::infinity;
+    return n;
+  case 0xF000:
+    n.kind = BinaryNumeric::Kind::minus_infinity;
+    return n;
+  default:
+    throw Error("malformed numeric in a binary COPY stream");
+  }
+  n.digits.resize(static_cast<std::size_t>(ndigits));
+  for (std::int16_t i = 0; i < ndigits; ++i) {
+    n.digits[static_cast<std::size_t>(i)] = static_cast<std::int16_t>(be16(field.data + 8 + 2 * i));
+    if (n.digits[static_cast<std::size_t>(i)] < 0 || n.digits[static_cast<std::size_t>(i)] > 9999) {
+      throw Error("malformed numeric in a binary COPY stream");
+    }
+  }
+  return n;
+}
+
+std::string numeric_text(const BinaryNumeric& n) {
+  switch (n.kind) {
+  case BinaryNumeric::Kind::nan:
+    return "NaN";
+  case BinaryNumeric::Kind::infinity:
+    return "Infinity";
+  case BinaryNumeric::Kind::minus_infinity:
+    return "-Infinity";
+  case BinaryNumeric::Kind::finite:
+    break;
+  }
+  // The base-10000 digit at position `i` (0 = the first stored one), zero outside them.
+  const auto digit = [&n](int i) {
+    return i >= 0 && i < static_cast<int>(n.digits.size()) ? n.digits[static_cast<std::size_t>(i)]
+                                                           : 0;
+  };
+  std::string out = n.negative && !n.digits.empty() ? "-" : "";
+  if (n.weight < 0) {
+    out += '0';
+  } else {
+    out += std::to_string(digit(0));
+    for (int i = 1; i <= n.weight; ++i) {
+      out += fmt::format("{:04d}", digit(i));
+    }
+  }
+  if (n.dscale > 0) {
+    out += '.';
+    std::string fraction;
+    for (int i = n.weight + 1; static_cast<int>(fraction.size()) < n.dscale; ++i) {
+      fraction += fmt::format("{:04d}", digit(i));
+    }
+    fraction.resize(static_cast<std::size_t>(n.dscale));
+    out += fraction;
+  }
+  return out;
+}
+
 CopyConnection::CopyConnection(const std::string& dsn, std::string_view which,
                                std::string_view application_name) {
   m_conn = PQconnectdb(dsn.c_str());
@@ -182,6 +261,9 @@ std::vector<std::vector<std::optional<std::string>>> CopyConnection::exec(const 
   for (Result r(PQgetResult(m_conn), &PQclear); r; r.reset(PQgetResult(m_conn))) {
     const auto st = PQresultStatus(r.get());
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      // The session takes another statement only once every result of this one is read.
+      for (Result rest(PQgetResult(m_conn), &PQclear); rest; rest.reset(PQgetResult(m_conn))) {
+      }
       throw_failure(m_conn, r.get(), sql);
     }
     rows.clear();
@@ -250,6 +332,36 @@ std::int64_t copy_binary(CopyConnection& from, const std::string& query, CopyCon
     }
   }
   finish(src, out_sql);
+  if (PQputCopyEnd(dst, nullptr) != 1) {
+    throw_failure(dst, nullptr, in_sql);
+  }
+  std::string tuples;
+  finish(dst, in_sql, &tuples);
+  return tuples.empty() ? 0 : std::stoll(tuples);
+}
+
+std::int64_t copy_text_in(CopyConnection& to, const std::string& table,
+                          const std::function<std::string_view()>& next) {
+  PGconn* dst = to.raw();
+  const std::string in_sql = "COPY " + table + " FROM STDIN";
+  {
+    Result r(PQexec(dst, in_sql.c_str()), &PQclear);
+    if (PQresultStatus(r.get()) != PGRES_COPY_IN) {
+      throw_failure(dst, r.get(), in_sql);
+    }
+  }
+  try {
+    for (std::string_view chunk = next(); !chunk.empty(); chunk = next()) {
+      if (PQputCopyData(dst, chunk.data(), static_cast<int>(chunk.size())) != 1) {
+        throw_failure(dst, nullptr, in_sql);
+      }
+    }
+  } catch (...) {
+    PQputCopyEnd(dst, "the rows could not be read");
+    for (Result r(PQgetResult(dst), &PQclear); r; r.reset(PQgetResult(dst))) {
+    }
+    throw;
+  }
   if (PQputCopyEnd(dst, nullptr) != 1) {
     throw_failure(dst, nullptr, in_sql);
   }

@@ -74,29 +74,17 @@ std::string Extractor::denormalized_items_query(const std::vector<std::string>& 
                      fmt::arg("orders", db::qualify(m_schema, "orders")), fmt::arg("where", where));
 }
 
-std::string Extractor::orders_query(const std::vector<std::string>& closed_statuses,
-                                    bool totals) const {
-  // NULL quantities count as 0 items; an item without a known price adds nothing to the amount.
-  const std::string sums =
-      totals ? "COALESCE(t.total_items, 0)::bigint, COALESCE(t.total_amount, 0)::numeric, " : "";
-  const std::string join =
-      totals ? fmt::format("LEFT JOIN (SELECT i.order_id, sum(i.quanity) AS total_items, "
-                           "sum(i.quanity * p.unity_price) AS total_amount FROM {} i "
-                           "LEFT JOIN {} p ON p.product_id = i.product_id GROUP BY i.order_id) t "
-                           "ON t.order_id = o.order_id ",
-                           db::qualify(m_schema, "order_items"), db::qualify(m_schema, "products"))
-             : "";
+std::string Extractor::orders_query(const std::vector<std::string>& closed_statuses) const {
   return fmt::format(
       "SELECT o.order_id::bigint, o.customer_id::bigint, c.customer_name::text, "
-      "o.order_date::date, o.delivery_date::date, o.status::text, {sums}"
+      "o.order_date::date, o.delivery_date::date, o.status::text, "
       "o.status IS NULL OR o.status <> ALL ({closed}), "
       "o.updated_at::timestamp(3), o.updated_by::bigint, o.created_at::timestamp(3), "
       "o.created_by::bigint "
-      "FROM {orders} o LEFT JOIN {customers} c ON c.customer_id = o.customer_id "
-      "{join}",
-      fmt::arg("sums", sums), fmt::arg("closed", closed_array(m_tx, closed_statuses)),
+      "FROM {orders} o LEFT JOIN {customers} c ON c.customer_id = o.customer_id",
+      fmt::arg("closed", closed_array(m_tx, closed_statuses)),
       fmt::arg("orders", db::qualify(m_schema, "orders")),
-      fmt::arg("customers", db::qualify(m_schema, "customers")), fmt::arg("join", join));
+      fmt::arg("customers", db::qualify(m_schema, "customers")));
 }
 
 std::string Extractor::block_count_query(const TableSpec& table) const {

@@ -160,6 +160,74 @@ TEST_F(ParallelLoad, OneAndThreeJobsLoadIdenticalTargets) {
             "t");
 }
 
+// A first load sums the orders' totals from the item rows as they stream past
+// (etl/order_totals.hpp). They must be exactly what the source's own sums give, scale included,
+// for every price numeric can hold and wherever an order's items lie.
+TEST_F(ParallelLoad, OrderTotalsSummedFromTheItemStreamEqualTheSourcesSums) {
+  src_exec(fmt::format(
+      // Scales 0 to 40, negative, zero with a scale, NaN and both infinities, a price of 27
+      // digits (too long for acme's 128-bit sum: the target multiplies it) and one of 26;
+      // product 16 does not exist (an item without a price).
+      "INSERT INTO {p} (product_id, product_name, barcode, unity_price) VALUES (1, 'a', 'a', 2.5), "
+      "  (2, 'b', 'b', 0.125), (3, 'c', 'c', -7), (4, 'd', 'd', 'NaN'), (5, 'e', 'e', 'Infinity'), "
+      "  (6, 'f', 'f', '-Infinity'), (7, 'g', 'g', 0.000000000000000000000000000001), "
+      "  (8, 'h', 'h', 1.0000000000000000000000000000000000000001), "
+      "  (9, 'i', 'i', 123456789012345678901234567890.5), (10, 'j', 'j', "
+      "999999999999999999999999999), "
+      "  (11, 'k', 'k', 99999999999999999999999999.9), (12, 'l', 'l', 0), (13, 'm', 'm', 0.00), "
+      "  (14, 'n', 'n', 14.50), (15, 'o', 'o', 19.99);"
+      "INSERT INTO {o} (order_id, status) SELECT g, 'PENDING' FROM generate_series(1, 64) g;"
+      // Orders 1-40 have finite prices of scales 0 to 30 (and a missing product); orders 41-50
+      // one more item each with a price acme leaves to the target. Quantities: none, zero (zero
+      // times infinity is NaN), negative, the greatest int4.
+      "INSERT INTO {i} (order_item_id, order_id, product_id, quanity) "
+      "  SELECT o * 100 + j, o, (ARRAY[1, 2, 3, 7, 12, 13, 14, 15, 16])[1 + (o * j + j) % 9], "
+      "    CASE (o + j) % 7 WHEN 0 THEN NULL WHEN 1 THEN 0 WHEN 2 THEN -3 WHEN 3 THEN 2147483647 "
+      "    ELSE j END "
+      "  FROM generate_series(1, 50) o, generate_series(1, 14) j ORDER BY 1;"
+      "INSERT INTO {i} (order_item_id, order_id, product_id, quanity) "
+      "  SELECT o * 100 + 50, o, (ARRAY[4, 5, 6, 8, 9, 10, 11])[1 + o % 7], 1 + o % 3 "
+      "  FROM generate_series(41, 50) o;"
+      // Orders whose exact sum overflows 128 bits: by adding up, and by raising the scale of a
+      // large sum (scale 1 to 30). Order 63 has no items; an item has no order, one a missing one.
+      "INSERT INTO {i} (order_item_id, order_id, product_id, quanity) "
+      "  SELECT 6100 + g, 61, 11, 2147483647 FROM generate_series(1, 90) g;"
+      "INSERT INTO {i} (order_item_id, order_id, product_id, quanity) VALUES "
+      "  (6001, 60, 7, 3), (6201, 62, 11, 2147483647), (6202, 62, 7, 3), (6203, 62, 1, 1), "
+      "  (6204, 62, 11, -5), (6401, 64, 15, 3), (9001, NULL, 1, 5), (9002, 9999, 1, 5);"
+      // Rewritten rows move to the end of the heap: an order's items no longer come together
+      // (not those of the overflowing orders, which must overflow in one run).
+      "UPDATE {i} SET quanity = quanity WHERE order_item_id % 3 = 0 AND order_id <= 50",
+      fmt::arg("p", src("products")), fmt::arg("o", src("orders")),
+      fmt::arg("i", src("order_items"))));
+  const std::string expected = src_value(fmt::format(
+      "SELECT string_agg(o.order_id || ':' || COALESCE(t.n, 0) || ':' || COALESCE(t.a, 0), ' ' "
+      "ORDER BY o.order_id) FROM {o} o LEFT JOIN (SELECT i.order_id, sum(i.quanity) AS n, "
+      "sum(i.quanity * p.unity_price) AS a FROM {i} i LEFT JOIN {p} p ON p.product_id = "
+      "i.product_id GROUP BY i.order_id) t ON t.order_id = o.order_id",
+      fmt::arg("p", src("products")), fmt::arg("o", src("orders")),
+      fmt::arg("i", src("order_items"))));
+  // The awkward values are there to be summed.
+  for (const char* value : {"NaN", ":Infinity", "-Infinity", ":0.000000000000000000000000000003"}) {
+    EXPECT_NE(expected.find(value), std::string::npos) << value << " in " << expected;
+  }
+  const auto totals = [this] {
+    return tgt_value(fmt::format("SELECT string_agg(order_id || ':' || total_items || ':' || "
+                                 "total_amount, ' ' ORDER BY order_id) FROM {}",
+                                 tgt("analytical_orders")));
+  };
+  for (const int jobs : {1, 3}) {
+    m_jobs = jobs;
+    if (jobs != 1) {
+      tgt_exec(fmt::format("DROP SCHEMA {0} CASCADE; CREATE SCHEMA {0}",
+                           acme::db::quote_ident(m_target_schema)));
+    }
+    EXPECT_EQ(sync().mode, "full");
+    EXPECT_EQ(totals(), expected) << jobs << " job(s)";
+    EXPECT_EQ(shadows(), "");
+  }
+}
+
 TEST_F(ParallelLoad, FullReloadOfALoadedTargetKeepsSettledPricesAndHistory) {
   seed();
   sync();

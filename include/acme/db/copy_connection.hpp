@@ -60,7 +60,29 @@ std::int64_t copy_binary(CopyConnection& from, const std::string& query, CopyCon
                          const std::string& table, const std::function<bool()>& should_stop = {},
                          const RowObserver& observe = {});
 
+// Streams rows in COPY's text format into `COPY table FROM STDIN` of `to`: `next` returns the
+// next piece of the text (cut anywhere), and an empty view at the end. Returns the number of rows
+// stored.
+std::int64_t copy_text_in(CopyConnection& to, const std::string& table,
+                          const std::function<std::string_view()>& next);
+
 // Reads a big-endian integer of a binary COPY field (8, 4 or 2 bytes).
 std::int64_t binary_int(const BinaryField& field);
+
+// A numeric field of a binary COPY stream (PostgreSQL's numeric_send): base-10000 digits, the
+// weight of the first, sign and display scale.
+struct BinaryNumeric {
+  enum class Kind { finite, nan, infinity, minus_infinity };
+  Kind kind = Kind::finite;
+  bool negative = false;
+  std::int16_t weight = 0;
+  std::int16_t dscale = 0;
+  std::vector<std::int16_t> digits; // each 0..9999, most significant first
+};
+// Throws acme::Error on a malformed field.
+BinaryNumeric binary_numeric(const BinaryField& field);
+// The numeric's text, as PostgreSQL's numeric_out writes it (dscale digits after the point;
+// NaN, Infinity, -Infinity).
+std::string numeric_text(const BinaryNumeric& n);
 
 } // namespace acme::db

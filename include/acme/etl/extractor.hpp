@@ -31,10 +31,9 @@ public:
   std::string denormalized_items_query(const std::vector<std::string>& closed_statuses,
                                        const std::optional<BlockRange>& blocks) const;
 
-  // Full load: every order with its customer's name, openness and (with `totals`) total_items
-  // and total_amount summed over its items at the products' prices, in the column order of
-  // ParallelLoad's order destinations.
-  std::string orders_query(const std::vector<std::string>& closed_statuses, bool totals) const;
+  // Full load: every order with its customer's name and openness, in the column order of
+  // ParallelLoad's order work table (the totals are summed in the target: etl/order_totals.hpp).
+  std::string orders_query(const std::vector<std::string>& closed_statuses) const;
 
   // The number of heap blocks of the table (its size on disk, not a statistic); NULL when the
   // relation is not a plain table (a view, a foreign or partitioned table: no TID ranges).

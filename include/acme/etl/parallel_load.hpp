@@ -25,9 +25,10 @@ namespace acme::etl {
 // constraint names, owner and grants. A crash before that commit leaves only shadow tables,
 // which drop_leftovers() removes at the next start.
 //
-// On an empty target the orders' totals are summed in the source snapshot (no second pass over
-// the target's items). On a loaded target, items of closed orders keep their settled prices and
-// the totals are summed over the shadow items (sql/etl/shadow_*.sql).
+// The orders are loaded once the items are, with their totals: on an empty target summed from the
+// item rows as they stream past (etl/order_totals.hpp; no second read of any item), on a loaded
+// target over the shadow items, whose closed orders keep their settled prices
+// (sql/etl/shadow_*.sql).
 class ParallelLoad {
 public:
   struct Options {
@@ -68,10 +69,10 @@ public:
   static std::vector<std::string> swap_blockers(pqxx::transaction_base& target,
                                                 const std::string& schema);
 
-  // Connects the workers, creates the shadow tables, loads them (the orders in one COPY, the
-  // items in ranges of heap blocks), builds their indexes and analyzes them. `extractor` builds
-  // the source queries (before any worker starts); `item_blocks`: the number of heap blocks of
-  // the source's items table (nullopt: not a plain table, read whole by one job). COPY streams
+  // Connects the workers, creates the shadow tables, loads them (the items in ranges of heap
+  // blocks, then the orders in one COPY), builds their indexes and analyzes them. `extractor`
+  // builds the source queries (before any worker starts); `item_blocks`: the number of heap blocks
+  // of the source's items table (nullopt: not a plain table, read whole by one job). COPY streams
   // in binary format (db/copy_connection.hpp).
   Result run(const Extractor& extractor, std::optional<std::int64_t> item_blocks);
 
@@ -120,6 +121,7 @@ private:
   Options m_options;
   std::vector<std::unique_ptr<Worker>> m_workers;
   std::vector<Table> m_tables; // orders, items
+  std::string m_partials;      // the partial order totals table (first load), or empty
   std::atomic<bool> m_abort{false};
 };
 
