@@ -27,7 +27,7 @@ __extension__ typedef __int128 Int128;
 // (sql/etl/shadow_totals_streamed.sql) the partial rows give exactly
 // sum(quanity), sum(quanity * unity_price) of the source.
 //
-// Memory stays bounded: the rows go to an anonymous temporary file past 256 KB.
+// Memory stays bounded: the rows go to an anonymous temporary file past 64 KB.
 class OrderTotals {
 public:
   // Fields of the denormalized item row (Extractor::denormalized_items_query).
