@@ -8,7 +8,7 @@
 --    a product's items through the product_id index (filtering is_open), so neither is needed.
 -- 2. Free space in each page for the new versions: fillfactor 80 for items, 90 for orders
 --    (their totals and synced_at change; status and delivery date stay indexed on orders). It
---    applies to pages written from now on (a full load writes its tables packed and then sets it).
+--    applies to pages written from now on: the next full load (run-etl --full) rewrites all.
 DROP INDEX IF EXISTS {schema}.analytical_order_items_open_product_id_idx;
 DROP INDEX IF EXISTS {schema}.analytical_order_items_pending_product_idx;
 ALTER TABLE {schema}.analytical_order_items SET (fillfactor = 80);

@@ -100,7 +100,6 @@ private:
     std::string shadow; // name in the target schema
     std::vector<Index> indexes;
     std::optional<std::string> autovacuum; // the live table's autovacuum_enabled, if set
-    std::optional<std::string> fillfactor; // the live table's fillfactor, if set
   };
   // A unit of work for one connection pair. A job runs once every job of the group it waits
   // for has finished (indexes after their table's COPYs, ANALYZE after its indexes), so a
