@@ -37,19 +37,50 @@ std::string trimmed(const char* text) {
   throw pqxx::sql_error(message, sql, state);
 }
 
+// Reads and drops the remaining results of the statement in progress: the session takes another
+// statement only once every result of this one is read.
+void discard_results(PGconn* conn) {
+  for (Result r(PQgetResult(conn), &PQclear); r; r.reset(PQgetResult(conn))) {
+  }
+}
+
 // Collects the results of the statement in progress; throws on the first error.
 void finish(PGconn* conn, const std::string& sql, std::string* tuples = nullptr) {
   for (Result r(PQgetResult(conn), &PQclear); r; r.reset(PQgetResult(conn))) {
     const auto st = PQresultStatus(r.get());
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      for (Result rest(PQgetResult(conn), &PQclear); rest; rest.reset(PQgetResult(conn))) {
-      }
+      discard_results(conn);
       throw_failure(conn, r.get(), sql);
     }
     if (tuples != nullptr) {
       *tuples = PQcmdTuples(r.get());
     }
   }
+}
+
+// Runs `sql`, a COPY, and checks that the server entered the `expected` COPY state.
+void start_copy(PGconn* conn, const std::string& sql, ExecStatusType expected) {
+  Result r(PQexec(conn, sql.c_str()), &PQclear);
+  if (PQresultStatus(r.get()) != expected) {
+    throw_failure(conn, r.get(), sql);
+  }
+}
+
+// Fails the COPY FROM STDIN in progress on `dst` with `reason` (nothing it sent is stored) and
+// leaves the session ready for the next statement.
+void abort_copy_in(PGconn* dst, const char* reason) {
+  PQputCopyEnd(dst, reason);
+  discard_results(dst);
+}
+
+// Ends the COPY FROM STDIN `in_sql` in progress on `dst`; returns the number of rows stored.
+std::int64_t end_copy_in(PGconn* dst, const std::string& in_sql) {
+  if (PQputCopyEnd(dst, nullptr) != 1) {
+    throw_failure(dst, nullptr, in_sql);
+  }
+  std::string tuples;
+  finish(dst, in_sql, &tuples);
+  return tuples.empty() ? 0 : std::stoll(tuples);
 }
 
 std::uint32_t be32(const char* p) {
@@ -133,12 +164,12 @@ BinaryNumeric binary_numeric(const BinaryField& field) {
   if (field.data == nullptr || field.size < 8) {
     throw Error("malformed numeric in a binary COPY stream");
   }
-  const auto ndigits = static_cast<std::int16_t>(be16(field.data));
   BinaryNumeric n;
+  n.ndigits = static_cast<std::int16_t>(be16(field.data));
   n.weight = static_cast<std::int16_t>(be16(field.data + 2));
   const std::uint16_t sign = be16(field.data + 4);
   n.dscale = static_cast<std::int16_t>(be16(field.data + 6));
-  if (ndigits < 0 || n.dscale < 0 || field.size != 8 + 2 * ndigits) {
+  if (n.ndigits < 0 || n.dscale < 0 || field.size != 8 + 2 * n.ndigits) {
     throw Error("malformed numeric in a binary COPY stream");
   }
   switch (sign) {
@@ -159,14 +190,17 @@ BinaryNumeric binary_numeric(const BinaryField& field) {
   default:
     throw Error("malformed numeric in a binary COPY stream");
   }
-  n.digits.resize(static_cast<std::size_t>(ndigits));
-  for (std::int16_t i = 0; i < ndigits; ++i) {
-    n.digits[static_cast<std::size_t>(i)] = static_cast<std::int16_t>(be16(field.data + 8 + 2 * i));
-    if (n.digits[static_cast<std::size_t>(i)] < 0 || n.digits[static_cast<std::size_t>(i)] > 9999) {
+  n.digit_data = field.data + 8;
+  for (int i = 0; i < n.ndigits; ++i) {
+    if (be16(n.digit_data + 2 * i) > 9999) {
       throw Error("malformed numeric in a binary COPY stream");
     }
   }
   return n;
+}
+
+int BinaryNumeric::digit(int i) const {
+  return i >= 0 && i < ndigits ? be16(digit_data + 2 * i) : 0;
 }
 
 std::string numeric_text(const BinaryNumeric& n) {
@@ -180,25 +214,20 @@ std::string numeric_text(const BinaryNumeric& n) {
   case BinaryNumeric::Kind::finite:
     break;
   }
-  // The base-10000 digit at position `i` (0 = the first stored one), zero outside them.
-  const auto digit = [&n](int i) {
-    return i >= 0 && i < static_cast<int>(n.digits.size()) ? n.digits[static_cast<std::size_t>(i)]
-                                                           : 0;
-  };
-  std::string out = n.negative && !n.digits.empty() ? "-" : "";
+  std::string out = n.negative && n.ndigits > 0 ? "-" : "";
   if (n.weight < 0) {
     out += '0';
   } else {
-    out += std::to_string(digit(0));
+    out += std::to_string(n.digit(0));
     for (int i = 1; i <= n.weight; ++i) {
-      out += fmt::format("{:04d}", digit(i));
+      out += fmt::format("{:04d}", n.digit(i));
     }
   }
   if (n.dscale > 0) {
     out += '.';
     std::string fraction;
     for (int i = n.weight + 1; static_cast<int>(fraction.size()) < n.dscale; ++i) {
-      fraction += fmt::format("{:04d}", digit(i));
+      fraction += fmt::format("{:04d}", n.digit(i));
     }
     fraction.resize(static_cast<std::size_t>(n.dscale));
     out += fraction;
@@ -261,9 +290,7 @@ std::vector<std::vector<std::optional<std::string>>> CopyConnection::exec(const 
   for (Result r(PQgetResult(m_conn), &PQclear); r; r.reset(PQgetResult(m_conn))) {
     const auto st = PQresultStatus(r.get());
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      // The session takes another statement only once every result of this one is read.
-      for (Result rest(PQgetResult(m_conn), &PQclear); rest; rest.reset(PQgetResult(m_conn))) {
-      }
+      discard_results(m_conn);
       throw_failure(m_conn, r.get(), sql);
     }
     rows.clear();
@@ -290,19 +317,11 @@ std::int64_t copy_binary(CopyConnection& from, const std::string& query, CopyCon
   PGconn* dst = to.raw();
   const std::string out_sql = "COPY (" + query + ") TO STDOUT (FORMAT binary)";
   const std::string in_sql = "COPY " + table + " FROM STDIN (FORMAT binary)";
-  const auto start = [](PGconn* conn, const std::string& sql, ExecStatusType expected) {
-    Result r(PQexec(conn, sql.c_str()), &PQclear);
-    if (PQresultStatus(r.get()) != expected) {
-      throw_failure(conn, r.get(), sql);
-    }
-  };
-  start(dst, in_sql, PGRES_COPY_IN);
+  start_copy(dst, in_sql, PGRES_COPY_IN);
   try {
-    start(src, out_sql, PGRES_COPY_OUT);
+    start_copy(src, out_sql, PGRES_COPY_OUT);
   } catch (...) {
-    PQputCopyEnd(dst, "the source query failed");
-    for (Result r(PQgetResult(dst), &PQclear); r; r.reset(PQgetResult(dst))) {
-    }
+    abort_copy_in(dst, "the source query failed");
     throw;
   }
   std::int64_t messages = 0;
@@ -313,9 +332,7 @@ std::int64_t copy_binary(CopyConnection& from, const std::string& query, CopyCon
       break;
     }
     if (n < 0) {
-      PQputCopyEnd(dst, "the source COPY failed");
-      for (Result r(PQgetResult(dst), &PQclear); r; r.reset(PQgetResult(dst))) {
-      }
+      abort_copy_in(dst, "the source COPY failed");
       finish(src, out_sql); // throws the source's error
       throw pqxx::broken_connection(trimmed(PQerrorMessage(src)));
     }
@@ -327,29 +344,19 @@ std::int64_t copy_binary(CopyConnection& from, const std::string& query, CopyCon
       throw_failure(dst, nullptr, in_sql);
     }
     if ((++messages & 0x3fff) == 0 && should_stop && should_stop()) {
-      PQputCopyEnd(dst, "interrupted");
+      abort_copy_in(dst, "interrupted");
       throw Error("interrupted during COPY");
     }
   }
   finish(src, out_sql);
-  if (PQputCopyEnd(dst, nullptr) != 1) {
-    throw_failure(dst, nullptr, in_sql);
-  }
-  std::string tuples;
-  finish(dst, in_sql, &tuples);
-  return tuples.empty() ? 0 : std::stoll(tuples);
+  return end_copy_in(dst, in_sql);
 }
 
 std::int64_t copy_text_in(CopyConnection& to, const std::string& table,
                           const std::function<std::string_view()>& next) {
   PGconn* dst = to.raw();
   const std::string in_sql = "COPY " + table + " FROM STDIN";
-  {
-    Result r(PQexec(dst, in_sql.c_str()), &PQclear);
-    if (PQresultStatus(r.get()) != PGRES_COPY_IN) {
-      throw_failure(dst, r.get(), in_sql);
-    }
-  }
+  start_copy(dst, in_sql, PGRES_COPY_IN);
   try {
     for (std::string_view chunk = next(); !chunk.empty(); chunk = next()) {
       if (PQputCopyData(dst, chunk.data(), static_cast<int>(chunk.size())) != 1) {
@@ -357,17 +364,10 @@ std::int64_t copy_text_in(CopyConnection& to, const std::string& table,
       }
     }
   } catch (...) {
-    PQputCopyEnd(dst, "the rows could not be read");
-    for (Result r(PQgetResult(dst), &PQclear); r; r.reset(PQgetResult(dst))) {
-    }
+    abort_copy_in(dst, "the rows could not be read");
     throw;
   }
-  if (PQputCopyEnd(dst, nullptr) != 1) {
-    throw_failure(dst, nullptr, in_sql);
-  }
-  std::string tuples;
-  finish(dst, in_sql, &tuples);
-  return tuples.empty() ? 0 : std::stoll(tuples);
+  return end_copy_in(dst, in_sql);
 }
 
 } // namespace acme::db

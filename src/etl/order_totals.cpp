@@ -6,7 +6,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <endian.h>
 #include <fmt/format.h>
 
 namespace acme::etl {
@@ -29,37 +28,20 @@ const std::array<Int128, 39>& powers_of_ten() {
   return table;
 }
 
-std::uint16_t be16(const char* p) {
-  std::uint16_t v = 0;
-  std::memcpy(&v, p, 2);
-  return be16toh(v);
-}
-
 // A finite price as an integer times 10^-scale, when it has at most k_max_digits digits in all
 // and a scale of at most k_max_scale; false for anything else (NaN, infinities, bigger).
-bool scaled_price(const db::BinaryField& f, Int128& value, int& scale) {
-  if (f.size < 8) {
-    return false;
-  }
-  const int ndigits = static_cast<std::int16_t>(be16(f.data));
-  const int weight = static_cast<std::int16_t>(be16(f.data + 2));
-  const std::uint16_t sign = be16(f.data + 4);
-  const int dscale = static_cast<std::int16_t>(be16(f.data + 6));
-  if ((sign != 0x0000 && sign != 0x4000) || dscale < 0 || dscale > k_max_scale || ndigits < 0 ||
-      f.size != 8 + 2 * ndigits) {
+bool scaled_price(const db::BinaryNumeric& n, Int128& value, int& scale) {
+  if (n.kind != db::BinaryNumeric::Kind::finite || n.dscale > k_max_scale) {
     return false;
   }
   const auto& pow10 = powers_of_ten();
   Int128 v = 0;
-  for (int i = 0; i < ndigits; ++i) {
-    const int digit = static_cast<std::int16_t>(be16(f.data + 8 + 2 * i));
+  for (int i = 0; i < n.ndigits; ++i) {
+    const int digit = n.digit(i);
     if (digit == 0) {
       continue;
     }
-    if (digit < 0 || digit > 9999) {
-      return false;
-    }
-    const int e = 4 * (weight - i) + dscale; // the digit's power of ten in the scaled integer
+    const int e = 4 * (n.weight - i) + n.dscale; // the digit's power of ten in the scaled integer
     if (e < 0) {
       // Digits below the display scale are zero in a stored numeric; anything else goes the
       // exact way.
@@ -77,8 +59,8 @@ bool scaled_price(const db::BinaryField& f, Int128& value, int& scale) {
       return false;
     }
   }
-  value = sign == 0x4000 ? -v : v;
-  scale = dscale;
+  value = n.negative ? -v : v;
+  scale = n.dscale;
   return true;
 }
 
@@ -126,11 +108,11 @@ void OrderTotals::add(const std::vector<db::BinaryField>& row) {
     return; // counts as 0 items and adds no amount
   }
   const auto quantity = static_cast<std::int32_t>(db::binary_int(row[k_quantity]));
-  const auto& price = row[k_price];
-  if (price.data == nullptr) {
+  if (row[k_price].data == nullptr) {
     m_items += quantity;
     return;
   }
+  const auto price = db::binary_numeric(row[k_price]);
   Int128 value = 0;
   int scale = 0;
   if (!scaled_price(price, value, scale)) {
@@ -162,9 +144,8 @@ void OrderTotals::add(const std::vector<db::BinaryField>& row) {
 }
 
 void OrderTotals::exotic(std::int64_t order_id, std::int32_t quantity,
-                         const db::BinaryField& price) {
-  put(fmt::format("{}\t{}\t\\N\t{}\n", order_id, quantity,
-                  db::numeric_text(db::binary_numeric(price))));
+                         const db::BinaryNumeric& price) {
+  put(fmt::format("{}\t{}\t\\N\t{}\n", order_id, quantity, db::numeric_text(price)));
 }
 
 void OrderTotals::end_run() {

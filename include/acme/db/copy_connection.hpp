@@ -70,16 +70,21 @@ std::int64_t copy_text_in(CopyConnection& to, const std::string& table,
 std::int64_t binary_int(const BinaryField& field);
 
 // A numeric field of a binary COPY stream (PostgreSQL's numeric_send): base-10000 digits, the
-// weight of the first, sign and display scale.
+// weight of the first, sign and display scale. It reads its digits in the field, so it is valid
+// as long as the field is.
 struct BinaryNumeric {
   enum class Kind { finite, nan, infinity, minus_infinity };
   Kind kind = Kind::finite;
   bool negative = false;
-  std::int16_t weight = 0;
-  std::int16_t dscale = 0;
-  std::vector<std::int16_t> digits; // each 0..9999, most significant first
+  int weight = 0;
+  int dscale = 0;
+  int ndigits = 0;
+  const char* digit_data = nullptr; // ndigits big-endian int16, most significant first
+
+  // The base-10000 digit at position `i` (0 = the first stored one; 0..9999), zero outside them.
+  int digit(int i) const;
 };
-// Throws acme::Error on a malformed field.
+// Reads a numeric field without copying it; throws acme::Error on a malformed field.
 BinaryNumeric binary_numeric(const BinaryField& field);
 // The numeric's text, as PostgreSQL's numeric_out writes it (dscale digits after the point;
 // NaN, Infinity, -Infinity).

@@ -49,7 +49,7 @@ public:
 
 private:
   void end_run();
-  void exotic(std::int64_t order_id, std::int32_t quantity, const db::BinaryField& price);
+  void exotic(std::int64_t order_id, std::int32_t quantity, const db::BinaryNumeric& price);
   void put(const std::string& line);
 
   bool m_in_run = false;
