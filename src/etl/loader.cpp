@@ -88,10 +88,9 @@ nlohmann::json Loader::closed_set(const std::vector<std::string>& closed_statuse
 }
 
 std::optional<nlohmann::json> Loader::stored_closed_set() {
-  const auto stored =
-      m_tx.exec_params("SELECT value::text FROM " + db::qualify(m_schema, "acme_settings") +
-                           " WHERE key = $1",
-                       "closed_statuses");
+  const auto stored = m_tx.exec_params(
+      "SELECT value::text FROM " + db::qualify(m_schema, "acme_settings") + " WHERE key = $1",
+      "closed_statuses");
   if (stored.empty()) {
     return std::nullopt;
   }
@@ -138,30 +137,25 @@ bool Loader::target_empty() {
 
 std::vector<std::int64_t> Loader::mismatched_buckets(const TableSpec& table,
                                                      const std::optional<KeyRange>& range) {
-  const auto r = m_tx.exec(
-      fmt::format("WITH t AS (SELECT {pk} >> {bits} AS bucket, count(*) AS n, sum({pk}) AS s, "
-                  "                  sum(hashint8({pk})) AS h FROM {target} WHERE {range} "
-                  "                  GROUP BY 1), "
-                  "d AS (SELECT COALESCE(a.bucket, t.bucket) AS bucket FROM {buckets} a "
-                  "      FULL JOIN t ON t.bucket = a.bucket "
-                  "      WHERE a.bucket IS NULL OR t.bucket IS NULL "
-                  "         OR (a.n, a.s, a.h) IS DISTINCT FROM (t.n, t.s, t.h)), "
-                  "i AS (INSERT INTO {recon} (bucket) SELECT bucket FROM d RETURNING bucket) "
-                  "SELECT bucket FROM i ORDER BY bucket",
-                  fmt::arg("pk", table.pk), fmt::arg("bits", k_bucket_bits),
-                  fmt::arg("target", db::qualify(m_schema, table.target)),
-                  fmt::arg("buckets", table.buckets), fmt::arg("recon", table.recon),
-                  fmt::arg("range", key_condition(table.pk, range))));
+  const auto r = m_tx.exec(fmt::format(
+      "WITH t AS (SELECT {pk} >> {bits} AS bucket, count(*) AS n, sum({pk}) AS s, "
+      "                  sum(hashint8({pk})) AS h FROM {target} WHERE {range} "
+      "                  GROUP BY 1), "
+      "d AS (SELECT COALESCE(a.bucket, t.bucket) AS bucket FROM {buckets} a "
+      "      FULL JOIN t ON t.bucket = a.bucket "
+      "      WHERE a.bucket IS NULL OR t.bucket IS NULL "
+      "         OR (a.n, a.s, a.h) IS DISTINCT FROM (t.n, t.s, t.h)), "
+      "i AS (INSERT INTO {recon} (bucket) SELECT bucket FROM d RETURNING bucket) "
+      "SELECT bucket FROM i ORDER BY bucket",
+      fmt::arg("pk", table.pk), fmt::arg("bits", k_bucket_bits),
+      fmt::arg("target", db::qualify(m_schema, table.target)), fmt::arg("buckets", table.buckets),
+      fmt::arg("recon", table.recon), fmt::arg("range", key_condition(table.pk, range))));
   std::vector<std::int64_t> out;
   out.reserve(r.size());
   for (const auto& row : r) {
     out.push_back(row[0].as<std::int64_t>());
   }
   return out;
-}
-
-void Loader::clear_staging(const TableSpec& table) {
-  m_tx.exec(fmt::format("TRUNCATE {}", table.staging));
 }
 
 std::vector<std::int64_t> Loader::missing_keys(const TableSpec& table, std::int64_t limit) {
@@ -303,6 +297,12 @@ void Loader::save_state(const std::string& table, const Cursor& cursor, bool ful
           "EXCLUDED.cursor_pk) "
           "   OR EXCLUDED.last_full_at IS NOT NULL OR EXCLUDED.last_reconciled_at IS NOT NULL",
       table, ts, cursor.pk, full, reconciled);
+}
+
+void Loader::mark_reconciled(const std::string& table) {
+  m_tx.exec_params("UPDATE " + db::qualify(m_schema, "acme_sync_state") +
+                       " SET last_reconciled_at = now(), updated_at = now() WHERE table_name = $1",
+                   table);
 }
 
 void Loader::record_run(const RunRecord& run) {

@@ -200,15 +200,9 @@ void Syncer::log_horizon(const Horizon& horizon) const {
 
 Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconcile_slices,
                                 const std::optional<SyncRequest::Handoff>& handoff) {
-  const std::string started_at = utc_now();
-  const bool sliced = reconcile && reconcile_slices > 1;
-  std::string mode = handoff                ? "cdc-snapshot"
-                     : full_requested       ? "full"
-                     : reconcile && !sliced ? "reconcile"
-                                            : "incremental";
-  // Sliced reconciliation: per table, where its next slice starts once this batch commits (none:
-  // this batch ends its pass over the key space).
-  std::map<std::string, std::optional<std::int64_t>> next_slice;
+  // Of the transaction in progress: the changes', then the reconciliation's (record_failure).
+  std::string started_at = utc_now();
+  std::string mode = handoff ? "cdc-snapshot" : full_requested ? "full" : "incremental";
   std::unique_ptr<ParallelLoad> parallel_load;
   try {
     // The horizon first, in its own statements, and only then the snapshot: every transaction
@@ -366,47 +360,19 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       }
       batch.result.clamped = batch.result.clamped || step.clamped;
       steps[name] = step;
-      if (reconcile) {
-        // Range by range: only key ranges whose (count, sum, hash sum) differ are compared key
-        // by key, so a reconciliation without deletes moves one summary row per 256 keys.
-        std::optional<KeyRange> slice;
-        if (sliced) {
-          const auto at = m_reconcile_next.find(name);
-          const auto s = reconcile_slice(stx, extractor, t, reconcile_slices,
-                                         at == m_reconcile_next.end()
-                                             ? std::nullopt
-                                             : std::optional<std::int64_t>(at->second));
-          slice = s.keys;
-          next_slice[name] = s.next;
-          rows[name]["reconciled_keys"] = {slice->lo, slice->hi};
-        }
-        db::copy_between(stx, extractor.buckets_query(t, slice), ttx, std::string(t.buckets), stop);
-        const auto buckets = loader.mismatched_buckets(t, slice);
-        if (!buckets.empty()) {
-          db::copy_between(stx, extractor.keys_query(t, buckets), ttx, std::string(t.keys), stop);
-        }
-        rows[name]["ranges_compared"] = buckets.size();
-        const auto missing = loader.missing_keys(t, k_missing_keys_limit + 1);
-        if (static_cast<std::int64_t>(missing.size()) > k_missing_keys_limit) {
-          loader.clear_staging(t);
-          read =
-              db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
-        } else {
-          read += db::copy_between(stx, extractor.invisible_rows_query(t, missing, slice), ttx,
-                                   std::string(t.staging), stop);
-        }
-      }
       rows[name]["read"] = read;
       batch.result.rows_read += read;
       batch.result.read_by_table[name] += read;
     }
     progress.reset(); // the reads are done: the line goes before the merge logs
-    stx.commit();
+    if (!reconcile) {
+      stx.commit(); // a reconciliation after the changes' commit reads this snapshot again
+    }
     test_point::reach("after-extract");
     check_stop();
 
     std::vector<std::string> key_tables;
-    if (full || reconcile) {
+    if (full) {
       for (const auto& t : k_tables) {
         key_tables.emplace_back(t.source);
       }
@@ -443,11 +409,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       loader.save_cdc_state(handoff->slot, handoff->applied_lsn);
     } else {
       for (const auto& [name, step] : steps) {
-        // Reconciled: a whole reconciliation, or the slice that ended a pass.
-        const auto slice = next_slice.find(name);
-        const bool pass_ended =
-            reconcile && (slice == next_slice.end() || !slice->second.has_value());
-        loader.save_state(name, step.cursor, full, full || pass_ended);
+        loader.save_state(name, step.cursor, full, full); // a full read compares every key
       }
     }
     Loader::RunRecord run;
@@ -462,11 +424,13 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
     check_stop();
     test_point::reach("before-commit");
     ttx.commit();
-    for (const auto& [name, bucket] : next_slice) {
-      if (bucket) {
-        m_reconcile_next[name] = *bucket;
-      } else {
-        m_reconcile_next.erase(name);
+    if (reconcile) {
+      started_at = utc_now();
+      mode = reconcile_slices > 1 ? "reconcile-slice" : "reconcile";
+      reconcile_keys(stx, extractor, horizon, reconcile_slices, started_at, batch.result);
+      stx.commit();
+      if (reconcile_slices == 1) {
+        batch.result.mode = mode;
       }
     }
     return batch;
@@ -483,6 +447,100 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
     const std::string message = config::redact(e.what(), m_config.secrets());
     record_failure(started_at, mode, message);
     db::rethrow_classified("sync cycle");
+  }
+}
+
+void Syncer::reconcile_keys(pqxx::transaction_base& stx, const Extractor& extractor,
+                            const Horizon& horizon, int slices, const std::string& started_at,
+                            SyncResult& result) {
+  const bool sliced = slices > 1;
+  const auto stop = [this] {
+    check_stop();
+    return false;
+  };
+  // Per table, where its next slice starts once this transaction commits (none: this slice
+  // ends its pass over the key space).
+  std::map<std::string, std::optional<std::int64_t>> next_slice;
+  nlohmann::json rows = nlohmann::json::object();
+  pqxx::work ttx(*m_target, "acme reconcile");
+  Loader loader(ttx, m_config.target_schema);
+  loader.prepare(m_config.closed_statuses); // empties the work tables the changes used
+  std::vector<std::string> key_tables;
+  for (const auto& t : k_tables) {
+    check_stop();
+    const std::string name(t.source);
+    key_tables.push_back(name);
+    // Range by range: only key ranges whose (count, sum, hash sum) differ are compared key by
+    // key, so a reconciliation without deletes moves one summary row per 256 keys. The target
+    // holds this snapshot's changes already: what differs is what a cursor cannot see.
+    std::optional<KeyRange> slice;
+    if (sliced) {
+      const auto at = m_reconcile_next.find(name);
+      const auto s = reconcile_slice(
+          stx, extractor, t, slices,
+          at == m_reconcile_next.end() ? std::nullopt : std::optional<std::int64_t>(at->second));
+      slice = s.keys;
+      next_slice[name] = s.next;
+      rows[name]["reconciled_keys"] = {slice->lo, slice->hi};
+    }
+    db::copy_between(stx, extractor.buckets_query(t, slice), ttx, std::string(t.buckets), stop);
+    const auto buckets = loader.mismatched_buckets(t, slice);
+    if (!buckets.empty()) {
+      db::copy_between(stx, extractor.keys_query(t, buckets), ttx, std::string(t.keys), stop);
+    }
+    rows[name]["ranges_compared"] = buckets.size();
+    const auto missing = loader.missing_keys(t, k_missing_keys_limit + 1);
+    std::int64_t read = 0;
+    if (static_cast<std::int64_t>(missing.size()) > k_missing_keys_limit) {
+      read = db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
+    } else { // also the slice's rows with no usable updated_at: changed or not, re-read
+      read = db::copy_between(stx, extractor.invisible_rows_query(t, missing, slice), ttx,
+                              std::string(t.staging), stop);
+    }
+    rows[name]["read"] = read;
+    result.rows_read += read;
+    result.read_by_table[name] += read;
+  }
+  check_stop();
+  test_point::reach("reconcile-merge", &ttx);
+  Transformer transform(ttx, m_config.target_schema);
+  MergeCounts counts = transform.merge(key_tables, false);
+  Transformer::HistoryContext history;
+  history.observed_by = "poll";
+  history.time_zone = horizon.time_zone;
+  history.seen_at = horizon.source_now;
+  history.retention_days = m_config.history_days;
+  counts.written["history"] = transform.record_history(history);
+  for (const auto& [step, n] : counts.written) {
+    rows["written"][step] = n;
+    result.written_by_step[step] += n;
+  }
+  result.rows_written += counts.total();
+  for (const auto& t : k_tables) {
+    // A whole reconciliation, or the slice that ended a pass, compared every key of the table.
+    const auto s = next_slice.find(std::string(t.source));
+    if (s == next_slice.end() || !s->second.has_value()) {
+      loader.mark_reconciled(std::string(t.source));
+    }
+  }
+  Loader::RunRecord run;
+  run.started_at = started_at;
+  run.mode = sliced ? "reconcile-slice" : "reconcile";
+  run.horizon_kind = horizon.exact ? "exact" : "lookback";
+  if (!horizon.safe_ts.empty()) {
+    run.horizon = horizon.safe_ts;
+  }
+  run.rows = rows;
+  loader.record_run(run);
+  check_stop();
+  test_point::reach("before-reconcile-commit");
+  ttx.commit();
+  for (const auto& [name, bucket] : next_slice) {
+    if (bucket) {
+      m_reconcile_next[name] = *bucket;
+    } else {
+      m_reconcile_next.erase(name);
+    }
   }
 }
 

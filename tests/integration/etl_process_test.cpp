@@ -99,6 +99,35 @@ TEST_P(EtlCrash, KilledRunLeavesNoTraceAndTheRerunConverges) {
   }
 }
 
+// A reconciliation commits after the changes of its snapshot, in a transaction of its own. Killed
+// between the two commits, the changes stay and the hard delete it would have applied does not;
+// the next reconciliation applies it.
+TEST_F(EtlProcess, KilledBeforeTheReconciliationCommitsKeepsTheChangesAndTheRerunConverges) {
+  seed(100);
+  ASSERT_EQ(acme({"run-etl"}).exit_code, 0);
+  src_exec(fmt::format("UPDATE {} SET status = 'PROCESSING', updated_at = CURRENT_TIMESTAMP(3) "
+                       "WHERE order_id = 7",
+                       src("orders")));
+  src_exec(fmt::format("DELETE FROM {} WHERE order_item_id = 42", src("order_items")));
+  const auto killed =
+      acme({"run-etl", "--reconcile"}, {std::string("ACME_FAILPOINT=before-reconcile-commit")});
+  EXPECT_EQ(killed.exit_code, -SIGKILL) << killed.err;
+  EXPECT_EQ(tgt_value("SELECT status FROM " + tgt("analytical_orders") + " WHERE order_id = 7"),
+            "PROCESSING")
+      << "the changes committed before the reconciliation started";
+  EXPECT_EQ(tgt_value("SELECT count(*) FROM " + tgt("analytical_order_items") +
+                      " WHERE order_item_id = 42"),
+            "1")
+      << "the killed reconciliation applied nothing";
+  const auto rerun = acme({"run-etl", "--reconcile"});
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  expect_invariant("after the rerun");
+  EXPECT_EQ(tgt_value("SELECT string_agg(mode, ',' ORDER BY run_id) FROM " + tgt("acme_runs") +
+                      " WHERE status = 'succeeded'"),
+            "full,incremental,incremental,reconcile")
+      << "each reconciliation is a run of its own, after its snapshot's changes";
+}
+
 INSTANTIATE_TEST_SUITE_P(Failpoints, EtlCrash,
                          ::testing::Values("after-extract", "after-merge", "before-commit"),
                          [](const ::testing::TestParamInfo<const char*>& p) {

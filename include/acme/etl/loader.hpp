@@ -44,19 +44,15 @@ public:
 
   // Compares the source's key-range summaries (acme_buckets_*) with the target's; records the
   // ranges that differ for reconciliation and returns them.
-  std::vector<std::int64_t>
-  mismatched_buckets(const TableSpec& table, const std::optional<KeyRange>& range = std::nullopt);
+  std::vector<std::int64_t> mismatched_buckets(const TableSpec& table,
+                                               const std::optional<KeyRange>& range = std::nullopt);
 
   // Keys the source has (acme_keys_*) that neither the target nor the staging holds.
   std::vector<std::int64_t> missing_keys(const TableSpec& table, std::int64_t limit);
 
-  // Empties the staging table of `table` (before re-reading it whole).
-  void clear_staging(const TableSpec& table);
-
   // Whether the target holds no order and no item yet (a full load then has no settled prices
   // to keep).
   bool target_empty();
-
 
   // Records pins for prepared transactions seen for the first time (at the stored cursors) and
   // forgets those of transactions that are gone; returns the lowest pin per table and the
@@ -112,12 +108,14 @@ public:
 
   // Stores a table's cursor; `full` / `reconciled` stamp the corresponding times.
   void save_state(const std::string& table, const Cursor& cursor, bool full, bool reconciled);
+  // Records that every key of `table` has just been compared with the source (its cursor stays).
+  void mark_reconciled(const std::string& table);
 
   // One row of acme_runs: a committed cycle or CDC flush, or a failed cycle.
   struct RunRecord {
-    std::string started_at;                 // UTC, text (timestamptz input)
-    std::string mode;                       // full | incremental | reconcile | cdc | ...
-    bool succeeded = true;                  // status succeeded | failed
+    std::string started_at;                  // UTC, text (timestamptz input)
+    std::string mode;                        // full | incremental | reconcile | cdc | ...
+    bool succeeded = true;                   // status succeeded | failed
     std::optional<std::string> horizon_kind; // exact | lookback | cdc
     std::optional<std::string> horizon;      // the late-commit horizon (updated_at's time base)
     nlohmann::json rows = nlohmann::json::object(); // rows read and written, by table and step

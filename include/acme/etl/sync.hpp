@@ -89,6 +89,13 @@ private:
   };
   Batch run_batch(bool full, bool reconcile, int reconcile_slices,
                   const std::optional<SyncRequest::Handoff>& handoff);
+  // After a batch's changes commit: compares key sets with the source in the batch's snapshot
+  // `stx` (one slice of each table's key space when `slices` > 1, see SyncRequest) and applies
+  // what differs (hard deletes, rows a cursor cannot see) in a transaction of its own, recorded
+  // as a run that started at `started_at`. Adds its rows read and written to `result`.
+  void reconcile_keys(pqxx::transaction_base& stx, const Extractor& extractor,
+                      const Horizon& horizon, int slices, const std::string& started_at,
+                      SyncResult& result);
   void log_horizon(const Horizon& horizon) const;
   void record_failure(const std::string& started_at, const std::string& mode,
                       const std::string& error);
