@@ -78,6 +78,25 @@ ReconcileSlice reconcile_slice(pqxx::transaction_base& stx, const Extractor& ext
   return {bucket_keys(first, last), last + 1};
 }
 
+// The run record of a reconciliation: whole, or one slice of the key space.
+std::string reconcile_mode(int slices) {
+  return slices > 1 ? "reconcile-slice" : "reconcile";
+}
+
+// The record of a transaction that read the source at `horizon` and is about to commit.
+Loader::RunRecord succeeded_run(const std::string& started_at, const std::string& mode,
+                                const Horizon& horizon, const nlohmann::json& rows) {
+  Loader::RunRecord run;
+  run.started_at = started_at;
+  run.mode = mode;
+  run.horizon_kind = horizon.exact ? "exact" : "lookback";
+  if (!horizon.safe_ts.empty()) {
+    run.horizon = horizon.safe_ts;
+  }
+  run.rows = rows;
+  return run;
+}
+
 } // namespace
 
 Syncer::Syncer(config::Config config, std::function<bool()> should_stop)
@@ -412,21 +431,13 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
         loader.save_state(name, step.cursor, full, full); // a full read compares every key
       }
     }
-    Loader::RunRecord run;
-    run.started_at = started_at;
-    run.mode = mode;
-    run.horizon_kind = horizon.exact ? "exact" : "lookback";
-    if (!horizon.safe_ts.empty()) {
-      run.horizon = horizon.safe_ts;
-    }
-    run.rows = rows;
-    loader.record_run(run);
+    loader.record_run(succeeded_run(started_at, mode, horizon, rows));
     check_stop();
     test_point::reach("before-commit");
     ttx.commit();
     if (reconcile) {
       started_at = utc_now();
-      mode = reconcile_slices > 1 ? "reconcile-slice" : "reconcile";
+      mode = reconcile_mode(reconcile_slices);
       reconcile_keys(stx, extractor, horizon, reconcile_slices, started_at, batch.result);
       stx.commit();
       if (reconcile_slices == 1) {
@@ -523,15 +534,7 @@ void Syncer::reconcile_keys(pqxx::transaction_base& stx, const Extractor& extrac
       loader.mark_reconciled(std::string(t.source));
     }
   }
-  Loader::RunRecord run;
-  run.started_at = started_at;
-  run.mode = sliced ? "reconcile-slice" : "reconcile";
-  run.horizon_kind = horizon.exact ? "exact" : "lookback";
-  if (!horizon.safe_ts.empty()) {
-    run.horizon = horizon.safe_ts;
-  }
-  run.rows = rows;
-  loader.record_run(run);
+  loader.record_run(succeeded_run(started_at, reconcile_mode(slices), horizon, rows));
   check_stop();
   test_point::reach("before-reconcile-commit");
   ttx.commit();
