@@ -1,8 +1,10 @@
 // Late-committing source transactions: rows stamped before rows already synced.
+#include "acme/etl/horizon.hpp"
 #include "support/etl_fixture.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <optional>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -111,6 +113,60 @@ TEST_F(LateCommit, PinnedHorizonWithFullBatchesEndsTheSyncAndLosesNothing) {
   sync();
   sync();
   expect_invariant();
+}
+
+// Autovacuum workers write no rows of the source's tables, so one that runs long (a big table,
+// throttled) must not hold the cursors back: every cycle would re-read all changes since it
+// began.
+TEST_F(LateCommit, ALongAutovacuumDoesNotHoldTheHorizonBack) {
+  const std::string bloat = m_source_schema + ".acme_test_bloat";
+  src_exec(
+      fmt::format("CREATE TABLE {t} (id int, pad text) WITH (autovacuum_vacuum_threshold = 0, "
+                  "autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_cost_delay = 100, "
+                  "autovacuum_vacuum_cost_limit = 1); "
+                  "INSERT INTO {t} SELECT g, repeat('x', 100) FROM generate_series(1, 100000) g; "
+                  "DELETE FROM {t} WHERE id % 2 = 0",
+                  fmt::arg("t", bloat)));
+  // The launcher wakes every second instead of every minute while this test runs.
+  src_exec("ALTER SYSTEM SET autovacuum_naptime = 1");
+  src_exec("SELECT pg_reload_conf()");
+  struct ResetNaptime {
+    ResetNaptime() = default;
+    ResetNaptime(const ResetNaptime&) = delete;
+    ResetNaptime& operator=(const ResetNaptime&) = delete;
+    ~ResetNaptime() {
+      try {
+        pqxx::connection c(acme::test::source_dsn());
+        pqxx::nontransaction tx(c);
+        tx.exec("ALTER SYSTEM RESET autovacuum_naptime");
+        tx.exec("SELECT pg_reload_conf()");
+      } catch (...) { // NOLINT(bugprone-empty-catch): the cluster is the test run's own
+      }
+    }
+  } const reset;
+  std::optional<long> vacuum_pid;
+  for (int i = 0; i < 300 && !vacuum_pid; ++i) {
+    const auto r = src_exec(
+        fmt::format("SELECT pid FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' "
+                    "AND xact_start IS NOT NULL AND query LIKE '%{}%'",
+                    "acme_test_bloat"));
+    if (!r.empty()) {
+      vacuum_pid = r[0][0].as<long>();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  ASSERT_TRUE(vacuum_pid) << "no autovacuum of the table started within 30 s";
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  pqxx::connection c(acme::test::source_dsn());
+  const auto h = acme::etl::read_horizon(c, std::chrono::milliseconds(1000), "");
+  ASSERT_TRUE(h.exact);
+  EXPECT_NE(h.oldest_pid.value_or(0), *vacuum_pid)
+      << "the autovacuum worker held the horizon at " << h.safe_ts;
+  const auto still = src_exec(fmt::format(
+      "SELECT count(*) FROM pg_stat_activity WHERE pid = {} AND query LIKE '%acme_test_bloat%'",
+      *vacuum_pid));
+  EXPECT_EQ(still[0][0].as<int>(), 1) << "the autovacuum ended before the horizon was read";
 }
 
 } // namespace
