@@ -278,8 +278,7 @@ std::map<std::string, TableState> Loader::load_state() {
   return out;
 }
 
-void Loader::save_state(const std::string& table, const Cursor& cursor, bool full,
-                        bool reconciled) {
+void Loader::save_state(const std::string& table, const Cursor& cursor, bool full) {
   const auto state = db::qualify(m_schema, "acme_sync_state");
   const std::string ts = cursor.ts.value_or("");
   m_tx.exec_params(
@@ -287,7 +286,7 @@ void Loader::save_state(const std::string& table, const Cursor& cursor, bool ful
           " AS s (table_name, cursor_ts, cursor_pk, last_full_at, last_reconciled_at, updated_at) "
           "VALUES ($1, NULLIF($2, '')::timestamp(3), CASE WHEN $2 = '' THEN NULL ELSE $3::bigint "
           "END, "
-          "        CASE WHEN $4 THEN now() END, CASE WHEN $5 THEN now() END, now()) "
+          "        CASE WHEN $4 THEN now() END, CASE WHEN $4 THEN now() END, now()) "
           "ON CONFLICT (table_name) DO UPDATE SET cursor_ts = EXCLUDED.cursor_ts, "
           "  cursor_pk = EXCLUDED.cursor_pk, "
           "  last_full_at = COALESCE(EXCLUDED.last_full_at, s.last_full_at), "
@@ -296,7 +295,7 @@ void Loader::save_state(const std::string& table, const Cursor& cursor, bool ful
           "WHERE (s.cursor_ts, s.cursor_pk) IS DISTINCT FROM (EXCLUDED.cursor_ts, "
           "EXCLUDED.cursor_pk) "
           "   OR EXCLUDED.last_full_at IS NOT NULL OR EXCLUDED.last_reconciled_at IS NOT NULL",
-      table, ts, cursor.pk, full, reconciled);
+      table, ts, cursor.pk, full);
 }
 
 void Loader::mark_reconciled(const std::string& table) {

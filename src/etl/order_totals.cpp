@@ -184,7 +184,7 @@ std::int64_t OrderTotals::write(db::CopyConnection& to, const std::string& table
   if (m_spill != nullptr && std::fseek(m_spill, 0, SEEK_SET) != 0) {
     throw Error("cannot read the order totals' temporary file back");
   }
-  std::string chunk(64 * 1024, '\0');
+  std::string chunk(k_spill_bytes, '\0');
   bool buffer_sent = false;
   const auto n = db::copy_text_in(to, table, [&]() -> std::string_view {
     if (m_spill != nullptr) {

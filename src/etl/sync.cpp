@@ -127,6 +127,23 @@ void Syncer::check_stop() const {
   }
 }
 
+std::function<bool()> Syncer::copy_stop() const {
+  return [this] {
+    check_stop();
+    return false;
+  };
+}
+
+std::int64_t Syncer::record_history(Transformer& transform, const Horizon& horizon,
+                                    const std::string& observed_by) const {
+  Transformer::HistoryContext history;
+  history.observed_by = observed_by;
+  history.time_zone = horizon.time_zone;
+  history.seen_at = horizon.source_now;
+  history.retention_days = m_config.history_days;
+  return transform.record_history(history);
+}
+
 void Syncer::connect() {
   if (m_source && m_target && m_source->is_open() && m_target->is_open()) {
     return;
@@ -341,11 +358,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
     batch.result.horizon = horizon;
     std::map<std::string, CursorStep> steps;
     nlohmann::json rows = nlohmann::json::object();
-    // Polled during long COPYs: throws Interrupted, so a stop is never recorded as a failure.
-    const auto stop = [this] {
-      check_stop();
-      return false;
-    };
+    const auto stop = copy_stop();
     for (const auto& t : k_tables) {
       check_stop();
       const std::string name(t.source);
@@ -407,12 +420,8 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
     } else {
       counts = transform.merge(key_tables, closed_changed);
     }
-    Transformer::HistoryContext history;
-    history.observed_by = (parallel && target_was_empty) || handoff ? "load" : "poll";
-    history.time_zone = horizon.time_zone;
-    history.seen_at = horizon.source_now;
-    history.retention_days = m_config.history_days;
-    counts.written["history"] = transform.record_history(history);
+    counts.written["history"] = record_history(
+        transform, horizon, (parallel && target_was_empty) || handoff ? "load" : "poll");
     test_point::reach("after-merge");
     if (parallel) {
       test_point::reach("before-swap", &ttx);
@@ -428,7 +437,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       loader.save_cdc_state(handoff->slot, handoff->applied_lsn);
     } else {
       for (const auto& [name, step] : steps) {
-        loader.save_state(name, step.cursor, full, full); // a full read compares every key
+        loader.save_state(name, step.cursor, full);
       }
     }
     loader.record_run(succeeded_run(started_at, mode, horizon, rows));
@@ -465,10 +474,7 @@ void Syncer::reconcile_keys(pqxx::transaction_base& stx, const Extractor& extrac
                             const Horizon& horizon, int slices, const std::string& started_at,
                             SyncResult& result) {
   const bool sliced = slices > 1;
-  const auto stop = [this] {
-    check_stop();
-    return false;
-  };
+  const auto stop = copy_stop();
   // Per table, where its next slice starts once this transaction commits (none: this slice
   // ends its pass over the key space).
   std::map<std::string, std::optional<std::int64_t>> next_slice;
@@ -516,12 +522,7 @@ void Syncer::reconcile_keys(pqxx::transaction_base& stx, const Extractor& extrac
   test_point::reach("reconcile-merge", &ttx);
   Transformer transform(ttx, m_config.target_schema);
   MergeCounts counts = transform.merge(key_tables, false);
-  Transformer::HistoryContext history;
-  history.observed_by = "poll";
-  history.time_zone = horizon.time_zone;
-  history.seen_at = horizon.source_now;
-  history.retention_days = m_config.history_days;
-  counts.written["history"] = transform.record_history(history);
+  counts.written["history"] = record_history(transform, horizon, "poll");
   for (const auto& [step, n] : counts.written) {
     rows["written"][step] = n;
     result.written_by_step[step] += n;

@@ -106,8 +106,9 @@ public:
   // Stored state per source table name.
   std::map<std::string, TableState> load_state();
 
-  // Stores a table's cursor; `full` / `reconciled` stamp the corresponding times.
-  void save_state(const std::string& table, const Cursor& cursor, bool full, bool reconciled);
+  // Stores a table's cursor; `full` (a full read, which compares every key too) stamps the last
+  // full read and the last reconciliation.
+  void save_state(const std::string& table, const Cursor& cursor, bool full);
   // Records that every key of `table` has just been compared with the source (its cursor stays).
   void mark_reconciled(const std::string& table);
 

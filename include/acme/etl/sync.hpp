@@ -16,6 +16,8 @@
 
 namespace acme::etl {
 
+class Transformer;
+
 // Thrown when a stop was requested mid-cycle; the cycle has been rolled back.
 class Interrupted : public Error {
 public:
@@ -103,6 +105,12 @@ private:
   bool stop_requested() const { return m_should_stop && m_should_stop(); }
   // Throws Interrupted if a stop was requested: the cycle rolls back, and is not a failure.
   void check_stop() const;
+  // For db::copy_between, polled during long COPYs: throws Interrupted (check_stop), so a stop
+  // is never recorded as a failure.
+  std::function<bool()> copy_stop() const;
+  // Records this transaction's history (after a merge); returns the rows written.
+  std::int64_t record_history(Transformer& transform, const Horizon& horizon,
+                              const std::string& observed_by) const;
 
   config::Config m_config;
   std::function<bool()> m_should_stop;
