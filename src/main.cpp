@@ -6,8 +6,11 @@
 #include "cli/common.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cstring>
 #include <fmt/format.h>
 #include <iostream>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -16,9 +19,39 @@ int fail(const acme::cli::Context& ctx, const std::exception& e, acme::ExitCode 
   return static_cast<int>(code);
 }
 
+// Overwrites, in the process's own argument strings, every password a DSN argument carries
+// (`--source-dsn URI`, `--target-dsn=key=value ...`), so that the process list
+// (/proc/PID/cmdline, ps) shows asterisks instead. acme parses its own copies.
+void hide_passwords_from_process_list(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    char* value = argv[i];
+    if (std::strncmp(value, "--", 2) == 0) {
+      char* eq = std::strchr(value, '=');
+      if (eq == nullptr) {
+        continue;
+      }
+      value = eq + 1;
+    }
+    const std::string text(value);
+    for (const auto& secret : acme::config::dsn_secrets(text)) {
+      for (auto pos = text.find(secret); pos != std::string::npos;
+           pos = text.find(secret, pos + secret.size())) {
+        std::memset(value + pos, '*', secret.size());
+      }
+    }
+  }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  std::vector<char*> arg_ptrs;
+  for (auto& a : args) {
+    arg_ptrs.push_back(a.data());
+  }
+  hide_passwords_from_process_list(argc, argv);
+
   CLI::App app{"acme: keeps an analytical copy of the ACME orders database in a second "
                "PostgreSQL database and exports business reports from it.\n"
                "Exit codes: 0 ok, 1 failure, 2 usage or configuration error, "
@@ -40,7 +73,7 @@ int main(int argc, char** argv) {
   acme::cli::add_verify_command(app, ctx);
 
   try {
-    app.parse(argc, argv);
+    app.parse(argc, arg_ptrs.data());
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : static_cast<int>(acme::ExitCode::usage);

@@ -35,6 +35,8 @@ int run_config(Context& ctx, const ConfigOptions& opts) {
       {"ACME_SOURCE_TIMEZONE", c.source_timezone},
       {"ACME_RECONCILE_EVERY", std::to_string(c.reconcile_every)},
       {"ACME_LOCK_WAIT", fmt::format("{:.3f}", static_cast<double>(c.lock_wait.count()) / 1000.0)},
+      {"ACME_POLLING_INTERVAL",
+       fmt::format("{:.3f}", static_cast<double>(c.polling_interval.count()) / 1000.0)},
       {"ACME_HISTORY_DAYS", c.history_days ? std::to_string(*c.history_days) : std::string()},
       {"ACME_JOBS", std::to_string(c.jobs)},
       {"ACME_METRICS_ADDRESS", c.metrics_address},

@@ -1,6 +1,6 @@
 // acme export-reports: writes the business reports (design.md section 5) as CSV and/or
-// report.html plus manifest.json, all from one REPEATABLE READ snapshot of the target, or one report to
-// standard output.
+// report.html plus manifest.json, all from one REPEATABLE READ snapshot of the target, or one
+// report to standard output.
 #include "acme/config/config.hpp"
 #include "acme/db/connection.hpp"
 #include "acme/error.hpp"
@@ -63,7 +63,7 @@ int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
   }
   const config::Config c = load_config(ctx);
   config::require_target(c);
-  config::check_identifier("ACME_TARGET_SCHEMA", c.target_schema);
+  config::check_identifier("ACME_TARGET_SCHEMA (--target-schema)", c.target_schema);
   auto conn = db::connect(c.target_dsn, "target", "acme export-reports");
 
   if (opts.to_stdout) {

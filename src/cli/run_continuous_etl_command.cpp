@@ -1,32 +1,19 @@
 // acme run-continuous-etl: sync every N seconds until SIGTERM/SIGINT (then exit 0).
 #include "acme/cdc/stream_sync.hpp"
-#include "acme/error.hpp"
 #include "acme/etl/continuous.hpp"
 #include "acme/ops/metrics.hpp"
 #include "acme/ops/slot_monitor.hpp"
 #include "acme/stop_signal.hpp"
 #include "cli/common.hpp"
 
-#include <cmath>
 #include <spdlog/spdlog.h>
 
 namespace acme::cli {
 namespace {
 
-struct ContinuousCliOptions {
-  double polling_interval = 10.0;
-  std::optional<int> reconcile_every;
-};
-
-int run_run_continuous_etl(Context& ctx, const ContinuousCliOptions& opts) {
+int run_run_continuous_etl(Context& ctx) {
   // First thing: a SIGTERM that arrives while connecting must stop acme gracefully too.
   install_stop_handlers();
-  if (!(opts.polling_interval > 0.0) || !std::isfinite(opts.polling_interval)) {
-    throw UsageError("--polling-interval must be a positive number of seconds");
-  }
-  if (opts.reconcile_every && *opts.reconcile_every < 1) {
-    throw UsageError("--reconcile-every must be at least 1");
-  }
   const config::Config c = load_config(ctx);
   config::require_source(c);
   config::require_target(c);
@@ -51,8 +38,8 @@ int run_run_continuous_etl(Context& ctx, const ContinuousCliOptions& opts) {
   }
   etl::Syncer syncer(c, stop);
   etl::ContinuousOptions options;
-  options.interval = std::chrono::milliseconds(std::llround(opts.polling_interval * 1000.0));
-  options.reconcile_every = opts.reconcile_every.value_or(c.reconcile_every);
+  options.interval = c.polling_interval;
+  options.reconcile_every = c.reconcile_every;
   if (metrics) {
     options.metrics = metrics.get();
   }
@@ -63,25 +50,24 @@ int run_run_continuous_etl(Context& ctx, const ContinuousCliOptions& opts) {
 } // namespace
 
 void add_run_continuous_etl_command(CLI::App& app, Context& ctx) {
-  auto opts = std::make_shared<ContinuousCliOptions>();
   auto* cmd = app.add_subcommand(
       "run-continuous-etl",
       "Sync continuously until SIGTERM/SIGINT (exit 0): poll every --polling-interval "
       "seconds, or with --mode cdc stream the source's logical replication (sub-second "
       "latency, no table scans); transient failures are retried with backoff, configuration "
       "and permission errors are fatal");
-  cmd->add_option(
-      "--polling-interval", opts->polling_interval,
-      "poll mode: seconds from one cycle's start to the next, fractions allowed (default 10)");
-  cmd->add_option("--reconcile-every", opts->reconcile_every,
+  cmd->add_option("--polling-interval", ctx.overrides.polling_interval,
+                  "poll mode: seconds from one cycle's start to the next, fractions allowed, "
+                  "0.01 to 86400 [env: ACME_POLLING_INTERVAL, default: 10]");
+  cmd->add_option("--reconcile-every", ctx.overrides.reconcile_every,
                   "Compare every primary key with the source at start, then once every N cycles, "
-                  "1/N of the key space per cycle "
+                  "1/N of the key space per cycle, 1 to 1000000 "
                   "[env: ACME_RECONCILE_EVERY, default: 30]");
   cmd->add_option("--metrics-address", ctx.overrides.metrics_address,
                   "Serve Prometheus metrics on HOST:PORT/metrics, e.g. 0.0.0.0:9187 "
                   "[env: ACME_METRICS_ADDRESS, default: off]");
   add_sync_options(*cmd, ctx);
-  cmd->callback([&ctx, opts] { ctx.exit_code = run_run_continuous_etl(ctx, *opts); });
+  cmd->callback([&ctx] { ctx.exit_code = run_run_continuous_etl(ctx); });
 }
 
 } // namespace acme::cli

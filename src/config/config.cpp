@@ -5,10 +5,12 @@
 #include "acme/error.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
+#include <string_view>
 #include <thread>
 
 namespace acme::config {
@@ -45,25 +47,40 @@ private:
   std::map<std::string, std::string>& m_origin;
 };
 
+// "ACME_LOCK_WAIT (--lock-wait)": a setting's variable and its flag, for error messages. Every
+// flag is its variable's name without ACME_, in lower case, with dashes.
+std::string setting(const char* var) {
+  std::string flag = "--";
+  for (const char* ch = var + (std::string_view(var).rfind("ACME_", 0) == 0 ? 5 : 0); *ch != '\0';
+       ++ch) {
+    flag += *ch == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(*ch)));
+  }
+  return fmt::format("{} ({})", var, flag);
+}
+
+// A decimal integer in [min, max]: no sign-less wrap-around, no hex or octal.
 long parse_long(const char* var, const std::string& value, long min, long max) {
   char* end = nullptr;
   errno = 0;
   const long v = std::strtol(value.c_str(), &end, 10);
   if (value.empty() || *end != '\0' || errno != 0 || v < min || v > max) {
-    throw UsageError(
-        fmt::format("{} must be an integer from {} to {}, got '{}'", var, min, max, value));
+    throw UsageError(fmt::format("{} must be an integer from {} to {}, got '{}'", setting(var), min,
+                                 max, value));
   }
   return v;
 }
 
-// Seconds in [0, max_seconds], as milliseconds.
+// Seconds in [min_seconds, max_seconds], fractions allowed, as milliseconds. Only a plain
+// decimal number: strtod's hexadecimal floats, infinities and NaN are refused.
 std::chrono::milliseconds parse_seconds(const char* var, const std::string& value,
-                                        double max_seconds) {
+                                        double max_seconds, double min_seconds = 0) {
   char* end = nullptr;
   const double v = std::strtod(value.c_str(), &end);
-  if (value.empty() || *end != '\0' || !std::isfinite(v) || v < 0 || v > max_seconds) {
-    throw UsageError(fmt::format("{} must be a number of seconds from 0 to {}, got '{}'", var,
-                                 max_seconds, value));
+  const bool plain = value.find_first_not_of("0123456789.+-eE") == std::string::npos;
+  if (value.empty() || !plain || *end != '\0' || !std::isfinite(v) || v < min_seconds ||
+      v > max_seconds) {
+    throw UsageError(fmt::format("{} must be a number of seconds from {} to {}, got '{}'",
+                                 setting(var), min_seconds, max_seconds, value));
   }
   return std::chrono::milliseconds(std::llround(v * 1000.0));
 }
@@ -109,10 +126,10 @@ std::vector<std::string> Config::secrets() const {
   return out;
 }
 
-void check_identifier(const std::string& setting, const std::string& value) {
+void check_identifier(const std::string& name, const std::string& value) {
   if (value.empty() || value.size() > 63 || value.find('\0') != std::string::npos) {
-    throw UsageError(fmt::format("{} must be a PostgreSQL identifier of 1 to 63 bytes, got '{}'",
-                                 setting, value));
+    throw UsageError(
+        fmt::format("{} must be a PostgreSQL identifier of 1 to 63 bytes, got '{}'", name, value));
   }
 }
 
@@ -173,6 +190,9 @@ Config load(const Overrides& flags, EnvLookup env) {
   if (auto v = r.get("ACME_LOCK_WAIT", flags.lock_wait)) {
     c.lock_wait = parse_seconds("ACME_LOCK_WAIT", *v, 3600);
   }
+  if (auto v = r.get("ACME_POLLING_INTERVAL", flags.polling_interval)) {
+    c.polling_interval = parse_seconds("ACME_POLLING_INTERVAL", *v, 86400, 0.01);
+  }
 
   if (auto v = r.get("ACME_HISTORY_DAYS", flags.history_days)) {
     if (!v->empty()) {
@@ -189,7 +209,8 @@ Config load(const Overrides& flags, EnvLookup env) {
   }
   if (auto v = r.get("ACME_MODE", flags.mode)) {
     if (*v != "poll" && *v != "cdc") {
-      throw UsageError(fmt::format("ACME_MODE must be 'poll' or 'cdc', got '{}'", *v));
+      throw UsageError(
+          fmt::format("{} must be 'poll' or 'cdc', got '{}'", setting("ACME_MODE"), *v));
     }
     c.mode = *v == "cdc" ? SyncMode::cdc : SyncMode::poll;
   }
@@ -204,18 +225,18 @@ Config load(const Overrides& flags, EnvLookup env) {
   }
   for (const char ch : c.cdc_slot) {
     if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) {
-      throw UsageError(fmt::format("ACME_CDC_SLOT may contain only a-z, 0-9 and _ (PostgreSQL "
+      throw UsageError(fmt::format("{} may contain only a-z, 0-9 and _ (PostgreSQL "
                                    "slot names), got '{}'",
-                                   c.cdc_slot));
+                                   setting("ACME_CDC_SLOT"), c.cdc_slot));
     }
   }
-  check_identifier("ACME_CDC_SLOT", c.cdc_slot);
-  check_identifier("ACME_CDC_PUBLICATION", c.cdc_publication);
-  check_identifier("ACME_SOURCE_SCHEMA", c.source_schema);
-  check_identifier("ACME_TARGET_SCHEMA", c.target_schema);
+  check_identifier(setting("ACME_CDC_SLOT"), c.cdc_slot);
+  check_identifier(setting("ACME_CDC_PUBLICATION"), c.cdc_publication);
+  check_identifier(setting("ACME_SOURCE_SCHEMA"), c.source_schema);
+  check_identifier(setting("ACME_TARGET_SCHEMA"), c.target_schema);
   if (c.log_format != "text" && c.log_format != "json") {
-    throw UsageError(
-        fmt::format("ACME_LOG_FORMAT must be 'text' or 'json', got '{}'", c.log_format));
+    throw UsageError(fmt::format("{} must be 'text' or 'json', got '{}'",
+                                 setting("ACME_LOG_FORMAT"), c.log_format));
   }
   static const char* const levels[] = {"trace", "debug",    "info", "warn",
                                        "error", "critical", "off"};
@@ -224,12 +245,12 @@ Config load(const Overrides& flags, EnvLookup env) {
     level_ok = level_ok || c.log_level == l;
   }
   if (!level_ok) {
-    throw UsageError(fmt::format(
-        "ACME_LOG_LEVEL must be one of trace, debug, info, warn, error, critical, off; got '{}'",
-        c.log_level));
+    throw UsageError(
+        fmt::format("{} must be one of trace, debug, info, warn, error, critical, off; got '{}'",
+                    setting("ACME_LOG_LEVEL"), c.log_level));
   }
   if (c.closed_statuses.empty()) {
-    throw UsageError("ACME_CLOSED_STATUSES must name at least one status");
+    throw UsageError(setting("ACME_CLOSED_STATUSES") + " must name at least one status");
   }
   return c;
 }

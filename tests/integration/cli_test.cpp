@@ -1,10 +1,15 @@
 #include "support/pg.hpp"
 #include "support/temp_dir.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <sstream>
+#include <thread>
 
 using acme::test::run_process;
 
@@ -52,4 +57,29 @@ TEST(Cli, ConfigMasksPasswords) {
   EXPECT_EQ(r.out.find("hunter2"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("hunter3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("***"), std::string::npos) << r.out;
+}
+
+TEST(Cli, DsnPasswordsOnTheCommandLineAreHiddenFromTheProcessList) {
+  // Port 1 refuses: continuous mode keeps retrying, so the process stays up to be looked at.
+  acme::test::BackgroundProcess p({ACME_BIN, "run-continuous-etl", "--source-dsn",
+                                   "postgresql://u:hunter2@127.0.0.1:1/x",
+                                   "--target-dsn=host=127.0.0.1 port=1 user=u password=hunter3"},
+                                  {"ACME_ENV_FILE=/dev/null"});
+  // Read until acme has hidden them (between exec and main() they are still there), or 2 s.
+  std::string cmdline;
+  for (int i = 0; i < 100 && cmdline.find("****") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::ifstream f("/proc/" + std::to_string(p.pid()) + "/cmdline");
+    std::ostringstream text;
+    text << f.rdbuf();
+    cmdline = text.str();
+  }
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  EXPECT_EQ(cmdline.find("hunter2"), std::string::npos) << cmdline;
+  EXPECT_EQ(cmdline.find("hunter3"), std::string::npos) << cmdline;
+  EXPECT_NE(cmdline.find("postgresql://u:*******@127.0.0.1:1/x"), std::string::npos) << cmdline;
+  EXPECT_NE(cmdline.find("user=u password=******"), std::string::npos) << cmdline;
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(10000), 0) << p.err();
+  EXPECT_EQ(p.err().find("hunter"), std::string::npos) << p.err();
 }

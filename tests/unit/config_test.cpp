@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <map>
 #include <string>
+#include <tuple>
 #include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -119,6 +121,46 @@ TEST_F(ConfigLoad, OutOfRangeNumbersAreRejectedNotWrapped) {
   fake_env().clear();
   fake_env()["ACME_LOCK_WAIT"] = "2.5";
   EXPECT_EQ(acme::config::load(m_flags, &lookup).lock_wait.count(), 2500);
+}
+
+TEST_F(ConfigLoad, ThePollingIntervalIsASettingWithARange) {
+  EXPECT_EQ(acme::config::load(m_flags, &lookup).polling_interval.count(), 10000);
+  write_env("ACME_POLLING_INTERVAL=2\n");
+  EXPECT_EQ(acme::config::load(m_flags, &lookup).polling_interval.count(), 2000);
+  m_flags.polling_interval = "0.05";
+  EXPECT_EQ(acme::config::load(m_flags, &lookup).polling_interval.count(), 50);
+  // 1e10 once became a wait of 10^13 ms, 1e300 a negative one, 1e-9 none: back-to-back cycles.
+  for (const char* bad : {"0", "1e-9", "0.001", "1e10", "1e300", "-1", "nan", "inf", "0x10", ""}) {
+    m_flags.polling_interval = bad;
+    try {
+      acme::config::load(m_flags, &lookup);
+      ADD_FAILURE() << "accepted --polling-interval " << bad;
+    } catch (const acme::UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("ACME_POLLING_INTERVAL (--polling-interval)"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+TEST_F(ConfigLoad, RangeErrorsNameTheVariableAndTheFlag) {
+  for (const auto& [var, value, flag] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"ACME_RECONCILE_EVERY", "5000000", "--reconcile-every"},
+           {"ACME_LOCK_WAIT", "0x10", "--lock-wait"},
+           {"ACME_LATE_COMMIT_LOOKBACK", "-1", "--late-commit-lookback"},
+           {"ACME_CDC_FLUSH_MS", "abc", "--cdc-flush-ms"},
+           {"ACME_MODE", "push", "--mode"},
+           {"ACME_LOG_FORMAT", "xml", "--log-format"}}) {
+    fake_env().clear();
+    fake_env()[var] = value;
+    try {
+      acme::config::load(m_flags, &lookup);
+      ADD_FAILURE() << "accepted " << var << "=" << value;
+    } catch (const acme::UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(var + " (" + flag + ")"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST_F(ConfigLoad, JobsDefaultToTheCoresAtLeastTwoAndRejectNonsense) {

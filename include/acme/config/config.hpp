@@ -24,6 +24,7 @@ struct Overrides {
   std::optional<std::string> source_timezone;
   std::optional<std::string> reconcile_every;
   std::optional<std::string> lock_wait;
+  std::optional<std::string> polling_interval;
   std::optional<std::string> mode;
   std::optional<std::string> cdc_slot;
   std::optional<std::string> cdc_publication;
@@ -49,11 +50,12 @@ struct Config {
   std::string log_format = "text"; // text | json
   std::string log_dir;             // empty: no log file
   std::vector<std::string> closed_statuses{"COMPLETED", "CANCELLED"};
-  long batch_size = 500000;                   // rows per table per incremental batch
-  std::chrono::milliseconds lookback{120000}; // late-commit window when sessions are hidden
-  std::string source_timezone;                // empty: the source server's TimeZone
-  int reconcile_every = 30;                   // continuous mode: key reconciliation cadence
-  std::chrono::milliseconds lock_wait{10000}; // how long to wait for another writer's lock
+  long batch_size = 500000;                          // rows per table per incremental batch
+  std::chrono::milliseconds lookback{120000};        // late-commit window when sessions are hidden
+  std::string source_timezone;                       // empty: the source server's TimeZone
+  int reconcile_every = 30;                          // continuous mode: key reconciliation cadence
+  std::chrono::milliseconds lock_wait{10000};        // how long to wait for another writer's lock
+  std::chrono::milliseconds polling_interval{10000}; // continuous poll mode: cycle start to start
   SyncMode mode = SyncMode::poll;
   std::string cdc_slot = "acme";                   // the replication slot acme creates and owns
   std::string cdc_publication = "cdc_publication"; // the publication it streams
