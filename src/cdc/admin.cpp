@@ -160,9 +160,7 @@ SetupResult setup_publication(const config::Config& config) {
     } catch (const pqxx::sql_error& e) {
       // Only the tables' owner (with CREATE on the database) may publish them, and acme's
       // least-privilege reader is read-only (default_transaction_read_only) besides.
-      // (libpqxx 6.4 leaves sqlstate() empty in its insufficient_privilege class.)
-      if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) == nullptr &&
-          e.sqlstate() != "42501" && e.sqlstate() != "25006") {
+      if (const auto state = db::sqlstate_of(e); state != "42501" && state != "25006") {
         throw;
       }
       std::string why = e.what();

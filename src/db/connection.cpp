@@ -156,6 +156,48 @@ bool retryable_sqlstate(std::string_view s) {
          s == "40001" || s == "40P01" || s == "55P03" || s == "57014";
 }
 
+std::string sqlstate_of(const std::exception& e) {
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e);
+      sql != nullptr && !sql->sqlstate().empty()) {
+    return sql->sqlstate();
+  }
+  // Most specific class first.
+  if (dynamic_cast<const pqxx::serialization_failure*>(&e) != nullptr) {
+    return "40001";
+  }
+  if (dynamic_cast<const pqxx::deadlock_detected*>(&e) != nullptr) {
+    return "40P01";
+  }
+  if (dynamic_cast<const pqxx::statement_completion_unknown*>(&e) != nullptr) {
+    return "40003";
+  }
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr) {
+    return "40000";
+  }
+  if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) {
+    return "42501";
+  }
+  if (dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr) {
+    return "42P01";
+  }
+  if (dynamic_cast<const pqxx::undefined_column*>(&e) != nullptr) {
+    return "42703";
+  }
+  if (dynamic_cast<const pqxx::undefined_function*>(&e) != nullptr) {
+    return "42883";
+  }
+  if (dynamic_cast<const pqxx::syntax_error*>(&e) != nullptr) {
+    return "42601";
+  }
+  if (dynamic_cast<const pqxx::disk_full*>(&e) != nullptr) {
+    return "53100";
+  }
+  if (dynamic_cast<const pqxx::out_of_memory*>(&e) != nullptr) {
+    return "53200";
+  }
+  return "";
+}
+
 std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_view which,
                                           std::string_view application_name) {
   const auto secrets = config::dsn_secrets(dsn);
@@ -202,7 +244,7 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
     const std::string text =
         fmt::format("cannot set up the {} connection ({}): {}", which, config::mask_dsn(dsn),
                     config::redact(trim_message(e.what()), secrets));
-    if (retryable_sqlstate(e.sqlstate())) {
+    if (retryable_sqlstate(sqlstate_of(e))) {
       throw Error(text);
     }
     throw Fatal(text);
@@ -226,8 +268,12 @@ void rethrow_classified(std::string_view context) {
   } catch (const pqxx::in_doubt_error& e) {
     throw Error(fmt::format("{}: commit outcome unknown, the next cycle redoes the work: {}",
                             context, trim_message(e.what())));
+  } catch (const pqxx::transaction_rollback& e) {
+    // Not an sql_error in libpqxx 6.4: a serialization failure or deadlock, worth a retry.
+    throw Error(
+        fmt::format("{}: {} [SQLSTATE {}]", context, trim_message(e.what()), sqlstate_of(e)));
   } catch (const pqxx::sql_error& e) {
-    const std::string state = e.sqlstate();
+    const std::string state = sqlstate_of(e);
     std::string text = fmt::format("{}: {} [SQLSTATE {}]", context, trim_message(e.what()), state);
     if (retryable_sqlstate(state)) {
       throw Error(text);

@@ -86,3 +86,43 @@ TEST(ConnectClassification, KnownTransientDatabaseErrorsStayRetryable) {
   EXPECT_EQ(classify(pqxx::sql_error("permission denied", "SELECT 1", "42501")).first, "fatal");
   EXPECT_EQ(classify(acme::Error("already classified")).first, "retryable");
 }
+
+// libpqxx 6.4 throws several of its classes without the code, and its transaction_rollback family
+// (serialization failure, deadlock) is not an sql_error at all.
+TEST(ConnectClassification, TheSqlstateOfEveryLibpqxxClassIsKnown) {
+  using acme::db::sqlstate_of;
+  EXPECT_EQ(sqlstate_of(pqxx::insufficient_privilege("ERROR:  permission denied for table t\n")),
+            "42501");
+  EXPECT_EQ(sqlstate_of(pqxx::undefined_table("ERROR:  relation \"t\" does not exist\n")), "42P01");
+  EXPECT_EQ(sqlstate_of(pqxx::undefined_column("ERROR:  column \"c\" does not exist\n")), "42703");
+  EXPECT_EQ(sqlstate_of(pqxx::deadlock_detected("ERROR:  deadlock detected\n")), "40P01");
+  EXPECT_EQ(sqlstate_of(pqxx::serialization_failure("ERROR:  could not serialize\n")), "40001");
+  EXPECT_EQ(sqlstate_of(pqxx::sql_error("ERROR:  duplicate key\n", "INSERT", "23505")), "23505");
+  EXPECT_EQ(sqlstate_of(pqxx::insufficient_privilege("ERROR:  no\n", "SELECT", "42501")), "42501");
+  EXPECT_EQ(sqlstate_of(std::runtime_error("not a database error")), "");
+}
+
+TEST(ConnectClassification, ADeadlockIsRetriedAndAMissingPrivilegeIsExplained) {
+  try {
+    try {
+      throw pqxx::deadlock_detected("ERROR:  deadlock detected\n");
+    } catch (...) {
+      rethrow_classified("sync cycle");
+    }
+  } catch (const acme::Fatal& e) {
+    ADD_FAILURE() << "fatal: " << e.what();
+  } catch (const acme::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("[SQLSTATE 40P01]"), std::string::npos) << e.what();
+  }
+  try {
+    try {
+      throw pqxx::insufficient_privilege("ERROR:  permission denied for schema analytics\n");
+    } catch (...) {
+      rethrow_classified("preparing the target");
+    }
+  } catch (const acme::Fatal& e) {
+    EXPECT_NE(std::string(e.what()).find("[SQLSTATE 42501] (the role lacks a privilege"),
+              std::string::npos)
+        << e.what();
+  }
+}

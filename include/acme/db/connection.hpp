@@ -1,11 +1,11 @@
 #pragma once
 
 #include <exception>
+#include <map>
 #include <memory>
 #include <optional>
 #include <pqxx/connection>
 #include <pqxx/transaction_base>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +24,12 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
 
 // Whether a SQLSTATE names a transient condition worth retrying.
 bool retryable_sqlstate(std::string_view sqlstate);
+
+// The SQLSTATE of a libpqxx exception. libpqxx 6.4 leaves sql_error::sqlstate() empty in some of
+// its classes (insufficient_privilege, undefined_table, ...) and gives none to the
+// transaction_rollback family (serialization failure, deadlock), which is not an sql_error
+// there: the class then names the code. Empty for anything else.
+std::string sqlstate_of(const std::exception& e);
 
 // The SQLSTATE in a libpq error message formatted with PQERRORS_VERBOSE
 // ("<severity>:  <SQLSTATE>: <text>"), whatever language the server speaks.
