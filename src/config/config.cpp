@@ -230,6 +230,16 @@ Config load(const Overrides& flags, EnvLookup env) {
                                    setting("ACME_CDC_SLOT"), c.cdc_slot));
     }
   }
+  for (const auto& [var, dsn] :
+       {std::pair{"ACME_SOURCE_DSN", &c.source_dsn}, std::pair{"ACME_TARGET_DSN", &c.target_dsn}}) {
+    if (dsn->empty()) {
+      continue; // required only by the commands that connect (require_source/require_target)
+    }
+    if (auto why = dsn_syntax_error(*dsn)) {
+      throw UsageError(fmt::format("{} is not a libpq connection string ({}): {}", setting(var),
+                                   mask_dsn(*dsn), *why));
+    }
+  }
   check_identifier(setting("ACME_CDC_SLOT"), c.cdc_slot);
   check_identifier(setting("ACME_CDC_PUBLICATION"), c.cdc_publication);
   check_identifier(setting("ACME_SOURCE_SCHEMA"), c.source_schema);

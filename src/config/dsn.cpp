@@ -1,6 +1,7 @@
 #include "acme/config/dsn.hpp"
 
 #include <algorithm>
+#include <libpq-fe.h>
 
 namespace acme::config {
 namespace {
@@ -133,6 +134,21 @@ std::string redact(std::string text, const std::vector<std::string>& secrets) {
     }
   }
   return text;
+}
+
+std::optional<std::string> dsn_syntax_error(const std::string& dsn) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
+  if (options != nullptr) {
+    PQconninfoFree(options);
+    return std::nullopt;
+  }
+  std::string text = error != nullptr ? error : "out of memory";
+  PQfreemem(error);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return redact(text, dsn_secrets(dsn));
 }
 
 } // namespace acme::config

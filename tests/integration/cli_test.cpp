@@ -83,3 +83,19 @@ TEST(Cli, DsnPasswordsOnTheCommandLineAreHiddenFromTheProcessList) {
   EXPECT_EQ(p.wait(10000), 0) << p.err();
   EXPECT_EQ(p.err().find("hunter"), std::string::npos) << p.err();
 }
+
+TEST(Cli, AMalformedDsnIsAConfigurationErrorThatHidesItsPassword) {
+  const acme::test::TempDir temp("cli");
+  for (const std::string dsn : {"host=127.0.0.1 password=hunter2 bogus=1",
+                                "postgresql://u:hunter2@127.0.0.1:1/x?bogus=1"}) {
+    const auto r = run_process(
+        {ACME_BIN, "run-etl", "--source-dsn", dsn, "--target-dsn", "host=127.0.0.1 port=1"},
+        {"ACME_ENV_FILE=/dev/null"}, temp.str());
+    EXPECT_EQ(r.exit_code, 2) << r.err; // not 1: retrying (systemd) cannot mend it
+    EXPECT_NE(r.err.find("ACME_SOURCE_DSN (--source-dsn) is not a libpq connection string"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("bogus"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << r.err;
+  }
+}

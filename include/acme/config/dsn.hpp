@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,10 @@ std::string mask_dsn(const std::string& dsn);
 
 // The passwords a DSN carries (URI userinfo or the password keyword), to redact from messages.
 std::vector<std::string> dsn_secrets(const std::string& dsn);
+
+// Why libpq cannot parse `dsn` as a connection string (an unknown keyword, a malformed URI), with
+// its passwords redacted; nullopt when it can. Values are checked only when connecting.
+std::optional<std::string> dsn_syntax_error(const std::string& dsn);
 
 // Replaces every occurrence of each secret in `text` with "***".
 std::string redact(std::string text, const std::vector<std::string>& secrets);
