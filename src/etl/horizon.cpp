@@ -1,11 +1,38 @@
 #include "acme/etl/horizon.hpp"
 
+#include "acme/db/connection.hpp"
+#include "acme/error.hpp"
 #include "acme/sql/embedded.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <pqxx/pqxx>
 
 namespace acme::etl {
+
+bool time_zone_known(pqxx::connection& source, const std::string& zone) {
+  if (zone.empty()) {
+    return true;
+  }
+  try {
+    pqxx::nontransaction(source).exec_params("SELECT now() AT TIME ZONE $1", zone);
+    return true;
+  } catch (const pqxx::sql_error& e) {
+    if (db::sqlstate_of(e) == "22023") { // invalid_parameter_value: time zone not recognized
+      return false;
+    }
+    throw;
+  }
+}
+
+void require_time_zone(pqxx::connection& source, const std::string& zone) {
+  if (!time_zone_known(source, zone)) {
+    throw UsageError(fmt::format(
+        "ACME_SOURCE_TIMEZONE (--source-timezone): the source server does not know the time "
+        "zone '{}'; use a name from pg_timezone_names, e.g. UTC or Europe/Lisbon",
+        zone));
+  }
+}
 
 Horizon read_horizon(pqxx::connection& source, std::chrono::milliseconds lookback,
                      const std::string& time_zone) {

@@ -164,6 +164,7 @@ void Syncer::connect() {
     db::rethrow_classified("preparing the target");
   }
   m_source = db::connect(m_config.source_dsn, "source", app);
+  require_time_zone(*m_source, m_config.source_timezone);
 }
 
 std::vector<int> Syncer::migrate_only() {

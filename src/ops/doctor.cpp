@@ -3,6 +3,7 @@
 #include "acme/db/connection.hpp"
 #include "acme/db/migrator.hpp"
 #include "acme/db/replication_connection.hpp"
+#include "acme/etl/horizon.hpp"
 #include "acme/etl/tables.hpp"
 #include "acme/sql/embedded.hpp"
 
@@ -90,13 +91,23 @@ struct Server {
 
 class Doctor {
 public:
-  explicit Doctor(const config::Config& config) : m_c(config) {}
+  explicit Doctor(const config::Config& config) : m_c(config), m_zone(config.source_timezone) {}
 
   DoctorReport run() {
     auto source = connect("source", m_c.source_dsn, "ACME_SOURCE_DSN", "--source-dsn");
     auto target = connect("target", m_c.target_dsn, "ACME_TARGET_DSN", "--target-dsn");
     std::optional<Server> src;
     std::optional<Server> tgt;
+    if (source && !etl::time_zone_known(*source, m_zone)) {
+      add("source time zone", CheckStatus::fail,
+          fmt::format("ACME_SOURCE_TIMEZONE is '{}', a time zone the source server does not "
+                      "know: every sync exits 2",
+                      m_zone),
+          "set ACME_SOURCE_TIMEZONE (--source-timezone) to a name from pg_timezone_names, e.g. "
+          "UTC, or unset it to use the server's TimeZone");
+      m_zone_checked = true;
+      m_zone.clear(); // the other checks go on in the server's TimeZone
+    }
     if (source) {
       src = server("source", *source);
     }
@@ -152,7 +163,7 @@ private:
   Server server(const std::string& which, pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     const auto t0 = std::chrono::system_clock::now();
-    auto r = tx.exec_params(std::string(sql::ops_doctor_server), m_c.source_timezone);
+    auto r = tx.exec_params(std::string(sql::ops_doctor_server), m_zone);
     const auto t1 = std::chrono::system_clock::now();
     Server s{r[0], 0.0};
     const double mid =
@@ -303,9 +314,10 @@ private:
           fmt::format("GRANT pg_read_all_stats TO {};", role));
     }
     const std::string tz = s.row["writer_time_zone"].as<std::string>();
-    const std::string tz_from =
-        m_c.source_timezone.empty() ? "the server's TimeZone" : "ACME_SOURCE_TIMEZONE";
-    if (s.row["writer_zone_has_dst"].as<bool>()) {
+    const std::string tz_from = m_zone.empty() ? "the server's TimeZone" : "ACME_SOURCE_TIMEZONE";
+    if (m_zone_checked) {
+      // failed above: ACME_SOURCE_TIMEZONE names no zone the server knows
+    } else if (s.row["writer_zone_has_dst"].as<bool>()) {
       add("source time zone", CheckStatus::warn,
           fmt::format("updated_at is taken to be in {} ({}), which has daylight saving time: "
                       "rows written in the repeated autumn hour are stamped behind the cursors",
@@ -702,6 +714,8 @@ private:
   }
 
   const config::Config& m_c;
+  std::string m_zone;          // the writers' time zone the checks use ('' = the server's)
+  bool m_zone_checked = false; // true: ACME_SOURCE_TIMEZONE failed its check already
   DoctorReport m_report;
 };
 

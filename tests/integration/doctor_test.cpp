@@ -258,4 +258,21 @@ TEST_F(Doctor, UnreachableTargetIsAFailedCheckNotACrash) {
   EXPECT_EQ(line_of(r.out, "source connection").rfind("ok", 0), 0u) << r.out;
 }
 
+TEST_F(Doctor, AnUnknownSourceTimeZoneIsAFailedCheckAndTheSyncExitsTwo) {
+  const auto r = doctor({"--source-timezone", "Bogus/Zone"}, {});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto zone = line_of(r.out, "source time zone");
+  EXPECT_EQ(zone.rfind("fail", 0), 0u) << r.out;
+  EXPECT_NE(zone.find("Bogus/Zone"), std::string::npos) << zone;
+  // The other checks still ran, in the server's time zone.
+  EXPECT_EQ(line_of(r.out, "clock skew").rfind("ok", 0), 0u) << r.out;
+  EXPECT_EQ(line_of(r.out, "source contract").rfind("ok", 0), 0u) << r.out;
+
+  const auto sync = acme({"run-etl", "--source-timezone", "Bogus/Zone"});
+  EXPECT_EQ(sync.exit_code, 2) << sync.err; // configuration: systemd must not restart it
+  EXPECT_NE(sync.err.find("ACME_SOURCE_TIMEZONE (--source-timezone)"), std::string::npos)
+      << sync.err;
+  EXPECT_NE(sync.err.find("Bogus/Zone"), std::string::npos) << sync.err;
+}
+
 } // namespace

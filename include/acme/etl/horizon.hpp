@@ -29,6 +29,13 @@ struct Horizon {
   std::vector<PreparedXact> prepared; // open prepared transactions of the source database
 };
 
+// Whether `source` knows the time zone `zone` (a name, abbreviation or POSIX spec that
+// AT TIME ZONE accepts); an empty zone means the server's own TimeZone. Autocommit statement.
+bool time_zone_known(pqxx::connection& source, const std::string& zone);
+
+// Throws UsageError (exit 2) naming ACME_SOURCE_TIMEZONE unless time_zone_known().
+void require_time_zone(pqxx::connection& source, const std::string& zone);
+
 // Reads the late-commit horizon and the prepared transactions on `source`, each in its own
 // autocommit statement. Must run BEFORE the cycle's snapshot is taken and outside any
 // transaction on that connection: the proof is in sql/source/horizon.sql.
