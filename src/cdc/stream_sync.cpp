@@ -160,6 +160,19 @@ void StreamSyncer::open_stream(Stream& s, bool until_current) {
     }
   }
   {
+    // Before any slot exists: a slot created for a publication that is not there would retain
+    // WAL while every start fails, and the snapshot would be loaded for nothing.
+    pqxx::nontransaction tx(m_syncer.source(), "acme cdc publication");
+    if (tx.exec_params("SELECT 1 FROM pg_publication WHERE pubname = $1", m_config.cdc_publication)
+            .empty()) {
+      throw Fatal(fmt::format(
+          "publication '{}' does not exist in the source database: run acme cdc setup (or have "
+          "the tables' owner create it; acme doctor --mode cdc prints the statement), or set "
+          "ACME_CDC_PUBLICATION to the publication's name",
+          m_config.cdc_publication));
+    }
+  }
+  {
     pqxx::nontransaction tx(m_syncer.source(), "acme cdc time zone");
     s.time_zone = tx.exec_params("SELECT COALESCE(NULLIF($1, ''), current_setting('TimeZone'))",
                                  m_config.source_timezone)[0][0]

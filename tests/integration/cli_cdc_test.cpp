@@ -226,6 +226,16 @@ TEST_F(CdcCommand, SetupFailsNamingWalLevel) {
   EXPECT_NE(r.err.find("wal_level = logical"), std::string::npos) << r.err;
 }
 
+TEST_F(CdcCommand, ASyncWithoutThePublicationFailsBeforeCreatingASlot) {
+  auto guard = slot_cleanup(m_slot); // were one created anyway
+  const auto r = acme({"run-etl", "--mode", "cdc"},
+                      {"ACME_CDC_PUBLICATION=" + m_publication, "ACME_CDC_SLOT=" + m_slot});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("publication '" + m_publication + "' does not exist"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(slot_exists()) << "a slot that retains WAL for a stream that cannot start";
+}
+
 TEST_F(CdcCommand, DropSlotDropsOnlyARecordedSlotUnlessForced) {
   auto guard = slot_cleanup(m_slot);
   create_slot();
