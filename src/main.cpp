@@ -1,7 +1,9 @@
 // acme: incremental PostgreSQL ETL and business reports for ACME Delivery Services.
-// The one exit point: every error ends here as "acme: error: <message>" and a documented code.
+// The one exit point: every error ends here as "acme: error: <message>" (an error line of the
+// log when it is JSON or goes to files too) and a documented code.
 #include "acme/config/dsn.hpp"
 #include "acme/error.hpp"
+#include "acme/log/logging.hpp"
 #include "acme/version.hpp"
 #include "cli/common.hpp"
 
@@ -15,7 +17,10 @@
 namespace {
 
 int fail(const acme::cli::Context& ctx, const std::exception& e, acme::ExitCode code) {
-  std::cerr << "acme: error: " << acme::config::redact(e.what(), ctx.secrets) << '\n';
+  const std::string message = acme::config::redact(e.what(), ctx.secrets);
+  if (!acme::log::log_fatal(message)) {
+    std::cerr << "acme: error: " << message << '\n';
+  }
   return static_cast<int>(code);
 }
 

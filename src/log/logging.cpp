@@ -21,6 +21,9 @@
 namespace acme::log {
 namespace {
 
+// Set by setup(): the error that ends the process goes to the log (log_fatal).
+bool g_errors_to_log = false; // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+
 std::string timestamp(const spdlog::log_clock::time_point& tp) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch());
   const std::time_t secs = std::chrono::system_clock::to_time_t(tp);
@@ -143,13 +146,16 @@ void setup(const Options& options) {
     std::error_code ec;
     std::filesystem::create_directories(options.dir, ec);
     if (ec) {
-      throw Fatal(fmt::format("cannot create log directory '{}': {}", options.dir, ec.message()));
+      throw UsageError(fmt::format("ACME_LOG_DIR (--log-dir): cannot create the log directory "
+                                   "'{}': {}",
+                                   options.dir, ec.message()));
     }
     const auto pattern = (std::filesystem::path(options.dir) / "%Y%m%d_acme.log").string();
     try {
       sinks.push_back(std::make_shared<spdlog::sinks::daily_file_format_sink_mt>(pattern, 0, 0));
     } catch (const spdlog::spdlog_ex& e) {
-      throw Fatal(fmt::format("cannot open a log file in '{}': {}", options.dir, e.what()));
+      throw UsageError(fmt::format("ACME_LOG_DIR (--log-dir): cannot open a log file in '{}': {}",
+                                   options.dir, e.what()));
     }
   }
   auto logger = std::make_shared<spdlog::logger>("acme", sinks.begin(), sinks.end());
@@ -158,6 +164,15 @@ void setup(const Options& options) {
   logger->set_level(spdlog::level::from_str(options.level));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
+  g_errors_to_log = options.format == "json" || !options.dir.empty();
+}
+
+bool log_fatal(const std::string& message) {
+  if (!g_errors_to_log || !spdlog::default_logger()->should_log(spdlog::level::err)) {
+    return false;
+  }
+  spdlog::error("{}", message);
+  return true;
 }
 
 } // namespace acme::log

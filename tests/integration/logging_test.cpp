@@ -62,4 +62,50 @@ TEST(Logging, JsonLinesGoToDailyFilesWithoutPasswords) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Logging, TheErrorThatEndsTheProcessReachesTheJsonLogAndItsFile) {
+  const acme::test::TempDir temp("logs");
+  const auto dir = temp.path() / "logs";
+  // Authentication-free but unreachable: run-etl fails at once (exit 1), after logging is set up.
+  const auto r = acme::test::run_process(
+      {ACME_BIN, "run-etl", "--log-format", "json", "--log-dir", dir.string()},
+      {"ACME_SOURCE_DSN=postgresql://etl:Hunter2Secret@127.0.0.1:1/acme",
+       "ACME_TARGET_DSN=postgresql://etl:Hunter2Secret@127.0.0.1:1/acme",
+       "ACME_ENV_FILE=/dev/null"},
+      temp.str());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.err.find("Hunter2Secret"), std::string::npos) << r.err;
+  // Every stderr line is JSON, the last one the error.
+  std::istringstream lines(r.err);
+  std::string line;
+  std::string last;
+  while (std::getline(lines, line)) {
+    EXPECT_TRUE(nlohmann::json::accept(line)) << line;
+    last = line;
+  }
+  const auto j = nlohmann::json::parse(last);
+  EXPECT_EQ(j["level"], "error") << last;
+  EXPECT_NE(j["msg"].get<std::string>().find("cannot connect to the target database"),
+            std::string::npos)
+      << last;
+  std::string file;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    file = read_all(e.path());
+  }
+  EXPECT_NE(file.find("cannot connect to the target database"), std::string::npos) << file;
+  EXPECT_EQ(file.find("Hunter2Secret"), std::string::npos) << file;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Logging, AnUnusableLogDirectoryIsAConfigurationError) {
+  const acme::test::TempDir temp("logs");
+  std::ofstream(temp.path() / "a-file") << "x";
+  const auto r = acme::test::run_process(
+      {ACME_BIN, "run-etl", "--log-dir", (temp.path() / "a-file" / "logs").string()},
+      {"ACME_SOURCE_DSN=postgresql://etl@127.0.0.1:1/acme",
+       "ACME_TARGET_DSN=postgresql://etl@127.0.0.1:1/acme", "ACME_ENV_FILE=/dev/null"},
+      temp.str());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("ACME_LOG_DIR (--log-dir)"), std::string::npos) << r.err;
+}
+
 } // namespace

@@ -18,6 +18,12 @@ struct Options {
 // Every line passes through secret redaction. Throws acme::Error if the directory is unusable.
 void setup(const Options& options);
 
+// Logs the error that ends the process as an error line when setup() made the log JSON or
+// also wrote it to files, so that it reaches them in their format. Returns false when it did not
+// (a plain text log to stderr, no setup yet, or a level above error): the caller prints its own
+// "acme: error:" line then.
+bool log_fatal(const std::string& message);
+
 // Whether setup() gave stderr a status line: stderr is a terminal and the format is text (never
 // with json, never into a pipe or the journal).
 bool has_status_line();
