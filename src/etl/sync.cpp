@@ -163,8 +163,16 @@ void Syncer::connect() {
     reset();
     db::rethrow_classified("preparing the target");
   }
-  m_source = db::connect(m_config.source_dsn, "source", app);
-  require_time_zone(*m_source, m_config.source_timezone);
+  // The target is reachable: a source that is not is recorded as a failed run there, so that
+  // acme status (and a container's health check) sees the sync stalled while acme retries.
+  const std::string started_at = utc_now();
+  try {
+    m_source = db::connect(m_config.source_dsn, "source", app);
+    require_time_zone(*m_source, m_config.source_timezone);
+  } catch (const std::exception& e) {
+    record_failure(started_at, "connect", config::redact(e.what(), m_config.secrets()));
+    throw;
+  }
 }
 
 std::vector<int> Syncer::migrate_only() {

@@ -319,6 +319,33 @@ TEST_F(EtlProcess, StatusReportsCursorsLastRunAndHorizon) {
   EXPECT_TRUE(j["lag_seconds"].is_number());
 }
 
+TEST_F(EtlProcess, StatusIsUnhealthyWhileContinuousModeRetriesAnUnreachableSource) {
+  seed(3);
+  ASSERT_EQ(acme({"run-etl"}).exit_code, 0);
+  ASSERT_EQ(acme({"status"}).exit_code, 0);
+  // The target is fine; the source refuses connections: acme retries with backoff, and status
+  // (the container's health check) must not keep reporting the last success as healthy.
+  auto p = acme_background({"run-continuous-etl", "--polling-interval", "0.2"},
+                           {"ACME_SOURCE_DSN=postgresql://postgres@127.0.0.1:1/nowhere"});
+  nlohmann::json j;
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto r = acme({"status", "--json"});
+    j = nlohmann::json::parse(r.out);
+    if (j["last_run"]["status"] == "failed") {
+      EXPECT_EQ(r.exit_code, 1) << r.out;
+      break;
+    }
+  }
+  EXPECT_EQ(j["last_run"]["status"], "failed") << j.dump();
+  EXPECT_EQ(j["last_run"]["mode"], "connect") << j.dump();
+  EXPECT_NE(j["last_run"]["error"].get<std::string>().find("cannot connect to the source"),
+            std::string::npos)
+      << j.dump();
+  p->signal(SIGTERM);
+  EXPECT_EQ(p->wait(10000), 0) << p->err();
+}
+
 } // namespace
 
 namespace {
