@@ -17,7 +17,7 @@
 namespace {
 
 int fail(const acme::cli::Context& ctx, const std::exception& e, acme::ExitCode code) {
-  const std::string message = acme::config::redact(e.what(), ctx.secrets);
+  const std::string message = acme::config::redact(acme::one_line(e.what()), ctx.secrets);
   if (!acme::log::log_fatal(message)) {
     std::cerr << "acme: error: " << message << '\n';
   }

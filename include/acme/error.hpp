@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cctype>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace acme {
 
@@ -38,5 +40,38 @@ class LockedError : public Fatal {
 public:
   using Fatal::Fatal;
 };
+
+// An error message as one line for acme's own output: a server's multi-line text (libpq's
+// "ERROR:  " prefix, the "LINE n:" excerpt and its caret, a tab-indented hint) becomes its
+// lines' text joined with "; ".
+inline std::string one_line(std::string_view text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front())) != 0) {
+      line.remove_prefix(1);
+    }
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())) != 0) {
+      line.remove_suffix(1);
+    }
+    const bool excerpt = line.size() > 5 && line.substr(0, 5) == "LINE " &&
+                         std::isdigit(static_cast<unsigned char>(line[5])) != 0;
+    if (line.empty() || line == "^" || excerpt) {
+      continue;
+    }
+    out += out.empty() ? "" : "; ";
+    out += line;
+  }
+  for (auto pos = out.find("ERROR:  "); pos != std::string::npos; pos = out.find("ERROR:  ", pos)) {
+    out.erase(pos, 8);
+  }
+  return out;
+}
 
 } // namespace acme

@@ -16,11 +16,8 @@
 namespace acme::db {
 namespace {
 
-std::string trim_message(std::string msg) {
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) {
-    msg.pop_back();
-  }
-  return msg;
+std::string trim_message(const std::string& msg) {
+  return one_line(msg);
 }
 
 // Repeats a failed connection attempt with libpq directly, asking for verbose errors, so that

@@ -3,6 +3,7 @@
 #include "acme/db/connection.hpp"
 #include "acme/db/migrator.hpp"
 #include "acme/db/replication_connection.hpp"
+#include "acme/error.hpp"
 #include "acme/etl/horizon.hpp"
 #include "acme/etl/tables.hpp"
 #include "acme/sql/embedded.hpp"
@@ -137,7 +138,7 @@ public:
 
 private:
   void add(std::string name, CheckStatus status, std::string detail, std::string fix = "") {
-    m_report.checks.push_back({std::move(name), status, std::move(detail), std::move(fix)});
+    m_report.checks.push_back({std::move(name), status, one_line(detail), std::move(fix)});
   }
 
   std::unique_ptr<pqxx::connection> connect(const std::string& which, const std::string& dsn,

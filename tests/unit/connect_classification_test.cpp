@@ -126,3 +126,18 @@ TEST(ConnectClassification, ADeadlockIsRetriedAndAMissingPrivilegeIsExplained) {
         << e.what();
   }
 }
+
+TEST(ConnectClassification, ErrorsAreShownOnOneLine) {
+  EXPECT_EQ(acme::one_line("connection to server at \"127.0.0.1\", port 1 failed: Connection "
+                           "refused\n\tIs the server running on that host and accepting TCP/IP "
+                           "connections?\n"),
+            "connection to server at \"127.0.0.1\", port 1 failed: Connection refused; Is the "
+            "server running on that host and accepting TCP/IP connections?");
+  EXPECT_EQ(acme::one_line("preparing the target: ERROR:  permission denied for schema analytics\n"
+                           "LINE 1: CREATE TABLE IF NOT EXISTS \"analytics\".acme_migrations (\n"
+                           "                                   ^\n"),
+            "preparing the target: permission denied for schema analytics");
+  EXPECT_EQ(acme::one_line("ERROR:  duplicate key value\nDETAIL:  Key (id)=(1) already exists.\n"),
+            "duplicate key value; DETAIL:  Key (id)=(1) already exists.");
+  EXPECT_EQ(acme::one_line("plain"), "plain");
+}
