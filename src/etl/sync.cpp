@@ -231,11 +231,13 @@ SyncResult Syncer::sync(const SyncRequest& request) {
   return total;
 }
 
-void Syncer::log_horizon(const Horizon& horizon) const {
+void Syncer::log_horizon(const Horizon& horizon) {
   if (!horizon.exact) {
-    spdlog::warn("late-commit horizon: the source role cannot see other sessions "
-                 "(grant pg_read_all_stats for an exact horizon); using a {:.1f} s lookback",
-                 static_cast<double>(m_config.lookback.count()) / 1000.0);
+    spdlog::log(m_warned_lookback ? spdlog::level::debug : spdlog::level::warn,
+                "late-commit horizon: the source role cannot see other sessions "
+                "(grant pg_read_all_stats for an exact horizon); using a {:.1f} s lookback",
+                static_cast<double>(m_config.lookback.count()) / 1000.0);
+    m_warned_lookback = true;
   } else if (horizon.oldest_pid) {
     spdlog::debug("late-commit horizon {} held by source pid {} ({}) open since {}",
                   horizon.safe_ts, *horizon.oldest_pid, horizon.oldest_application,

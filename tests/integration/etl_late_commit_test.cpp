@@ -90,6 +90,24 @@ TEST_F(LateCommit, LookbackWindowCatchesLateCommitsWhenOtherSessionsAreHidden) {
   const auto status = acme({"status", "--json"});
   EXPECT_NE(status.out.find("\"late_commit_horizon\": \"lookback\""), std::string::npos)
       << status.out;
+  {
+    // Continuous mode warns once, not at every cycle (each cycle's line says "lookback").
+    auto p = acme_background({"run-continuous-etl", "--polling-interval", "0.1"},
+                             {"ACME_SOURCE_DSN=" + cfg.source_dsn, "ACME_LOG_LEVEL=debug"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    p->signal(SIGTERM);
+    EXPECT_EQ(p->wait(10000), 0) << p->err();
+    const auto count = [&](const std::string& needle) {
+      int n = 0;
+      for (auto pos = p->err().find(needle); pos != std::string::npos;
+           pos = p->err().find(needle, pos + 1)) {
+        ++n;
+      }
+      return n;
+    };
+    EXPECT_EQ(count("warning late-commit horizon: the source role cannot see"), 1) << p->err();
+    EXPECT_GE(count("debug late-commit horizon: the source role cannot see"), 2) << p->err();
+  }
   src_exec(fmt::format("DROP OWNED BY {r}; DROP ROLE {r}", fmt::arg("r", role)));
 }
 

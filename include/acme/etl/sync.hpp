@@ -98,7 +98,8 @@ private:
   void reconcile_keys(pqxx::transaction_base& stx, const Extractor& extractor,
                       const Horizon& horizon, int slices, const std::string& started_at,
                       SyncResult& result);
-  void log_horizon(const Horizon& horizon) const;
+  // Warns once per process that the horizon is a lookback window (every cycle's line says so).
+  void log_horizon(const Horizon& horizon);
   void record_failure(const std::string& started_at, const std::string& mode,
                       const std::string& error);
   // Whether a stop was requested (never without a should_stop callback).
@@ -117,6 +118,7 @@ private:
   std::unique_ptr<pqxx::connection> m_source;
   std::unique_ptr<pqxx::connection> m_target;
   bool m_contract_checked = false;
+  bool m_warned_lookback = false;
   bool m_pins_reported = false; // prepared transactions pinning the cursors were logged
   // Sliced reconciliation: per source table, the first bucket of the next slice (absent: a new
   // pass starts, its first slice open below). Advanced only when the sync commits.
