@@ -84,6 +84,18 @@ std::string type_family(const std::string& t) {
   return t;
 }
 
+// `text` as a SQL string literal (standard_conforming_strings: only quotes are doubled).
+std::string sql_literal(const std::string& text) {
+  std::string out = "'";
+  for (const char ch : text) {
+    out += ch;
+    if (ch == '\'') {
+      out += '\'';
+    }
+  }
+  return out + "'";
+}
+
 // The facts of doctor_server.sql, plus this machine's clock around the query.
 struct Server {
   pqxx::row row;
@@ -411,10 +423,15 @@ private:
           fmt::format("{} is owned by {}, not by acme's role {}: migrations and the merge need "
                       "the owner's rights",
                       schema, r["owner"].as<std::string>(), role),
-          fmt::format("ALTER SCHEMA {} OWNER TO {}; (and its tables: REASSIGN OWNED BY {} TO "
-                      "{}; if that role owns nothing else)",
+          // The schema and every table and view in it (their indexes and serial sequences
+          // follow). Not REASSIGN OWNED: it moves everything the old owner has in the database,
+          // and refuses the bootstrap superuser.
+          fmt::format("ALTER SCHEMA {0} OWNER TO {1}; DO $$DECLARE t regclass; BEGIN FOR t IN "
+                      "SELECT oid FROM pg_class WHERE relnamespace = {2}::regnamespace AND "
+                      "relkind IN ('r', 'p', 'v', 'm', 'f') LOOP EXECUTE format('ALTER TABLE "
+                      "%s OWNER TO %I', t, {3}); END LOOP; END$$;",
                       db::quote_ident(schema), db::quote_ident(role),
-                      db::quote_ident(r["owner"].as<std::string>()), db::quote_ident(role)));
+                      sql_literal(db::quote_ident(schema)), sql_literal(role)));
     } else {
       add("target schema", CheckStatus::ok,
           fmt::format("{} owned by {}", schema, r["owner"].as<std::string>()));

@@ -231,6 +231,25 @@ TEST_F(Doctor, TargetSchemaOwnedBySomeoneElseFailsWithTheOwnerChange) {
       << line;
 }
 
+TEST_F(Doctor, TheTargetSchemaOwnerFixRunsAndHandsOverItsTables) {
+  const std::string role = create_role(acme::test::target_dsn(), "writer");
+  ASSERT_EQ(acme({"migrate"}).exit_code, 0); // acme's tables, owned by the superuser
+  const auto env =
+      std::vector<std::string>{"ACME_TARGET_DSN=" + with_user(acme::test::target_dsn(), role)};
+  const auto line = line_of(doctor({}, env).out, "target schema");
+  const auto fix = line.find("fix: ");
+  ASSERT_NE(fix, std::string::npos) << line;
+  tgt_exec(line.substr(fix + 5)); // as a superuser would paste it
+  const auto after = doctor({}, env);
+  EXPECT_EQ(line_of(after.out, "target schema").rfind("ok", 0), 0u) << after.out;
+  EXPECT_EQ(tgt_exec(fmt::format("SELECT count(*) FROM pg_tables WHERE schemaname = '{}' AND "
+                                 "tableowner <> '{}'",
+                                 m_target_schema, role))[0][0]
+                .as<int>(),
+            0);
+  EXPECT_EQ(acme({"run-etl"}, env).exit_code, 0) << "the role can sync with what it now owns";
+}
+
 TEST_F(Doctor, SlotTheTargetDoesNotKnowIsNotTakenOver) {
   create_publication();
   src_exec("SELECT pg_create_logical_replication_slot('" + m_slot + "', 'pgoutput')");
