@@ -2,18 +2,55 @@
 
 #include "acme/error.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <netdb.h>
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace acme::ops {
 namespace {
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Why the HTTP server could not listen on HOST:PORT, in the system's words: CivetServer only says
+// it failed ("null context when constructing CivetServer"), so bind a socket the same way and
+// report its errno ("Address already in use", "Cannot assign requested address"). `fallback`
+// when that bind succeeds.
+std::string bind_failure(const std::string& address, const std::string& fallback) {
+  const auto colon = address.rfind(':');
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (const int rc = ::getaddrinfo(host.c_str(), address.c_str() + colon + 1, &hints, &found);
+      rc != 0) {
+    return ::gai_strerror(rc);
+  }
+  std::string why = fallback;
+  const int fd = ::socket(found->ai_family, found->ai_socktype, found->ai_protocol);
+  if (fd >= 0) {
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); // as CivetServer does
+    if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
+      why = std::strerror(errno);
+    }
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  return why;
 }
 
 // prometheus-cpp's families are thread-safe; this class only wires them together.
@@ -81,8 +118,7 @@ public:
     try {
       m_exposer = std::make_unique<prometheus::Exposer>(address);
     } catch (const std::exception& e) {
-      throw Fatal("cannot serve metrics on " + address +
-                  " (port in use or address not local?): " + e.what());
+      throw Fatal("cannot serve metrics on " + address + ": " + bind_failure(address, e.what()));
     }
     m_exposer->RegisterCollectable(m_registry);
     m_up.Set(1);
