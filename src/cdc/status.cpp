@@ -126,7 +126,7 @@ std::optional<nlohmann::json> read_status(const config::Config& config,
             config.cdc_slot));
       }
     }
-    if (keep.as<std::string>() == "-1") {
+    if (keep.as<std::string>() == "-1" && !r.empty()) { // no slot: nothing retains WAL
       warnings.push_back(fmt::format(
           "max_slot_wal_keep_size = -1: the source retains WAL for slot '{}' without limit, so a "
           "stopped or lagging acme can fill the source's disk; set max_slot_wal_keep_size, and "
@@ -148,7 +148,8 @@ std::string format_status(const nlohmann::json& j) {
       "cdc:             mode {}, slot {} (publication {}), applied to the "
       "target up to {}{}\n",
       str(j["mode"]), str(j["slot"]), str(j["publication"]), str(j["applied_lsn"]),
-      j["needs_snapshot"].get<bool>() ? "; the next cdc start re-snapshots (polling ran since)"
+      j["needs_snapshot"].get<bool>() ? "; the next cdc start takes a fresh snapshot (polling "
+                                        "ran, or the slot was dropped, since)"
                                       : "");
   if (j.contains("source_error")) {
     out += "  slot:          unknown (" + j["source_error"].get<std::string>() + ")\n";

@@ -152,8 +152,12 @@ std::string format_status(const nlohmann::json& j) {
   }
   const auto& ok = j["last_success"];
   if (!ok.is_null()) {
-    out += fmt::format("last success:    #{} finished {}; complete up to source time {}\n",
-                       ok["run_id"].get<long long>(), str(ok["finished_at"]), str(ok["horizon"]));
+    // A CDC run has no horizon: the stream's position is shown under cdc.
+    out +=
+        fmt::format("last success:    #{} finished {}{}\n", ok["run_id"].get<long long>(),
+                    str(ok["finished_at"]),
+                    ok["horizon"].is_null() ? std::string()
+                                            : "; complete up to source time " + str(ok["horizon"]));
   }
   if (j.contains("late_commit_horizon")) {
     const std::string kind = j["late_commit_horizon"].get<std::string>();
@@ -190,7 +194,9 @@ std::string format_status(const nlohmann::json& j) {
         h["retention_days"].is_number() ? std::to_string(h["retention_days"].get<int>()) + " days"
                                         : std::string("keep all"));
   }
-  out += "tables:\n";
+  if (!j["tables"].empty()) {
+    out += "tables:\n";
+  }
   for (const auto& [name, t] : j["tables"].items()) {
     out += fmt::format("  {:<12} cursor ({}, {})  full read {}  reconciled {}\n", name,
                        str(t["cursor_updated_at"]),

@@ -385,6 +385,8 @@ TEST_F(CdcCommand, StatusShowsTheSlotLagAndWalSafety) {
       << text.out;
   EXPECT_NE(text.out.find("  lag:           "), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("  wal:           wal_status reserved"), std::string::npos) << text.out;
+  // A CDC run has no polling horizon: no "complete up to source time -".
+  EXPECT_EQ(text.out.find("source time -"), std::string::npos) << text.out;
   if (unbounded) {
     EXPECT_NE(text.out.find("  WARNING:       max_slot_wal_keep_size = -1"), std::string::npos)
         << text.out;
@@ -431,6 +433,13 @@ TEST_F(CdcCommand, StatusShowsTheSlotLagAndWalSafety) {
   EXPECT_EQ(c["slot_exists"], false);
   EXPECT_TRUE(c["active"].is_null());
   EXPECT_NE(c["warnings"].dump().find("does not exist"), std::string::npos) << c.dump();
+  EXPECT_EQ(c["warnings"].dump().find("max_slot_wal_keep_size = -1"), std::string::npos)
+      << "no slot retains WAL: " << c.dump();
+  const auto after = acme({"status"}, env);
+  EXPECT_NE(after.out.find("the next cdc start takes a fresh snapshot (polling ran, or the slot "
+                           "was dropped, since)"),
+            std::string::npos)
+      << after.out;
 }
 
 } // namespace

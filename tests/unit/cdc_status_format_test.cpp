@@ -43,7 +43,7 @@ TEST(CdcStatusFormat, WarningsAndUnreachableSource) {
   j["warnings"].push_back("something to fix");
   const auto text = acme::cdc::format_status(j);
   EXPECT_NE(text.find("mode poll"), std::string::npos) << text;
-  EXPECT_NE(text.find("the next cdc start re-snapshots"), std::string::npos) << text;
+  EXPECT_NE(text.find("the next cdc start takes a fresh snapshot"), std::string::npos) << text;
   EXPECT_NE(text.find("  slot:          unknown (connection refused)\n"), std::string::npos)
       << text;
   EXPECT_EQ(text.find("  lag:"), std::string::npos) << text;
