@@ -85,6 +85,19 @@ void add_sync_options(CLI::App& cmd, Context& ctx) {
       ->group(group);
 }
 
+void add_continuous_options(CLI::App& cmd, Context& ctx) {
+  cmd.add_option("--polling-interval", ctx.overrides.polling_interval,
+                 "poll mode: seconds from one cycle's start to the next, fractions allowed, "
+                 "0.01 to 86400 [env: ACME_POLLING_INTERVAL, default: 10]");
+  cmd.add_option("--reconcile-every", ctx.overrides.reconcile_every,
+                 "Compare every primary key with the source at start, then once every N cycles, "
+                 "1/N of the key space per cycle, 1 to 1000000 "
+                 "[env: ACME_RECONCILE_EVERY, default: 30]");
+  cmd.add_option("--metrics-address", ctx.overrides.metrics_address,
+                 "Serve Prometheus metrics on HOST:PORT/metrics, e.g. 0.0.0.0:9187 "
+                 "[env: ACME_METRICS_ADDRESS, default: off]");
+}
+
 config::Config load_config(Context& ctx) {
   config::Config c = config::load(ctx.overrides);
   ctx.secrets = c.secrets();

@@ -24,6 +24,9 @@ config::Config load_config(Context& ctx);
 // Flags of the sync commands that override ETL settings (batch size, lookback, ...).
 void add_sync_options(CLI::App& cmd, Context& ctx);
 
+// Flags of run-continuous-etl alone (polling interval, reconciliation cadence, metrics).
+void add_continuous_options(CLI::App& cmd, Context& ctx);
+
 // Subcommand registration, one file each.
 void add_config_command(CLI::App& app, Context& ctx);
 void add_migrate_command(CLI::App& app, Context& ctx);

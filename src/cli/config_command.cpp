@@ -70,6 +70,9 @@ void add_config_command(CLI::App& app, Context& ctx) {
       "config",
       "Show the resolved configuration (passwords masked) and where each value came from");
   cmd->add_flag("--json", opts->json, "Print JSON instead of a table");
+  // Every flag the sync commands take, so that their effect (and its origin) can be previewed.
+  add_sync_options(*cmd, ctx);
+  add_continuous_options(*cmd, ctx);
   cmd->callback([&ctx, opts] { ctx.exit_code = run_config(ctx, *opts); });
 }
 

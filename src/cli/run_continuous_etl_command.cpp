@@ -56,16 +56,7 @@ void add_run_continuous_etl_command(CLI::App& app, Context& ctx) {
       "seconds, or with --mode cdc stream the source's logical replication (sub-second "
       "latency, no table scans); transient failures are retried with backoff, configuration "
       "and permission errors are fatal");
-  cmd->add_option("--polling-interval", ctx.overrides.polling_interval,
-                  "poll mode: seconds from one cycle's start to the next, fractions allowed, "
-                  "0.01 to 86400 [env: ACME_POLLING_INTERVAL, default: 10]");
-  cmd->add_option("--reconcile-every", ctx.overrides.reconcile_every,
-                  "Compare every primary key with the source at start, then once every N cycles, "
-                  "1/N of the key space per cycle, 1 to 1000000 "
-                  "[env: ACME_RECONCILE_EVERY, default: 30]");
-  cmd->add_option("--metrics-address", ctx.overrides.metrics_address,
-                  "Serve Prometheus metrics on HOST:PORT/metrics, e.g. 0.0.0.0:9187 "
-                  "[env: ACME_METRICS_ADDRESS, default: off]");
+  add_continuous_options(*cmd, ctx);
   add_sync_options(*cmd, ctx);
   cmd->callback([&ctx] { ctx.exit_code = run_run_continuous_etl(ctx); });
 }
