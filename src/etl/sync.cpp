@@ -153,9 +153,6 @@ void Syncer::connect() {
   m_target = db::connect(m_config.target_dsn, "target", app);
   try {
     db::acquire_writer_lock(*m_target, m_config.target_schema, m_config.lock_wait, m_should_stop);
-    db::migrate(*m_target, m_config.target_schema);
-    // Under the writer lock: what a killed full load left behind is nobody's work in progress.
-    ParallelLoad::drop_leftovers(*m_target, m_config.target_schema);
   } catch (const LockedError&) {
     reset();
     throw;
@@ -163,15 +160,31 @@ void Syncer::connect() {
     reset();
     db::rethrow_classified("preparing the target");
   }
-  // The target is reachable: a source that is not is recorded as a failed run there, so that
-  // acme status (and a container's health check) sees the sync stalled while acme retries.
+  // The source before the target's migrations: a misconfigured source (missing table, unknown
+  // time zone) leaves no new schema behind. A source that cannot be reached is recorded as a
+  // failed run in a target that has acme's tables already, so that acme status (and a
+  // container's health check) sees the sync stalled while acme retries.
   const std::string started_at = utc_now();
   try {
     m_source = db::connect(m_config.source_dsn, "source", app);
     require_time_zone(*m_source, m_config.source_timezone);
+    if (!m_contract_checked) {
+      pqxx::read_transaction tx(*m_source, "acme contract");
+      Extractor(tx, m_config.source_schema).check_contract();
+      m_contract_checked = true;
+    }
   } catch (const std::exception& e) {
     record_failure(started_at, "connect", config::redact(e.what(), m_config.secrets()));
-    throw;
+    reset();
+    db::rethrow_classified("checking the source");
+  }
+  try {
+    db::migrate(*m_target, m_config.target_schema);
+    // Under the writer lock: what a killed full load left behind is nobody's work in progress.
+    ParallelLoad::drop_leftovers(*m_target, m_config.target_schema);
+  } catch (...) {
+    reset();
+    db::rethrow_classified("preparing the target");
   }
 }
 
@@ -264,11 +277,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       stx.exec("SET TRANSACTION SNAPSHOT " + stx.quote(handoff->snapshot));
       full_requested = true;
     }
-    Extractor extractor(stx, m_config.source_schema);
-    if (!m_contract_checked) {
-      extractor.check_contract();
-      m_contract_checked = true;
-    }
+    Extractor extractor(stx, m_config.source_schema); // its contract checked by connect()
 
     pqxx::work ttx(*m_target, "acme load");
     Loader loader(ttx, m_config.target_schema);

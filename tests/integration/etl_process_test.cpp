@@ -304,6 +304,10 @@ TEST_F(EtlProcess, MissingSourceTableIsFatalWithAClearMessage) {
   ASSERT_TRUE(rc.has_value()) << "kept retrying a fatal error";
   EXPECT_EQ(*rc, 1);
   EXPECT_NE(p->err().find("order_items does not exist"), std::string::npos) << p->err();
+  // The source is checked before the target's migrations: no schema left behind.
+  EXPECT_EQ(
+      tgt_value("SELECT count(*) FROM pg_namespace WHERE nspname = '" + m_target_schema + "'"),
+      "0");
 }
 
 TEST_F(EtlProcess, StatusReportsCursorsLastRunAndHorizon) {
