@@ -12,12 +12,17 @@
 #include <poll.h>
 #include <pqxx/except>
 #include <pqxx/nontransaction>
+#include <utility>
 
 namespace acme::db {
 namespace {
 
 std::string trim_message(const std::string& msg) {
   return one_line(msg);
+}
+
+template <class T> bool is_a(const std::exception& e) {
+  return dynamic_cast<const T*>(&e) != nullptr;
 }
 
 // Repeats a failed connection attempt with libpq directly, asking for verbose errors, so that
@@ -158,39 +163,25 @@ std::string sqlstate_of(const std::exception& e) {
       sql != nullptr && !sql->sqlstate().empty()) {
     return sql->sqlstate();
   }
-  // Most specific class first.
-  if (dynamic_cast<const pqxx::serialization_failure*>(&e) != nullptr) {
-    return "40001";
-  }
-  if (dynamic_cast<const pqxx::deadlock_detected*>(&e) != nullptr) {
-    return "40P01";
-  }
-  if (dynamic_cast<const pqxx::statement_completion_unknown*>(&e) != nullptr) {
-    return "40003";
-  }
-  if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr) {
-    return "40000";
-  }
-  if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) {
-    return "42501";
-  }
-  if (dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr) {
-    return "42P01";
-  }
-  if (dynamic_cast<const pqxx::undefined_column*>(&e) != nullptr) {
-    return "42703";
-  }
-  if (dynamic_cast<const pqxx::undefined_function*>(&e) != nullptr) {
-    return "42883";
-  }
-  if (dynamic_cast<const pqxx::syntax_error*>(&e) != nullptr) {
-    return "42601";
-  }
-  if (dynamic_cast<const pqxx::disk_full*>(&e) != nullptr) {
-    return "53100";
-  }
-  if (dynamic_cast<const pqxx::out_of_memory*>(&e) != nullptr) {
-    return "53200";
+  // The most specific class first: deadlock_detected is a transaction_rollback too.
+  using Probe = bool (*)(const std::exception&);
+  static const std::pair<Probe, const char*> k_classes[] = {
+      {&is_a<pqxx::serialization_failure>, "40001"},
+      {&is_a<pqxx::deadlock_detected>, "40P01"},
+      {&is_a<pqxx::statement_completion_unknown>, "40003"},
+      {&is_a<pqxx::transaction_rollback>, "40000"},
+      {&is_a<pqxx::insufficient_privilege>, "42501"},
+      {&is_a<pqxx::undefined_table>, "42P01"},
+      {&is_a<pqxx::undefined_column>, "42703"},
+      {&is_a<pqxx::undefined_function>, "42883"},
+      {&is_a<pqxx::syntax_error>, "42601"},
+      {&is_a<pqxx::disk_full>, "53100"},
+      {&is_a<pqxx::out_of_memory>, "53200"},
+  };
+  for (const auto& [probe, code] : k_classes) {
+    if (probe(e)) {
+      return code;
+    }
   }
   return "";
 }
