@@ -80,8 +80,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, arg_ptrs.data());
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : static_cast<int>(acme::ExitCode::usage);
+    if (e.get_exit_code() == 0) { // --help, --version
+      return app.exit(e);
+    }
+    // A bad flag is an error like any other: one "acme: error:" line, exit 2.
+    std::cerr << "acme: error: " << acme::one_line(e.what()) << " (acme --help lists the flags)\n";
+    return static_cast<int>(acme::ExitCode::usage);
   } catch (const acme::LockedError& e) {
     return fail(ctx, e, acme::ExitCode::locked);
   } catch (const acme::UsageError& e) {

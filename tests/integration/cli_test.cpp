@@ -104,3 +104,15 @@ TEST(Cli, AMalformedDsnIsAConfigurationErrorThatHidesItsPassword) {
     EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << r.err;
   }
 }
+
+TEST(Cli, AnUnknownFlagIsOneErrorLineAndExitCodeTwo) {
+  const acme::test::TempDir temp("cli");
+  const auto r = run_process({ACME_BIN, "run-etl", "--bogus"}, {}, temp.str());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("acme: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("--bogus"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  const auto help = run_process({ACME_BIN, "run-etl", "--help"}, {}, temp.str());
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_NE(help.out.find("--batch-size"), std::string::npos) << help.out;
+}
