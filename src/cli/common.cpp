@@ -2,6 +2,8 @@
 
 #include "acme/log/logging.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace acme::cli {
 
 void add_global_options(CLI::App& app, Context& ctx) {
@@ -102,6 +104,9 @@ config::Config load_config(Context& ctx) {
   config::Config c = config::load(ctx.overrides);
   ctx.secrets = c.secrets();
   log::setup(log::Options{c.log_level, c.log_format, c.log_dir, ctx.secrets});
+  for (const auto& line : c.ignored) {
+    spdlog::warn("{} (a typo?)", line);
+  }
   return c;
 }
 

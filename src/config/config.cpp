@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
+#include <iterator>
+#include <set>
 #include <string_view>
 #include <thread>
 
@@ -25,6 +27,7 @@ public:
         m_origin(origin) {}
 
   std::optional<std::string> get(const char* var, const std::optional<std::string>& flag) {
+    m_asked.insert(var);
     if (flag) {
       m_origin[var] = "flag";
       return flag;
@@ -40,7 +43,35 @@ public:
     return std::nullopt;
   }
 
+  // The file's ACME_* keys that no setting asked for (a typo, or a variable of another release)
+  // and that the docker compose stack does not read either.
+  std::vector<std::string> unknown_keys() const {
+    std::vector<std::string> out;
+    for (const auto& [key, value] : m_dotenv) {
+      if (key.rfind("ACME_", 0) == 0 && m_asked.count(key) == 0 &&
+          std::find(std::begin(k_compose_keys), std::end(k_compose_keys), key) ==
+              std::end(k_compose_keys)) {
+        out.push_back(key);
+      }
+    }
+    return out;
+  }
+
 private:
+  // Read from the same .env by docker-compose.yaml, not by acme.
+  static constexpr std::string_view k_compose_keys[] = {"ACME_APP_MODE",
+                                                        "ACME_IMAGE",
+                                                        "ACME_METRICS_PORT",
+                                                        "ACME_READER_PASSWORD",
+                                                        "ACME_READER_REPLICATION",
+                                                        "ACME_READER_USER",
+                                                        "ACME_REPORTS_GID",
+                                                        "ACME_REPORTS_UID",
+                                                        "ACME_SOURCE_OWNER_PASSWORD",
+                                                        "ACME_SOURCE_OWNER_USER",
+                                                        "ACME_WRITER_PASSWORD",
+                                                        "ACME_WRITER_USER"};
+  std::set<std::string> m_asked;
   EnvLookup m_env;
   std::map<std::string, std::string> m_dotenv;
   std::string m_dotenv_path;
@@ -258,6 +289,9 @@ Config load(const Overrides& flags, EnvLookup env) {
     throw UsageError(
         fmt::format("{} must be one of trace, debug, info, warn, error, critical, off; got '{}'",
                     setting("ACME_LOG_LEVEL"), c.log_level));
+  }
+  for (const auto& key : r.unknown_keys()) {
+    c.ignored.push_back(fmt::format("{}: {} is not an acme setting and is ignored", env_file, key));
   }
   if (c.closed_statuses.empty()) {
     throw UsageError(setting("ACME_CLOSED_STATUSES") + " must name at least one status");

@@ -179,3 +179,12 @@ TEST_F(ConfigLoad, JobsDefaultToTheCoresAtLeastTwoAndRejectNonsense) {
   EXPECT_EQ(acme::config::load(m_flags, &lookup).jobs, 3);
   m_flags.jobs.reset();
 }
+
+TEST_F(ConfigLoad, UnknownAcmeKeysOfTheEnvFileAreReported) {
+  write_env("ACME_POLING_INTERVAL=2\nACME_APP_MODE=cdc\nACME_LOG_LEVEL=info\nOTHER_TOOL=1\n");
+  const auto c = acme::config::load(m_flags, &lookup);
+  ASSERT_EQ(c.ignored.size(), 1U); // not the compose stack's ACME_APP_MODE, not OTHER_TOOL
+  EXPECT_NE(c.ignored[0].find("ACME_POLING_INTERVAL is not an acme setting"), std::string::npos)
+      << c.ignored[0];
+  EXPECT_NE(c.ignored[0].find(m_path), std::string::npos) << c.ignored[0];
+}

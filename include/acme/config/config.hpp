@@ -64,6 +64,7 @@ struct Config {
   std::optional<int> history_days; // prune closed history intervals older than this; empty: keep
   int jobs = default_jobs();       // connections per side of a full load (parallel COPY, indexes)
   std::map<std::string, std::string> origin; // setting name -> where it came from
+  std::vector<std::string> ignored;          // the .env's unknown ACME_* keys, to warn about
 
   // Every password contained in a configured DSN, for redaction.
   std::vector<std::string> secrets() const;
