@@ -163,13 +163,7 @@ SetupResult setup_publication(const config::Config& config) {
       if (const auto state = db::sqlstate_of(e); state != "42501" && state != "25006") {
         throw;
       }
-      std::string why = e.what();
-      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) {
-        why.pop_back();
-      }
-      if (why.rfind("ERROR:  ", 0) == 0) {
-        why.erase(0, 8);
-      }
+      const std::string why = one_line(e.what());
       result.findings.push_back(fmt::format(
           "the source role may not create publication {} (only the four tables' owner, with "
           "CREATE on the database and not read-only, may): {}",

@@ -1,5 +1,7 @@
 #include "acme/config/dsn.hpp"
 
+#include "acme/error.hpp"
+
 #include <algorithm>
 #include <libpq-fe.h>
 
@@ -143,11 +145,8 @@ std::optional<std::string> dsn_syntax_error(const std::string& dsn) {
     PQconninfoFree(options);
     return std::nullopt;
   }
-  std::string text = error != nullptr ? error : "out of memory";
+  const std::string text = one_line(error != nullptr ? error : "out of memory");
   PQfreemem(error);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
-    text.pop_back();
-  }
   return redact(text, dsn_secrets(dsn));
 }
 

@@ -17,10 +17,6 @@
 namespace acme::db {
 namespace {
 
-std::string trim_message(const std::string& msg) {
-  return one_line(msg);
-}
-
 template <class T> bool is_a(const std::exception& e) {
   return dynamic_cast<const T*>(&e) != nullptr;
 }
@@ -213,7 +209,7 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
     tx.commit();
     return conn;
   } catch (const pqxx::broken_connection& e) {
-    const std::string msg = config::redact(trim_message(e.what()), secrets);
+    const std::string msg = config::redact(one_line(e.what()), secrets);
     const std::string text = fmt::format("cannot connect to the {} database ({}): {}", which,
                                          config::mask_dsn(dsn), msg);
     char* parse_error = nullptr;
@@ -231,7 +227,7 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
   } catch (const pqxx::sql_error& e) {
     const std::string text =
         fmt::format("cannot set up the {} connection ({}): {}", which, config::mask_dsn(dsn),
-                    config::redact(trim_message(e.what()), secrets));
+                    config::redact(one_line(e.what()), secrets));
     if (retryable_sqlstate(sqlstate_of(e))) {
       throw Error(text);
     }
@@ -239,8 +235,7 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
   } catch (const std::exception& e) {
     // libpq rejects malformed connection strings before any network I/O.
     throw Fatal(fmt::format("cannot connect to the {} database ({}): {}", which,
-                            config::mask_dsn(dsn),
-                            config::redact(trim_message(e.what()), secrets)));
+                            config::mask_dsn(dsn), config::redact(one_line(e.what()), secrets)));
   }
 }
 
@@ -252,17 +247,16 @@ void rethrow_classified(std::string_view context) {
   } catch (const Error&) {
     throw;
   } catch (const pqxx::broken_connection& e) {
-    throw Error(fmt::format("{}: connection lost: {}", context, trim_message(e.what())));
+    throw Error(fmt::format("{}: connection lost: {}", context, one_line(e.what())));
   } catch (const pqxx::in_doubt_error& e) {
     throw Error(fmt::format("{}: commit outcome unknown, the next cycle redoes the work: {}",
-                            context, trim_message(e.what())));
+                            context, one_line(e.what())));
   } catch (const pqxx::transaction_rollback& e) {
     // Not an sql_error in libpqxx 6.4: a serialization failure or deadlock, worth a retry.
-    throw Error(
-        fmt::format("{}: {} [SQLSTATE {}]", context, trim_message(e.what()), sqlstate_of(e)));
+    throw Error(fmt::format("{}: {} [SQLSTATE {}]", context, one_line(e.what()), sqlstate_of(e)));
   } catch (const pqxx::sql_error& e) {
     const std::string state = sqlstate_of(e);
-    std::string text = fmt::format("{}: {} [SQLSTATE {}]", context, trim_message(e.what()), state);
+    std::string text = fmt::format("{}: {} [SQLSTATE {}]", context, one_line(e.what()), state);
     if (retryable_sqlstate(state)) {
       throw Error(text);
     }

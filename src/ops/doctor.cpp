@@ -84,18 +84,6 @@ std::string type_family(const std::string& t) {
   return t;
 }
 
-// `text` as a SQL string literal (standard_conforming_strings: only quotes are doubled).
-std::string sql_literal(const std::string& text) {
-  std::string out = "'";
-  for (const char ch : text) {
-    out += ch;
-    if (ch == '\'') {
-      out += '\'';
-    }
-  }
-  return out + "'";
-}
-
 // The facts of doctor_server.sql, plus this machine's clock around the query.
 struct Server {
   pqxx::row row;
@@ -118,7 +106,6 @@ public:
                       m_zone),
           "set ACME_SOURCE_TIMEZONE (--source-timezone) to a name from pg_timezone_names, e.g. "
           "UTC, or unset it to use the server's TimeZone");
-      m_zone_checked = true;
       m_zone.clear(); // the other checks go on in the server's TimeZone
     }
     if (source) {
@@ -328,8 +315,8 @@ private:
     }
     const std::string tz = s.row["writer_time_zone"].as<std::string>();
     const std::string tz_from = m_zone.empty() ? "the server's TimeZone" : "ACME_SOURCE_TIMEZONE";
-    if (m_zone_checked) {
-      // failed above: ACME_SOURCE_TIMEZONE names no zone the server knows
+    if (m_zone != m_c.source_timezone) {
+      // failed above: ACME_SOURCE_TIMEZONE names no zone the server knows (m_zone cleared)
     } else if (s.row["writer_zone_has_dst"].as<bool>()) {
       add("source time zone", CheckStatus::warn,
           fmt::format("updated_at is taken to be in {} ({}), which has daylight saving time: "
@@ -431,7 +418,7 @@ private:
                       "relkind IN ('r', 'p', 'v', 'm', 'f') LOOP EXECUTE format('ALTER TABLE "
                       "%s OWNER TO %I', t, {3}); END LOOP; END$$;",
                       db::quote_ident(schema), db::quote_ident(role),
-                      sql_literal(db::quote_ident(schema)), sql_literal(role)));
+                      conn.quote(db::quote_ident(schema)), conn.quote(role)));
     } else {
       add("target schema", CheckStatus::ok,
           fmt::format("{} owned by {}", schema, r["owner"].as<std::string>()));
@@ -732,8 +719,9 @@ private:
   }
 
   const config::Config& m_c;
-  std::string m_zone;          // the writers' time zone the checks use ('' = the server's)
-  bool m_zone_checked = false; // true: ACME_SOURCE_TIMEZONE failed its check already
+  // The writers' time zone the checks use ('' = the server's); cleared when
+  // ACME_SOURCE_TIMEZONE names a zone the source does not know.
+  std::string m_zone;
   DoctorReport m_report;
 };
 

@@ -103,28 +103,16 @@ TEST(ConnectClassification, TheSqlstateOfEveryLibpqxxClassIsKnown) {
 }
 
 TEST(ConnectClassification, ADeadlockIsRetriedAndAMissingPrivilegeIsExplained) {
-  try {
-    try {
-      throw pqxx::deadlock_detected("ERROR:  deadlock detected\n");
-    } catch (...) {
-      rethrow_classified("sync cycle");
-    }
-  } catch (const acme::Fatal& e) {
-    ADD_FAILURE() << "fatal: " << e.what();
-  } catch (const acme::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("[SQLSTATE 40P01]"), std::string::npos) << e.what();
-  }
-  try {
-    try {
-      throw pqxx::insufficient_privilege("ERROR:  permission denied for schema analytics\n");
-    } catch (...) {
-      rethrow_classified("preparing the target");
-    }
-  } catch (const acme::Fatal& e) {
-    EXPECT_NE(std::string(e.what()).find("[SQLSTATE 42501] (the role lacks a privilege"),
-              std::string::npos)
-        << e.what();
-  }
+  const auto [deadlock, deadlock_message] =
+      classify(pqxx::deadlock_detected("ERROR:  deadlock detected\n"));
+  EXPECT_EQ(deadlock, "retryable") << deadlock_message;
+  EXPECT_NE(deadlock_message.find("[SQLSTATE 40P01]"), std::string::npos) << deadlock_message;
+  const auto [privilege, privilege_message] =
+      classify(pqxx::insufficient_privilege("ERROR:  permission denied for schema analytics\n"));
+  EXPECT_EQ(privilege, "fatal") << privilege_message;
+  EXPECT_NE(privilege_message.find("[SQLSTATE 42501] (the role lacks a privilege"),
+            std::string::npos)
+      << privilege_message;
 }
 
 TEST(ConnectClassification, ErrorsAreShownOnOneLine) {
