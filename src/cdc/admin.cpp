@@ -93,11 +93,11 @@ SetupResult setup_publication(const config::Config& config) {
                                 config.source_schema, table));
       }
       if (!r["has_replica_identity"].as<bool>()) {
-        // Publishing it would make every UPDATE and DELETE of the orders system fail.
         result.findings.push_back(fmt::format(
-            "{} has no replica identity (no primary key): once published, the source could no "
-            "longer update or delete its rows",
-            name));
+            "{} has REPLICA IDENTITY {}: acme needs FULL, or DEFAULT / USING INDEX of the primary "
+            "key (NOTHING makes the source's UPDATE and DELETE fail once published; another "
+            "identity index sends no primary key for a delete or a key change)",
+            name, r["replica_identity"].as<std::string>("NOTHING")));
         result.sql += fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL;\n", name);
       }
       if (!exists) {

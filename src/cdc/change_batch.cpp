@@ -10,7 +10,7 @@ namespace {
 std::int64_t parse_key(const etl::TableSpec& table, const std::optional<std::string>& text) {
   if (!text) {
     throw Fatal(fmt::format("a change of {} carries no {} (is the table's replica identity "
-                            "NOTHING? the contract needs REPLICA IDENTITY FULL or DEFAULT)",
+                            "NOTHING? the contract needs REPLICA IDENTITY FULL, or DEFAULT with a primary key)",
                             table.source, table.pk));
   }
   std::size_t used = 0;
@@ -123,7 +123,7 @@ void ChangeBatch::apply(const MappedRelation& relation, Change change) {
   }
   bool complete = true;
   if (change.new_tuple.has_unchanged()) {
-    complete = fill_unchanged(change.new_tuple, change.old_tuple);
+    complete = fill_unchanged(change.new_tuple, change.old_tuple, change.old_kind);
   }
   const std::int64_t key = parse_key(table, change.new_tuple.values.at(relation.key));
   if (change.kind == ChangeKind::update && change.old_tuple &&

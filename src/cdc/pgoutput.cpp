@@ -191,13 +191,14 @@ bool Tuple::has_unchanged() const {
   return false;
 }
 
-bool fill_unchanged(Tuple& new_tuple, const std::optional<Tuple>& old_tuple) {
+bool fill_unchanged(Tuple& new_tuple, const std::optional<Tuple>& old_tuple, OldTuple old_kind) {
   bool complete = true;
   for (std::size_t i = 0; i < new_tuple.unchanged.size(); ++i) {
     if (!new_tuple.unchanged[i]) {
       continue;
     }
-    if (!old_tuple || old_tuple->size() != new_tuple.size() || old_tuple->unchanged[i]) {
+    if (old_kind != OldTuple::full || !old_tuple || old_tuple->size() != new_tuple.size() ||
+        old_tuple->unchanged[i]) {
       complete = false;
       continue;
     }

@@ -1,6 +1,7 @@
 #include "acme/cdc/stream_sync.hpp"
 
 #include "acme/cdc/pgoutput.hpp"
+#include "acme/cdc/start_plan.hpp"
 #include "acme/config/dsn.hpp"
 #include "acme/db/connection.hpp"
 #include "acme/db/copy.hpp"
@@ -10,27 +11,37 @@
 #include "acme/etl/continuous.hpp"
 #include "acme/etl/loader.hpp"
 #include "acme/etl/transformer.hpp"
+#include "acme/log/logging.hpp"
+#include "acme/sql/embedded.hpp"
 #include "acme/test_point.hpp"
 
 #include <fmt/format.h>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
-#include <random>
+#include <condition_variable>
+#include <mutex>
 #include <spdlog/spdlog.h>
+#include <thread>
 #include <unistd.h>
 
 namespace acme::cdc {
 namespace {
 
-// Received row changes that make a flush due even before --cdc-flush-ms: bounds memory (a
-// source transaction of millions of rows is applied in slices; its commit LSN is stored only
-// with its last slice, so a crash in between re-applies it whole, which is idempotent).
+// Received row changes that make a flush due even before --cdc-flush-ms: bounds memory. A
+// source transaction of millions of rows is applied in slices of this size, all in one target
+// transaction that commits with its last slice: readers never see part of it.
 constexpr std::int64_t k_flush_changes = 20000;
 // Standby status at least this often, so the server never times the stream out.
 constexpr auto k_status_interval = std::chrono::seconds(10);
+// While a flush runs the stream is not read: a status this often keeps the walsender from
+// ending the stream (wal_sender_timeout) during a long flush.
+constexpr auto k_flush_status_interval = std::chrono::seconds(1);
 // Longest single wait for stream input, so stop requests are seen promptly.
 constexpr auto k_poll = std::chrono::milliseconds(200);
+// An idle position (nothing of ours pending) is stored in the target at most this often before
+// it is confirmed; confirmed positions never pass the stored one.
+constexpr auto k_position_interval = std::chrono::seconds(1);
 
 std::string utc_now() {
   const auto now = std::chrono::system_clock::now();
@@ -100,8 +111,15 @@ struct StreamSyncer::Stream {
   RelationMap relations;
   ChangeBatch batch;
   FeedbackTracker feedback;
-  Lsn applied;           // end LSN of the last source commit stored in the target
+  Lsn applied;           // the position stored in the target: everything up to it is applied
   Lsn batch_commit;      // end LSN of the last complete source commit in `batch`
+  Lsn reported;          // the last flush position sent to the server (never above `applied`)
+  // The target transaction of a source transaction applied in slices: open until its commit.
+  std::unique_ptr<pqxx::work> open_tx;
+  std::string open_tx_started_at;
+  nlohmann::json open_tx_rows;
+  std::int64_t open_tx_changes = 0;
+  std::int64_t open_tx_written = 0;
   Lsn stop_at;           // run-etl: the source's WAL position at start (0: stream until stopped)
   std::string time_zone; // the source writers' time zone (dates commit times in history)
   bool in_transaction = false;
@@ -113,6 +131,9 @@ struct StreamSyncer::Stream {
   bool backlog = false;
   std::chrono::steady_clock::time_point flush_started;
   std::chrono::steady_clock::time_point last_status = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_input = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_position_store;
+  bool ping_sent = false; // asked the server for a reply since the last input
   StreamResult result;
 
   // A change of ours arrived: the batch's wait starts with the first one.
@@ -135,30 +156,145 @@ void StreamSyncer::reset() {
   m_syncer.reset();
 }
 
+bool StreamSyncer::stop_requested() const {
+  return m_should_stop && m_should_stop();
+}
+
+std::optional<SlotView> StreamSyncer::read_slot() {
+  pqxx::nontransaction tx(m_syncer.source(), "acme cdc slot");
+  const auto r = tx.exec_params("SELECT COALESCE(wal_status, ''), plugin, "
+                                "COALESCE(confirmed_flush_lsn, '0/0')::text FROM "
+                                "pg_replication_slots WHERE slot_name = $1",
+                                m_config.cdc_slot);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  if (r[0][1].as<std::string>("") != "pgoutput") {
+    throw Fatal(fmt::format("replication slot '{}' exists but does not use pgoutput: it is not "
+                            "acme's; set ACME_CDC_SLOT to another name",
+                            m_config.cdc_slot));
+  }
+  return SlotView{r[0][0].as<std::string>() == "lost", Lsn::parse(r[0][2].as<std::string>())};
+}
+
+std::string StreamSyncer::slot_holder() {
+  try {
+    pqxx::nontransaction tx(m_syncer.source(), "acme cdc slot holder");
+    const auto r = tx.exec_params(std::string(sql::source_cdc_slot_holder), m_config.cdc_slot);
+    if (r.empty()) {
+      return "another process (it has just released it)";
+    }
+    std::string who = "pid " + r[0][0].as<std::string>("?");
+    const auto app = r[0][1].as<std::string>();
+    who += app.empty() ? "" : fmt::format(", application '{}'", log::printable(app));
+    const auto role = r[0][2].as<std::string>();
+    who += role.empty() ? "" : fmt::format(", role {}", log::printable(role));
+    const auto since = r[0][3].as<std::string>();
+    who += since.empty() ? "" : fmt::format(", connected since {}", since);
+    return who;
+  } catch (const std::exception&) {
+    return "another process";
+  }
+}
+
+template <typename Step> void StreamSyncer::wait_for_slot(std::string_view what, Step&& step) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + m_config.cdc_slot_wait;
+  auto delay = std::chrono::milliseconds(250);
+  std::optional<std::chrono::steady_clock::time_point> next_report;
+  for (;;) {
+    try {
+      step();
+      if (next_report) {
+        spdlog::info("replication slot '{}' was released after {:.1f} s", m_config.cdc_slot,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                         .count());
+      }
+      return;
+    } catch (const LockedError&) {
+      // SQLSTATE 55006: often acme's own previous walsender, which exits once it notices its
+      // client is gone (at the latest after wal_sender_timeout).
+      const auto now = std::chrono::steady_clock::now();
+      const std::string holder = slot_holder();
+      if (now >= deadline) {
+        throw LockedError(fmt::format(
+            "{}: replication slot '{}' is in use by {} and was not released within {:.0f} s "
+            "(ACME_CDC_SLOT_WAIT): stop that process, or give this acme its own slot "
+            "(ACME_CDC_SLOT) [SQLSTATE 55006]",
+            what, m_config.cdc_slot, holder,
+            std::chrono::duration<double>(m_config.cdc_slot_wait).count()));
+      }
+      if (!next_report || now >= *next_report) {
+        spdlog::warn("{}: replication slot '{}' is in use by {}; waiting up to {:.0f} s more for "
+                     "it to be released",
+                     what, m_config.cdc_slot, holder,
+                     std::chrono::duration<double>(deadline - now).count());
+        next_report = now + std::chrono::seconds(10);
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+      if (!etl::sleep_unless_stopped(std::min(delay, left),
+                                     [this] { return stop_requested(); })) {
+        throw etl::Interrupted("stop requested while waiting for the replication slot");
+      }
+      delay = std::min(delay * 2, std::chrono::milliseconds(5000));
+    }
+  }
+}
+
+db::CreatedSlot StreamSyncer::create_slot(Stream& s) {
+  const auto& slot = m_config.cdc_slot;
+  const int walsender = s.repl->backend_pid();
+  std::string blocker;
+  const auto report = [&](std::chrono::milliseconds waited) {
+    try {
+      pqxx::nontransaction tx(m_syncer.source(), "acme cdc slot creation");
+      const auto r =
+          tx.exec_params(std::string(sql::source_cdc_slot_creation_blocker), walsender);
+      blocker = r.empty() ? "a transaction this role cannot see (grant it pg_read_all_stats)"
+                          : fmt::format("{}, open for {} s", log::printable(r[0][0].as<std::string>()),
+                                        r[0][1].as<std::string>());
+    } catch (const std::exception&) {
+      blocker = "a transaction acme could not identify";
+    }
+    spdlog::warn("creating replication slot '{}' has waited {:.0f} s for the transactions that "
+                 "were open when it began to end (up to {:.0f} s, ACME_CDC_SLOT_WAIT); the oldest: "
+                 "{}",
+                 slot, std::chrono::duration<double>(waited).count(),
+                 std::chrono::duration<double>(m_config.cdc_slot_wait).count(), blocker);
+  };
+  try {
+    return s.repl->create_slot(slot, db::SlotSnapshot::exported, m_config.cdc_slot_wait, report);
+  } catch (const Error& e) {
+    // The walsender may still wait, holding a half-made slot (and its WAL): end it, so that no
+    // slot is left behind and the next attempt starts clean.
+    try {
+      pqxx::nontransaction tx(m_syncer.source(), "acme cdc abandon slot");
+      tx.exec_params("SELECT pg_terminate_backend($1)", walsender);
+    } catch (const std::exception& t) {
+      spdlog::warn("could not end the walsender (pid {}) of the abandoned slot creation: {}",
+                   walsender, one_line(t.what()));
+    }
+    if (blocker.empty()) {
+      throw;
+    }
+    throw Error(fmt::format("{}; it was still waiting for {}: acme retries, and the slot is made "
+                            "once that transaction ends",
+                            e.what(), blocker));
+  }
+}
+
 void StreamSyncer::open_stream(Stream& s, bool until_current) {
   m_syncer.connect(); // the writer lock and migrations, on the target connection
   const auto& slot = m_config.cdc_slot;
-  std::optional<etl::Loader::CdcState> state;
+  std::optional<StoredPosition> stored;
   {
     pqxx::work tx(m_syncer.target(), "acme cdc state");
-    state = etl::Loader(tx, m_config.target_schema).load_cdc_state(slot);
+    if (const auto state = etl::Loader(tx, m_config.target_schema).load_cdc_state(slot)) {
+      stored = StoredPosition{Lsn::parse(state->applied_lsn), state->needs_snapshot};
+    }
     tx.commit();
   }
-  std::optional<std::string> wal_status;
-  {
-    pqxx::nontransaction tx(m_syncer.source(), "acme cdc slot");
-    const auto r = tx.exec_params(
-        "SELECT COALESCE(wal_status, ''), plugin FROM pg_replication_slots WHERE slot_name = $1",
-        slot);
-    if (!r.empty()) {
-      if (r[0][1].as<std::string>("") != "pgoutput") {
-        throw Fatal(fmt::format("replication slot '{}' exists but does not use pgoutput: it is not "
-                                "acme's; set ACME_CDC_SLOT to another name",
-                                slot));
-      }
-      wal_status = r[0][0].as<std::string>();
-    }
-  }
+  const std::optional<SlotView> slot_view = read_slot();
   {
     // Before any slot exists: a slot created for a publication that is not there would retain
     // WAL while every start fails, and the snapshot would be loaded for nothing.
@@ -187,39 +323,39 @@ void StreamSyncer::open_stream(Stream& s, bool until_current) {
     s.stop_at =
         Lsn::parse(tx.exec("SELECT pg_current_wal_insert_lsn()::text")[0][0].as<std::string>());
   }
-  const bool lost = wal_status && *wal_status == "lost";
-  if (state && !state->needs_snapshot && wal_status && !lost) {
-    s.applied = Lsn::parse(state->applied_lsn);
+  const StartPlan plan = plan_start(stored, slot_view, slot);
+  if (plan.kind == StartPlan::Kind::refuse) {
+    throw Fatal(plan.reason);
+  }
+  if (plan.kind == StartPlan::Kind::stream) {
+    s.applied = stored->applied;
   } else {
-    if (wal_status && !state) {
-      throw Fatal(fmt::format(
-          "replication slot '{}' already exists on the source, but this target has no record of "
-          "creating it: acme never drops or advances a slot it did not create. Set ACME_CDC_SLOT "
-          "to another name, or drop the slot if it is an abandoned acme slot (acme cdc drop-slot)",
-          slot));
-    }
-    if (state && !state->needs_snapshot) {
-      // The slot is gone or invalidated (max_slot_wal_keep_size exceeded): changes were lost
-      // on the server side, so only a fresh snapshot can bring the target back.
+    if (plan.lost_changes) {
       if (m_recreated_slot) {
-        throw Fatal(fmt::format("replication slot '{}' was lost again in the same run ({}): "
-                                "check max_slot_wal_keep_size and how far acme falls behind",
-                                slot, lost ? "invalidated" : "dropped"));
+        throw Fatal(fmt::format("{} -- for the second time in this run: check "
+                                "max_slot_wal_keep_size and how far acme falls behind, and who "
+                                "else drops or advances the slot",
+                                plan.reason));
       }
       m_recreated_slot = true;
-      spdlog::warn("replication slot '{}' was {} on the source: re-creating it and resyncing "
-                   "from a fresh snapshot",
-                   slot,
-                   lost ? "invalidated (it retained more WAL than max_slot_wal_keep_size)"
-                        : "dropped");
-    } else if (state) {
-      spdlog::info("polling cycles ran since the stream was last applied: handing off to CDC "
-                   "through a fresh snapshot");
+      spdlog::warn("{}", plan.reason);
+    } else {
+      spdlog::info("{}", plan.reason);
     }
-    if (wal_status) {
-      s.repl->drop_slot(slot); // acme's own (recorded in this target), stale
+    {
+      // Durable before the slot changes: from here until the hand-off commits, every start
+      // re-snapshots, and recognizes the slot as acme's even if its creation was interrupted.
+      pqxx::work tx(m_syncer.target(), "acme cdc snapshot needed");
+      etl::Loader(tx, m_config.target_schema).mark_snapshot_needed(slot);
+      tx.commit();
     }
-    const db::CreatedSlot created = s.repl->create_slot(slot, db::SlotSnapshot::exported);
+    test_point::reach("cdc-snapshot-marked");
+    if (slot_view) {
+      wait_for_slot(fmt::format("dropping replication slot '{}'", slot),
+                    [&] { s.repl->drop_slot(slot); });
+    }
+    const db::CreatedSlot created = create_slot(s);
+    test_point::reach("cdc-slot-created");
     spdlog::info("created replication slot '{}' at {}; loading its snapshot {}", slot,
                  created.consistent_point.to_string(), created.snapshot_name);
     etl::SyncRequest request;
@@ -233,18 +369,39 @@ void StreamSyncer::open_stream(Stream& s, bool until_current) {
     s.result.rows_written += r.rows_written;
   }
   s.feedback = FeedbackTracker(s.applied);
+  s.reported = s.applied;
   s.result.applied_lsn = s.applied.to_string();
-  s.repl->start_replication(slot, s.applied, {m_config.cdc_publication});
+  wait_for_slot(fmt::format("streaming replication slot '{}'", slot), [&] {
+    s.repl->start_replication(slot, s.applied, {m_config.cdc_publication});
+  });
+  s.last_input = std::chrono::steady_clock::now();
   spdlog::info("streaming slot '{}' (publication {}) from {}", slot, m_config.cdc_publication,
                s.applied.to_string());
 }
 
-void StreamSyncer::send_status(Stream& s, bool reply_requested) {
+void StreamSyncer::send_status(Stream& s, bool reply_requested, bool store_position) {
+  Lsn position = s.feedback.next_report();
+  if (position > s.applied && !s.feedback.pending() && !s.open_tx) {
+    // Nothing of ours is pending up to `position`: store it before confirming it, so that at
+    // the next start a slot confirmed past the stored position can only mean lost changes.
+    const auto now = std::chrono::steady_clock::now();
+    if (store_position || now - s.last_position_store >= k_position_interval) {
+      s.last_position_store = now;
+      pqxx::work tx(m_syncer.target(), "acme cdc position");
+      if (etl::Loader(tx, m_config.target_schema)
+              .advance_cdc_position(m_config.cdc_slot, position.to_string())) {
+        tx.commit();
+        s.applied = position;
+        s.result.applied_lsn = s.applied.to_string();
+      }
+    }
+  }
+  position = std::min(position, s.applied);
+  s.reported = std::max(s.reported, position);
   StandbyStatus st;
-  const Lsn position = s.feedback.next_report();
   st.written = s.feedback.received();
-  st.flushed = position;
-  st.applied = position;
+  st.flushed = s.reported;
+  st.applied = s.reported;
   st.client_clock = from_time_point(std::chrono::system_clock::now());
   st.reply_requested = reply_requested;
   s.repl->send_status(st);
@@ -293,7 +450,7 @@ void StreamSyncer::handle(Stream& s, const std::string& message) {
   } else if (auto* commit = std::get_if<Commit>(&p)) {
     s.in_transaction = false;
     s.feedback.on_commit(commit->end_lsn);
-    if (s.batch.empty()) {
+    if (s.batch.empty() && !s.open_tx) {
       // Nothing of ours is waiting (a skipped transaction, or one without contract changes):
       // everything up to here is handled.
       s.feedback.mark_durable(commit->end_lsn);
@@ -303,16 +460,71 @@ void StreamSyncer::handle(Stream& s, const std::string& message) {
   }
 }
 
+// Keeps a stream alive while the loop does not read it: a flush waiting for a lock or merging a
+// large slice could otherwise outlast the server's wal_sender_timeout, and the walsender would
+// end the stream. Sends a standby status with the positions of the flush's start (nothing newer
+// is confirmed before the flush commits) from its own thread; the loop does not touch the
+// replication connection until this object is gone.
+class StreamSyncer::StatusPump {
+public:
+  StatusPump(db::ReplicationConnection& repl, StandbyStatus status) {
+    m_thread = std::thread([this, &repl, status]() mutable {
+      std::unique_lock<std::mutex> lock(m_mutex);
+      while (!m_cv.wait_for(lock, k_flush_status_interval, [this] { return m_done; })) {
+        status.client_clock = from_time_point(std::chrono::system_clock::now());
+        try {
+          repl.send_status(status);
+        } catch (const std::exception&) {
+          return; // the stream is gone: the loop finds out at its next receive
+        }
+      }
+    });
+  }
+  ~StatusPump() {
+    {
+      const std::lock_guard<std::mutex> lock(m_mutex);
+      m_done = true;
+    }
+    m_cv.notify_one();
+    m_thread.join();
+  }
+  StatusPump(const StatusPump&) = delete;
+  StatusPump& operator=(const StatusPump&) = delete;
+
+private:
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  bool m_done = false;
+  std::thread m_thread;
+};
+
 void StreamSyncer::flush(Stream& s) {
-  const std::string started_at = utc_now();
   const auto started = std::chrono::steady_clock::now();
   s.flush_started = started;
   s.backlog = true;
-  pqxx::work ttx(m_syncer.target(), "acme cdc apply");
+  // A batch cut at k_flush_changes inside a source transaction is a slice: applied in the
+  // transaction's own target transaction, which commits with the last slice.
+  const bool completes = !s.in_transaction;
+  std::optional<StatusPump> pump;
+  if (s.repl && s.repl->streaming()) {
+    StandbyStatus st;
+    st.written = s.feedback.received();
+    st.flushed = s.reported;
+    st.applied = s.reported;
+    pump.emplace(*s.repl, st);
+  }
+  if (!s.open_tx) {
+    s.open_tx = std::make_unique<pqxx::work>(m_syncer.target(), "acme cdc apply");
+    s.open_tx_started_at = utc_now();
+    s.open_tx_rows = nlohmann::json::object();
+    s.open_tx_changes = 0;
+    s.open_tx_written = 0;
+  }
+  pqxx::work& ttx = *s.open_tx;
   etl::Loader loader(ttx, m_config.target_schema);
   const bool closed_changed = loader.prepare(m_config.closed_statuses);
   std::vector<std::string> key_tables;
-  nlohmann::json rows = nlohmann::json::object();
+  nlohmann::json& rows = s.open_tx_rows;
   std::unique_ptr<pqxx::work> source_read; // only for rows whose image was incomplete
   // Taken, not copied: a batch of 20,000 item images is ~10 MB. If the flush fails, the stream
   // is opened again from the last confirmed position and the changes arrive again.
@@ -349,9 +561,15 @@ void StreamSyncer::flush(Stream& s) {
           table, std::vector<std::int64_t>(changes.deletes.begin(), changes.deletes.end()));
       key_tables.push_back(name);
     }
-    rows[name] = {{"upserts", images.size() + static_cast<std::size_t>(refetched)},
-                  {"deletes", changes.deletes.size()},
-                  {"truncated", changes.truncated}};
+    auto& r = rows[name];
+    if (!r.is_object()) {
+      r = nlohmann::json::object();
+    }
+    r["upserts"] = r.value("upserts", std::int64_t{0}) + static_cast<std::int64_t>(images.size()) +
+                   refetched;
+    r["deletes"] =
+        r.value("deletes", std::int64_t{0}) + static_cast<std::int64_t>(changes.deletes.size());
+    r["truncated"] = r.value("truncated", false) || changes.truncated;
   }
   if (source_read) {
     source_read->commit();
@@ -373,8 +591,23 @@ void StreamSyncer::flush(Stream& s) {
   history.retention_days = m_config.history_days;
   counts.written["history"] = transform.record_history(history);
   test_point::reach("cdc-after-merge");
+  auto& written = rows["written"];
+  if (!written.is_object()) {
+    written = nlohmann::json::object();
+  }
   for (const auto& [step, n] : counts.written) {
-    rows["written"][step] = n;
+    written[step] = written.value(step, std::int64_t{0}) + n;
+  }
+  s.open_tx_changes += s.batch.changes();
+  s.open_tx_written += counts.total();
+  const auto changes = s.batch.changes();
+  m_metrics->table_rows(s.batch.received_by_table(), counts.written);
+  s.batch.clear();
+  if (!completes) {
+    spdlog::debug("cdc flush: applied a slice of {} changes of a source transaction still being "
+                  "received; it commits with its last slice",
+                  changes);
+    return;
   }
   const bool advances = s.batch_commit > s.applied;
   if (advances) {
@@ -382,40 +615,63 @@ void StreamSyncer::flush(Stream& s) {
     rows["applied_lsn"] = s.batch_commit.to_string();
   }
   etl::Loader::RunRecord run;
-  run.started_at = started_at;
+  run.started_at = s.open_tx_started_at;
   run.mode = "cdc";
   run.horizon_kind = "cdc";
   run.rows = rows;
   loader.record_run(run);
   test_point::reach("cdc-before-commit", &ttx);
   ttx.commit();
+  s.open_tx.reset();
   test_point::reach("cdc-after-commit");
+  pump.reset();
   s.result.flushes += 1;
-  s.result.changes += s.batch.changes();
-  s.result.rows_written += counts.total();
+  s.result.changes += s.open_tx_changes;
+  s.result.rows_written += s.open_tx_written;
   const auto now = std::chrono::steady_clock::now();
+  s.last_input = std::max(s.last_input, now); // nothing was read while the flush ran
   m_metrics->cycle_succeeded(
-      std::chrono::duration<double>(now - started).count(), s.batch.changes(), counts.total(),
+      std::chrono::duration<double>(now - started).count(), s.open_tx_changes, s.open_tx_written,
       s.first_change ? std::chrono::duration<double>(now - *s.first_change).count() : -1.0);
-  m_metrics->table_rows(s.batch.received_by_table(), counts.written);
   if (advances) {
     s.applied = s.batch_commit;
     s.result.applied_lsn = s.applied.to_string();
     s.feedback.mark_durable(s.applied);
-    send_status(s); // confirmed only now that the target committed
+    if (s.repl && s.repl->streaming()) {
+      send_status(s); // confirmed only now that the target committed
+    }
   }
   const auto ms = [](auto d) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
   };
   spdlog::debug("cdc flush: {} changes, wrote {} rows, applied up to {}; oldest change waited {} "
                 "ms, applied in {} ms",
-                s.batch.changes(), counts.total(), s.applied.to_string(),
+                s.open_tx_changes, s.open_tx_written, s.applied.to_string(),
                 s.first_change ? ms(started - *s.first_change) : 0, ms(now - started));
-  s.batch.clear();
   s.first_change.reset();
 }
 
 StreamResult StreamSyncer::run(bool until_current) {
+  try {
+    return stream(until_current);
+  } catch (const etl::Interrupted&) {
+    throw;
+  } catch (...) {
+    // A target session that ended (restart, failover, pg_terminate_backend) can surface as
+    // whatever libpqxx throws on its next use of the connection: say so, and retry.
+    const bool target_lost = !m_syncer.target_alive();
+    try {
+      db::rethrow_classified("cdc");
+    } catch (const Fatal& e) {
+      if (target_lost && !dynamic_cast<const LockedError*>(&e)) {
+        throw Error(fmt::format("cdc: the target connection was lost: {}", e.what()));
+      }
+      throw;
+    }
+  }
+}
+
+StreamResult StreamSyncer::stream(bool until_current) {
   Stream s(m_config.source_schema);
   open_stream(s, until_current);
   // A changed closed-status set (ACME_CLOSED_STATUSES) recomputes openness and prices now, in a
@@ -431,25 +687,27 @@ StreamResult StreamSyncer::run(bool until_current) {
     flush(s);
   }
   const auto flush_after = m_config.cdc_flush;
+  const auto receive_timeout = m_config.cdc_receive_timeout;
   for (;;) {
-    if (m_should_stop && m_should_stop()) {
-      break; // received but unapplied changes are streamed again by the next run
+    if (stop_requested()) {
+      break; // received but unapplied changes (and an open slice) are streamed again next run
     }
     // A flush is due once the oldest received change waited --cdc-flush-ms and the input that
     // piled up during the previous flush is read (one flush for all of it, not one per
     // transaction), or once the batch is full; never in the middle of a source transaction
-    // unless the batch is full (its commit LSN is stored with its last slice).
+    // unless the batch is full (then it is a slice, committed with the transaction's last).
     const auto now = std::chrono::steady_clock::now();
     const bool full = s.batch.changes() >= k_flush_changes;
     const bool due = s.first_change && (!s.in_transaction || full) &&
-                     ((now - *s.first_change >= flush_after && !s.backlog) || full);
+                     ((now - *s.first_change >= flush_after && !s.backlog) || full ||
+                      (s.open_tx && !s.in_transaction));
     if (due) {
       flush(s);
     }
-    if (s.stop_at.value != 0 && !s.in_transaction && s.batch.empty() &&
+    if (s.stop_at.value != 0 && !s.in_transaction && s.batch.empty() && !s.open_tx &&
         s.feedback.received() >= s.stop_at) {
       // Everything committed before the start is applied (or was not ours).
-      send_status(s);
+      send_status(s, false, true);
       break;
     }
     auto wait = k_poll;
@@ -465,11 +723,26 @@ StreamResult StreamSyncer::run(bool until_current) {
     }
     const auto message = s.repl->receive(wait);
     if (message) {
+      s.last_input = std::chrono::steady_clock::now();
+      s.ping_sent = false;
       handle(s, *message);
       continue;
     }
     s.backlog = false; // nothing was waiting: caught up
-    if (s.stop_at.value != 0 && s.batch.empty() && !s.in_transaction) {
+    const auto silence = std::chrono::steady_clock::now() - s.last_input;
+    if (silence >= receive_timeout) {
+      // The walsender sends a keepalive at least every wal_sender_timeout / 2 and answers a
+      // reply request at once: this much silence is a stalled server or a dead network path
+      // that TCP would take minutes (or forever) to report.
+      throw Error(fmt::format(
+          "no message from the source for {:.1f} s (ACME_CDC_RECEIVE_TIMEOUT): the walsender or "
+          "the network stalled; reconnecting",
+          std::chrono::duration<double>(silence).count()));
+    }
+    if (silence >= receive_timeout / 2 && !s.ping_sent) {
+      send_status(s, true); // ask the server to answer now, as PostgreSQL's own subscriber does
+      s.ping_sent = true;
+    } else if (s.stop_at.value != 0 && s.batch.empty() && !s.in_transaction) {
       // run-etl: ask the server where WAL ends now (it answers with a keepalive).
       send_status(s, true);
     }
@@ -481,32 +754,20 @@ StreamResult StreamSyncer::run(bool until_current) {
 long run_continuous(StreamSyncer& syncer, std::chrono::milliseconds backoff_base,
                     std::chrono::milliseconds backoff_cap,
                     const std::function<bool()>& should_stop) {
-  std::mt19937_64 rng(std::random_device{}());
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
   long flushes = 0;
-  int failures = 0;
-  while (!should_stop()) {
-    try {
-      const StreamResult r = syncer.run(false);
-      flushes += r.flushes;
-      break; // run() returns only when stopped
-    } catch (const etl::Interrupted&) {
-      break;
-    } catch (const Fatal&) {
-      syncer.metrics().cycle_failed(ops::ErrorClass::fatal);
-      throw;
-    } catch (const Error& e) {
-      syncer.metrics().cycle_failed(ops::ErrorClass::retryable);
-      syncer.reset();
-      const auto delay = etl::backoff_delay(failures, backoff_base, backoff_cap, unit(rng));
-      ++failures;
-      spdlog::error("change stream failed (attempt {}), reconnecting in {:.1f} s: {}", failures,
-                    static_cast<double>(delay.count()) / 1000.0, e.what());
-      if (!etl::sleep_unless_stopped(delay, should_stop)) {
-        break;
-      }
-    }
-  }
+  etl::RetryPolicy policy;
+  policy.what = "change stream";
+  policy.backoff_base = backoff_base;
+  policy.backoff_cap = backoff_cap;
+  policy.metrics = &syncer.metrics();
+  etl::run_with_retries(
+      policy,
+      [&] {
+        const StreamResult r = syncer.run(false);
+        flushes += r.flushes;
+        return false; // run() returns only when stopped
+      },
+      [&] { syncer.reset(); }, should_stop);
   spdlog::info("change stream stopped after {} committed target transactions", flushes);
   return flushes;
 }

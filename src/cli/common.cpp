@@ -81,6 +81,16 @@ void add_sync_options(CLI::App& cmd, Context& ctx) {
                  "cdc mode: apply received changes at least every N ms [env: ACME_CDC_FLUSH_MS, "
                  "default: 20]")
       ->group("Mode");
+  cmd.add_option("--cdc-receive-timeout", o.cdc_receive_timeout,
+                 "cdc mode: seconds without any message from the source (data or keepalive) "
+                 "before the stream is taken for dead and reopened, 0.1 to 3600 "
+                 "[env: ACME_CDC_RECEIVE_TIMEOUT, default: 60]")
+      ->group("Mode");
+  cmd.add_option("--cdc-slot-wait", o.cdc_slot_wait,
+                 "cdc mode: seconds to wait for the slot while another process holds it or its "
+                 "creation waits for open source transactions, then exit 3 (held) or 1, 0 to "
+                 "86400 [env: ACME_CDC_SLOT_WAIT, default: 120]")
+      ->group("Mode");
   cmd.add_option("--source-timezone", o.source_timezone,
                  "Time zone the source's writers stamp updated_at in "
                  "[env: ACME_SOURCE_TIMEZONE, default: the source server's TimeZone]")

@@ -254,6 +254,12 @@ Config load(const Overrides& flags, EnvLookup env) {
   if (auto v = r.get("ACME_CDC_FLUSH_MS", flags.cdc_flush_ms)) {
     c.cdc_flush = std::chrono::milliseconds(parse_long("ACME_CDC_FLUSH_MS", *v, 0, 60000));
   }
+  if (auto v = r.get("ACME_CDC_RECEIVE_TIMEOUT", flags.cdc_receive_timeout)) {
+    c.cdc_receive_timeout = parse_seconds("ACME_CDC_RECEIVE_TIMEOUT", *v, 3600, 0.1);
+  }
+  if (auto v = r.get("ACME_CDC_SLOT_WAIT", flags.cdc_slot_wait)) {
+    c.cdc_slot_wait = parse_seconds("ACME_CDC_SLOT_WAIT", *v, 86400);
+  }
   for (const char ch : c.cdc_slot) {
     if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) {
       throw UsageError(fmt::format("{} may contain only a-z, 0-9 and _ (PostgreSQL "

@@ -191,6 +191,7 @@ ReplicationConnection::ReplicationConnection(const std::string& dsn,
     throw;
   }
   PQsetErrorVerbosity(m_conn, PQERRORS_DEFAULT);
+  m_pid = PQbackendPID(m_conn);
 }
 
 void ReplicationConnection::await_connection(const std::string& masked) {
@@ -225,6 +226,7 @@ void ReplicationConnection::close() noexcept {
     PQfinish(m_conn);
     m_conn = nullptr;
   }
+  m_pid = 0;
   m_streaming = false;
 }
 
@@ -262,13 +264,24 @@ void ReplicationConnection::fail(std::string_view what, const pg_result* result)
   throw_for_sqlstate(sqlstate, fmt::format("{}: {}", what, config::redact(message, m_secrets)));
 }
 
-void ReplicationConnection::wait_not_busy(std::string_view what, Deadline deadline) {
+void ReplicationConnection::wait_not_busy(std::string_view what, Deadline deadline,
+                                          const WaitReport& report) {
+  constexpr auto k_report_every = std::chrono::seconds(5);
+  const auto started = Clock::now();
+  auto next_report = started + k_report_every;
   while (PQisBusy(m_conn) != 0) {
-    if (!wait_socket(m_conn, false, deadline) && Clock::now() >= deadline) {
+    const auto until = report ? std::min(deadline, next_report) : deadline;
+    if (!wait_socket(m_conn, false, until) && Clock::now() >= until) {
+      if (Clock::now() < deadline) {
+        report(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started));
+        next_report += k_report_every;
+        continue;
+      }
       // The command may still run on the server: the connection is unusable now.
+      const auto waited =
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
       close();
-      throw Error(
-          fmt::format("{}: no answer from the source within {} ms", what, m_timeout.count()));
+      throw Error(fmt::format("{}: no answer from the source within {} ms", what, waited.count()));
     }
     if (PQconsumeInput(m_conn) == 0) {
       fail(what, nullptr);
@@ -276,8 +289,10 @@ void ReplicationConnection::wait_not_busy(std::string_view what, Deadline deadli
   }
 }
 
-ReplicationConnection::ResultPtr ReplicationConnection::exec(std::string_view what,
-                                                             const std::string& command) {
+ReplicationConnection::ResultPtr
+ReplicationConnection::exec(std::string_view what, const std::string& command,
+                            std::optional<std::chrono::milliseconds> timeout,
+                            const WaitReport& report) {
   PGconn* conn = live(what);
   if (m_streaming) {
     throw Fatal(fmt::format("{}: the connection is streaming (end_streaming first)", what));
@@ -285,11 +300,11 @@ ReplicationConnection::ResultPtr ReplicationConnection::exec(std::string_view wh
   if (PQsendQuery(conn, command.c_str()) == 0) {
     fail(what, nullptr);
   }
-  const auto deadline = Clock::now() + m_timeout;
+  const auto deadline = Clock::now() + timeout.value_or(m_timeout);
   ResultPtr last(nullptr, PQclear);
   ResultPtr error(nullptr, PQclear);
   for (;;) {
-    wait_not_busy(what, deadline);
+    wait_not_busy(what, deadline, report);
     ResultPtr r(PQgetResult(m_conn), PQclear);
     if (!r) {
       break;
@@ -332,7 +347,9 @@ SystemIdentity ReplicationConnection::identify_system() {
   return id;
 }
 
-CreatedSlot ReplicationConnection::create_slot(std::string_view name, SlotSnapshot snapshot) {
+CreatedSlot ReplicationConnection::create_slot(std::string_view name, SlotSnapshot snapshot,
+                                               std::optional<std::chrono::milliseconds> timeout,
+                                               const WaitReport& report) {
   if (!valid_slot_name(name)) {
     throw UsageError(fmt::format("invalid replication slot name \"{}\" (use 1-63 lowercase "
                                  "letters, digits and underscores)",
@@ -342,7 +359,8 @@ CreatedSlot ReplicationConnection::create_slot(std::string_view name, SlotSnapsh
   const auto r =
       exec(what, fmt::format("CREATE_REPLICATION_SLOT {} LOGICAL pgoutput {}", quote_ident(name),
                              snapshot == SlotSnapshot::exported ? "EXPORT_SNAPSHOT"
-                                                                : "NOEXPORT_SNAPSHOT"));
+                                                                : "NOEXPORT_SNAPSHOT"),
+           timeout, report);
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1 ||
       PQnfields(r.get()) < 4) {
     throw Fatal(what + ": unexpected result (not a replication connection?)");

@@ -257,6 +257,21 @@ void Loader::invalidate_cdc_state() {
             " SET needs_snapshot = true, updated_at = now() WHERE NOT needs_snapshot");
 }
 
+void Loader::mark_snapshot_needed(const std::string& slot) {
+  m_tx.exec_params("INSERT INTO " + db::qualify(m_schema, "acme_cdc_state") +
+                       " (slot, applied_lsn, needs_snapshot) VALUES ($1, '0/0', true) ON CONFLICT "
+                       "(slot) DO UPDATE SET needs_snapshot = true, updated_at = now()",
+                   slot);
+}
+
+bool Loader::advance_cdc_position(const std::string& slot, const std::string& lsn) {
+  const auto r = m_tx.exec_params("UPDATE " + db::qualify(m_schema, "acme_cdc_state") +
+                                      " SET applied_lsn = greatest(applied_lsn, $2::pg_lsn), "
+                                      "updated_at = now() WHERE slot = $1 AND NOT needs_snapshot",
+                                  slot, lsn);
+  return r.affected_rows() == 1;
+}
+
 void Loader::forget_poll_state() {
   m_tx.exec("DELETE FROM " + db::qualify(m_schema, "acme_sync_state"));
 }

@@ -221,6 +221,7 @@ private:
     std::vector<std::string> unreadable;
     std::vector<std::string> unindexed;
     std::vector<std::string> no_identity;
+    std::vector<std::string> no_identity_tables;
     bool schema_usage = true;
     for (const auto& [table, cols] : contract()) {
       const auto& found = by_table[table];
@@ -235,8 +236,10 @@ private:
       if (!found[0]["updated_at_indexed"].as<bool>()) {
         unindexed.push_back(table);
       }
-      if (found[0]["replica_identity"].as<std::string>("") == "n") {
-        no_identity.push_back(table);
+      if (!found[0]["identity_supported"].as<bool>()) {
+        no_identity.push_back(
+            fmt::format("{} ({})", table, found[0]["replica_identity"].as<std::string>("?")));
+        no_identity_tables.push_back(table);
       }
       for (const auto& r : found) {
         const std::string col = r["column_name"].as<std::string>();
@@ -357,13 +360,15 @@ private:
       }
       if (m_c.mode == config::SyncMode::cdc && !no_identity.empty()) {
         std::vector<std::string> sqls;
-        for (const auto& t : no_identity) {
+        for (const auto& t : no_identity_tables) {
           sqls.push_back(
               fmt::format("ALTER TABLE {}.{} REPLICA IDENTITY FULL;", schema, db::quote_ident(t)));
         }
         add("replica identity", CheckStatus::fail,
-            "REPLICA IDENTITY NOTHING on " + join(no_identity) +
-                ": once published, UPDATE and DELETE on them fail",
+            "replica identity not supported by cdc on " + join(no_identity) +
+                ": acme needs FULL, or DEFAULT / USING INDEX of the primary key (NOTHING makes "
+                "UPDATE and DELETE fail once published; another identity index sends no primary "
+                "key for a delete or a key change, so the old row would stay in the target)",
             join(sqls, " "));
       }
     }

@@ -222,8 +222,15 @@ TEST_F(Cdc, ASlotInUseByAnotherProcessExits3) {
     std::this_thread::sleep_for(50ms);
   }
   ASSERT_EQ(slot_value("active"), "true") << holder.err();
-  const auto second = acme({"run-etl"}, cdc_env());
+  auto env = cdc_env();
+  env.push_back("ACME_CDC_SLOT_WAIT=2");
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto second = acme({"run-etl"}, env);
   EXPECT_EQ(second.exit_code, 3) << second.err;
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 2s) << "it waited ACME_CDC_SLOT_WAIT first";
+  const std::string holder_pid = slot_value("active_pid");
+  EXPECT_NE(second.err.find("in use by pid " + holder_pid), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("application 'pg_recvlogical'"), std::string::npos) << second.err;
   holder.signal(SIGTERM);
   holder.wait(5000);
 }

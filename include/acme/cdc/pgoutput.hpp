@@ -119,21 +119,23 @@ struct Tuple {
   bool has_unchanged() const;
 };
 
-// Copies every unchanged-TOAST value of `new_tuple` from `old_tuple` (same column order), as
-// REPLICA IDENTITY FULL provides it. Returns false if a value could not be resolved (no old
-// tuple, a different width, or the old value itself unchanged); resolved values are cleared of
-// their unchanged mark either way.
-bool fill_unchanged(Tuple& new_tuple, const std::optional<Tuple>& old_tuple);
-
-// What a row change did.
-enum class ChangeKind : char { insert = 'I', update = 'U', remove = 'D' };
-
 // Which old row image an Update or Delete carries.
 enum class OldTuple : char {
   none = 0,   // Insert, or Update of a row whose key did not change (replica identity DEFAULT)
   key = 'K',  // only the replica identity key columns (others NULL)
   full = 'O', // the whole old row (REPLICA IDENTITY FULL)
 };
+
+// Copies every unchanged-TOAST value of `new_tuple` from `old_tuple` (same column order) when
+// `old_kind` is OldTuple::full (REPLICA IDENTITY FULL: the server inlines the whole old row).
+// A key-only old tuple ('K', an UPDATE that changed the key under DEFAULT or USING INDEX)
+// carries NULL in every other column, so it resolves nothing. Returns false if a value could
+// not be resolved (no full old tuple, a different width, or the old value itself unchanged);
+// resolved values are cleared of their unchanged mark either way.
+bool fill_unchanged(Tuple& new_tuple, const std::optional<Tuple>& old_tuple, OldTuple old_kind);
+
+// What a row change did.
+enum class ChangeKind : char { insert = 'I', update = 'U', remove = 'D' };
 
 // 'I', 'U', 'D': one row changed.
 struct Change {

@@ -2,6 +2,7 @@
 
 #include "acme/cdc/change_batch.hpp"
 #include "acme/cdc/feedback.hpp"
+#include "acme/cdc/start_plan.hpp"
 #include "acme/config/config.hpp"
 #include "acme/etl/sync.hpp"
 #include "acme/ops/metrics.hpp"
@@ -14,7 +15,8 @@
 
 namespace acme::db {
 class ReplicationConnection;
-}
+struct CreatedSlot;
+} // namespace acme::db
 
 namespace acme::cdc {
 
@@ -29,12 +31,15 @@ struct StreamResult {
 
 // CDC mode's change source: the source's logical replication stream (pgoutput) read through
 // acme's own slot. Changes go through the same Loader as polling (staging, merge and fan-out
-// SQL of sql/etl/), several source transactions per target transaction. The end LSN of the last
-// applied source commit is stored in that target transaction, and confirmed to the server only
-// after it committed; on restart, transactions at or below the stored LSN are skipped. The first
-// start (and the first after a polling cycle, or after the slot was lost) creates the slot with
-// an exported snapshot and brings the target to exactly that snapshot, then streams from the
-// slot's consistent point: no gap, no overlap.
+// SQL of sql/etl/), several source transactions per target transaction, and a source
+// transaction is never split across target transactions. The end LSN of the last applied source
+// commit is stored in that target transaction, and confirmed to the server only after it
+// committed; an idle position is stored before it is confirmed too, so the slot is never ahead
+// of the target. On restart, transactions at or below the stored LSN are skipped. The first
+// start (and the first after a polling cycle, or after the slot was lost, or found ahead of the
+// target) records that a snapshot is needed, creates the slot with an exported snapshot and
+// brings the target to exactly that snapshot, then streams from the slot's consistent point: no
+// gap, no overlap, whichever step a crash interrupts.
 class StreamSyncer {
 public:
   StreamSyncer(config::Config config, std::function<bool()> should_stop);
@@ -43,9 +48,11 @@ public:
   StreamSyncer& operator=(const StreamSyncer&) = delete;
 
   // Streams until `should_stop` returns true or, with `until_current`, until everything the
-  // source committed before the call is applied and confirmed. Lost connections throw
-  // acme::Error (each flush is atomic, so the caller may simply run again); a slot held by
-  // another process is acme::LockedError; a lost slot is re-created once per StreamSyncer.
+  // source committed before the call is applied and confirmed. Lost connections (either side),
+  // a stream silent for ACME_CDC_RECEIVE_TIMEOUT, deadlocks and cancels throw acme::Error (each
+  // flush is atomic, so the caller may simply run again); a slot another process still holds
+  // after ACME_CDC_SLOT_WAIT is acme::LockedError; a lost slot is re-created once per
+  // StreamSyncer.
   StreamResult run(bool until_current);
 
   // Every committed flush is reported to `metrics` (which must outlive this object).
@@ -58,10 +65,23 @@ public:
 
 private:
   struct Stream; // the state of one streaming session
+  class StatusPump;
+  StreamResult stream(bool until_current);
   void open_stream(Stream& s, bool until_current);
   void handle(Stream& s, const std::string& message);
   void flush(Stream& s);
-  void send_status(Stream& s, bool reply_requested = false);
+  // A standby status update; an idle position is stored in the target first (throttled unless
+  // `store_position`), and nothing above the stored position is ever confirmed.
+  void send_status(Stream& s, bool reply_requested = false, bool store_position = false);
+  bool stop_requested() const;
+  std::optional<SlotView> read_slot();
+  // "pid N, application '...', role r, connected since ..." of the slot's active walsender.
+  std::string slot_holder();
+  // Runs `step`, retrying while the slot is in use (SQLSTATE 55006) for ACME_CDC_SLOT_WAIT.
+  template <typename Step> void wait_for_slot(std::string_view what, Step&& step);
+  // CREATE_REPLICATION_SLOT, saying which transaction it waits for; on giving up, ends the
+  // walsender so that no half-made slot stays behind.
+  db::CreatedSlot create_slot(Stream& s);
 
   config::Config m_config;
   std::function<bool()> m_should_stop;
@@ -71,8 +91,8 @@ private:
 };
 
 // Streams until `should_stop`: a lost connection, a restarting server or a terminated walsender
-// is logged and the stream reopened with the capped exponential backoff of polling mode;
-// acme::Fatal propagates. Returns the number of target transactions committed.
+// is logged and the stream reopened through etl::run_with_retries, the retry loop polling mode
+// uses too; acme::Fatal propagates. Returns the number of target transactions committed.
 long run_continuous(StreamSyncer& syncer, std::chrono::milliseconds backoff_base,
                     std::chrono::milliseconds backoff_cap,
                     const std::function<bool()>& should_stop);

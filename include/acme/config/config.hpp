@@ -29,6 +29,8 @@ struct Overrides {
   std::optional<std::string> cdc_slot;
   std::optional<std::string> cdc_publication;
   std::optional<std::string> cdc_flush_ms;
+  std::optional<std::string> cdc_receive_timeout;
+  std::optional<std::string> cdc_slot_wait;
   std::optional<std::string> history_days;
   std::optional<std::string> jobs;
   std::optional<std::string> metrics_address;
@@ -60,6 +62,11 @@ struct Config {
   std::string cdc_slot = "acme";                   // the replication slot acme creates and owns
   std::string cdc_publication = "cdc_publication"; // the publication it streams
   std::chrono::milliseconds cdc_flush{20};         // longest wait before applying received changes
+  // A stream silent this long (no data, no keepalive) is dead: reconnect (wal_receiver_timeout).
+  std::chrono::milliseconds cdc_receive_timeout{60000};
+  // How long a start waits for its slot: held by another process (a previous walsender that has
+  // not exited yet), or being created behind transactions that were open when creation began.
+  std::chrono::milliseconds cdc_slot_wait{120000};
   std::string metrics_address;     // run-continuous-etl: HOST:PORT serving /metrics; empty: off
   std::optional<int> history_days; // prune closed history intervals older than this; empty: keep
   int jobs = default_jobs();       // connections per side of a full load (parallel COPY, indexes)

@@ -4,6 +4,7 @@
 #include "acme/cdc/pgoutput.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,10 +65,21 @@ public:
   // IDENTIFY_SYSTEM.
   SystemIdentity identify_system();
 
+  // Called every few seconds while a command waits, with the time waited so far.
+  using WaitReport = std::function<void(std::chrono::milliseconds waited)>;
+
   // CREATE_REPLICATION_SLOT name LOGICAL pgoutput. An exported snapshot stays usable only while
   // this connection is open and runs no other command: import it first, then start streaming.
-  // A name other than 1-63 of [a-z0-9_] is a UsageError.
-  CreatedSlot create_slot(std::string_view name, SlotSnapshot snapshot = SlotSnapshot::exported);
+  // A name other than 1-63 of [a-z0-9_] is a UsageError. The server answers only once every
+  // transaction open when creation began has ended: `timeout` (default: the connection's) bounds
+  // the wait, and `report` hears about it every few seconds. After a timeout the connection is
+  // closed, but the walsender may still wait with a half-made slot: terminate backend_pid().
+  CreatedSlot create_slot(std::string_view name, SlotSnapshot snapshot = SlotSnapshot::exported,
+                          std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+                          const WaitReport& report = {});
+
+  // The walsender serving this connection (0 once closed).
+  int backend_pid() const { return m_pid; }
 
   // DROP_REPLICATION_SLOT name (without WAIT: a slot in use is a LockedError).
   void drop_slot(std::string_view name);
@@ -95,12 +107,15 @@ private:
   using ResultPtr = std::unique_ptr<pg_result, void (*)(pg_result*)>;
   using Deadline = std::chrono::steady_clock::time_point;
 
-  // Sends one command and collects its result within the timeout; failures throw.
-  ResultPtr exec(std::string_view what, const std::string& command);
+  // Sends one command and collects its result within `timeout` (the connection's by default),
+  // calling `report` every few seconds while it waits; failures throw.
+  ResultPtr exec(std::string_view what, const std::string& command,
+                 std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+                 const WaitReport& report = {});
   // Throws the classified error for `result` (or the connection's error when null).
   [[noreturn]] void fail(std::string_view what, const pg_result* result) const;
   // Reads input until a result is ready; a timeout closes the connection and throws.
-  void wait_not_busy(std::string_view what, Deadline deadline);
+  void wait_not_busy(std::string_view what, Deadline deadline, const WaitReport& report = {});
   // Polls the connection started by the constructor to completion; failures throw.
   void await_connection(const std::string& masked_dsn);
   // Closes the connection (after a timeout its state is unknown); later calls throw.
@@ -109,6 +124,7 @@ private:
   pg_conn* live(std::string_view what) const;
 
   pg_conn* m_conn = nullptr;
+  int m_pid = 0;
   std::vector<std::string> m_secrets;
   std::chrono::milliseconds m_timeout;
   bool m_streaming = false;

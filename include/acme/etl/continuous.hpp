@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
 
 namespace acme::etl {
 
@@ -24,6 +25,25 @@ struct ContinuousOptions {
 // cycles.
 long run_continuous(Syncer& syncer, const ContinuousOptions& options,
                     const std::function<bool()>& should_stop);
+
+// How both continuous modes retry: capped exponential backoff with jitter.
+struct RetryPolicy {
+  std::string what = "sync"; // "sync failed (attempt 2), retrying in ...: <error>"
+  std::chrono::milliseconds backoff_base{500};
+  std::chrono::milliseconds backoff_cap{60000};
+  // A failed attempt that had run this long was a healthy period: the backoff starts over.
+  std::chrono::milliseconds healthy_after{30000};
+  ops::Metrics* metrics = &ops::no_metrics(); // told about every failure
+};
+
+// The one retry loop of continuous mode, polling and CDC alike: calls `attempt` until it returns
+// false or `should_stop` is true. A retryable acme::Error (lost connection, server restart,
+// deadlock, cancel, a stalled stream) is logged, counted in the metrics, `reset` forgets the
+// connections, and the attempt runs again after backoff_delay(failures); the count starts over
+// after an attempt that returned normally or ran for healthy_after before failing. Interrupted
+// ends the loop; acme::Fatal is counted and propagates.
+void run_with_retries(const RetryPolicy& policy, const std::function<bool()>& attempt,
+                      const std::function<void()>& reset, const std::function<bool()>& should_stop);
 
 // Sleeps up to `duration`, returning early (false) as soon as `should_stop` is true.
 bool sleep_unless_stopped(std::chrono::milliseconds duration,

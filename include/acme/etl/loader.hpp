@@ -88,6 +88,17 @@ public:
   // A polling cycle: marks every slot's stream as no longer continuing the target's state.
   void invalidate_cdc_state();
 
+  // Before acme drops or creates `slot`: records (inserting the row if there is none) that the
+  // stream does not continue the target until a snapshot hand-off commits. Committed before the
+  // slot changes, so a start interrupted anywhere later re-snapshots instead of streaming a new
+  // slot from an old position, and recognizes a slot it created but never recorded as its own.
+  void mark_snapshot_needed(const std::string& slot);
+
+  // Stores a position the stream reached with nothing of the target's pending (WAL of other
+  // tables or databases), before acme confirms it to the server, so that a slot confirmed past
+  // what the target stored means lost changes. False if the slot's record needs a snapshot.
+  bool advance_cdc_position(const std::string& slot, const std::string& lsn);
+
   // A CDC snapshot hand-off: forgets the polling cursors, so a later polling cycle starts with a
   // full read (the stream, not the cursors, has been keeping the target current).
   void forget_poll_state();

@@ -82,6 +82,8 @@ public:
   void connect();
   pqxx::connection& source() { return *m_source; }
   pqxx::connection& target() { return *m_target; }
+  // Whether the target connection is open (false once the server ended the session).
+  bool target_alive() const { return m_target && m_target->is_open(); }
   const config::Config& config() const { return m_config; }
 
 private:

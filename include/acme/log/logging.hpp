@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace acme::log {
@@ -16,6 +17,11 @@ struct Options {
 
 // Installs the default spdlog logger: stderr plus, if `dir` is set, `<dir>/YYYYMMDD_acme.log`.
 // Every line passes through secret redaction. Throws acme::Error if the directory is unusable.
+// Text that came from a database (application names, transaction names, statuses) made safe
+// for a log line or a terminal: control characters (newlines, ESC sequences) become \xNN, so a
+// value cannot forge log lines or drive the terminal.
+std::string printable(std::string_view text);
+
 void setup(const Options& options);
 
 // Logs the error that ends the process as an error line when setup() made the log JSON or
