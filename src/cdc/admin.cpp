@@ -50,6 +50,55 @@ std::string application() {
 
 } // namespace
 
+std::vector<std::string> publication_gaps(pqxx::connection& source, const config::Config& config) {
+  pqxx::nontransaction tx(source, "acme cdc publication check");
+  const auto rows = tx.exec_params(std::string(sql::source_cdc_publication), config.source_schema,
+                                   config.cdc_publication, contract_json());
+  std::vector<std::string> gaps;
+  const auto& pub = config.cdc_publication;
+  for (const auto& r : rows) {
+    const auto name = db::qualify(config.source_schema, r["table_name"].as<std::string>());
+    if (!r["publication_exists"].as<bool>()) {
+      return {fmt::format("publication {} does not exist", pub)};
+    }
+    if (!r["table_exists"].as<bool>()) {
+      gaps.push_back(fmt::format("{} does not exist (or was re-created under another name)", name));
+      continue;
+    }
+    if (!r["published"].as<bool>()) {
+      gaps.push_back(fmt::format("publication {} does not publish {}", pub, name));
+      continue;
+    }
+    if (!r["rowfilter"].is_null()) {
+      gaps.push_back(fmt::format("publication {} publishes {} with a row filter ({})", pub, name,
+                                 r["rowfilter"].as<std::string>()));
+    }
+    const auto unpublished = r["unpublished_columns"].as<std::string>();
+    if (unpublished != "{}") {
+      gaps.push_back(fmt::format("publication {} publishes {} without column(s) {}", pub, name,
+                                 unpublished.substr(1, unpublished.size() - 2)));
+    }
+    if (!r["has_replica_identity"].as<bool>()) {
+      gaps.push_back(fmt::format("{} has REPLICA IDENTITY {}, which acme cannot stream (FULL, or "
+                                 "DEFAULT / USING INDEX of the primary key)",
+                                 name, r["replica_identity"].as<std::string>("?")));
+    }
+    if (r["partitioned"].as<bool>() && !r["via_root"].as<bool>()) {
+      gaps.push_back(fmt::format("{} is partitioned and publication {} lacks "
+                                 "publish_via_partition_root = true (its changes would arrive "
+                                 "under the partitions' names)",
+                                 name, pub));
+    }
+  }
+  if (!rows.empty() && !rows[0]["unpublished_actions"].is_null()) {
+    const auto actions = rows[0]["unpublished_actions"].as<std::string>();
+    if (!actions.empty()) {
+      gaps.push_back(fmt::format("publication {} does not publish {}", pub, actions));
+    }
+  }
+  return gaps;
+}
+
 SetupResult setup_publication(const config::Config& config) {
   auto source = db::connect(config.source_dsn, "source", application());
   SetupResult result;

@@ -1,5 +1,6 @@
 #include "acme/cdc/stream_sync.hpp"
 
+#include "acme/cdc/admin.hpp"
 #include "acme/cdc/pgoutput.hpp"
 #include "acme/cdc/start_plan.hpp"
 #include "acme/config/dsn.hpp"
@@ -42,6 +43,9 @@ constexpr auto k_poll = std::chrono::milliseconds(200);
 // An idle position (nothing of ours pending) is stored in the target at most this often before
 // it is confirmed; confirmed positions never pass the stored one.
 constexpr auto k_position_interval = std::chrono::seconds(1);
+// How often a stream checks that the publication still serves the contract: a table dropped
+// from it, or a narrowed `publish`, would otherwise just stop its changes from arriving.
+constexpr auto k_publication_check = std::chrono::seconds(10);
 
 std::string utc_now() {
   const auto now = std::chrono::system_clock::now();
@@ -133,6 +137,7 @@ struct StreamSyncer::Stream {
   std::chrono::steady_clock::time_point last_status = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_input = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_position_store;
+  std::chrono::steady_clock::time_point last_publication_check = std::chrono::steady_clock::now();
   bool ping_sent = false; // asked the server for a reply since the last input
   StreamResult result;
 
@@ -154,6 +159,28 @@ StreamSyncer::~StreamSyncer() = default;
 
 void StreamSyncer::reset() {
   m_syncer.reset();
+}
+
+void StreamSyncer::check_publication() {
+  const auto gaps = publication_gaps(m_syncer.source(), m_config);
+  if (gaps.empty()) {
+    return;
+  }
+  if (gaps.size() == 1 && gaps[0].find("does not exist") != std::string::npos &&
+      gaps[0].rfind("publication ", 0) == 0) {
+    throw Fatal(fmt::format(
+        "publication '{}' does not exist in the source database: run acme cdc setup (or have "
+        "the tables' owner create it; acme doctor --mode cdc prints the statement), or set "
+        "ACME_CDC_PUBLICATION to the publication's name",
+        m_config.cdc_publication));
+  }
+  std::string text;
+  for (const auto& g : gaps) {
+    text += (text.empty() ? "" : "; ") + g;
+  }
+  throw UsageError(fmt::format("the publication no longer serves the contract, so changes would "
+                               "be lost: {}. acme cdc setup prints the statements that fix it",
+                               text));
 }
 
 bool StreamSyncer::stop_requested() const {
@@ -295,19 +322,9 @@ void StreamSyncer::open_stream(Stream& s, bool until_current) {
     tx.commit();
   }
   const std::optional<SlotView> slot_view = read_slot();
-  {
-    // Before any slot exists: a slot created for a publication that is not there would retain
-    // WAL while every start fails, and the snapshot would be loaded for nothing.
-    pqxx::nontransaction tx(m_syncer.source(), "acme cdc publication");
-    if (tx.exec_params("SELECT 1 FROM pg_publication WHERE pubname = $1", m_config.cdc_publication)
-            .empty()) {
-      throw Fatal(fmt::format(
-          "publication '{}' does not exist in the source database: run acme cdc setup (or have "
-          "the tables' owner create it; acme doctor --mode cdc prints the statement), or set "
-          "ACME_CDC_PUBLICATION to the publication's name",
-          m_config.cdc_publication));
-    }
-  }
+  // Before any slot exists: a slot created for a publication that is not there would retain
+  // WAL while every start fails, and the snapshot would be loaded for nothing.
+  check_publication();
   {
     pqxx::nontransaction tx(m_syncer.source(), "acme cdc time zone");
     s.time_zone = tx.exec_params("SELECT COALESCE(NULLIF($1, ''), current_setting('TimeZone'))",
@@ -720,6 +737,10 @@ StreamResult StreamSyncer::stream(bool until_current) {
     }
     if (std::chrono::steady_clock::now() - s.last_status >= k_status_interval) {
       send_status(s, s.stop_at.value != 0);
+    }
+    if (std::chrono::steady_clock::now() - s.last_publication_check >= k_publication_check) {
+      check_publication();
+      s.last_publication_check = std::chrono::steady_clock::now();
     }
     const auto message = s.repl->receive(wait);
     if (message) {

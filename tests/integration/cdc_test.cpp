@@ -19,24 +19,6 @@ protected:
     EtlTest::SetUp();
     m_cdc = true;
   }
-  void seed() {
-    src_exec(fmt::format(
-        "INSERT INTO {c} (customer_id, customer_name, customer_address) VALUES (1, 'Ann', 'A'), "
-        "(2, 'Bob', 'B');"
-        "INSERT INTO {p} (product_id, product_name, barcode, unity_price) VALUES (1, 'W', 'B1', "
-        "2.5), (2, 'X', 'B2', 3);"
-        "INSERT INTO {o} (order_id, customer_id, status, delivery_date) SELECT g, 1 + g % 2, "
-        "CASE WHEN g % 5 = 0 THEN 'COMPLETED' ELSE 'PENDING' END, DATE '2026-12-01' + g % 3 "
-        "FROM generate_series(1, 20) g;"
-        "INSERT INTO {i} (order_item_id, order_id, product_id, quanity) SELECT g, 1 + g % 20, "
-        "1 + g % 2, g % 4 FROM generate_series(1, 60) g",
-        fmt::arg("c", src("customers")), fmt::arg("p", src("products")),
-        fmt::arg("o", src("orders")), fmt::arg("i", src("order_items"))));
-  }
-  std::string slot_value(const std::string& column) {
-    return src_value(fmt::format("SELECT {}::text FROM pg_replication_slots WHERE slot_name = '{}'",
-                                 column, m_slot));
-  }
 };
 
 TEST_F(Cdc, FirstStartLoadsTheExportedSnapshotThenStreamsEveryKindOfChange) {

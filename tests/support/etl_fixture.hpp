@@ -31,6 +31,12 @@ protected:
 
   void TearDown() override;
 
+  // Two customers, two products, 20 orders (every fifth COMPLETED) and 60 items.
+  void seed();
+
+  // A column of this test's replication slot as text ("<NULL>" if NULL, an error if none).
+  std::string slot_value(const std::string& column);
+
   // Fails the test with the first differences if the invariant does not hold.
   void expect_invariant(const std::string& when = "");
 

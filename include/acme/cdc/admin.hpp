@@ -2,6 +2,7 @@
 
 #include "acme/config/config.hpp"
 
+#include <pqxx/connection>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,15 @@ struct SetupResult {
 // short (acme never alters a publication others may subscribe to), the result carries the SQL.
 // A role without the REPLICATION attribute is reported the same way.
 SetupResult setup_publication(const config::Config& config);
+
+// What keeps the publication from serving the contract to a stream, one line each (empty: it
+// serves it): a contract table missing, unpublished, published with a row filter or a column
+// list without contract columns, under a replica identity acme cannot stream, or partitioned and
+// published without publish_via_partition_root (changes would arrive under the partitions'
+// names); actions the publication does not publish. Read with sql/source/cdc_publication.sql,
+// the query `acme cdc setup` uses; every CDC start runs it, and the stream re-runs it while it
+// streams, so a drifting publication stops acme (exit 2) instead of silently dropping changes.
+std::vector<std::string> publication_gaps(pqxx::connection& source, const config::Config& config);
 
 // What `acme cdc drop-slot` did.
 struct DropSlotResult {

@@ -74,6 +74,9 @@ private:
   // `store_position`), and nothing above the stored position is ever confirmed.
   void send_status(Stream& s, bool reply_requested = false, bool store_position = false);
   bool stop_requested() const;
+  // acme::Fatal if the publication is missing, UsageError (exit 2) naming every gap if it no
+  // longer serves the contract (cdc::publication_gaps).
+  void check_publication();
   std::optional<SlotView> read_slot();
   // "pid N, application '...', role r, connected since ..." of the slot's active walsender.
   std::string slot_holder();
