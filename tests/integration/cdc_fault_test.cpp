@@ -4,6 +4,7 @@
 // what acme does for each.
 #include "acme/db/connection.hpp"
 #include "support/etl_fixture.hpp"
+#include "support/tcp_proxy.hpp"
 
 #include <chrono>
 #include <csignal>
@@ -11,6 +12,7 @@
 #include <functional>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
+#include <regex>
 #include <thread>
 
 namespace {
@@ -327,6 +329,31 @@ TEST_F(CdcFault, AStalledWalsenderIsNoticedAndTheStreamReopened) {
   EXPECT_TRUE(eventually([&] { return order_status(11) == "AFTER-STALL"; }, 60s)) << p->err();
   stop(*p);
   expect_converged("after the stall");
+}
+
+// A network path that silently stops carrying packets (the peer still "connected").
+TEST_F(CdcFault, ABlackholedConnectionIsNoticedAndTheStreamReopened) {
+  seed();
+  sync();
+  const std::string dsn = acme::test::source_dsn();
+  std::smatch port;
+  ASSERT_TRUE(std::regex_search(dsn, port, std::regex(":([0-9]+)/"))) << dsn;
+  acme::test::TcpProxy proxy(std::stoi(port[1]));
+  const std::string proxied =
+      std::regex_replace(dsn, std::regex(":[0-9]+/"), ":" + std::to_string(proxy.port()) + "/");
+  auto p = continuous({"ACME_SOURCE_DSN=" + proxied, "ACME_CDC_RECEIVE_TIMEOUT=1.5",
+                       "ACME_CDC_SLOT_WAIT=60"});
+  ASSERT_TRUE(eventually([&] { return streaming(); }, 30s)) << p->err();
+  proxy.blackhole(true);
+  EXPECT_TRUE(eventually(
+      [&] { return p->err().find("no message from the source for") != std::string::npos; }, 15s))
+      << p->err();
+  proxy.blackhole(false);
+  src_sql("UPDATE {o} SET status = 'AFTER-BLACKHOLE' WHERE order_id = 14");
+  EXPECT_TRUE(eventually([&] { return order_status(14) == "AFTER-BLACKHOLE"; }, 60s))
+      << p->err();
+  stop(*p);
+  expect_converged("after the black hole");
 }
 
 // --- 7. Replica identity ---------------------------------------------------------------------
