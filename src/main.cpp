@@ -24,18 +24,43 @@ int fail(const acme::cli::Context& ctx, const std::exception& e, acme::ExitCode 
   return static_cast<int>(code);
 }
 
+// The value part of an argument: `--flag=value` -> value; a plain argument as it is.
+char* argument_value(char* arg) {
+  if (std::strncmp(arg, "--", 2) == 0) {
+    char* eq = std::strchr(arg, '=');
+    return eq == nullptr ? nullptr : eq + 1;
+  }
+  return arg;
+}
+
+// Whether an argument may be a connection string (key=value words or a URI), flag or
+// positional: its secrets are hidden even where it does not belong.
+bool may_be_dsn(const char* value) {
+  return value != nullptr && (std::strchr(value, '=') != nullptr || std::strstr(value, "://"));
+}
+
+// Every secret any argument carries, so that no error line (CLI11's echo of a bad flag or an
+// unexpected positional argument included) shows one.
+std::vector<std::string> argument_secrets(int argc, char** argv) {
+  std::vector<std::string> out;
+  for (int i = 1; i < argc; ++i) {
+    const char* value = argument_value(argv[i]);
+    if (may_be_dsn(value)) {
+      const auto s = acme::config::dsn_secrets(value);
+      out.insert(out.end(), s.begin(), s.end());
+    }
+  }
+  return out;
+}
+
 // Overwrites, in the process's own argument strings, every password a DSN argument carries
 // (`--source-dsn URI`, `--target-dsn=key=value ...`), so that the process list
 // (/proc/PID/cmdline, ps) shows asterisks instead. acme parses its own copies.
 void hide_passwords_from_process_list(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
-    char* value = argv[i];
-    if (std::strncmp(value, "--", 2) == 0) {
-      char* eq = std::strchr(value, '=');
-      if (eq == nullptr) {
-        continue;
-      }
-      value = eq + 1;
+    char* value = argument_value(argv[i]);
+    if (!may_be_dsn(value)) {
+      continue;
     }
     const std::string text(value);
     for (const auto& secret : acme::config::dsn_secrets(text)) {
@@ -55,6 +80,7 @@ int main(int argc, char** argv) {
   for (auto& a : args) {
     arg_ptrs.push_back(a.data());
   }
+  const std::vector<std::string> argv_secrets = argument_secrets(argc, argv);
   hide_passwords_from_process_list(argc, argv);
 
   CLI::App app{"acme: keeps an analytical copy of the ACME orders database in a second "
@@ -66,6 +92,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
 
   acme::cli::Context ctx;
+  ctx.secrets = argv_secrets;
   acme::cli::add_global_options(app, ctx);
   acme::cli::add_run_etl_command(app, ctx);
   acme::cli::add_run_continuous_etl_command(app, ctx);
@@ -84,7 +111,8 @@ int main(int argc, char** argv) {
       return app.exit(e);
     }
     // A bad flag is an error like any other: one "acme: error:" line, exit 2.
-    std::cerr << "acme: error: " << acme::one_line(e.what()) << " (acme --help lists the flags)\n";
+    std::cerr << "acme: error: " << acme::config::redact(acme::one_line(e.what()), argv_secrets)
+              << " (acme --help lists the flags)\n";
     return static_cast<int>(acme::ExitCode::usage);
   } catch (const acme::LockedError& e) {
     return fail(ctx, e, acme::ExitCode::locked);

@@ -112,7 +112,8 @@ void add_continuous_options(CLI::App& cmd, Context& ctx) {
 
 config::Config load_config(Context& ctx) {
   config::Config c = config::load(ctx.overrides);
-  ctx.secrets = c.secrets();
+  const auto secrets = c.secrets();
+  ctx.secrets.insert(ctx.secrets.end(), secrets.begin(), secrets.end());
   log::setup(log::Options{c.log_level, c.log_format, c.log_dir, ctx.secrets});
   for (const auto& line : c.ignored) {
     spdlog::warn("{} (a typo?)", line);

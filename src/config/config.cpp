@@ -273,8 +273,8 @@ Config load(const Overrides& flags, EnvLookup env) {
       continue; // required only by the commands that connect (require_source/require_target)
     }
     if (auto why = dsn_syntax_error(*dsn)) {
-      throw UsageError(fmt::format("{} is not a libpq connection string ({}): {}", setting(var),
-                                   mask_dsn(*dsn), *why));
+      throw UsageError(
+          fmt::format("{} is not a libpq connection string: {}", setting(var), *why));
     }
   }
   check_identifier(setting("ACME_CDC_SLOT"), c.cdc_slot);
