@@ -43,6 +43,9 @@ constexpr auto k_poll = std::chrono::milliseconds(200);
 // An idle position (nothing of ours pending) is stored in the target at most this often before
 // it is confirmed; confirmed positions never pass the stored one.
 constexpr auto k_position_interval = std::chrono::seconds(1);
+// An idle stream refreshes its stored position this often even when it did not move: the
+// heartbeat by which acme status tells an idle stream from a stopped one (ACME_MAX_SYNC_AGE).
+constexpr auto k_heartbeat_interval = std::chrono::seconds(30);
 // How often a stream checks that the publication still serves the contract: a table dropped
 // from it, or a narrowed `publish`, would otherwise just stop its changes from arriving.
 constexpr auto k_publication_check = std::chrono::seconds(10);
@@ -398,10 +401,11 @@ void StreamSyncer::open_stream(Stream& s, bool until_current) {
 
 void StreamSyncer::send_status(Stream& s, bool reply_requested, bool store_position) {
   Lsn position = s.feedback.next_report();
-  if (position > s.applied && !s.feedback.pending() && !s.open_tx) {
+  const auto now = std::chrono::steady_clock::now();
+  if (position >= s.applied && !s.feedback.pending() && !s.open_tx &&
+      (position > s.applied || now - s.last_position_store >= k_heartbeat_interval)) {
     // Nothing of ours is pending up to `position`: store it before confirming it, so that at
     // the next start a slot confirmed past the stored position can only mean lost changes.
-    const auto now = std::chrono::steady_clock::now();
     if (store_position || now - s.last_position_store >= k_position_interval) {
       s.last_position_store = now;
       pqxx::work tx(m_syncer.target(), "acme cdc position");

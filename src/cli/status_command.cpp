@@ -2,6 +2,9 @@
 #include "acme/etl/status.hpp"
 #include "cli/common.hpp"
 
+#include "acme/error.hpp"
+
+#include <fmt/format.h>
 #include <iostream>
 
 namespace acme::cli {
@@ -20,6 +23,12 @@ int run_status(Context& ctx, const StatusOptions& opts) {
   } else {
     std::cout << etl::format_status(s.report);
   }
+  if (s.stale && !s.lock_holder.empty()) {
+    // Nothing syncs because some session keeps the writer lock: exit 3, naming it.
+    throw LockedError(fmt::format("no sync for longer than ACME_MAX_SYNC_AGE: the writer lock on "
+                                  "target schema '{}' is held by {}",
+                                  c.target_schema, s.lock_holder));
+  }
   return s.healthy ? 0 : 1;
 }
 
@@ -29,8 +38,12 @@ void add_status_command(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<StatusOptions>();
   auto* cmd = app.add_subcommand(
       "status", "Show sync state: cursors, last run, late-commit horizon, lag behind the source "
-                "(exit 0 if the last run succeeded, 1 otherwise)");
+                "(exit 0 if the last run succeeded and a sync happened within ACME_MAX_SYNC_AGE, 1 otherwise, 3 when a session holding the writer lock keeps syncs from running)");
   cmd->add_flag("--json", opts->json, "Print JSON");
+  cmd->add_option("--max-sync-age", ctx.overrides.max_sync_age,
+                  "Fail (exit 1; exit 3 naming the holder when a session keeps the writer lock) "
+                  "when nothing synced for this many seconds [env: ACME_MAX_SYNC_AGE, default: "
+                  "max(300, 3 x ACME_POLLING_INTERVAL)]");
   cmd->callback([&ctx, opts] { ctx.exit_code = run_status(ctx, *opts); });
 }
 

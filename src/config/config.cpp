@@ -257,8 +257,13 @@ Config load(const Overrides& flags, EnvLookup env) {
   if (auto v = r.get("ACME_CDC_RECEIVE_TIMEOUT", flags.cdc_receive_timeout)) {
     c.cdc_receive_timeout = parse_seconds("ACME_CDC_RECEIVE_TIMEOUT", *v, 3600, 0.1);
   }
+  if (auto v = r.get("ACME_MAX_SYNC_AGE", flags.max_sync_age)) {
+    if (!v->empty()) { // empty: the default
+      c.max_sync_age = parse_seconds("ACME_MAX_SYNC_AGE", *v, 30 * 86400.0, 1);
+    }
+  }
   if (auto v = r.get("ACME_CDC_SLOT_WAIT", flags.cdc_slot_wait)) {
-    c.cdc_slot_wait = parse_seconds("ACME_CDC_SLOT_WAIT", *v, 86400);
+    c.cdc_slot_wait = parse_seconds("ACME_CDC_SLOT_WAIT", *v, 86400, 1);
   }
   for (const char ch : c.cdc_slot) {
     if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) {

@@ -16,10 +16,10 @@ constexpr int k_lock_class = 0x61636d65;
 constexpr auto k_poll = std::chrono::milliseconds(200);
 
 // Who holds the lock, as one phrase; nullopt when this role cannot see the holder.
-std::optional<std::string> describe_holder(pqxx::nontransaction& tx, const std::string& schema) {
+std::optional<std::string> describe_holder(pqxx::transaction_base& tx, const std::string& schema) {
   const auto holder = tx.exec_params(
       "SELECT a.pid, COALESCE(a.application_name, ''), COALESCE(host(a.client_addr), 'local'), "
-      "       to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') "
+      "       to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), COALESCE(a.usename::text, '?') "
       "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
       "WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 "
       "  AND l.objid::bigint = (hashtext($2) & 2147483647) AND l.objsubid = 2 LIMIT 1",
@@ -28,12 +28,18 @@ std::optional<std::string> describe_holder(pqxx::nontransaction& tx, const std::
     return std::nullopt;
   }
   const auto& h = holder[0];
-  return fmt::format("{} (server pid {}, from {}, connected since {})",
+  return fmt::format("{} (server pid {}, role {}, from {}, connected since {})",
                      h[1].as<std::string>().empty() ? "unnamed session" : h[1].as<std::string>(),
-                     h[0].as<long>(), h[2].as<std::string>(), h[3].as<std::string>());
+                     h[0].as<long>(), h[4].as<std::string>(), h[2].as<std::string>(),
+                     h[3].as<std::string>());
 }
 
 } // namespace
+
+std::optional<std::string> writer_lock_holder(pqxx::transaction_base& tx,
+                                              const std::string& schema) {
+  return describe_holder(tx, schema);
+}
 
 void acquire_writer_lock(pqxx::connection& conn, const std::string& schema,
                          std::chrono::milliseconds wait, const std::function<bool()>& should_stop) {

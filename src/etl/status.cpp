@@ -3,6 +3,7 @@
 #include "acme/cdc/status.hpp"
 #include "acme/db/connection.hpp"
 #include "acme/db/migrator.hpp"
+#include "acme/db/writer_lock.hpp"
 #include "acme/etl/cursor.hpp"
 
 #include <fmt/format.h>
@@ -75,6 +76,30 @@ Status read_status(const config::Config& config) {
   j["last_run"] = last.empty() ? nlohmann::json(nullptr) : run_json(last[0]);
   j["last_success"] = ok.empty() ? nlohmann::json(nullptr) : run_json(ok[0]);
   s.healthy = !last.empty() && last[0]["status"].as<std::string>() == "succeeded";
+  // Fresh: the newest proof that acme syncs. A successful cycle; in CDC mode also the stream's
+  // stored position, which an idle stream refreshes (a heartbeat) while it has nothing to apply.
+  const std::string cdc_seen =
+      version >= 3 ? fmt::format("(SELECT updated_at FROM {} WHERE slot = {} AND NOT "
+                                 "needs_snapshot)",
+                                 q("acme_cdc_state"), tx.quote(config.cdc_slot))
+                   : std::string("NULL::timestamptz");
+  const auto fresh = tx.exec(fmt::format(
+      "SELECT extract(epoch FROM now() - greatest((SELECT max(finished_at) FROM {} WHERE status = "
+      "'succeeded'), {}))::float8",
+      q("acme_runs"), cdc_seen))[0][0];
+  const double max_age =
+      std::chrono::duration<double>(config.effective_max_sync_age()).count();
+  j["max_sync_age_seconds"] = max_age;
+  j["sync_age_seconds"] = fresh.is_null() ? nlohmann::json(nullptr) : nlohmann::json(fresh.as<double>());
+  if (!fresh.is_null() && fresh.as<double>() > max_age) {
+    s.healthy = false;
+    s.stale = true;
+    j["stale"] = true;
+    if (auto holder = db::writer_lock_holder(tx, config.target_schema)) {
+      j["writer_lock_holder"] = *holder;
+      s.lock_holder = *holder;
+    }
+  }
   if (!ok.empty()) {
     j["late_commit_horizon"] =
         ok[0]["horizon_kind"].is_null() ? "unknown" : ok[0]["horizon_kind"].as<std::string>();
@@ -158,6 +183,14 @@ std::string format_status(const nlohmann::json& j) {
                     str(ok["finished_at"]),
                     ok["horizon"].is_null() ? std::string()
                                             : "; complete up to source time " + str(ok["horizon"]));
+  }
+  if (j.contains("stale")) {
+    out += fmt::format("STALE:           nothing synced for {:.0f} s (ACME_MAX_SYNC_AGE {:.0f} s){}\n",
+                       j["sync_age_seconds"].get<double>(), j["max_sync_age_seconds"].get<double>(),
+                       j.contains("writer_lock_holder")
+                           ? "; the writer lock is held by " +
+                                 j["writer_lock_holder"].get<std::string>()
+                           : std::string("; is acme running?"));
   }
   if (j.contains("late_commit_horizon")) {
     const std::string kind = j["late_commit_horizon"].get<std::string>();

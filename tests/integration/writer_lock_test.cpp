@@ -87,4 +87,29 @@ TEST_F(WriterLock, AMissingEnvFileOrAnOutOfRangeSettingExits2) {
   EXPECT_EQ(lookback.exit_code, 2) << lookback.err;
 }
 
+// Any role that can connect to the target can take acme's advisory lock: every later acme then
+// exits 3 and, at b72faa0, acme status stayed green while nothing synced.
+TEST_F(WriterLock, StatusFailsWhenNothingSyncedAndNamesASessionThatKeepsTheLock) {
+  seed(5, 2);
+  ASSERT_EQ(acme({"run-etl"}).exit_code, 0);
+  EXPECT_EQ(acme({"status", "--max-sync-age", "60"}).exit_code, 0);
+  // An hour without a sync.
+  tgt_exec("UPDATE " + m_target_schema + ".acme_runs SET finished_at = finished_at - interval '1 "
+           "hour', started_at = started_at - interval '1 hour'");
+  const auto stale = acme({"status", "--max-sync-age", "60"});
+  EXPECT_EQ(stale.exit_code, 1) << stale.out << stale.err;
+  EXPECT_NE(stale.out.find("STALE:"), std::string::npos) << stale.out;
+  EXPECT_EQ(acme({"status", "--max-sync-age", "7200"}).exit_code, 0);
+  pqxx::connection intruder(acme::test::target_dsn() + "?application_name=intruder");
+  pqxx::nontransaction(intruder).exec_params(
+      "SELECT pg_advisory_lock(1633906021, hashtext($1) & 2147483647)", m_target_schema);
+  const auto blocked = acme({"run-etl"}, {"ACME_LOCK_WAIT=0"});
+  EXPECT_EQ(blocked.exit_code, 3) << blocked.err;
+  const auto held = acme({"status", "--max-sync-age", "60"});
+  EXPECT_EQ(held.exit_code, 3) << held.out << held.err;
+  EXPECT_NE(held.err.find(fmt::format("held by intruder (server pid {}", intruder.backendpid())),
+            std::string::npos)
+      << held.err;
+}
+
 } // namespace

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -31,6 +32,7 @@ struct Overrides {
   std::optional<std::string> cdc_flush_ms;
   std::optional<std::string> cdc_receive_timeout;
   std::optional<std::string> cdc_slot_wait;
+  std::optional<std::string> max_sync_age;
   std::optional<std::string> history_days;
   std::optional<std::string> jobs;
   std::optional<std::string> metrics_address;
@@ -67,6 +69,13 @@ struct Config {
   // How long a start waits for its slot: held by another process (a previous walsender that has
   // not exited yet), or being created behind transactions that were open when creation began.
   std::chrono::milliseconds cdc_slot_wait{120000};
+  // acme status fails once the newest successful sync (a committed cycle, or a CDC stream's
+  // stored position or heartbeat) is older than this; empty: max(300 s, 3 polling intervals).
+  std::optional<std::chrono::milliseconds> max_sync_age;
+  std::chrono::milliseconds effective_max_sync_age() const {
+    return max_sync_age.value_or(std::max<std::chrono::milliseconds>(
+        std::chrono::milliseconds(300000), polling_interval * 3));
+  }
   std::string metrics_address;     // run-continuous-etl: HOST:PORT serving /metrics; empty: off
   std::optional<int> history_days; // prune closed history intervals older than this; empty: keep
   int jobs = default_jobs();       // connections per side of a full load (parallel COPY, indexes)

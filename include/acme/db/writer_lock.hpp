@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <pqxx/connection>
+#include <pqxx/transaction_base>
 #include <string>
 
 namespace acme::db {
@@ -16,5 +18,12 @@ namespace acme::db {
 void acquire_writer_lock(pqxx::connection& conn, const std::string& schema,
                          std::chrono::milliseconds wait,
                          const std::function<bool()>& should_stop = {});
+
+// Who holds the writer lock of `schema`, as one phrase ("application (server pid N, role r, from
+// host, connected since ...)"); nullopt when nobody does or this role cannot see the holder.
+// The lock's key is ("acme" in ASCII, hashtext(schema)): advisory locks are per database, so
+// only two schemas of one database whose names hash alike could share it.
+std::optional<std::string> writer_lock_holder(pqxx::transaction_base& tx,
+                                              const std::string& schema);
 
 } // namespace acme::db
