@@ -29,6 +29,13 @@ SELECT current_setting('server_version') AS version,
        (me.winter AT TIME ZONE me.tz) - (me.winter AT TIME ZONE 'UTC')
          <> (me.summer AT TIME ZONE me.tz) - (me.summer AT TIME ZONE 'UTC') AS writer_zone_has_dst,
        to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS clock_utc,
-       extract(epoch FROM clock_timestamp())::numeric(20, 6)::text AS clock_epoch
+       extract(epoch FROM clock_timestamp())::numeric(20, 6)::text AS clock_epoch,
+       -- Sessions a new ordinary connection may still open: the server's and the role's limits.
+       current_setting('max_connections')::int
+         - current_setting('superuser_reserved_connections')::int
+         - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')
+         AS free_connections,
+       r.rolconnlimit AS role_connection_limit,
+       (SELECT count(*) FROM pg_stat_activity WHERE usename = current_user) AS role_sessions
 FROM pg_roles r, me
 WHERE r.rolname = current_user;

@@ -62,8 +62,9 @@ void add_sync_options(CLI::App& cmd, Context& ctx) {
       ->group(group);
   cmd.add_option("--jobs", o.jobs,
                  "Source and target connections of a full load (parallel COPY by heap block range, "
-                 "parallel index builds) [env: ACME_JOBS, default: the number of cores, at least "
-                 "2]")
+                 "parallel index builds); each is a source session with work_mem 128 MB "
+                 "[env: ACME_JOBS, default: the CPUs acme may use (cgroup quota included), at "
+                 "most 4]")
       ->group(group);
   cmd.add_option("--mode", o.mode,
                  "poll (query the source tables) or cdc (stream its logical replication) "

@@ -145,9 +145,33 @@ std::optional<std::string> process_env(const char* name) {
   return std::string(v);
 }
 
+std::optional<double> cgroup_cpu_limit() {
+  // cgroup v2: "max 100000" (no limit) or "<quota> <period>".
+  if (std::ifstream f{"/sys/fs/cgroup/cpu.max"}) {
+    std::string quota;
+    double period = 0;
+    if (f >> quota >> period && quota != "max" && period > 0) {
+      return std::stod(quota) / period;
+    }
+    return std::nullopt;
+  }
+  // cgroup v1: a quota of -1 means none.
+  std::ifstream q{"/sys/fs/cgroup/cpu/cpu.cfs_quota_us"};
+  std::ifstream p{"/sys/fs/cgroup/cpu/cpu.cfs_period_us"};
+  double quota = -1;
+  double period = 0;
+  if (q >> quota && p >> period && quota > 0 && period > 0) {
+    return quota / period;
+  }
+  return std::nullopt;
+}
+
 int default_jobs() {
-  const unsigned cores = std::thread::hardware_concurrency();
-  return static_cast<int>(std::clamp(cores, 2U, 64U));
+  double cpus = std::max(1U, std::thread::hardware_concurrency());
+  if (const auto limit = cgroup_cpu_limit()) {
+    cpus = std::min(cpus, std::max(1.0, std::floor(*limit)));
+  }
+  return static_cast<int>(std::clamp(cpus, 1.0, static_cast<double>(k_default_jobs_cap)));
 }
 
 std::vector<std::string> Config::secrets() const {

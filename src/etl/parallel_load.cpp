@@ -138,6 +138,10 @@ bool ParallelLoad::stopping() const {
 
 void ParallelLoad::connect_workers() {
   const int jobs = std::max(1, m_options.jobs);
+  spdlog::info("full load with {} job(s): {} source session(s) reading one snapshot, each with "
+               "work_mem 128 MB (up to {} MB of sort and hash memory on the source), and {} "
+               "target session(s) (ACME_JOBS)",
+               jobs, jobs, jobs * 128, jobs);
   for (int i = 0; i < jobs; ++i) {
     auto w = std::make_unique<Worker>();
     w->id = i + 1;

@@ -109,8 +109,11 @@ Status read_status(const config::Config& config) {
         fmt::format("SELECT (SELECT count(*) FROM {0}) AS statuses, "
                     "(SELECT count(*) FROM {0} WHERE valid_to IS NULL) AS open_statuses, "
                     "(SELECT count(*) FROM {1}) AS customers, "
-                    "pg_total_relation_size('{0}') + pg_total_relation_size('{1}') AS bytes",
-                    q("analytical_order_status_history"), q("analytical_customer_history")))[0];
+                    "pg_total_relation_size({2}::regclass) + pg_total_relation_size({3}::regclass) "
+                    "AS bytes",
+                    q("analytical_order_status_history"), q("analytical_customer_history"),
+                    tx.quote(q("analytical_order_status_history")),
+                    tx.quote(q("analytical_customer_history"))))[0];
     j["history"] = {{"status_intervals", h["statuses"].as<long long>()},
                     {"open_status_intervals", h["open_statuses"].as<long long>()},
                     {"customer_versions", h["customers"].as<long long>()},

@@ -316,6 +316,25 @@ private:
                       m_c.lookback.count() / 1000),
           fmt::format("GRANT pg_read_all_stats TO {};", role));
     }
+    {
+      // A full load opens ACME_JOBS source sessions besides acme's own.
+      long free = s.row["free_connections"].as<long>();
+      const long role_limit = s.row["role_connection_limit"].as<long>();
+      if (role_limit >= 0) {
+        free = std::min(free, role_limit - s.row["role_sessions"].as<long>());
+      }
+      const long needed = m_c.jobs + 1;
+      const std::string what =
+          fmt::format("a full load opens {} source sessions (ACME_JOBS={} plus one), each reading "
+                      "with work_mem 128 MB; the source has {} free connection(s) for this role",
+                      needed, m_c.jobs, free);
+      if (needed > free) {
+        add("source connections", CheckStatus::warn, what,
+            fmt::format("set ACME_JOBS={} or lower", std::max(1L, free - 1)));
+      } else {
+        add("source connections", CheckStatus::ok, what);
+      }
+    }
     const std::string tz = s.row["writer_time_zone"].as<std::string>();
     const std::string tz_from = m_zone.empty() ? "the server's TimeZone" : "ACME_SOURCE_TIMEZONE";
     if (m_zone != m_c.source_timezone) {
@@ -539,11 +558,12 @@ private:
           row["role"].as<std::string>() + " has the REPLICATION attribute");
     } else {
       add("cdc replication role", CheckStatus::fail,
-          row["role"].as<std::string>() + " lacks the REPLICATION attribute: it cannot create "
-                                          "or stream a slot",
-          fmt::format("ALTER ROLE {} WITH REPLICATION; and a pg_hba.conf line: host replication "
-                      "{} <client address> scram-sha-256",
-                      role, row["role"].as<std::string>()));
+          row["role"].as<std::string>() +
+              " lacks the REPLICATION attribute: it cannot create or stream a slot (its logical "
+              "replication connection then matches pg_hba.conf's lines for the source database "
+              "like any session; add no 'host replication' line, which admits physical "
+              "replication of the whole cluster)",
+          fmt::format("ALTER ROLE {} WITH REPLICATION;", role));
     }
     if (row["replication"].as<bool>() || row["superuser"].as<bool>()) {
       replication_connection(row["role"].as<std::string>());

@@ -231,6 +231,44 @@ TEST_F(Doctor, TargetSchemaOwnedBySomeoneElseFailsWithTheOwnerChange) {
       << line;
 }
 
+// The fix for a role without REPLICATION runs as printed, and doctor advises no 'host
+// replication' pg_hba line (at b72faa0 it did: that line grants physical replication of the
+// whole cluster, and a logical connection never matches it).
+TEST_F(Doctor, TheReplicationRoleFixRunsAndAdvisesNoPhysicalReplicationLine) {
+  create_publication();
+  const std::string role = create_role(acme::test::source_dsn(), "norepl");
+  src_exec(fmt::format("GRANT USAGE ON SCHEMA {s} TO {r}; GRANT SELECT ON ALL TABLES IN SCHEMA "
+                       "{s} TO {r}",
+                       fmt::arg("s", quote_ident(m_source_schema)),
+                       fmt::arg("r", quote_ident(role))));
+  const auto env = std::vector<std::string>{
+      "ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role), "ACME_MODE=cdc"};
+  const auto line = line_of(doctor({}, env).out, "cdc replication role");
+  EXPECT_EQ(line.rfind("fail", 0), 0u) << line;
+  EXPECT_EQ(line.find("host replication " + role), std::string::npos) << line;
+  const auto fix = line.find("fix: ");
+  ASSERT_NE(fix, std::string::npos) << line;
+  src_exec(line.substr(fix + 5)); // as a superuser would paste it
+  const auto after = doctor({}, env);
+  EXPECT_EQ(line_of(after.out, "cdc replication role").rfind("ok", 0), 0u) << after.out;
+}
+
+// A full load's jobs each take a source connection: more than the source (or the role) has
+// free is a warning with the ACME_JOBS that fits.
+TEST_F(Doctor, JobsBeyondTheSourcesFreeConnectionsWarn) {
+  const std::string role = create_role(acme::test::source_dsn(), "fewconn");
+  src_exec(fmt::format("ALTER ROLE {r} CONNECTION LIMIT 3; GRANT USAGE ON SCHEMA {s} TO {r}; "
+                       "GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}",
+                       fmt::arg("s", quote_ident(m_source_schema)),
+                       fmt::arg("r", quote_ident(role))));
+  const auto env = std::vector<std::string>{
+      "ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role), "ACME_JOBS=8"};
+  const auto line = line_of(doctor({}, env).out, "source connections");
+  EXPECT_EQ(line.rfind("warn", 0), 0u) << line;
+  EXPECT_NE(line.find("opens 9 source sessions"), std::string::npos) << line;
+  EXPECT_NE(line.find("fix: set ACME_JOBS=1 or lower"), std::string::npos) << line;
+}
+
 TEST_F(Doctor, TheTargetSchemaOwnerFixRunsAndHandsOverItsTables) {
   const std::string role = create_role(acme::test::target_dsn(), "writer");
   ASSERT_EQ(acme({"migrate"}).exit_code, 0); // acme's tables, owned by the superuser

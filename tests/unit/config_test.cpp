@@ -167,6 +167,9 @@ TEST_F(ConfigLoad, JobsDefaultToTheCoresAtLeastTwoAndRejectNonsense) {
   fake_env().clear();
   EXPECT_GE(acme::config::load(m_flags, &lookup).jobs, 2);
   EXPECT_EQ(acme::config::load(m_flags, &lookup).jobs, acme::config::default_jobs());
+  // Small by default, whatever the host: each job is a session on the production source.
+  EXPECT_GE(acme::config::default_jobs(), 1);
+  EXPECT_LE(acme::config::default_jobs(), acme::config::k_default_jobs_cap);
   fake_env()["ACME_JOBS"] = "";
   EXPECT_EQ(acme::config::load(m_flags, &lookup).jobs, acme::config::default_jobs());
   for (const char* bad : {"0", "-1", "65", "two", "1.5"}) {

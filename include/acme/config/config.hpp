@@ -41,8 +41,13 @@ struct Overrides {
 // Where changes come from: polling the source tables, or the logical replication stream.
 enum class SyncMode { poll, cdc };
 
-// The default of ACME_JOBS: the number of cores, at least 2.
+// The default of ACME_JOBS: the CPUs acme may use (the host's cores, or fewer under a cgroup CPU
+// quota, as in a container with --cpus), at most k_default_jobs_cap. Each job is a source
+// session reading with work_mem 128 MB: the default must not overwhelm a production source.
+inline constexpr int k_default_jobs_cap = 4;
 int default_jobs();
+// The CPU quota of acme's cgroup in CPUs (v2 cpu.max or v1 cfs quota), nullopt when unlimited.
+std::optional<double> cgroup_cpu_limit();
 
 // The resolved configuration: flags > environment > .env > defaults.
 struct Config {
