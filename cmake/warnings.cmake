@@ -8,6 +8,21 @@ if(ACME_SANITIZE)
   target_link_options(acme_options INTERFACE -fsanitize=address,undefined)
 endif()
 
+# Hardening, as Debian's dpkg-buildflags has it (checked by tests/packaging/hardening.sh):
+# stack protector and stack-clash protection, CET, position-independent executables, full RELRO
+# with immediate binding; FORTIFY where the optimizer can use it (not with the sanitizers).
+option(ACME_HARDENING "Build with the hardening flags" ON)
+if(ACME_HARDENING)
+  set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+  target_compile_options(acme_options INTERFACE -fstack-protector-strong -fstack-clash-protection
+    -fcf-protection -fPIE)
+  target_link_options(acme_options INTERFACE -pie -Wl,-z,relro -Wl,-z,now)
+  if(NOT ACME_SANITIZE)
+    target_compile_definitions(acme_options INTERFACE
+      $<$<OR:$<CONFIG:Release>,$<CONFIG:RelWithDebInfo>>:_FORTIFY_SOURCE=2>)
+  endif()
+endif()
+
 add_library(acme_warnings INTERFACE)
 target_compile_options(acme_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor

@@ -16,16 +16,6 @@ SELECT e.table_name, e.column_name, e.expected_type,
        EXISTS (SELECT 1 FROM pg_index i
                JOIN pg_attribute ia ON ia.attrelid = i.indrelid AND ia.attnum = i.indkey[0]
                WHERE i.indrelid = cl.oid AND ia.attname = 'updated_at') AS updated_at_indexed,
-       CASE cl.relreplident WHEN 'f' THEN 'FULL' WHEN 'd' THEN 'DEFAULT' WHEN 'n' THEN 'NOTHING'
-                            WHEN 'i' THEN 'USING INDEX' END AS replica_identity,
-       -- The identities CDC supports, as sql/source/cdc_publication.sql states them.
-       COALESCE(cl.relreplident = 'f'
-                OR (cl.relreplident = 'd'
-                    AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary))
-                OR (cl.relreplident = 'i'
-                    AND EXISTS (SELECT 1 FROM pg_index i
-                                WHERE i.indrelid = cl.oid AND i.indisreplident AND i.indisprimary)),
-                false) AS identity_supported,
        COALESCE(cl.reltuples, 0)::bigint AS estimated_rows
 FROM expected e
 LEFT JOIN pg_namespace ns ON ns.nspname = $1

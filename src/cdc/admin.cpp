@@ -99,6 +99,20 @@ std::vector<std::string> publication_gaps(pqxx::connection& source, const config
   return gaps;
 }
 
+std::vector<std::pair<std::string, std::string>>
+unsupported_identities(pqxx::transaction_base& tx, const config::Config& config) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : tx.exec_params(std::string(sql::source_cdc_publication),
+                                      config.source_schema, config.cdc_publication,
+                                      contract_json())) {
+    if (r["table_exists"].as<bool>() && !r["has_replica_identity"].as<bool>()) {
+      out.emplace_back(r["table_name"].as<std::string>(),
+                       r["replica_identity"].as<std::string>("?"));
+    }
+  }
+  return out;
+}
+
 SetupResult setup_publication(const config::Config& config) {
   auto source = db::connect(config.source_dsn, "source", application());
   SetupResult result;

@@ -107,7 +107,7 @@ void add_continuous_options(CLI::App& cmd, Context& ctx) {
                  "1/N of the key space per cycle, 1 to 1000000 "
                  "[env: ACME_RECONCILE_EVERY, default: 30]");
   cmd.add_option("--metrics-address", ctx.overrides.metrics_address,
-                 "Serve Prometheus metrics on HOST:PORT/metrics, e.g. 0.0.0.0:9187 "
+                 "Serve Prometheus metrics on HOST:PORT/metrics; a port alone binds 127.0.0.1 "
                  "[env: ACME_METRICS_ADDRESS, default: off]");
 }
 

@@ -22,7 +22,8 @@ int run_run_continuous_etl(Context& ctx) {
   if (!c.metrics_address.empty()) {
     metrics =
         ops::serve_metrics(c.metrics_address, c.mode == config::SyncMode::cdc ? "cdc" : "poll");
-    spdlog::info("serving Prometheus metrics on http://{}/metrics", c.metrics_address);
+    spdlog::info("serving Prometheus metrics on http://{}/metrics",
+                 ops::metrics_listen_address(c.metrics_address));
   }
   if (c.mode == config::SyncMode::cdc) {
     cdc::StreamSyncer streamer(c, stop);

@@ -1,5 +1,7 @@
 #include "acme/ops/doctor.hpp"
 
+#include "acme/cdc/admin.hpp"
+
 #include "acme/db/connection.hpp"
 #include "acme/db/migrator.hpp"
 #include "acme/db/replication_connection.hpp"
@@ -222,6 +224,12 @@ private:
     std::vector<std::string> unindexed;
     std::vector<std::string> no_identity;
     std::vector<std::string> no_identity_tables;
+    if (m_c.mode == config::SyncMode::cdc) {
+      for (const auto& [table, identity] : cdc::unsupported_identities(tx, m_c)) {
+        no_identity.push_back(fmt::format("{} ({})", table, identity));
+        no_identity_tables.push_back(table);
+      }
+    }
     bool schema_usage = true;
     for (const auto& [table, cols] : contract()) {
       const auto& found = by_table[table];
@@ -235,11 +243,6 @@ private:
       }
       if (!found[0]["updated_at_indexed"].as<bool>()) {
         unindexed.push_back(table);
-      }
-      if (!found[0]["identity_supported"].as<bool>()) {
-        no_identity.push_back(
-            fmt::format("{} ({})", table, found[0]["replica_identity"].as<std::string>("?")));
-        no_identity_tables.push_back(table);
       }
       for (const auto& r : found) {
         const std::string col = r["column_name"].as<std::string>();

@@ -218,7 +218,16 @@ std::string metrics_address_problem(const std::string& address) {
   return {};
 }
 
-std::unique_ptr<Metrics> serve_metrics(const std::string& address, const std::string& mode) {
+std::string metrics_listen_address(const std::string& address) {
+  const std::string port = !address.empty() && address.front() == ':' ? address.substr(1) : address;
+  if (!port.empty() && port.find_first_not_of("0123456789") == std::string::npos) {
+    return "127.0.0.1:" + port;
+  }
+  return address;
+}
+
+std::unique_ptr<Metrics> serve_metrics(const std::string& given, const std::string& mode) {
+  const std::string address = metrics_listen_address(given);
   if (const auto problem = metrics_address_problem(address); !problem.empty()) {
     throw UsageError("invalid ACME_METRICS_ADDRESS / --metrics-address '" + address +
                      "': " + problem);

@@ -38,6 +38,15 @@ private:
   int m_pid;
 };
 
+// A failpoint as a test name: cdc-slot-created -> cdc_slot_created.
+std::string failpoint_name(const ::testing::TestParamInfo<const char*>& p) {
+  std::string n = p.param;
+  for (auto& ch : n) {
+    ch = ch == '-' ? '_' : ch;
+  }
+  return n;
+}
+
 class CdcFault : public acme::test::EtlTest {
 protected:
   void SetUp() override {
@@ -133,13 +142,7 @@ TEST_P(CdcResnapshotKilled, TheNextStartResnapshotsAndLosesNothing) {
 INSTANTIATE_TEST_SUITE_P(Failpoints, CdcResnapshotKilled,
                          ::testing::Values("cdc-snapshot-marked", "cdc-slot-created",
                                            "after-extract", "before-commit"),
-                         [](const ::testing::TestParamInfo<const char*>& p) {
-                           std::string n = p.param;
-                           for (auto& ch : n) {
-                             ch = ch == '-' ? '_' : ch;
-                           }
-                           return n;
-                         });
+                         failpoint_name);
 
 // The same in continuous mode, with no operator: the re-snapshot's target session is ended while
 // it waits for a lock, acme retries by itself, and the retry must re-snapshot again.
@@ -255,13 +258,7 @@ TEST_P(CdcFirstHandoffKilled, TheNextStartReplacesItsHalfMadeSlot) {
 
 INSTANTIATE_TEST_SUITE_P(Failpoints, CdcFirstHandoffKilled,
                          ::testing::Values("cdc-snapshot-marked", "cdc-slot-created", "load-copy"),
-                         [](const ::testing::TestParamInfo<const char*>& p) {
-                           std::string n = p.param;
-                           for (auto& ch : n) {
-                             ch = ch == '-' ? '_' : ch;
-                           }
-                           return n;
-                         });
+                         failpoint_name);
 
 // --- 4. The slot still held by acme's previous walsender -------------------------------------
 

@@ -217,7 +217,7 @@ TEST_F(Metrics, CdcModeScrapeShowsFlushesAndRowsMoving) {
 }
 
 TEST_F(Metrics, MalformedAddressExits2BeforeConnecting) {
-  for (const char* bad : {"9187", "localhost:", "127.0.0.1:99999", "127.0.0.1:http", "::1:9187"}) {
+  for (const char* bad : {"91870", "localhost:", "127.0.0.1:99999", "127.0.0.1:http", "::1:9187"}) {
     const auto r = acme({"run-continuous-etl", "--metrics-address", bad});
     EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
     EXPECT_NE(r.err.find("--metrics-address"), std::string::npos) << r.err;

@@ -28,3 +28,12 @@ TEST(MetricsTable, MergeStepsCountUnderTheTargetTableTheyWrite) {
 TEST(MetricsTable, UnknownStepIsItsOwnLabel) {
   EXPECT_EQ(written_table("something_new"), "something_new");
 }
+
+// A port alone binds loopback: /metrics is exposed beyond the host only when the host says so.
+TEST(MetricsAddress, APortAloneMeansLoopback) {
+  EXPECT_EQ(acme::ops::metrics_listen_address("9187"), "127.0.0.1:9187");
+  EXPECT_EQ(acme::ops::metrics_listen_address(":9187"), "127.0.0.1:9187");
+  EXPECT_EQ(acme::ops::metrics_listen_address("0.0.0.0:9187"), "0.0.0.0:9187");
+  EXPECT_EQ(acme::ops::metrics_listen_address("[::1]:9187"), "[::1]:9187");
+  EXPECT_EQ(acme::ops::metrics_address_problem(acme::ops::metrics_listen_address("9187")), "");
+}

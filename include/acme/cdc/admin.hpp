@@ -3,6 +3,8 @@
 #include "acme/config/config.hpp"
 
 #include <pqxx/connection>
+#include <pqxx/transaction_base>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,12 @@ SetupResult setup_publication(const config::Config& config);
 // the query `acme cdc setup` uses; every CDC start runs it, and the stream re-runs it while it
 // streams, so a drifting publication stops acme (exit 2) instead of silently dropping changes.
 std::vector<std::string> publication_gaps(pqxx::connection& source, const config::Config& config);
+
+// The contract tables whose replica identity CDC cannot stream, each with its identity (FULL,
+// DEFAULT, USING INDEX, NOTHING); the rule is sql/source/cdc_publication.sql's, in `tx` on the
+// source.
+std::vector<std::pair<std::string, std::string>>
+unsupported_identities(pqxx::transaction_base& tx, const config::Config& config);
 
 // What `acme cdc drop-slot` did.
 struct DropSlotResult {

@@ -51,4 +51,9 @@ std::unique_ptr<Metrics> serve_metrics(const std::string& address, const std::st
 // the first problem, or an empty string.
 std::string metrics_address_problem(const std::string& address);
 
+// A port alone ("9187" or ":9187") means loopback, 127.0.0.1:9187: /metrics (which names the
+// target schema and the sync's health) is never exposed on every interface unless the host is
+// written out, e.g. 0.0.0.0:9187 in a container. Anything else is returned as it is.
+std::string metrics_listen_address(const std::string& address);
+
 } // namespace acme::ops
