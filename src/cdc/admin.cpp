@@ -50,7 +50,8 @@ std::string application() {
 
 } // namespace
 
-std::vector<std::string> publication_gaps(pqxx::connection& source, const config::Config& config) {
+std::optional<std::vector<std::string>> publication_gaps(pqxx::connection& source,
+                                                         const config::Config& config) {
   pqxx::nontransaction tx(source, "acme cdc publication check");
   const auto rows = tx.exec_params(std::string(sql::source_cdc_publication), config.source_schema,
                                    config.cdc_publication, contract_json());
@@ -59,7 +60,7 @@ std::vector<std::string> publication_gaps(pqxx::connection& source, const config
   for (const auto& r : rows) {
     const auto name = db::qualify(config.source_schema, r["table_name"].as<std::string>());
     if (!r["publication_exists"].as<bool>()) {
-      return {fmt::format("publication {} does not exist", pub)};
+      return std::nullopt;
     }
     if (!r["table_exists"].as<bool>()) {
       gaps.push_back(fmt::format("{} does not exist (or was re-created under another name)", name));

@@ -166,19 +166,18 @@ void StreamSyncer::reset() {
 
 void StreamSyncer::check_publication() {
   const auto gaps = publication_gaps(m_syncer.source(), m_config);
-  if (gaps.empty()) {
-    return;
-  }
-  if (gaps.size() == 1 && gaps[0].find("does not exist") != std::string::npos &&
-      gaps[0].rfind("publication ", 0) == 0) {
+  if (!gaps) {
     throw Fatal(fmt::format(
         "publication '{}' does not exist in the source database: run acme cdc setup (or have "
         "the tables' owner create it; acme doctor --mode cdc prints the statement), or set "
         "ACME_CDC_PUBLICATION to the publication's name",
         m_config.cdc_publication));
   }
+  if (gaps->empty()) {
+    return;
+  }
   std::string text;
-  for (const auto& g : gaps) {
+  for (const auto& g : *gaps) {
     text += (text.empty() ? "" : "; ") + g;
   }
   throw UsageError(fmt::format("the publication no longer serves the contract, so changes would "

@@ -5,6 +5,7 @@
 #include <pqxx/connection>
 #include <pqxx/transaction_base>
 #include <utility>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,9 @@ SetupResult setup_publication(const config::Config& config);
 // names); actions the publication does not publish. Read with sql/source/cdc_publication.sql,
 // the query `acme cdc setup` uses; every CDC start runs it, and the stream re-runs it while it
 // streams, so a drifting publication stops acme (exit 2) instead of silently dropping changes.
-std::vector<std::string> publication_gaps(pqxx::connection& source, const config::Config& config);
+// nullopt when the publication does not exist at all.
+std::optional<std::vector<std::string>> publication_gaps(pqxx::connection& source,
+                                                         const config::Config& config);
 
 // The contract tables whose replica identity CDC cannot stream, each with its identity (FULL,
 // DEFAULT, USING INDEX, NOTHING); the rule is sql/source/cdc_publication.sql's, in `tx` on the
