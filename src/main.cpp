@@ -8,6 +8,7 @@
 #include "cli/common.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstring>
 #include <fmt/format.h>
 #include <iostream>
@@ -50,20 +51,24 @@ std::vector<std::string> argument_secrets(int argc, char** argv) {
       out.insert(out.end(), s.begin(), s.end());
     }
   }
+  // Longest first, across arguments too: a secret is masked whole before any piece of it.
+  std::stable_sort(out.begin(), out.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   return out;
 }
 
-// Overwrites, in the process's own argument strings, every password a DSN argument carries
-// (`--source-dsn URI`, `--target-dsn=key=value ...`), so that the process list
+// Overwrites, in the process's own argument strings, every occurrence of `secrets` in a DSN
+// argument (`--source-dsn URI`, `--target-dsn=key=value ...`), so that the process list
 // (/proc/PID/cmdline, ps) shows asterisks instead. acme parses its own copies.
-void hide_passwords_from_process_list(int argc, char** argv) {
+void hide_passwords_from_process_list(int argc, char** argv,
+                                      const std::vector<std::string>& secrets) {
   for (int i = 1; i < argc; ++i) {
     char* value = argument_value(argv[i]);
     if (!may_be_dsn(value)) {
       continue;
     }
     const std::string text(value);
-    for (const auto& secret : acme::config::dsn_secrets(text)) {
+    for (const auto& secret : secrets) {
       for (auto pos = text.find(secret); pos != std::string::npos;
            pos = text.find(secret, pos + secret.size())) {
         std::memset(value + pos, '*', secret.size());
@@ -81,7 +86,7 @@ int main(int argc, char** argv) {
     arg_ptrs.push_back(a.data());
   }
   const std::vector<std::string> argv_secrets = argument_secrets(argc, argv);
-  hide_passwords_from_process_list(argc, argv);
+  hide_passwords_from_process_list(argc, argv, argv_secrets);
 
   CLI::App app{"acme: keeps an analytical copy of the ACME orders database in a second "
                "PostgreSQL database and exports business reports from it.\n"

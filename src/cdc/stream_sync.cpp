@@ -229,7 +229,7 @@ std::string StreamSyncer::slot_holder() {
 template <typename Step> void StreamSyncer::wait_for_slot(std::string_view what, Step&& step) {
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + m_config.cdc_slot_wait;
-  auto delay = std::chrono::milliseconds(250);
+  int attempt = 0;
   std::optional<std::chrono::steady_clock::time_point> next_report;
   for (;;) {
     try {
@@ -261,11 +261,12 @@ template <typename Step> void StreamSyncer::wait_for_slot(std::string_view what,
         next_report = now + std::chrono::seconds(10);
       }
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+      const auto delay = etl::backoff_delay(attempt++, std::chrono::milliseconds(250),
+                                            std::chrono::milliseconds(5000), 1.0);
       if (!etl::sleep_unless_stopped(std::min(delay, left),
                                      [this] { return stop_requested(); })) {
         throw etl::Interrupted("stop requested while waiting for the replication slot");
       }
-      delay = std::min(delay * 2, std::chrono::milliseconds(5000));
     }
   }
 }
@@ -400,20 +401,22 @@ void StreamSyncer::open_stream(Stream& s, bool until_current) {
 
 void StreamSyncer::send_status(Stream& s, bool reply_requested, bool store_position) {
   Lsn position = s.feedback.next_report();
-  const auto now = std::chrono::steady_clock::now();
-  if (position >= s.applied && !s.feedback.pending() && !s.open_tx &&
-      (position > s.applied || now - s.last_position_store >= k_heartbeat_interval)) {
-    // Nothing of ours is pending up to `position`: store it before confirming it, so that at
-    // the next start a slot confirmed past the stored position can only mean lost changes.
-    if (store_position || now - s.last_position_store >= k_position_interval) {
-      s.last_position_store = now;
-      pqxx::work tx(m_syncer.target(), "acme cdc position");
-      if (etl::Loader(tx, m_config.target_schema)
-              .advance_cdc_position(m_config.cdc_slot, position.to_string())) {
-        tx.commit();
-        s.applied = position;
-        s.result.applied_lsn = s.applied.to_string();
-      }
+  // Nothing of ours is pending up to `position`: store it before confirming it, so that at the
+  // next start a slot confirmed past the stored position can only mean lost changes. A position
+  // that did not move is stored too, less often: the idle stream's heartbeat.
+  const auto since_store = std::chrono::steady_clock::now() - s.last_position_store;
+  const bool store_due =
+      store_position ||
+      since_store >= (position > s.applied ? std::chrono::seconds(k_position_interval)
+                                           : std::chrono::seconds(k_heartbeat_interval));
+  if (position >= s.applied && !s.feedback.pending() && !s.open_tx && store_due) {
+    s.last_position_store = std::chrono::steady_clock::now();
+    pqxx::work tx(m_syncer.target(), "acme cdc position");
+    if (etl::Loader(tx, m_config.target_schema)
+            .advance_cdc_position(m_config.cdc_slot, position.to_string())) {
+      tx.commit();
+      s.applied = position;
+      s.result.applied_lsn = s.applied.to_string();
     }
   }
   position = std::min(position, s.applied);
