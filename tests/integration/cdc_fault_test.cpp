@@ -86,7 +86,16 @@ protected:
         "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{}'", m_slot));
   }
 
-  bool streaming() { return slot_value("active") == "true"; }
+  // The slot is held by a walsender that runs START_REPLICATION. "active" alone is also true
+  // while a first start's slot-creating walsender exports the snapshot, and a test that stops or
+  // kills "the" walsender then hits that one instead of the stream's.
+  bool streaming() {
+    return src_value(fmt::format(
+               "SELECT count(*) FROM pg_replication_slots s JOIN pg_stat_replication r "
+               "ON r.pid = s.active_pid WHERE s.slot_name = '{}' "
+               "AND r.state IN ('catchup', 'streaming')",
+               m_slot)) == "1";
+  }
 
   // Sessions acme process `pid` holds on the target.
   std::string target_sessions_of(int pid) {
