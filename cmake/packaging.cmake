@@ -1,8 +1,11 @@
 # Installation layout beyond the two binaries (src/, tools/acme-datagen/ install those), and the
-# Debian package:   cpack --config build/<preset>/CPackConfig.cmake -G DEB
+# Debian packages:  cpack --config build/<preset>/CPackConfig.cmake -G DEB
+#   acme          the production package: acme, units, roles, docs (component "acme")
+#   acme-datagen  the demo and test data generator (component "datagen"), for demos and the
+#                 compose stack's demo image; never needed where acme syncs real data
 # All destinations are relative to the prefix, so `cmake --install` (default /usr/local) and the
 # .deb (prefix /usr) use the same rules; systemd reads units from both <prefix>/lib/systemd/system.
-#   bin/acme, bin/acme-datagen
+#   bin/acme, bin/acme-datagen (package acme-datagen)
 #   lib/systemd/system/acme-etl{,-once}.service, acme-etl.timer, acme-reports.{service,timer}
 #   share/acme/acme.env.example    template of /etc/acme/acme.env (the .deb's postinst copies it)
 #   share/acme/roles/*.psql        least-privilege roles for the DBA (docs/operations.md)
@@ -31,14 +34,22 @@ install(FILES deploy/cron/acme DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples" RE
 # --- Debian package -------------------------------------------------------------------------
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME acme)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL acme datagen)
+set(CPACK_DEBIAN_ACME_PACKAGE_NAME acme)
+set(CPACK_DEBIAN_DATAGEN_PACKAGE_NAME acme-datagen)
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_VENDOR "ACME Delivery Services")
 set(CPACK_PACKAGE_CONTACT "ACME data engineering <data-engineering@acme.example>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGE_DESCRIPTION
   "acme keeps an analytical copy of the ACME orders database in a second PostgreSQL database, \
-incrementally (cron, systemd timer or service), and exports business reports as CSV. \
-Includes acme-datagen, the demo and test data generator.")
+incrementally (cron, systemd timer or service), and exports business reports as CSV.")
+set(CPACK_COMPONENT_ACME_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}\n ${CPACK_PACKAGE_DESCRIPTION}")
+set(CPACK_COMPONENT_DATAGEN_DESCRIPTION "demo and test data generator for acme\n \
+acme-datagen creates the ACME orders schema, fills it with synthetic customers and orders and \
+plays a live orders workload against it. For demos and tests only: it writes to the database it \
+is given.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES TRUE)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
@@ -47,18 +58,21 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Runtime libraries (libpqxx-6.4, libpq5, libspdlog1.10, libfmt9, libstdc++6, ...) are computed
 # from the binaries by dpkg-shlibdeps, with the minimum versions they need; the Docker runtime
 # image installs this package, so both get the same libraries. passwd: the postinst's useradd.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "passwd")
+set(CPACK_DEBIAN_ACME_PACKAGE_DEPENDS "passwd")
 find_program(ACME_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(ACME_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
-  message(STATUS "dpkg-shlibdeps not found (package dpkg-dev): the .deb lists its libraries by name")
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "passwd, libpqxx-6.4, libpq5, libspdlog1.10, libfmt9, libprometheus-cpp-pull1.0, libprometheus-cpp-core1.0, libstdc++6, libgcc-s1, libc6")
+  message(STATUS "dpkg-shlibdeps not found (package dpkg-dev): the .debs list their libraries by name")
+  set(libs "libpqxx-6.4, libpq5, libspdlog1.10, libfmt9, libstdc++6, libgcc-s1, libc6")
+  set(CPACK_DEBIAN_ACME_PACKAGE_DEPENDS
+    "passwd, ${libs}, libprometheus-cpp-pull1.0, libprometheus-cpp-core1.0")
+  set(CPACK_DEBIAN_DATAGEN_PACKAGE_DEPENDS "${libs}")
 endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql-client")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+# Only the acme package creates the acme user and its directories.
+set(CPACK_DEBIAN_ACME_PACKAGE_CONTROL_EXTRA
   "${PROJECT_SOURCE_DIR}/deploy/debian/postinst"
   "${PROJECT_SOURCE_DIR}/deploy/debian/prerm"
   "${PROJECT_SOURCE_DIR}/deploy/debian/postrm")

@@ -60,6 +60,7 @@ public:
 private:
   // Read from the same .env by docker-compose.yaml, not by acme.
   static constexpr std::string_view k_compose_keys[] = {"ACME_APP_MODE",
+                                                        "ACME_DEMO_IMAGE",
                                                         "ACME_IMAGE",
                                                         "ACME_METRICS_PORT",
                                                         "ACME_READER_PASSWORD",

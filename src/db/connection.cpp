@@ -202,6 +202,10 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
             // acme's statements are small lookups or one-pass streams: JIT compilation would
             // only add latency (and CPU on the source).
             "SET jit = off; "
+            // Every name acme uses is schema-qualified: objects another role creates in a
+            // schema on the search path (a function or operator shadowing a built-in) never run
+            // with acme's privileges. pg_temp goes last so temp objects cannot shadow either.
+            "SET search_path = pg_catalog, pg_temp; "
             // A killed acme's backend must notice the dead client while a long statement runs,
             // or it would keep the writer lock until that statement ends (PostgreSQL 14+).
             "SELECT set_config('client_connection_check_interval', '1000', false) "

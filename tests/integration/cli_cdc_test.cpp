@@ -75,13 +75,6 @@ Cleanup role_cleanup(const std::string& role) {
   });
 }
 
-std::string with_user(std::string dsn, const std::string& user) {
-  if (dsn.find("://") == std::string::npos) {
-    return dsn + " user=" + user;
-  }
-  return dsn + (dsn.find('?') != std::string::npos ? "&" : "?") + "user=" + user;
-}
-
 class CdcCommand : public acme::test::PgTest {
 protected:
   void SetUp() override {
@@ -191,10 +184,11 @@ TEST_F(CdcCommand, SetupPrintsTheSqlForADbaWhenTheRoleMayNot) {
   auto guard = publication_cleanup(m_publication);
   const std::string role = acme::test::unique_name("reader");
   auto role_guard = role_cleanup(role);
-  src_exec(fmt::format("CREATE ROLE {r} LOGIN; GRANT USAGE ON SCHEMA {s} TO {r}; "
+  src_exec(fmt::format("CREATE ROLE {r} LOGIN PASSWORD '{pw}'; GRANT USAGE ON SCHEMA {s} TO {r}; "
                        "GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}",
-                       fmt::arg("r", role), fmt::arg("s", quote_ident(m_source_schema))));
-  const auto r = cdc({"setup"}, {"ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role)});
+                       fmt::arg("r", role), fmt::arg("s", quote_ident(m_source_schema)),
+                       fmt::arg("pw", acme::test::k_test_role_password)));
+  const auto r = cdc({"setup"}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
   ASSERT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(published_tables().empty());
   EXPECT_NE(r.err.find("may not create publication"), std::string::npos) << r.err;
@@ -209,7 +203,7 @@ TEST_F(CdcCommand, SetupPrintsTheSqlForADbaWhenTheRoleMayNot) {
       << r.out;
   src_exec(r.out); // what the DBA does
   const auto again =
-      cdc({"setup"}, {"ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role)});
+      cdc({"setup"}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
   EXPECT_EQ(again.exit_code, 0) << again.err << again.out;
   EXPECT_EQ(published_tables(), k_all);
 }
@@ -304,11 +298,12 @@ TEST_F(CdcCommand, LeastPrivilegeReaderRunsCdcOnlyWithReplication) {
     const auto r = acme::test::run_process(
         {"/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", acme::test::source_dsn(), "-f",
          std::string(ACME_SOURCE_DIR) + "/sql/roles/source_reader.psql", "-v", "role=" + role, "-v",
-         "schema=" + m_source_schema, "-v", "replication=" + replication});
+         "schema=" + m_source_schema, "-v", "replication=" + replication},
+        {std::string("ACME_ROLE_PASSWORD=") + acme::test::k_test_role_password});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   };
   const std::vector<std::string> as_reader{"ACME_SOURCE_DSN=" +
-                                           with_user(acme::test::source_dsn(), role)};
+                                           acme::test::dsn_as(acme::test::source_dsn(), role)};
   src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name) VALUES (1, 'c1')",
                        table("customers")));
   const auto setup = cdc({"setup"}); // as the superuser: the reader may not

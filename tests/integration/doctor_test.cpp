@@ -13,13 +13,6 @@ namespace {
 
 using acme::db::quote_ident;
 
-std::string with_user(std::string dsn, const std::string& user) {
-  if (dsn.find("://") == std::string::npos) {
-    return dsn + " user=" + user;
-  }
-  return dsn + (dsn.find('?') != std::string::npos ? "&" : "?") + "user=" + user;
-}
-
 void exec_on(const std::string& dsn, const std::string& sql) {
   pqxx::connection c(dsn);
   pqxx::nontransaction tx(c);
@@ -84,7 +77,8 @@ protected:
   // A login role on the cluster of `dsn`, dropped when the test ends.
   std::string create_role(const std::string& dsn, const std::string& suffix) {
     const std::string role = acme::test::unique_name(suffix);
-    exec_on(dsn, "CREATE ROLE " + quote_ident(role) + " LOGIN");
+    exec_on(dsn, "CREATE ROLE " + quote_ident(role) + " LOGIN PASSWORD '" +
+                     acme::test::k_test_role_password + "'");
     m_roles.emplace_back(dsn, role);
     return role;
   }
@@ -169,7 +163,7 @@ TEST_F(Doctor, RoleWithoutPgReadAllStatsWarnsWithTheGrant) {
                        "{s} TO {r}",
                        fmt::arg("s", quote_ident(m_source_schema)),
                        fmt::arg("r", quote_ident(role))));
-  const auto r = doctor({}, {"ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role)});
+  const auto r = doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto line = line_of(r.out, "late-commit horizon");
   EXPECT_EQ(line.rfind("warn", 0), 0u) << r.out;
@@ -182,7 +176,7 @@ TEST_F(Doctor, RoleWithoutPgReadAllStatsWarnsWithTheGrant) {
   // Without SELECT on a table: a failure naming the GRANT.
   src_exec(fmt::format("REVOKE SELECT ON {}.orders FROM {}", quote_ident(m_source_schema),
                        quote_ident(role)));
-  const auto r2 = doctor({}, {"ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role)});
+  const auto r2 = doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
   EXPECT_EQ(r2.exit_code, 1) << r2.out;
   EXPECT_NE(line_of(r2.out, "source privileges")
                 .find(fmt::format("fix: GRANT SELECT ON {}.\"orders\" TO {};",
@@ -220,7 +214,7 @@ TEST_F(Doctor, MissingPublicationFailsWithTheCreateStatement) {
 TEST_F(Doctor, TargetSchemaOwnedBySomeoneElseFailsWithTheOwnerChange) {
   const std::string role = create_role(acme::test::target_dsn(), "writer");
   tgt_exec("CREATE SCHEMA " + quote_ident(m_target_schema)); // owned by the superuser
-  const auto r = doctor({}, {"ACME_TARGET_DSN=" + with_user(acme::test::target_dsn(), role)});
+  const auto r = doctor({}, {"ACME_TARGET_DSN=" + acme::test::dsn_as(acme::test::target_dsn(), role)});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   const auto line = line_of(r.out, "target schema");
   EXPECT_EQ(line.rfind("fail", 0), 0u) << r.out;
@@ -242,7 +236,7 @@ TEST_F(Doctor, TheReplicationRoleFixRunsAndAdvisesNoPhysicalReplicationLine) {
                        fmt::arg("s", quote_ident(m_source_schema)),
                        fmt::arg("r", quote_ident(role))));
   const auto env = std::vector<std::string>{
-      "ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role), "ACME_MODE=cdc"};
+      "ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role), "ACME_MODE=cdc"};
   const auto line = line_of(doctor({}, env).out, "cdc replication role");
   EXPECT_EQ(line.rfind("fail", 0), 0u) << line;
   EXPECT_EQ(line.find("host replication " + role), std::string::npos) << line;
@@ -262,7 +256,7 @@ TEST_F(Doctor, JobsBeyondTheSourcesFreeConnectionsWarn) {
                        fmt::arg("s", quote_ident(m_source_schema)),
                        fmt::arg("r", quote_ident(role))));
   const auto env = std::vector<std::string>{
-      "ACME_SOURCE_DSN=" + with_user(acme::test::source_dsn(), role), "ACME_JOBS=8"};
+      "ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role), "ACME_JOBS=8"};
   const auto line = line_of(doctor({}, env).out, "source connections");
   EXPECT_EQ(line.rfind("warn", 0), 0u) << line;
   EXPECT_NE(line.find("opens 9 source sessions"), std::string::npos) << line;
@@ -273,7 +267,7 @@ TEST_F(Doctor, TheTargetSchemaOwnerFixRunsAndHandsOverItsTables) {
   const std::string role = create_role(acme::test::target_dsn(), "writer");
   ASSERT_EQ(acme({"migrate"}).exit_code, 0); // acme's tables, owned by the superuser
   const auto env =
-      std::vector<std::string>{"ACME_TARGET_DSN=" + with_user(acme::test::target_dsn(), role)};
+      std::vector<std::string>{"ACME_TARGET_DSN=" + acme::test::dsn_as(acme::test::target_dsn(), role)};
   const auto line = line_of(doctor({}, env).out, "target schema");
   const auto fix = line.find("fix: ");
   ASSERT_NE(fix, std::string::npos) << line;

@@ -2,7 +2,8 @@
 # One source of truth, checked:
 # - the Dockerfile's build stage runs scripts/install-deps and the CMake release preset, and its
 #   runtime stage installs only the acme .deb plus packages the .deb itself names (so the
-#   runtime libraries are the .deb's dependencies, which dpkg-shlibdeps computes);
+#   runtime libraries are the .deb's dependencies, which dpkg-shlibdeps computes), never
+#   acme-datagen; the demo stage adds the acme-datagen .deb;
 # - .env.example (docker-compose and acme) and deploy/acme.env.example (/etc/acme/acme.env)
 #   parse with acme's own reader, and document every setting `acme config` knows;
 # - the docs name every file of deploy/systemd.
@@ -34,7 +35,7 @@ if "apt-get install" in build:
     errors.append("build stage installs packages itself: use scripts/install-deps")
 # Packages the .deb names besides its computed library dependencies.
 named = set()
-for var in ("CPACK_DEBIAN_PACKAGE_DEPENDS", "CPACK_DEBIAN_PACKAGE_RECOMMENDS"):
+for var in ("CPACK_DEBIAN_ACME_PACKAGE_DEPENDS", "CPACK_DEBIAN_PACKAGE_RECOMMENDS"):
     for m in re.finditer(r'set\(%s\s+"([^"]*)"' % var, packaging):
         named |= {p.strip().split(" ")[0] for p in m.group(1).split(",") if p.strip()}
 runtime = stages.get("runtime", [])
@@ -59,6 +60,13 @@ if not any("acme_*.deb" in l for l in installs):
 for needed in ('ENTRYPOINT ["acme"]', 'CMD ["acme", "status"]', "USER "):
     if not any(needed in l for l in runtime):
         errors.append(f"runtime stage lacks {needed!r}")
+if any("datagen" in l and "command -v acme-datagen" not in l for l in runtime):
+    errors.append("the runtime (production) image must not get acme-datagen")
+demo = stages.get("demo", [])
+if not any("acme-datagen_*.deb" in l for l in demo):
+    errors.append("the demo stage does not install the acme-datagen .deb")
+if not any(l.startswith("USER ") and "ACME_UID" in l for l in demo):
+    errors.append("the demo stage does not return to the acme user")
 if errors:
     print("Dockerfile checks failed:\n  " + "\n  ".join(errors), file=sys.stderr)
     sys.exit(1)

@@ -68,6 +68,15 @@ std::string target_dsn() {
   return required_env("ACME_TEST_TARGET_DSN");
 }
 
+std::string dsn_as(const std::string& dsn, const std::string& role) {
+  // A later keyword wins in both forms.
+  if (dsn.find("://") == std::string::npos) {
+    return dsn + " user=" + role + " password=" + k_test_role_password;
+  }
+  return dsn + (dsn.find('?') != std::string::npos ? "&" : "?") + "user=" + role +
+         "&password=" + k_test_role_password;
+}
+
 std::string unique_name(const std::string& suffix) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string base =

@@ -14,6 +14,13 @@ namespace acme::test {
 std::string source_dsn();
 std::string target_dsn();
 
+// The clusters ask every role for a password (scram-sha-256): a login role a test creates gets
+// this one (CREATE ROLE ... LOGIN PASSWORD), and dsn_as() connects as it.
+inline constexpr const char* k_test_role_password = "acme-test-role-pw";
+
+// `dsn` with its user replaced by `role`, authenticating with k_test_role_password.
+std::string dsn_as(const std::string& dsn, const std::string& role);
+
 // A lowercase identifier unique to the running test and process, with `suffix`.
 std::string unique_name(const std::string& suffix);
 
