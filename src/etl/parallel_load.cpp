@@ -25,6 +25,12 @@ namespace acme::etl {
 namespace {
 
 constexpr const char* k_shadow_prefix = "acme_shadow_";
+// The swap's lock waits: each attempt at most this long (a reader arriving meanwhile waits no
+// longer), a warning naming the lock holders every k_swap_report_every, an error after
+// k_swap_wait (the cycle fails and is retried; the shadow tables are dropped).
+constexpr std::chrono::milliseconds k_swap_lock_timeout{1000};
+constexpr std::chrono::seconds k_swap_report_every{10};
+constexpr std::chrono::seconds k_swap_wait{300};
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -555,8 +561,61 @@ void ParallelLoad::stage_history_events(pqxx::transaction_base& target) {
                          {{"shadow", db::qualify(m_options.target_schema, m_tables[0].shadow)}}));
 }
 
-void ParallelLoad::swap(pqxx::transaction_base& target) {
+void ParallelLoad::swap(pqxx::dbtransaction& target) {
+  // DROP TABLE needs an ACCESS EXCLUSIVE lock. Waiting for it behind a long report query would
+  // queue every new reader of the table behind the swap: each attempt waits k_swap_lock_timeout
+  // at most, then gives the lock queue back to the readers for as long again.
   const auto t0 = std::chrono::steady_clock::now();
+  const auto previous = target.exec("SELECT current_setting('lock_timeout')")[0][0].as<std::string>();
+  auto last_report = t0 - k_swap_report_every;
+  for (int attempt = 1;; ++attempt) {
+    std::optional<std::string> blocked;
+    {
+      pqxx::subtransaction attempt_tx(target, "acme swap");
+      attempt_tx.exec(fmt::format("SET LOCAL lock_timeout = '{}ms'", k_swap_lock_timeout.count()));
+      try {
+        swap_tables(attempt_tx);
+        attempt_tx.commit();
+      } catch (const pqxx::sql_error& e) {
+        if (e.sqlstate() != "55P03") { // lock_not_available
+          throw;
+        }
+        blocked = e.what();
+      }
+    }
+    if (!blocked) {
+      break;
+    }
+    const auto waited = std::chrono::steady_clock::now() - t0;
+    if (waited >= k_swap_wait || std::chrono::steady_clock::now() - last_report >= k_swap_report_every) {
+      std::string holders;
+      for (const auto& row : target.exec_params(std::string(sql::etl_swap_lock_holders),
+                                                db::qualify(m_options.target_schema, "analytical_orders"),
+                                                db::qualify(m_options.target_schema, "analytical_order_items"))) {
+        holders += (holders.empty() ? "" : "; ") + row[0].as<std::string>();
+      }
+      if (waited >= k_swap_wait) {
+        throw Error(fmt::format(
+            "full load: could not swap the loaded tables in within {} s: sessions hold locks on the "
+            "analytical tables: {}",
+            std::chrono::duration_cast<std::chrono::seconds>(k_swap_wait).count(),
+            holders.empty() ? "(gone by now)" : holders));
+      }
+      spdlog::warn("full load: the swap waits for sessions holding the analytical tables (attempt "
+                   "{}; readers are never queued behind it for more than {} ms): {}",
+                   attempt, k_swap_lock_timeout.count(), holders.empty() ? "(gone by now)" : holders);
+      last_report = std::chrono::steady_clock::now();
+    }
+    if (stopping()) {
+      throw Error("full load: stopped while waiting to swap the loaded tables in");
+    }
+    std::this_thread::sleep_for(k_swap_lock_timeout);
+  }
+  target.exec("SET LOCAL lock_timeout = " + target.quote(previous));
+  spdlog::debug("full load: swapped the shadow tables in in {:.3f} s", seconds_since(t0));
+}
+
+void ParallelLoad::swap_tables(pqxx::transaction_base& target) {
   const auto& schema = m_options.target_schema;
   for (const auto& t : m_tables) {
     const auto live_q = db::qualify(schema, t.live);
@@ -597,7 +656,6 @@ void ParallelLoad::swap(pqxx::transaction_base& target) {
                               g[1].as<std::string>(), g[2].as<bool>() ? " WITH GRANT OPTION" : ""));
     }
   }
-  spdlog::debug("full load: swapped the shadow tables in in {:.3f} s", seconds_since(t0));
 }
 
 void ParallelLoad::discard() noexcept {

@@ -3,9 +3,13 @@
 // reload of a loaded target keeps settled prices, history, grants and index names, and a load
 // killed at any point leaves the target exactly as it was.
 #include "acme/db/connection.hpp"
+#include "acme/test_point.hpp"
 #include "support/etl_fixture.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
+#include <thread>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -282,6 +286,60 @@ TEST_F(ParallelLoad, FullReloadOfALoadedTargetKeepsSettledPricesAndHistory) {
                        src("orders")));
   EXPECT_EQ(sync().mode, "incremental");
   expect_invariant("after an incremental cycle on the reloaded tables");
+}
+
+// A report query holds analytical_orders while a full reload swaps its tables in. The swap waits
+// in attempts of 1 s (lock_timeout), so a reader arriving meanwhile is served within about a
+// second instead of queueing behind the swap's ACCESS EXCLUSIVE request until the long query ends;
+// the load completes once the query does. Without lock_timeout the reader waited 2.5 s here.
+TEST_F(ParallelLoad, TheSwapNeverQueuesReadersBehindALongQuery) {
+  using namespace std::chrono_literals;
+  seed();
+  sync();
+  pqxx::connection holder(acme::test::target_dsn());
+  pqxx::work long_report(holder);
+  std::atomic<double> reader_seconds{-1};
+  std::thread ends_the_report;
+  std::thread reader;
+  acme::test_point::set_callback([&](std::string_view point) {
+    if (point != "before-swap") {
+      return;
+    }
+    long_report.exec("SELECT count(*) FROM " + tgt("analytical_orders"));
+    ends_the_report = std::thread([&] {
+      std::this_thread::sleep_for(4s);
+      long_report.commit();
+    });
+    reader = std::thread([&] {
+      std::this_thread::sleep_for(1500ms); // the swap waits for the report by now
+      pqxx::connection c(acme::test::target_dsn());
+      pqxx::nontransaction tx(c);
+      const auto t0 = std::chrono::steady_clock::now();
+      tx.exec("SELECT count(*) FROM " + tgt("analytical_orders"));
+      reader_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    });
+  });
+  std::string mode;
+  try {
+    mode = sync({true, false, {}}).mode;
+  } catch (...) {
+    acme::test_point::set_callback({});
+    if (reader.joinable()) {
+      reader.join();
+    }
+    if (ends_the_report.joinable()) {
+      ends_the_report.join();
+    }
+    throw;
+  }
+  acme::test_point::set_callback({});
+  reader.join();
+  ends_the_report.join();
+  EXPECT_EQ(mode, "full");
+  EXPECT_GE(reader_seconds.load(), 0.0);
+  EXPECT_LT(reader_seconds.load(), 1.8) << "a reader queued behind the swap";
+  expect_invariant("after a swap that waited for a report query");
+  EXPECT_EQ(shadows(), "");
 }
 
 TEST_F(ParallelLoad, SwapKeepsIndexNamesGrantsAndStatistics) {

@@ -80,13 +80,17 @@ public:
   // order, a delete for every live order not loaded) for Transformer::record_history().
   void stage_history_events(pqxx::transaction_base& target);
 
-  // In the caller's target transaction: replaces the live tables by the shadows.
-  void swap(pqxx::transaction_base& target);
+  // In the caller's target transaction: replaces the live tables by the shadows. Waits for
+  // sessions holding the live tables in attempts of 1 s (lock_timeout), so readers are never
+  // queued behind it for longer, warning with the holders every 10 s; Error after 5 minutes.
+  void swap(pqxx::dbtransaction& target);
 
   // Best effort after a failure: drops the shadow tables through a worker connection.
   void discard() noexcept;
 
 private:
+  // One attempt of swap(): DROP, RENAME, constraints, owner and grants of both tables.
+  void swap_tables(pqxx::transaction_base& target);
   struct Worker;
   struct Index {
     std::string live_name;   // index name on the live table
