@@ -26,7 +26,28 @@ struct ExportReportsOptions {
   int days = report::k_default_status_days;
   bool days_given = false;
   bool to_stdout = false;
+  std::string file_mode = "0640";
 };
+
+// --file-mode: octal permission bits; nobody but the owner may write a report.
+mode_t parse_file_mode(const std::string& text) {
+  std::size_t used = 0;
+  unsigned long mode = 0;
+  try {
+    mode = std::stoul(text, &used, 8);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || mode > 0777) {
+    throw UsageError(fmt::format("--file-mode: '{}' is not an octal file mode such as 0640", text));
+  }
+  if ((mode & 0022U) != 0 || (mode & 0600U) != 0600) {
+    throw UsageError(fmt::format("--file-mode {:04o}: the owner must read and write the reports "
+                                 "and nobody else may write them (e.g. 0600, 0640, 0644)",
+                                 mode));
+  }
+  return static_cast<mode_t>(mode);
+}
 
 std::vector<const report::Report*> selection(const ExportReportsOptions& opts) {
   std::vector<const report::Report*> out;
@@ -41,6 +62,7 @@ std::vector<const report::Report*> selection(const ExportReportsOptions& opts) {
 
 int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
   const auto reports = selection(opts);
+  const mode_t file_mode = parse_file_mode(opts.file_mode);
   const bool html = opts.html || opts.all;
   if (reports.empty() && !html) {
     throw UsageError("export-reports: select at least one report: --all, --open-orders, "
@@ -79,8 +101,9 @@ int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
     return 0;
   }
 
-  const report::ExportOptions options{
-      c.target_schema, c.closed_statuses, opts.output_dir, reports, html, opts.days};
+  const report::ExportOptions options{c.target_schema, c.closed_statuses, opts.output_dir,
+                                      reports,         html,              opts.days,
+                                      file_mode};
   const auto summary = report::export_to_directory(*conn, options);
   for (const auto& f : summary.files) {
     if (f.format == "csv") {
@@ -125,9 +148,15 @@ void add_export_reports_command(CLI::App& app, Context& ctx) {
   auto* dir = cmd->add_option("--output-dir", opts->output_dir,
                               "Directory for the files and manifest.json (created if missing)")
                   ->capture_default_str();
+  auto* mode = cmd->add_option("--file-mode", opts->file_mode,
+                               "Permissions of every file written, exactly (octal; the umask does "
+                               "not apply): reports hold customer names")
+                   ->capture_default_str()
+                   ->type_name("OCTAL");
   cmd->add_flag("--stdout", opts->to_stdout,
                 "Write the one selected CSV report to standard output instead (no manifest)")
-      ->excludes(dir);
+      ->excludes(dir)
+      ->excludes(mode);
   cmd->callback([&ctx, opts] { ctx.exit_code = run_export_reports(ctx, *opts); });
 }
 

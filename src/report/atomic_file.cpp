@@ -39,8 +39,30 @@ void fsync_directory(const std::filesystem::path& dir) {
 
 } // namespace
 
-AtomicFile::AtomicFile(std::filesystem::path destination) : m_destination(std::move(destination)) {
+AtomicFile::AtomicFile(std::filesystem::path destination, mode_t mode)
+    : m_destination(std::move(destination)) {
   const auto dir = directory_of(m_destination);
+  // Anonymous until commit(): a process killed in the middle (SIGKILL, OOM, power loss) leaves
+  // nothing behind. File systems without O_TMPFILE get a named temporary file instead.
+  m_fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  if (m_fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+    throw Error(fmt::format("cannot create a temporary file in {} for {}: {}", dir.string(),
+                            m_destination.filename().string(), std::strerror(errno)));
+  }
+  if (m_fd < 0) {
+    m_fd = create_named(dir, mode);
+  }
+  // The mode exactly, whatever the umask: report files hold personal data.
+  if (::fchmod(m_fd, mode) != 0) {
+    const int saved = errno;
+    close_and_remove();
+    throw Error(fmt::format("cannot set mode {:04o} on a temporary file for {}: {}", mode,
+                            m_destination.string(), std::strerror(saved)));
+  }
+  m_buffer.reserve(k_buffer_bytes);
+}
+
+int AtomicFile::create_named(const std::filesystem::path& dir, mode_t mode) {
   std::random_device entropy;
   std::mt19937_64 random((static_cast<std::uint64_t>(entropy()) << 32U) ^
                          static_cast<std::uint64_t>(::getpid()));
@@ -48,12 +70,10 @@ AtomicFile::AtomicFile(std::filesystem::path destination) : m_destination(std::m
     auto candidate =
         dir / fmt::format(".{}.{:016x}.tmp", m_destination.filename().string(), random());
     // O_EXCL: never reuse, truncate or follow anything already there (a planted symlink fails).
-    const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd >= 0) {
-      m_fd = fd;
       m_temp = std::move(candidate);
-      m_buffer.reserve(k_buffer_bytes);
-      return;
+      return fd;
     }
     if (errno != EEXIST) {
       throw Error(fmt::format("cannot create a temporary file in {} for {}: {}", dir.string(),
@@ -64,13 +84,19 @@ AtomicFile::AtomicFile(std::filesystem::path destination) : m_destination(std::m
       fmt::format("cannot create a temporary file in {}: too many name collisions", dir.string()));
 }
 
-AtomicFile::~AtomicFile() {
+void AtomicFile::close_and_remove() noexcept {
   if (m_fd >= 0) {
     ::close(m_fd);
+    m_fd = -1;
   }
   if (!m_temp.empty()) {
     ::unlink(m_temp.c_str());
+    m_temp.clear();
   }
+}
+
+AtomicFile::~AtomicFile() {
+  close_and_remove();
 }
 
 void AtomicFile::write(std::string_view data) {
@@ -96,6 +122,9 @@ void AtomicFile::commit() {
   if (::fsync(m_fd) != 0) {
     fail("cannot sync", errno);
   }
+  if (m_temp.empty()) {
+    link_anonymous();
+  }
   const int fd = std::exchange(m_fd, -1);
   if (::close(fd) != 0) {
     fail("cannot close", errno);
@@ -105,6 +134,28 @@ void AtomicFile::commit() {
   }
   m_temp.clear();
   fsync_directory(directory_of(m_destination));
+}
+
+void AtomicFile::link_anonymous() {
+  // linkat() cannot replace a file: the complete file gets a fresh name first, then rename()
+  // replaces the destination atomically. /proc/self/fd links an O_TMPFILE without privileges.
+  const auto dir = directory_of(m_destination);
+  const std::string self = fmt::format("/proc/self/fd/{}", m_fd);
+  std::random_device entropy;
+  std::mt19937_64 random((static_cast<std::uint64_t>(entropy()) << 32U) ^
+                         static_cast<std::uint64_t>(::getpid()));
+  for (int attempt = 0; attempt < k_create_attempts; ++attempt) {
+    auto candidate =
+        dir / fmt::format(".{}.{:016x}.tmp", m_destination.filename().string(), random());
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, candidate.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+      m_temp = std::move(candidate);
+      return;
+    }
+    if (errno != EEXIST) {
+      fail("cannot give a name to the new", errno);
+    }
+  }
+  fail("cannot give a name to the new", EEXIST);
 }
 
 void AtomicFile::flush_buffer() {
@@ -124,7 +175,9 @@ void AtomicFile::flush_buffer() {
 
 void AtomicFile::fail(std::string_view what, int error_number) const {
   throw Error(fmt::format("{} {} (via {}): {}", what, m_destination.string(),
-                          m_temp.filename().string(), std::strerror(error_number)));
+                          m_temp.empty() ? std::string("an unnamed temporary file")
+                                         : m_temp.filename().string(),
+                          std::strerror(error_number)));
 }
 
 } // namespace acme::report

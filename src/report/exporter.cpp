@@ -13,6 +13,8 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 #include <system_error>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace acme::report {
 namespace {
@@ -47,12 +49,33 @@ std::string snapshot_time(pqxx::transaction_base& tx) {
       .as<std::string>();
 }
 
+// Creates the output directory (mode 0750: reports hold personal data), or accepts an existing
+// one only if it belongs to the user acme runs as and no one else may write to it: another
+// user could otherwise read the reports or replace them between two exports.
 void create_output_dir(const std::filesystem::path& dir) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir)) {
+  if (!std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    if (!ec) {
+      std::filesystem::permissions(dir, std::filesystem::perms(0750),
+                                   std::filesystem::perm_options::replace, ec);
+    }
+  }
+  struct stat st {};
+  if (ec || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     throw Error(fmt::format("cannot create the output directory {}: {}", dir.string(),
                             ec ? ec.message() : std::string("not a directory")));
+  }
+  if (st.st_uid != ::geteuid()) {
+    throw UsageError(fmt::format("the output directory {} belongs to uid {}, not to uid {} that acme "
+                            "runs as: refusing to write personal data where another user controls "
+                            "the files (use a directory of acme's own)",
+                            dir.string(), st.st_uid, ::geteuid()));
+  }
+  if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0) {
+    throw UsageError(fmt::format("the output directory {} is writable by every user (mode {:04o}): "
+                            "refusing to write reports there (chmod o-w it, or use another)",
+                            dir.string(), st.st_mode & 07777));
   }
 }
 
@@ -231,10 +254,10 @@ nlohmann::ordered_json make_manifest(const std::string& generated_at, const Expo
 ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions& options) {
   std::vector<std::unique_ptr<ReportWriter>> writers;
   if (!options.reports.empty()) {
-    writers.push_back(make_csv_writer(options.output_dir, options.reports));
+    writers.push_back(make_csv_writer(options.output_dir, options.reports, options.file_mode));
   }
   if (options.html) {
-    writers.push_back(make_html_writer(options.output_dir));
+    writers.push_back(make_html_writer(options.output_dir, options.file_mode));
   }
   std::string generated_at;
   nlohmann::ordered_json sync;
@@ -286,7 +309,7 @@ ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions&
     auto files = w->publish();
     summary.files.insert(summary.files.end(), files.begin(), files.end());
   }
-  AtomicFile manifest(options.output_dir / k_manifest_file);
+  AtomicFile manifest(options.output_dir / k_manifest_file, options.file_mode);
   manifest.write(make_manifest(generated_at, options, sync, summary.files).dump(2) + "\n");
   manifest.commit();
   summary.manifest = manifest.destination();

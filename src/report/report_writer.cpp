@@ -14,15 +14,15 @@ namespace {
 // One CSV per selected report, streamed straight into its temp file (bounded memory).
 class CsvReportWriter final : public ReportWriter {
 public:
-  CsvReportWriter(std::filesystem::path dir, std::vector<const Report*> reports)
-      : m_dir(std::move(dir)), m_reports(std::move(reports)) {}
+  CsvReportWriter(std::filesystem::path dir, std::vector<const Report*> reports, mode_t mode)
+      : m_dir(std::move(dir)), m_reports(std::move(reports)), m_mode(mode) {}
 
   bool wants(const Report& report) const override {
     return std::find(m_reports.begin(), m_reports.end(), &report) != m_reports.end();
   }
 
   void begin_report(const Report& report) override {
-    auto file = std::make_unique<AtomicFile>(m_dir / report.file_name);
+    auto file = std::make_unique<AtomicFile>(m_dir / report.file_name, m_mode);
     AtomicFile* out = file.get();
     m_files.push_back(Staged{std::move(file), &report, 0});
     m_writer = std::make_unique<CsvWriter>(report.columns,
@@ -58,6 +58,7 @@ private:
 
   std::filesystem::path m_dir;
   std::vector<const Report*> m_reports;
+  mode_t m_mode;
   std::vector<Staged> m_files;
   std::unique_ptr<CsvWriter> m_writer;
 };
@@ -66,7 +67,7 @@ private:
 // page once every report has been read.
 class HtmlReportWriter final : public ReportWriter {
 public:
-  explicit HtmlReportWriter(std::filesystem::path dir) : m_dir(std::move(dir)) {}
+  HtmlReportWriter(std::filesystem::path dir, mode_t mode) : m_dir(std::move(dir)), m_mode(mode) {}
 
   bool wants(const Report& report) const override {
     return find_html_section(report.name) != nullptr;
@@ -93,7 +94,7 @@ public:
   void end_report() override { m_current = nullptr; }
 
   void finish(const SnapshotInfo& snapshot) override {
-    m_file = std::make_unique<AtomicFile>(m_dir / k_html_file);
+    m_file = std::make_unique<AtomicFile>(m_dir / k_html_file, m_mode);
     m_file->write(render_html_report(snapshot, m_data));
   }
 
@@ -104,6 +105,7 @@ public:
 
 private:
   std::filesystem::path m_dir;
+  mode_t m_mode;
   std::map<std::string, ReportRows, std::less<>> m_data;
   std::vector<const Report*> m_reports;
   ReportRows* m_current = nullptr;
@@ -114,12 +116,12 @@ private:
 } // namespace
 
 std::unique_ptr<ReportWriter> make_csv_writer(std::filesystem::path dir,
-                                              std::vector<const Report*> reports) {
-  return std::make_unique<CsvReportWriter>(std::move(dir), std::move(reports));
+                                              std::vector<const Report*> reports, mode_t mode) {
+  return std::make_unique<CsvReportWriter>(std::move(dir), std::move(reports), mode);
 }
 
-std::unique_ptr<ReportWriter> make_html_writer(std::filesystem::path dir) {
-  return std::make_unique<HtmlReportWriter>(std::move(dir));
+std::unique_ptr<ReportWriter> make_html_writer(std::filesystem::path dir, mode_t mode) {
+  return std::make_unique<HtmlReportWriter>(std::move(dir), mode);
 }
 
 } // namespace acme::report

@@ -10,6 +10,9 @@
 #include "support/pg.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -17,6 +20,8 @@
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -475,11 +480,51 @@ TEST_F(ReportExport, AnExistingReportIsReplacedWholeAndNoTemporaryFileRemains) {
   }
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"manifest.json", k_top_dates}));
-  const mode_t mask = ::umask(022);
-  ::umask(mask);
+  // Reports hold customer names: 0640 by default, whatever the umask.
+  for (const char* f : {k_top_dates, "manifest.json"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat((m_dir / f).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777U, 0640U) << f;
+  }
+  const auto chosen = export_reports({"--top-dates", "--file-mode", "0600"});
+  ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
   struct stat st {};
   ASSERT_EQ(::stat((m_dir / k_top_dates).c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777U, 0644U & ~mask);
+  EXPECT_EQ(st.st_mode & 0777U, 0600U);
+  for (const char* bad : {"0666", "0644x", "9", "0400"}) {
+    const auto refused = export_reports({"--top-dates", "--file-mode", bad});
+    EXPECT_EQ(refused.exit_code, 2) << bad << ": " << refused.err;
+    EXPECT_NE(refused.err.find("--file-mode"), std::string::npos) << refused.err;
+  }
+}
+
+// Another user's directory (or one everybody may write to) could expose or swap the reports:
+// refused with exit 2 and nothing written; a new directory is created 0750.
+TEST_F(ReportExport, AnOutputDirectoryAnotherUserControlsIsRefused) {
+  migrate();
+  const auto parent = temp_dir("owned");
+  const auto theirs = parent / "theirs";
+  fs::create_directory(theirs);
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(theirs.c_str(), 65534, 65534), 0) << std::strerror(errno);
+  }
+  const auto open_to_all = parent / "open";
+  fs::create_directory(open_to_all);
+  fs::permissions(open_to_all, fs::perms(0777), fs::perm_options::replace);
+  for (const auto& dir : {::geteuid() == 0 ? theirs : fs::path("/"), open_to_all}) {
+    const auto r = acme({"export-reports", "--top-dates", "--output-dir", dir.string()});
+    EXPECT_EQ(r.exit_code, 2) << dir << ": " << r.err;
+    EXPECT_NE(r.err.find("refusing"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / k_top_dates)) << dir;
+  }
+  // Sticky and world-writable (like /tmp): nobody can replace another's files there.
+  fs::permissions(open_to_all, fs::perms(01777), fs::perm_options::replace);
+  const auto sticky = acme({"export-reports", "--top-dates", "--output-dir", open_to_all.string()});
+  EXPECT_EQ(sticky.exit_code, 0) << sticky.err;
+  const auto fresh = parent / "fresh" / "reports";
+  ASSERT_EQ(acme({"export-reports", "--top-dates", "--output-dir", fresh.string()}).exit_code, 0);
+  EXPECT_EQ(fs::status(fresh).permissions() & fs::perms::all, fs::perms(0750));
+  fs::remove_all(parent);
 }
 
 TEST_F(ReportExport, ATargetWithoutTheAcmeSchemaIsAClearFatalErrorAndWritesNothing) {
@@ -572,7 +617,7 @@ TEST(CsvAtomicFile, CommitPublishesTheWholeContent) {
   const auto dest = dir / "report.csv";
   {
     acme::report::AtomicFile f(dest);
-    EXPECT_EQ(f.temp_path().parent_path(), dir);
+    EXPECT_TRUE(fs::is_empty(dir)) << "the file has no name until commit";
     EXPECT_FALSE(fs::exists(dest));
     std::string big(600 * 1024, 'x');
     f.write("head\n");
@@ -597,10 +642,50 @@ TEST(CsvAtomicFile, AnAbandonedWriteLeavesTheOldFileIntactAndRemovesItsTemporary
   {
     acme::report::AtomicFile f(dest);
     f.write("half a new rep");
-    EXPECT_TRUE(fs::exists(f.temp_path()));
   }
   EXPECT_EQ(read_file(dest), "old complete report\n");
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  fs::remove_all(dir);
+}
+
+// A writer killed in the middle (SIGKILL: no destructor runs) leaves no temporary file: until
+// commit the file has no name (O_TMPFILE).
+TEST(CsvAtomicFile, AWriterKilledInTheMiddleLeavesNothingBehind) {
+  const auto dir = temp_dir("atomic");
+  const auto dest = dir / "report.csv";
+  std::ofstream(dest) << "old complete report\n";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    acme::report::AtomicFile f(dest);
+    f.write(std::string(600 * 1024, 'x')); // past the buffer: bytes reach the file
+    ::raise(SIGKILL);
+    ::_exit(1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  EXPECT_EQ(read_file(dest), "old complete report\n");
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    names.push_back(e.path().filename().string());
+  }
+  EXPECT_EQ(names, std::vector<std::string>{"report.csv"});
+  fs::remove_all(dir);
+}
+
+TEST(CsvAtomicFile, TheModeIsExactWhateverTheUmask) {
+  const auto dir = temp_dir("atomic");
+  const mode_t saved = ::umask(0);
+  for (const mode_t mode : {mode_t{0640}, mode_t{0600}}) {
+    acme::report::AtomicFile f(dir / "report.csv", mode);
+    f.write("x\n");
+    f.commit();
+    struct stat st {};
+    ASSERT_EQ(::stat((dir / "report.csv").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777U, mode);
+  }
+  ::umask(saved);
   fs::remove_all(dir);
 }
 

@@ -26,10 +26,11 @@ inline constexpr std::string_view k_manifest_file = "manifest.json";
 struct ExportOptions {
   std::string target_schema;
   std::vector<std::string> closed_statuses; // recorded in the manifest
-  std::filesystem::path output_dir;         // created if missing
+  std::filesystem::path output_dir;         // created if missing; refused unless ours (see below)
   std::vector<const Report*> reports;       // CSVs to write, from catalog(), in catalog order
   bool html = false;                        // also report.html (every report, charts + tables)
   int status_days = k_default_status_days;  // status_durations: closed intervals of N days
+  mode_t file_mode = 0640;                  // every file written, exactly (not the umask)
 };
 
 // What an export wrote: the CSVs in catalog order, then report.html if asked for.

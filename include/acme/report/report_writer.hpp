@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 namespace acme::report {
@@ -63,12 +64,13 @@ public:
   virtual std::vector<WrittenFile> publish() = 0;
 };
 
-// The CSV format: one RFC 4180 file per report in `reports`, named by the catalog, in `dir`.
+// The CSV format: one RFC 4180 file per report in `reports`, named by the catalog, in `dir`,
+// each with file mode `mode`.
 std::unique_ptr<ReportWriter> make_csv_writer(std::filesystem::path dir,
-                                              std::vector<const Report*> reports);
+                                              std::vector<const Report*> reports, mode_t mode);
 
 // The HTML format: report.html in `dir`, every report as a chart and a table under a
 // freshness banner (html_report.hpp).
-std::unique_ptr<ReportWriter> make_html_writer(std::filesystem::path dir);
+std::unique_ptr<ReportWriter> make_html_writer(std::filesystem::path dir, mode_t mode);
 
 } // namespace acme::report
