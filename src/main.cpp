@@ -20,7 +20,7 @@ namespace {
 int fail(const acme::cli::Context& ctx, const std::exception& e, acme::ExitCode code) {
   const std::string message = acme::config::redact(acme::one_line(e.what()), ctx.secrets);
   if (!acme::log::log_fatal(message)) {
-    std::cerr << "acme: error: " << message << '\n';
+    std::cerr << "acme: error: " << acme::log::printable(message) << '\n';
   }
   return static_cast<int>(code);
 }
@@ -116,7 +116,9 @@ int main(int argc, char** argv) {
       return app.exit(e);
     }
     // A bad flag is an error like any other: one "acme: error:" line, exit 2.
-    std::cerr << "acme: error: " << acme::config::redact(acme::one_line(e.what()), argv_secrets)
+    std::cerr << "acme: error: "
+              << acme::log::printable(
+                     acme::config::redact(acme::one_line(e.what()), argv_secrets))
               << " (acme --help lists the flags)\n";
     return static_cast<int>(acme::ExitCode::usage);
   } catch (const acme::LockedError& e) {

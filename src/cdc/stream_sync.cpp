@@ -12,7 +12,6 @@
 #include "acme/etl/continuous.hpp"
 #include "acme/etl/loader.hpp"
 #include "acme/etl/transformer.hpp"
-#include "acme/log/logging.hpp"
 #include "acme/sql/embedded.hpp"
 #include "acme/test_point.hpp"
 
@@ -215,9 +214,9 @@ std::string StreamSyncer::slot_holder() {
     }
     std::string who = "pid " + r[0][0].as<std::string>("?");
     const auto app = r[0][1].as<std::string>();
-    who += app.empty() ? "" : fmt::format(", application '{}'", log::printable(app));
+    who += app.empty() ? "" : fmt::format(", application '{}'", app);
     const auto role = r[0][2].as<std::string>();
-    who += role.empty() ? "" : fmt::format(", role {}", log::printable(role));
+    who += role.empty() ? "" : fmt::format(", role {}", role);
     const auto since = r[0][3].as<std::string>();
     who += since.empty() ? "" : fmt::format(", connected since {}", since);
     return who;
@@ -281,7 +280,7 @@ db::CreatedSlot StreamSyncer::create_slot(Stream& s) {
       const auto r =
           tx.exec_params(std::string(sql::source_cdc_slot_creation_blocker), walsender);
       blocker = r.empty() ? "a transaction this role cannot see (grant it pg_read_all_stats)"
-                          : fmt::format("{}, open for {} s", log::printable(r[0][0].as<std::string>()),
+                          : fmt::format("{}, open for {} s", r[0][0].as<std::string>(),
                                         r[0][1].as<std::string>());
     } catch (const std::exception&) {
       blocker = "a transaction acme could not identify";

@@ -1,5 +1,6 @@
 // acme doctor: preflight of the source, the target and (in cdc mode) the replication setup.
 // Exit 0 when no check fails, 1 otherwise.
+#include "acme/log/logging.hpp"
 #include "acme/ops/doctor.hpp"
 #include "cli/common.hpp"
 
@@ -18,7 +19,7 @@ int run_doctor(Context& ctx, const DoctorOptions& opts) {
   if (opts.json) {
     std::cout << report.to_json().dump(2) << '\n';
   } else {
-    std::cout << report.to_text();
+    std::cout << log::printable(report.to_text(), true);
   }
   return report.failed() ? 1 : 0;
 }

@@ -3,6 +3,7 @@
 #include "cli/common.hpp"
 
 #include "acme/error.hpp"
+#include "acme/log/logging.hpp"
 
 #include <fmt/format.h>
 #include <iostream>
@@ -21,7 +22,7 @@ int run_status(Context& ctx, const StatusOptions& opts) {
   if (opts.json) {
     std::cout << s.report.dump(2) << '\n';
   } else {
-    std::cout << etl::format_status(s.report);
+    std::cout << log::printable(etl::format_status(s.report), true);
   }
   if (s.stale && !s.lock_holder.empty()) {
     // Nothing syncs because some session keeps the writer lock: exit 3, naming it.

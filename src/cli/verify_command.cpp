@@ -1,6 +1,7 @@
 // acme verify [--repair]: compares the target with the invariant over one source snapshot.
 // Exit 0 when equal (or, with --repair, when every difference was repaired), 4 on drift.
 #include "acme/error.hpp"
+#include "acme/log/logging.hpp"
 #include "acme/ops/verify.hpp"
 #include "cli/common.hpp"
 
@@ -22,7 +23,7 @@ int run_verify(Context& ctx, const VerifyOptions& opts) {
   if (opts.json) {
     std::cout << report.to_json().dump(2) << '\n';
   } else {
-    std::cout << report.to_text();
+    std::cout << log::printable(report.to_text(), true);
   }
   return static_cast<int>(report.unresolved() ? ExitCode::drift : ExitCode::ok);
 }

@@ -5,6 +5,7 @@
 #include "acme/db/migrator.hpp"
 #include "acme/db/writer_lock.hpp"
 #include "acme/etl/cursor.hpp"
+#include "acme/log/logging.hpp"
 
 #include <fmt/format.h>
 #include <pqxx/pqxx>
@@ -216,7 +217,8 @@ std::string format_status(const nlohmann::json& j) {
   for (const auto& p : j["prepared_transactions"]) {
     out += fmt::format("pinned cursors:  prepared transaction '{}' (prepared {}) holds the cursors "
                        "back since {} until COMMIT/ROLLBACK PREPARED\n",
-                       p["gid"].get<std::string>(), p["prepared_at"].get<std::string>(),
+                       log::printable(p["gid"].get<std::string>()),
+                       p["prepared_at"].get<std::string>(),
                        p["pinning_since"].get<std::string>());
   }
   if (j.contains("history")) {

@@ -32,7 +32,7 @@ std::string timestamp(const spdlog::log_clock::time_point& tp) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", tm, ms.count() % 1000);
 }
 
-// Text or JSON lines, with every configured secret replaced by "***".
+// Text or JSON lines, with every configured secret replaced by "***"; text lines printable().
 class RedactingFormatter final : public spdlog::formatter {
 public:
   RedactingFormatter(bool json, std::vector<std::string> secrets)
@@ -43,8 +43,11 @@ public:
         config::redact(std::string(msg.payload.data(), msg.payload.size()), m_secrets);
     const auto level = spdlog::level::to_string_view(msg.level);
     const std::string lvl(level.data(), level.size());
+    // A text line is printable whatever a message quotes from a database (application names,
+    // transaction names, statuses, query text): it cannot forge lines or drive a terminal.
     std::string line = m_json ? json_line(timestamp(msg.time), lvl, text)
-                              : fmt::format("{} {:<5} {}", timestamp(msg.time), lvl, text);
+                              : fmt::format("{} {:<5} {}", timestamp(msg.time), lvl,
+                                            printable(text));
     line += '\n';
     dest.append(line.data(), line.data() + line.size());
   }
@@ -175,15 +178,22 @@ bool log_fatal(const std::string& message) {
   return true;
 }
 
-std::string printable(std::string_view text) {
+std::string printable(std::string_view text, bool keep_newlines) {
   std::string out;
   out.reserve(text.size());
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0U;
+    if (u == '\n' && keep_newlines) {
+      out += '\n';
+    } else if (u < 0x20 || u == 0x7f) {
       out += fmt::format("\\x{:02x}", u);
+    } else if (u == 0xc2 && next >= 0x80 && next <= 0x9f) {
+      // A C1 control in UTF-8 (U+0080..U+009F: CSI U+009B starts an escape sequence too).
+      out += fmt::format("\\u{:04x}", next);
+      ++i;
     } else {
-      out += c;
+      out += static_cast<char>(u);
     }
   }
   return out;

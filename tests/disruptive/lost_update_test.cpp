@@ -131,6 +131,31 @@ TEST_F(LostUpdate, APreparedTransactionRolledBackReleasesThePins) {
   expect_invariant();
 }
 
+// A transaction name is the source's text: one carrying an escape sequence and a newline is
+// shown escaped in the warning and in `acme status`, never as a terminal command or a forged
+// log line.
+TEST_F(LostUpdate, APreparedTransactionNameCannotForgeLogLinesOrDriveTheTerminal) {
+  seed(2, 1);
+  sync();
+  PreparedGuard guard{acme::test::unique_name("gid") + "\x1b[2J\xc2\x9b"
+                                                       "1m\nFORGED error"};
+  src_exec(fmt::format("BEGIN; UPDATE {} SET status = 'NEVER', updated_at = CURRENT_TIMESTAMP(3) "
+                       "WHERE order_id = 1; PREPARE TRANSACTION {}",
+                       src("orders"), m_src->quote(guard.gid)));
+  const auto clean = [](const std::string& text) {
+    return text.find('\x1b') == std::string::npos && text.find("\xc2\x9b") == std::string::npos &&
+           text.find("\nFORGED") == std::string::npos;
+  };
+  const auto run = acme({"run-etl"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("\\x1b[2J\\u009b1m\\x0aFORGED error"), std::string::npos) << run.err;
+  EXPECT_TRUE(clean(run.err)) << run.err;
+  const auto status = acme({"status"});
+  EXPECT_NE(status.out.find("\\x1b[2J"), std::string::npos) << status.out;
+  EXPECT_TRUE(clean(status.out)) << status.out;
+  src_exec("ROLLBACK PREPARED " + m_src->quote(guard.gid));
+}
+
 // pg_cron with cron.use_background_workers runs jobs as background workers (backend_type
 // pg_cron), not client backends. pg_cron 1.4 (Debian 12) schedules by the minute: this test
 // waits for the next minute boundary.

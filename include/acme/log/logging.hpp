@@ -17,10 +17,11 @@ struct Options {
 
 // Installs the default spdlog logger: stderr plus, if `dir` is set, `<dir>/YYYYMMDD_acme.log`.
 // Every line passes through secret redaction. Throws acme::Error if the directory is unusable.
-// Text that came from a database (application names, transaction names, statuses) made safe
-// for a log line or a terminal: control characters (newlines, ESC sequences) become \xNN, so a
-// value cannot forge log lines or drive the terminal.
-std::string printable(std::string_view text);
+// Text that may quote a database (application names, transaction names, statuses) made safe
+// for a log line or a terminal: control characters (ESC sequences, and newlines unless
+// `keep_newlines`) become \xNN, C1 controls \u00NN, so a value cannot forge lines or drive the
+// terminal. Every text log line passes through it, and every report acme prints on a terminal.
+std::string printable(std::string_view text, bool keep_newlines = false);
 
 void setup(const Options& options);
 
