@@ -303,7 +303,7 @@ private:
       add("source privileges", CheckStatus::fail,
           !schema_usage ? "no USAGE on schema " + m_c.source_schema
                         : "may not SELECT " + join(unreadable),
-          fix + " (or run sql/roles/source_reader.psql)");
+          fix + "  -- or run sql/roles/source_reader.psql");
     } else {
       add("source privileges", CheckStatus::ok,
           "SELECT on the four tables; READ ONLY snapshots need nothing else");
@@ -375,7 +375,7 @@ private:
             "cost: no index on updated_at in " + join(unindexed) +
                 ", so every poll scans these tables whole (acme never creates objects in the "
                 "source)",
-            "ask the DBA for " + join(sqls, " ") + " or use --mode cdc");
+            join(sqls, " ") + "  -- by the DBA; or use --mode cdc");
       } else {
         add("updated_at index", CheckStatus::ok,
             "every table has an index on updated_at: polls read only the changed rows");
@@ -554,7 +554,7 @@ private:
     } else {
       add("cdc wal_level", CheckStatus::fail,
           "wal_level is " + wal_level + ": logical decoding needs logical",
-          "ALTER SYSTEM SET wal_level = logical; then restart the source server");
+          "ALTER SYSTEM SET wal_level = logical;  -- then restart the source server");
     }
     if (row["replication"].as<bool>() || row["superuser"].as<bool>()) {
       add("cdc replication role", CheckStatus::ok,
@@ -627,8 +627,8 @@ private:
     }
     if (!rows[0]["publication_exists"].as<bool>()) {
       add("cdc publication", CheckStatus::fail, "publication " + pub + " does not exist",
-          fmt::format("acme cdc setup, or as the tables' owner: CREATE PUBLICATION {} FOR TABLE "
-                      "{};",
+          fmt::format("CREATE PUBLICATION {} FOR TABLE {};  -- as the tables' owner, or run "
+                      "acme cdc setup",
                       db::quote_ident(pub), all));
       return;
     }
@@ -667,7 +667,8 @@ private:
       }
       add("cdc publication", CheckStatus::fail,
           "publication " + pub + " filters rows: " + names + ": the target would miss rows",
-          fmt::format("CREATE PUBLICATION acme_cdc FOR TABLE {}; and ACME_CDC_PUBLICATION=acme_cdc",
+          fmt::format("CREATE PUBLICATION acme_cdc FOR TABLE {};  -- then set "
+                      "ACME_CDC_PUBLICATION=acme_cdc",
                       all));
     } else {
       add("cdc publication", CheckStatus::ok,

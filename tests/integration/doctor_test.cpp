@@ -4,7 +4,9 @@
 #include "acme/sql/embedded.hpp"
 #include "support/pg.hpp"
 
+#include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -17,6 +19,19 @@ void exec_on(const std::string& dsn, const std::string& sql) {
   pqxx::connection c(dsn);
   pqxx::nontransaction tx(c);
   tx.exec(sql);
+}
+
+// Pastes the fix of `check`'s line into psql as a superuser of `dsn`'s cluster would (a file
+// of statements run one by one, so CREATE INDEX CONCURRENTLY works, comments ignored).
+void paste_fix(const std::string& dsn, const std::string& line) {
+  const auto at = line.find(" -- fix: ");
+  ASSERT_NE(at, std::string::npos) << line;
+  const auto file = std::filesystem::temp_directory_path() / acme::test::unique_name("fix.sql");
+  std::ofstream(file) << line.substr(at + 9) << "\n";
+  const auto r = acme::test::run_process(
+      {"/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", file.string()});
+  std::filesystem::remove(file);
+  EXPECT_EQ(r.exit_code, 0) << "the fix did not run as printed: " << line << "\n" << r.err;
 }
 
 // The line of `check` in doctor's text output ("" if absent).
@@ -129,6 +144,9 @@ TEST_F(Doctor, PollModeOnHealthySetupExitsZeroAndHintsAtTheUpdatedAtIndex) {
                                   quote_ident(m_source_schema))),
             std::string::npos)
       << line;
+  paste_fix(acme::test::source_dsn(), line);
+  const auto after = doctor({});
+  EXPECT_EQ(line_of(after.out, "updated_at index").rfind("ok", 0), 0u) << after.out;
 }
 
 // A full load's index builds write their sort runs to temporary files: a session limit on them
@@ -139,6 +157,17 @@ TEST_F(Doctor, TempFileLimitOnTheTargetWarnsThatAFullLoadNeedsTemporaryFiles) {
   const auto line = line_of(r.out, "target temp_file_limit");
   EXPECT_EQ(line.rfind("warn  target temp_file_limit: 1MB per session", 0), 0u) << r.out;
   EXPECT_NE(line.find("SET temp_file_limit = -1;"), std::string::npos) << line;
+
+  // A role-level limit, and its fix pasted.
+  const std::string role = create_role(acme::test::target_dsn(), "tmplimit");
+  tgt_exec(fmt::format("ALTER ROLE {} SET temp_file_limit = '1MB'", quote_ident(role)));
+  const auto env =
+      std::vector<std::string>{"ACME_TARGET_DSN=" + acme::test::dsn_as(acme::test::target_dsn(), role)};
+  const auto limited = line_of(doctor({}, env).out, "target temp_file_limit");
+  EXPECT_EQ(limited.rfind("warn", 0), 0u) << limited;
+  paste_fix(acme::test::target_dsn(), limited);
+  const auto after = doctor({}, env);
+  EXPECT_EQ(line_of(after.out, "target temp_file_limit").rfind("ok", 0), 0u) << after.out;
 }
 
 TEST_F(Doctor, SourceWithWalLevelReplicaFailsWithTheSetting) {
@@ -155,6 +184,9 @@ TEST_F(Doctor, SourceWithWalLevelReplicaFailsWithTheSetting) {
   EXPECT_EQ(line.rfind("fail", 0), 0u) << r.out;
   EXPECT_NE(line.find("wal_level is replica"), std::string::npos) << line;
   EXPECT_NE(line.find("fix: ALTER SYSTEM SET wal_level = logical;"), std::string::npos) << line;
+  // Not pasted here: it would take effect at the next restart of the shared test cluster, which
+  // the disruptive tests restart. (Nor is max_slot_wal_keep_size's: cluster-wide, while other
+  // tests rely on slots keeping their WAL.)
 }
 
 TEST_F(Doctor, RoleWithoutPgReadAllStatsWarnsWithTheGrant) {
@@ -172,6 +204,9 @@ TEST_F(Doctor, RoleWithoutPgReadAllStatsWarnsWithTheGrant) {
             std::string::npos)
       << line;
   EXPECT_EQ(line_of(r.out, "source privileges").rfind("ok", 0), 0u) << r.out;
+  paste_fix(acme::test::source_dsn(), line);
+  const auto granted = doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
+  EXPECT_EQ(line_of(granted.out, "late-commit horizon").rfind("ok", 0), 0u) << granted.out;
 
   // Without SELECT on a table: a failure naming the GRANT.
   src_exec(fmt::format("REVOKE SELECT ON {}.orders FROM {}", quote_ident(m_source_schema),
@@ -183,6 +218,13 @@ TEST_F(Doctor, RoleWithoutPgReadAllStatsWarnsWithTheGrant) {
                                   quote_ident(m_source_schema), quote_ident(role))),
             std::string::npos)
       << r2.out;
+  // And without USAGE on the schema: both grants in one fix.
+  src_exec(fmt::format("REVOKE USAGE ON SCHEMA {} FROM {}", quote_ident(m_source_schema),
+                       quote_ident(role)));
+  const auto r3 = doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
+  paste_fix(acme::test::source_dsn(), line_of(r3.out, "source privileges"));
+  const auto after = doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
+  EXPECT_EQ(line_of(after.out, "source privileges").rfind("ok", 0), 0u) << after.out;
 }
 
 TEST_F(Doctor, MissingPublicationFailsWithTheCreateStatement) {
@@ -209,6 +251,31 @@ TEST_F(Doctor, MissingPublicationFailsWithTheCreateStatement) {
                                   quote_ident(m_publication), quote_ident(m_source_schema))),
             std::string::npos)
       << r2.out;
+  paste_fix(acme::test::source_dsn(), line_of(r2.out, "cdc publication"));
+  EXPECT_EQ(line_of(doctor({"--mode", "cdc"}).out, "cdc publication").rfind("ok", 0), 0u);
+
+  // Not every action published: the SET (publish = ...) fix.
+  src_exec(fmt::format("ALTER PUBLICATION {} SET (publish = 'insert')", quote_ident(m_publication)));
+  const auto r3 = doctor({"--mode", "cdc"});
+  paste_fix(acme::test::source_dsn(), line_of(r3.out, "cdc publication"));
+  EXPECT_EQ(line_of(doctor({"--mode", "cdc"}).out, "cdc publication").rfind("ok", 0), 0u);
+
+  // No publication at all: the CREATE PUBLICATION fix.
+  src_exec("DROP PUBLICATION " + quote_ident(m_publication));
+  paste_fix(acme::test::source_dsn(), line);
+  EXPECT_EQ(line_of(doctor({"--mode", "cdc"}).out, "cdc publication").rfind("ok", 0), 0u);
+}
+
+// A replica identity CDC cannot stream (NOTHING): the ALTER TABLE fix runs as printed.
+TEST_F(Doctor, AnUnsupportedReplicaIdentityFailsWithAFixThatRuns) {
+  create_publication();
+  src_exec(fmt::format("ALTER TABLE {}.orders REPLICA IDENTITY NOTHING", quote_ident(m_source_schema)));
+  const auto line = line_of(doctor({"--mode", "cdc"}).out, "replica identity");
+  EXPECT_EQ(line.rfind("fail", 0), 0u) << line;
+  paste_fix(acme::test::source_dsn(), line);
+  const auto after = doctor({"--mode", "cdc"});
+  EXPECT_EQ(line_of(after.out, "replica identity"), "") << after.out; // only failures are listed
+  EXPECT_EQ(after.exit_code, 0) << after.out;
 }
 
 TEST_F(Doctor, TargetSchemaOwnedBySomeoneElseFailsWithTheOwnerChange) {

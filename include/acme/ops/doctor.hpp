@@ -11,8 +11,9 @@ namespace acme::ops {
 // The verdict of one preflight check.
 enum class CheckStatus { ok, warn, fail };
 
-// One line of `acme doctor`: what was checked, what was found, and for warn/fail the exact fix
-// (SQL or a setting).
+// One line of `acme doctor`: what was checked, what was found, and for warn/fail the exact fix:
+// SQL that runs as printed when pasted into psql by a superuser (advice only in `--` comments;
+// tests/integration/doctor_test.cpp pastes each one), or a setting to change.
 struct Check {
   std::string name;
   CheckStatus status = CheckStatus::ok;
