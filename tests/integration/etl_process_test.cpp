@@ -9,6 +9,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <thread>
+#include <unistd.h>
 
 namespace {
 
@@ -308,6 +309,31 @@ TEST_F(EtlProcess, MissingSourceTableIsFatalWithAClearMessage) {
   EXPECT_EQ(
       tgt_value("SELECT count(*) FROM pg_namespace WHERE nspname = '" + m_target_schema + "'"),
       "0");
+}
+
+// A schema name is an identifier, never SQL text: one with quotes and spaces works for the sync,
+// status (which spliced it into a string literal until 9666fc1), reports and verify.
+TEST_F(EtlProcess, ASchemaNameWithQuotesWorksForSyncStatusReportsAndVerify) {
+  seed(5);
+  const std::string hostile = fmt::format("acme o'b \"{}\"", ::getpid());
+  const auto drop = [&] {
+    tgt_exec("DROP SCHEMA IF EXISTS " + m_tgt->quote_name(hostile) + " CASCADE");
+  };
+  drop();
+  const std::vector<std::string> env{"ACME_TARGET_SCHEMA=" + hostile};
+  const auto run = acme({"run-etl"}, env);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const auto status = acme({"status"}, env);
+  EXPECT_EQ(status.exit_code, 0) << status.out << status.err;
+  const auto json = acme({"status", "--json"}, env);
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["last_run"]["status"], "succeeded") << json.out;
+  const auto report = acme({"export-reports", "--open-orders", "--stdout"}, env);
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find('\n'), std::string::npos) << report.out;
+  const auto verify = acme({"verify"}, env);
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  drop();
 }
 
 TEST_F(EtlProcess, StatusReportsCursorsLastRunAndHorizon) {
