@@ -2,7 +2,7 @@
 
 #include "acme/db/connection.hpp"
 #include "acme/db/migrator.hpp"
-#include "acme/db/replication_connection.hpp"
+#include "acme/cdc/replication_connection.hpp"
 #include "acme/error.hpp"
 #include "acme/etl/tables.hpp"
 #include "acme/sql/embedded.hpp"
@@ -289,7 +289,7 @@ DropSlotResult drop_slot(const config::Config& config, bool force) {
           "mode?): stop it first",
           slot, r[0][5].is_null() ? std::string("?") : r[0][5].as<std::string>()));
     }
-    db::ReplicationConnection repl(config.source_dsn, application());
+    cdc::ReplicationConnection repl(config.source_dsn, application());
     repl.drop_slot(slot); // a stream that took the slot meanwhile: LockedError
     result.dropped = true;
   }

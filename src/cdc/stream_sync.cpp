@@ -6,7 +6,7 @@
 #include "acme/config/dsn.hpp"
 #include "acme/db/connection.hpp"
 #include "acme/db/copy.hpp"
-#include "acme/db/replication_connection.hpp"
+#include "acme/cdc/replication_connection.hpp"
 #include "acme/error.hpp"
 #include "acme/etl/backoff.hpp"
 #include "acme/etl/continuous.hpp"
@@ -113,7 +113,7 @@ const etl::TableSpec& spec_of(const std::string& name) {
 } // namespace
 
 struct StreamSyncer::Stream {
-  std::unique_ptr<db::ReplicationConnection> repl;
+  std::unique_ptr<cdc::ReplicationConnection> repl;
   RelationMap relations;
   ChangeBatch batch;
   FeedbackTracker feedback;
@@ -270,7 +270,7 @@ template <typename Step> void StreamSyncer::wait_for_slot(std::string_view what,
   }
 }
 
-db::CreatedSlot StreamSyncer::create_slot(Stream& s) {
+cdc::CreatedSlot StreamSyncer::create_slot(Stream& s) {
   const auto& slot = m_config.cdc_slot;
   const int walsender = s.repl->backend_pid();
   std::string blocker;
@@ -292,7 +292,7 @@ db::CreatedSlot StreamSyncer::create_slot(Stream& s) {
                  std::chrono::duration<double>(m_config.cdc_slot_wait).count(), blocker);
   };
   try {
-    return s.repl->create_slot(slot, db::SlotSnapshot::exported, m_config.cdc_slot_wait, report);
+    return s.repl->create_slot(slot, cdc::SlotSnapshot::exported, m_config.cdc_slot_wait, report);
   } catch (const Error& e) {
     // The walsender may still wait, holding a half-made slot (and its WAL): end it, so that no
     // slot is left behind and the next attempt starts clean.
@@ -334,7 +334,7 @@ void StreamSyncer::open_stream(Stream& s, bool until_current) {
                       .as<std::string>();
   }
   const std::string app = fmt::format("acme cdc (pid {})", ::getpid());
-  s.repl = std::make_unique<db::ReplicationConnection>(m_config.source_dsn, app);
+  s.repl = std::make_unique<cdc::ReplicationConnection>(m_config.source_dsn, app);
   if (until_current) {
     // The insert position, not IDENTIFY_SYSTEM's flush position: with synchronous_commit off a
     // committed transaction may not be flushed yet, and it must be included.
@@ -373,7 +373,7 @@ void StreamSyncer::open_stream(Stream& s, bool until_current) {
       wait_for_slot(fmt::format("dropping replication slot '{}'", slot),
                     [&] { s.repl->drop_slot(slot); });
     }
-    const db::CreatedSlot created = create_slot(s);
+    const cdc::CreatedSlot created = create_slot(s);
     test_point::reach("cdc-slot-created");
     spdlog::info("created replication slot '{}' at {}; loading its snapshot {}", slot,
                  created.consistent_point.to_string(), created.snapshot_name);
@@ -489,7 +489,7 @@ void StreamSyncer::handle(Stream& s, const std::string& message) {
 // replication connection until this object is gone.
 class StreamSyncer::StatusPump {
 public:
-  StatusPump(db::ReplicationConnection& repl, StandbyStatus status) {
+  StatusPump(cdc::ReplicationConnection& repl, StandbyStatus status) {
     m_thread = std::thread([this, &repl, status]() mutable {
       std::unique_lock<std::mutex> lock(m_mutex);
       while (!m_cv.wait_for(lock, k_flush_status_interval, [this] { return m_done; })) {

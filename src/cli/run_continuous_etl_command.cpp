@@ -1,7 +1,7 @@
 // acme run-continuous-etl: sync every N seconds until SIGTERM/SIGINT (then exit 0).
 #include "acme/cdc/stream_sync.hpp"
 #include "acme/etl/continuous.hpp"
-#include "acme/ops/metrics.hpp"
+#include "acme/obs/metrics.hpp"
 #include "acme/ops/slot_monitor.hpp"
 #include "acme/stop_signal.hpp"
 #include "cli/common.hpp"
@@ -18,12 +18,12 @@ int run_run_continuous_etl(Context& ctx) {
   config::require_source(c);
   config::require_target(c);
   const auto stop = [] { return stop_requested(); };
-  std::unique_ptr<ops::Metrics> metrics;
+  std::unique_ptr<obs::Metrics> metrics;
   if (!c.metrics_address.empty()) {
     metrics =
-        ops::serve_metrics(c.metrics_address, c.mode == config::SyncMode::cdc ? "cdc" : "poll");
+        obs::serve_metrics(c.metrics_address, c.mode == config::SyncMode::cdc ? "cdc" : "poll");
     spdlog::info("serving Prometheus metrics on http://{}/metrics",
-                 ops::metrics_listen_address(c.metrics_address));
+                 obs::metrics_listen_address(c.metrics_address));
   }
   if (c.mode == config::SyncMode::cdc) {
     cdc::StreamSyncer streamer(c, stop);

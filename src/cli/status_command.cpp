@@ -1,5 +1,5 @@
 // acme status: cursors, last run, late-commit horizon and lag. Exit 0 when the last run succeeded.
-#include "acme/etl/status.hpp"
+#include "acme/ops/status.hpp"
 #include "cli/common.hpp"
 
 #include "acme/error.hpp"
@@ -18,11 +18,11 @@ struct StatusOptions {
 int run_status(Context& ctx, const StatusOptions& opts) {
   const config::Config c = load_config(ctx);
   config::require_target(c);
-  const etl::Status s = etl::read_status(c);
+  const ops::Status s = ops::read_status(c);
   if (opts.json) {
     std::cout << s.report.dump(2) << '\n';
   } else {
-    std::cout << log::printable(etl::format_status(s.report), true);
+    std::cout << log::printable(ops::format_status(s.report), true);
   }
   if (s.stale && !s.lock_holder.empty()) {
     // Nothing syncs because some session keeps the writer lock: exit 3, naming it.

@@ -261,7 +261,7 @@ Config load(const Overrides& flags, EnvLookup env) {
     }
   }
   if (auto v = r.get("ACME_METRICS_ADDRESS", flags.metrics_address)) {
-    c.metrics_address = *v; // checked by ops::serve_metrics, before any connection
+    c.metrics_address = *v; // checked by obs::serve_metrics, before any connection
   }
   if (auto v = r.get("ACME_MODE", flags.mode)) {
     if (*v != "poll" && *v != "cdc") {

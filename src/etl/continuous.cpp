@@ -42,10 +42,10 @@ void run_with_retries(const RetryPolicy& policy, const std::function<bool()>& at
     } catch (const Interrupted&) {
       break;
     } catch (const Fatal&) {
-      policy.metrics->cycle_failed(ops::ErrorClass::fatal);
+      policy.metrics->cycle_failed(obs::ErrorClass::fatal);
       throw;
     } catch (const Error& e) {
-      policy.metrics->cycle_failed(ops::ErrorClass::retryable);
+      policy.metrics->cycle_failed(obs::ErrorClass::retryable);
       reset();
       if (std::chrono::steady_clock::now() - started >= policy.healthy_after) {
         failures = 0; // it ran well for a while: a new outage, not the same one going on

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <pqxx/pqxx>
 
 namespace acme::etl {
 
@@ -176,6 +177,18 @@ void Extractor::check_contract() {
       wanted = comma == std::string_view::npos ? std::string_view{} : wanted.substr(comma + 1);
     }
   }
+}
+
+std::map<std::string, std::int64_t> source_row_estimates(pqxx::transaction_base& source,
+                                                         const std::string& schema) {
+  std::map<std::string, std::int64_t> out;
+  for (const auto& t : etl::k_tables) {
+    out[std::string(t.source)] = -1; // unknown until the query says otherwise
+  }
+  for (const auto& row : source.exec_params(std::string(sql::source_table_estimates), schema)) {
+    out[row[0].as<std::string>()] = row[1].as<std::int64_t>(-1);
+  }
+  return out;
 }
 
 } // namespace acme::etl

@@ -87,7 +87,7 @@ struct MaxKey {
 };
 
 // `observe`, then one row more for the progress `counter` (one atomic add per chunk of rows).
-db::RowObserver counted(db::RowObserver observe, ops::RowCounter& counter) {
+db::RowObserver counted(db::RowObserver observe, obs::RowCounter& counter) {
   return [observe = std::move(observe), &counter](const std::vector<db::BinaryField>& row) {
     observe(row);
     counter.row();
@@ -380,8 +380,8 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
   MaxKey orders_max;
   MaxKey items_max;
   // Each table shows from the start until its last COPY is done (indexes follow).
-  ops::Progress::Table* orders_progress = nullptr;
-  ops::Progress::Table* items_progress = nullptr;
+  obs::Progress::Table* orders_progress = nullptr;
+  obs::Progress::Table* items_progress = nullptr;
   if (m_options.progress != nullptr) {
     orders_progress = &m_options.progress->start("orders", m_options.orders_estimate);
     items_progress = &m_options.progress->start("order_items", m_options.items_estimate);
@@ -405,7 +405,7 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
     const auto t = std::chrono::steady_clock::now();
     w.target->exec("BEGIN");
     MaxKey seen; // order_id is field 0, updated_at field 7
-    ops::RowCounter shown(orders_progress);
+    obs::RowCounter shown(orders_progress);
     // Room for the totals' per-order groups. The partial totals are grouped by sorting them in
     // memory: a hash aggregate allocates a numeric sum per order, twice the time (0.63 against
     // 0.31 s for 200,000 orders at M).
@@ -431,7 +431,7 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
       w.target->exec("BEGIN");
       std::int64_t n = 0;
       MaxKey seen; // order_item_id is field 0, updated_at field 9
-      ops::RowCounter shown(items_progress);
+      obs::RowCounter shown(items_progress);
       if (settled) {
         w.target->exec(work_tables);
         db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop,
@@ -479,7 +479,7 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
   const auto index_count =
       static_cast<std::int64_t>(m_tables[0].indexes.size() + m_tables[1].indexes.size());
   std::once_flag indexes_shown;
-  ops::Progress::Table* indexes_progress = nullptr;
+  obs::Progress::Table* indexes_progress = nullptr;
   const auto index_job = [&](const Index& ix) {
     return [&](Worker& w) {
       if (m_options.progress != nullptr) {
@@ -516,7 +516,7 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
   jobs.push_back({analyze(orders_shadow), k_analyze, k_orders_indexes});
   jobs.push_back({analyze(items_shadow), k_analyze, k_items_indexes});
   run_jobs(std::move(jobs), names, [&](int group) {
-    ops::Progress::Table* done = group == k_orders  ? orders_progress
+    obs::Progress::Table* done = group == k_orders  ? orders_progress
                                  : group == k_items ? items_progress
                                                     : nullptr;
     if (done != nullptr) {

@@ -8,7 +8,7 @@
 #include "acme/db/writer_lock.hpp"
 #include "acme/etl/parallel_load.hpp"
 #include "acme/etl/transformer.hpp"
-#include "acme/ops/progress.hpp"
+#include "acme/obs/progress.hpp"
 #include "acme/test_point.hpp"
 
 #include <chrono>
@@ -318,13 +318,13 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
       reconcile = false;
     }
 
-    // A full read shows its progress per table (ops::Progress: a status line on a terminal, else
+    // A full read shows its progress per table (obs::Progress: a status line on a terminal, else
     // a log line every 10 s), against the planner's row estimates of the source tables.
-    std::optional<ops::Progress> progress;
+    std::optional<obs::Progress> progress;
     std::map<std::string, std::int64_t> estimates;
     if (full) {
       progress.emplace("full load");
-      estimates = ops::source_row_estimates(stx, m_config.source_schema);
+      estimates = source_row_estimates(stx, m_config.source_schema);
     }
 
     // A full read loads orders and items into shadow tables over `jobs` connections per side and

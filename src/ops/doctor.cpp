@@ -4,7 +4,7 @@
 
 #include "acme/db/connection.hpp"
 #include "acme/db/migrator.hpp"
-#include "acme/db/replication_connection.hpp"
+#include "acme/cdc/replication_connection.hpp"
 #include "acme/error.hpp"
 #include "acme/etl/horizon.hpp"
 #include "acme/etl/tables.hpp"
@@ -595,7 +595,7 @@ private:
   // `replication` keyword (that one admits physical replication only).
   void replication_connection(const std::string& role) {
     try {
-      db::ReplicationConnection rc(m_c.source_dsn, "acme doctor", std::chrono::seconds(10));
+      cdc::ReplicationConnection rc(m_c.source_dsn, "acme doctor", std::chrono::seconds(10));
       const auto id = rc.identify_system();
       add("cdc replication connection", CheckStatus::ok,
           fmt::format("accepted (IDENTIFY_SYSTEM: system {}, timeline {}, database {})",

@@ -11,7 +11,7 @@
 
 namespace acme::ops {
 
-SlotMonitor::SlotMonitor(std::string source_dsn, std::string slot, Metrics& metrics,
+SlotMonitor::SlotMonitor(std::string source_dsn, std::string slot, obs::Metrics& metrics,
                          std::chrono::milliseconds interval)
     : m_source_dsn(std::move(source_dsn)), m_slot(std::move(slot)), m_metrics(metrics),
       m_interval(interval), m_thread([this] { run(); }) {}

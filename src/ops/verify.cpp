@@ -7,7 +7,8 @@
 #include "acme/etl/loader.hpp"
 #include "acme/etl/tables.hpp"
 #include "acme/etl/transformer.hpp"
-#include "acme/ops/progress.hpp"
+#include "acme/etl/extractor.hpp"
+#include "acme/obs/progress.hpp"
 #include "acme/sql/embedded.hpp"
 
 #include <algorithm>
@@ -115,10 +116,10 @@ public:
     }
   }
 
-  // Compares one table; fills `drift` and returns the differing keys and ranges. Progress: the
+  // Compares one table; fills `drift` and returns the differing keys and ranges. obs::Progress: the
   // source rows summarized, then the differing ranges whose rows were compared.
   Keys compare(const Spec& spec, TableDrift& drift, std::vector<std::int64_t>& differing,
-               Progress& progress, std::int64_t estimate) {
+               obs::Progress& progress, std::int64_t estimate) {
     auto& shown = progress.start(drift.table, estimate);
     // The two servers work at the same time (separate connections, one thread each).
     auto source_side = std::async(std::launch::async, [&] { return summary(spec, true); });
@@ -152,7 +153,7 @@ public:
     }
     drift.ranges = ranges;
     drift.ranges_differing = static_cast<std::int64_t>(differing.size());
-    Progress::Table* compared = nullptr;
+    obs::Progress::Table* compared = nullptr;
     if (!differing.empty()) {
       compared = &progress.start_steps(drift.table + " differing ranges",
                                        static_cast<std::int64_t>(differing.size()));
@@ -214,7 +215,7 @@ private:
 
   // The keys that differ in `buckets`, compared row by row; `done`, if given, is told each range.
   Keys rows(const Spec& spec, const std::vector<std::int64_t>& buckets,
-            Progress::Table* done = nullptr) {
+            obs::Progress::Table* done = nullptr) {
     Keys keys;
     for (std::size_t i = 0; i < buckets.size(); i += k_buckets_per_pass) {
       const std::vector<std::int64_t> chunk(
@@ -438,8 +439,8 @@ VerifyReport run_verify(const config::Config& config, bool repair) {
     const auto all = specs();
     // Per table: rows of the source summarized so far, against the source's row estimate.
     // PostgreSQL returns a table's summary at once, so the count moves table by table.
-    auto progress = std::make_unique<Progress>("verify");
-    const auto estimates = source_row_estimates(stx, config.source_schema);
+    auto progress = std::make_unique<obs::Progress>("verify");
+    const auto estimates = etl::source_row_estimates(stx, config.source_schema);
     std::vector<Keys> keys;
     std::vector<std::vector<std::int64_t>> differing(all.size());
     for (std::size_t i = 0; i < all.size(); ++i) {

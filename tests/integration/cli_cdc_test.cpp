@@ -2,7 +2,7 @@
 // publication, slot and roles (dropped however the test ends).
 #include "acme/cdc/lsn.hpp"
 #include "acme/db/connection.hpp"
-#include "acme/db/replication_connection.hpp"
+#include "acme/cdc/replication_connection.hpp"
 #include "support/pg.hpp"
 
 #include <csignal>
@@ -267,8 +267,8 @@ TEST_F(CdcCommand, DropSlotInUseExits3AndChangesNothing) {
   src_exec(fmt::format("CREATE PUBLICATION {} FOR TABLE {}", quote_ident(m_publication),
                        table("customers")));
   record_slot();
-  acme::db::ReplicationConnection repl(acme::test::source_dsn(), "acme-test");
-  repl.create_slot(m_slot, acme::db::SlotSnapshot::none);
+  acme::cdc::ReplicationConnection repl(acme::test::source_dsn(), "acme-test");
+  repl.create_slot(m_slot, acme::cdc::SlotSnapshot::none);
   repl.start_replication(m_slot, acme::cdc::Lsn{}, {m_publication});
   const auto r = cdc({"drop-slot"});
   EXPECT_EQ(r.exit_code, 3) << r.err;

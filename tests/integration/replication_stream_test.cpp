@@ -4,7 +4,7 @@
 #include "acme/cdc/feedback.hpp"
 #include "acme/cdc/pgoutput.hpp"
 #include "acme/db/connection.hpp"
-#include "acme/db/replication_connection.hpp"
+#include "acme/cdc/replication_connection.hpp"
 #include "support/pg.hpp"
 
 #include <fmt/format.h>
@@ -17,7 +17,7 @@ namespace {
 
 using namespace acme::cdc;
 using acme::db::quote_ident;
-using acme::db::ReplicationConnection;
+using acme::cdc::ReplicationConnection;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
@@ -412,7 +412,7 @@ TEST_F(ReplicationStream, TextValuesUsePinnedFormatsAndKeepTheUsersOtherOptions)
                    "-c datestyle=SQL,DMY -c intervalstyle=sql_standard -c extra_float_digits=0 "
                    "-c timezone=Asia/Tokyo"),
       "acme-test");
-  const auto created = repl.create_slot(slot, acme::db::SlotSnapshot::none);
+  const auto created = repl.create_slot(slot, acme::cdc::SlotSnapshot::none);
   src_exec(fmt::format("INSERT INTO {} VALUES (1, '2026-11-05', '2026-11-05 13:14:15.123', "
                        "'2026-11-05 00:00:00+00', '1 day 02:03:04', 1.0 / 3)",
                        table("formats")));
@@ -439,7 +439,7 @@ TEST_F(ReplicationStream, IdlePublicationStillAdvancesTheSlotWhileOtherTablesCha
   SlotGuard slot_guard(slot);
 
   ReplicationConnection repl(acme::test::source_dsn(), "acme-test");
-  const auto created = repl.create_slot(slot, acme::db::SlotSnapshot::none);
+  const auto created = repl.create_slot(slot, acme::cdc::SlotSnapshot::none);
   EXPECT_TRUE(created.snapshot_name.empty());
   repl.start_replication(slot, Lsn{}, {publication});
   const Lsn initial = confirmed_flush(slot);
@@ -478,7 +478,7 @@ TEST_F(ReplicationStream, RestartResumesAfterTheConfirmedPositionOnly) {
   Lsn first_end;
   {
     ReplicationConnection repl(acme::test::source_dsn(), "acme-test");
-    start = repl.create_slot(slot, acme::db::SlotSnapshot::none).consistent_point;
+    start = repl.create_slot(slot, acme::cdc::SlotSnapshot::none).consistent_point;
     for (int id = 1; id <= 2; ++id) {
       src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name) VALUES ({}, 'c{}')",
                            table("customers"), id, id));
@@ -532,7 +532,7 @@ TEST_F(ReplicationStream, SlotInUseIsALockedError) {
   SlotGuard slot_guard(slot);
 
   ReplicationConnection first(acme::test::source_dsn(), "acme-test");
-  first.create_slot(slot, acme::db::SlotSnapshot::none);
+  first.create_slot(slot, acme::cdc::SlotSnapshot::none);
   first.start_replication(slot, Lsn{}, {publication});
   ReplicationConnection second(acme::test::source_dsn(), "acme-test");
   EXPECT_THROW(second.start_replication(slot, Lsn{}, {publication}), acme::LockedError);
@@ -547,7 +547,7 @@ TEST_F(ReplicationStream, TerminatedWalsenderIsRetryable) {
   SlotGuard slot_guard(slot);
 
   ReplicationConnection repl(acme::test::source_dsn(), "acme-test");
-  repl.create_slot(slot, acme::db::SlotSnapshot::none);
+  repl.create_slot(slot, acme::cdc::SlotSnapshot::none);
   repl.start_replication(slot, Lsn{}, {publication});
   src_exec("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
            "WHERE slot_name = '" +

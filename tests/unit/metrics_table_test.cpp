@@ -1,9 +1,9 @@
-#include "acme/ops/metrics.hpp"
+#include "acme/obs/metrics.hpp"
 
 #include <gtest/gtest.h>
 #include <utility>
 
-using acme::ops::written_table;
+using acme::obs::written_table;
 
 TEST(MetricsTable, MergeStepsCountUnderTheTargetTableTheyWrite) {
   const std::pair<const char*, const char*> cases[] = {
@@ -31,9 +31,9 @@ TEST(MetricsTable, UnknownStepIsItsOwnLabel) {
 
 // A port alone binds loopback: /metrics is exposed beyond the host only when the host says so.
 TEST(MetricsAddress, APortAloneMeansLoopback) {
-  EXPECT_EQ(acme::ops::metrics_listen_address("9187"), "127.0.0.1:9187");
-  EXPECT_EQ(acme::ops::metrics_listen_address(":9187"), "127.0.0.1:9187");
-  EXPECT_EQ(acme::ops::metrics_listen_address("0.0.0.0:9187"), "0.0.0.0:9187");
-  EXPECT_EQ(acme::ops::metrics_listen_address("[::1]:9187"), "[::1]:9187");
-  EXPECT_EQ(acme::ops::metrics_address_problem(acme::ops::metrics_listen_address("9187")), "");
+  EXPECT_EQ(acme::obs::metrics_listen_address("9187"), "127.0.0.1:9187");
+  EXPECT_EQ(acme::obs::metrics_listen_address(":9187"), "127.0.0.1:9187");
+  EXPECT_EQ(acme::obs::metrics_listen_address("0.0.0.0:9187"), "0.0.0.0:9187");
+  EXPECT_EQ(acme::obs::metrics_listen_address("[::1]:9187"), "[::1]:9187");
+  EXPECT_EQ(acme::obs::metrics_address_problem(acme::obs::metrics_listen_address("9187")), "");
 }

@@ -1,10 +1,10 @@
-#include "acme/ops/progress.hpp"
+#include "acme/obs/progress.hpp"
 
 #include <gtest/gtest.h>
 
-using acme::ops::format_duration;
-using acme::ops::group_thousands;
-using acme::ops::progress_line;
+using acme::obs::format_duration;
+using acme::obs::group_thousands;
+using acme::obs::progress_line;
 
 TEST(ProgressFormat, GroupsThousandsWithCommas) {
   EXPECT_EQ(group_thousands(0), "0");
@@ -52,5 +52,5 @@ TEST(ProgressFormat, LongEtaUsesHours) {
 }
 
 TEST(ProgressFormat, StepsShowDoneOfTotalAndElapsedWithoutRateOrEta) {
-  EXPECT_EQ(acme::ops::steps_line("indexes", 3, 7, 12.4), "indexes 3/7, 0:12 elapsed");
+  EXPECT_EQ(acme::obs::steps_line("indexes", 3, 7, 12.4), "indexes 3/7, 0:12 elapsed");
 }

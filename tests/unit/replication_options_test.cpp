@@ -1,9 +1,9 @@
-#include "acme/db/replication_connection.hpp"
+#include "acme/cdc/replication_connection.hpp"
 
 #include <gtest/gtest.h>
 
-using acme::db::k_replication_pinned_options;
-using acme::db::replication_session_options;
+using acme::cdc::k_replication_pinned_options;
+using acme::cdc::replication_session_options;
 
 TEST(ReplicationOptions, PinnedFormatsAlone) {
   EXPECT_EQ(replication_session_options(""),

@@ -5,7 +5,7 @@
 #include "acme/cdc/start_plan.hpp"
 #include "acme/config/config.hpp"
 #include "acme/etl/sync.hpp"
-#include "acme/ops/metrics.hpp"
+#include "acme/obs/metrics.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -13,12 +13,10 @@
 #include <optional>
 #include <string>
 
-namespace acme::db {
+namespace acme::cdc {
+
 class ReplicationConnection;
 struct CreatedSlot;
-} // namespace acme::db
-
-namespace acme::cdc {
 
 // What a streaming run did.
 struct StreamResult {
@@ -56,9 +54,9 @@ public:
   StreamResult run(bool until_current);
 
   // Every committed flush is reported to `metrics` (which must outlive this object).
-  void set_metrics(ops::Metrics& metrics) { m_metrics = &metrics; }
+  void set_metrics(obs::Metrics& metrics) { m_metrics = &metrics; }
   // Where flushes and failures are reported (no_metrics() unless set).
-  ops::Metrics& metrics() { return *m_metrics; }
+  obs::Metrics& metrics() { return *m_metrics; }
 
   // Forgets the connections after a failure; the next run reconnects.
   void reset();
@@ -84,11 +82,11 @@ private:
   template <typename Step> void wait_for_slot(std::string_view what, Step&& step);
   // CREATE_REPLICATION_SLOT, saying which transaction it waits for; on giving up, ends the
   // walsender so that no half-made slot stays behind.
-  db::CreatedSlot create_slot(Stream& s);
+  cdc::CreatedSlot create_slot(Stream& s);
 
   config::Config m_config;
   std::function<bool()> m_should_stop;
-  ops::Metrics* m_metrics = &ops::no_metrics();
+  obs::Metrics* m_metrics = &obs::no_metrics();
   etl::Syncer m_syncer; // connections, writer lock, migrations and the snapshot hand-off
   bool m_recreated_slot = false;
 };

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "acme/etl/sync.hpp"
-#include "acme/ops/metrics.hpp"
+#include "acme/obs/metrics.hpp"
 
 #include <chrono>
 #include <functional>
@@ -15,7 +15,7 @@ struct ContinuousOptions {
   int reconcile_every = 30;                  // every key compared once every N cycles (and at start)
   std::chrono::milliseconds backoff_base{500};
   std::chrono::milliseconds backoff_cap{60000};
-  ops::Metrics* metrics = &ops::no_metrics(); // told about every cycle, committed or failed
+  obs::Metrics* metrics = &obs::no_metrics(); // told about every cycle, committed or failed
 };
 
 // Runs a cycle every `interval` (start to start; back to back when a cycle takes longer) until
@@ -33,7 +33,7 @@ struct RetryPolicy {
   std::chrono::milliseconds backoff_cap{60000};
   // A failed attempt that had run this long was a healthy period: the backoff starts over.
   std::chrono::milliseconds healthy_after{30000};
-  ops::Metrics* metrics = &ops::no_metrics(); // told about every failure
+  obs::Metrics* metrics = &obs::no_metrics(); // told about every failure
 };
 
 // The one retry loop of continuous mode, polling and CDC alike: calls `attempt` until it returns

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <pqxx/transaction_base>
 #include <string>
@@ -67,5 +68,11 @@ private:
   pqxx::transaction_base& m_tx;
   std::string m_schema;
 };
+
+// The planner's row estimates (pg_class.reltuples, -1 when never analyzed or missing) of the
+// source's four tables in `schema`, by table name, every one present
+// (sql/source/table_estimates.sql).
+std::map<std::string, std::int64_t> source_row_estimates(pqxx::transaction_base& source,
+                                                         const std::string& schema);
 
 } // namespace acme::etl

@@ -2,7 +2,7 @@
 
 #include "acme/etl/cursor.hpp"
 #include "acme/etl/extractor.hpp"
-#include "acme/ops/progress.hpp"
+#include "acme/obs/progress.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -42,7 +42,7 @@ public:
     bool keep_settled_prices = false;  // the target holds data: closed orders keep their prices
     std::function<bool()> should_stop; // polled during COPYs; a stop ends the load
     std::function<void()> check_stop;  // throws the caller's "interrupted" after a stop
-    ops::Progress* progress = nullptr; // shows the rows of orders and items as they stream
+    obs::Progress* progress = nullptr; // shows the rows of orders and items as they stream
     std::int64_t orders_estimate = -1; // rows expected (source reltuples), for the progress
     std::int64_t items_estimate = -1;
   };

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "acme/ops/metrics.hpp"
+#include "acme/obs/metrics.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -12,12 +12,12 @@ namespace acme::ops {
 
 // CDC mode with metrics: reads the WAL acme's replication slot retains on the source
 // (sql/source/cdc_slot_status.sql, its own short-lived read-only session) at start and then
-// every `interval`, and reports it to Metrics::slot_retained_wal, until destroyed. A failed
+// every `interval`, and reports it to obs::Metrics::slot_retained_wal, until destroyed. A failed
 // reading is logged at debug level and retried at the next interval: the stream reports its own
 // connection errors, and a missing or lost slot simply leaves the last value.
 class SlotMonitor {
 public:
-  SlotMonitor(std::string source_dsn, std::string slot, Metrics& metrics,
+  SlotMonitor(std::string source_dsn, std::string slot, obs::Metrics& metrics,
               std::chrono::milliseconds interval);
   ~SlotMonitor();
   SlotMonitor(const SlotMonitor&) = delete;
@@ -32,7 +32,7 @@ private:
 
   std::string m_source_dsn;
   std::string m_slot;
-  Metrics& m_metrics;
+  obs::Metrics& m_metrics;
   std::chrono::milliseconds m_interval;
   std::mutex m_mutex;
   std::condition_variable m_wake;

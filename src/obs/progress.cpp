@@ -1,16 +1,13 @@
-#include "acme/ops/progress.hpp"
+#include "acme/obs/progress.hpp"
 
-#include "acme/etl/tables.hpp"
 #include "acme/log/logging.hpp"
-#include "acme/sql/embedded.hpp"
 
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
-#include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
-namespace acme::ops {
+namespace acme::obs {
 namespace {
 
 constexpr std::chrono::milliseconds k_terminal_tick{200};
@@ -165,16 +162,4 @@ void Progress::render_loop() {
   }
 }
 
-std::map<std::string, std::int64_t> source_row_estimates(pqxx::transaction_base& source,
-                                                         const std::string& schema) {
-  std::map<std::string, std::int64_t> out;
-  for (const auto& t : etl::k_tables) {
-    out[std::string(t.source)] = -1; // unknown until the query says otherwise
-  }
-  for (const auto& row : source.exec_params(std::string(sql::source_table_estimates), schema)) {
-    out[row[0].as<std::string>()] = row[1].as<std::int64_t>(-1);
-  }
-  return out;
-}
-
-} // namespace acme::ops
+} // namespace acme::obs

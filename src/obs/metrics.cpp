@@ -1,4 +1,4 @@
-#include "acme/ops/metrics.hpp"
+#include "acme/obs/metrics.hpp"
 
 #include "acme/error.hpp"
 
@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace acme::ops {
+namespace acme::obs {
 namespace {
 
 double unix_now() {
@@ -235,4 +235,4 @@ std::unique_ptr<Metrics> serve_metrics(const std::string& given, const std::stri
   return std::make_unique<PrometheusMetrics>(address, mode);
 }
 
-} // namespace acme::ops
+} // namespace acme::obs

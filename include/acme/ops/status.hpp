@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace acme::etl {
+namespace acme::ops {
 
 // What `acme status` reports: per-table cursors, the last run and last success, the late-commit
 // horizon kind, and how far the target trails the source (when the source is reachable).
@@ -25,4 +25,4 @@ Status read_status(const config::Config& config);
 // Human-readable rendering of a status report.
 std::string format_status(const nlohmann::json& report);
 
-} // namespace acme::etl
+} // namespace acme::ops

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace acme::ops {
+namespace acme::obs {
 
 // The error classes acme's metrics count failures by (include/acme/error.hpp).
 enum class ErrorClass { retryable, fatal };
@@ -56,4 +56,4 @@ std::string metrics_address_problem(const std::string& address);
 // written out, e.g. 0.0.0.0:9187 in a container. Anything else is returned as it is.
 std::string metrics_listen_address(const std::string& address);
 
-} // namespace acme::ops
+} // namespace acme::obs

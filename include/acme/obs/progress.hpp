@@ -7,12 +7,11 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <pqxx/transaction_base>
 #include <string>
 #include <string_view>
 #include <thread>
 
-namespace acme::ops {
+namespace acme::obs {
 
 // 1234567 -> "1,234,567".
 std::string group_thousands(std::int64_t n);
@@ -115,10 +114,4 @@ private:
   std::int64_t m_pending = 0;
 };
 
-// The planner's row estimates (pg_class.reltuples, -1 when never analyzed or missing) of the
-// source's four tables in `schema`, by table name, every one present
-// (sql/source/table_estimates.sql).
-std::map<std::string, std::int64_t> source_row_estimates(pqxx::transaction_base& source,
-                                                         const std::string& schema);
-
-} // namespace acme::ops
+} // namespace acme::obs

@@ -1,4 +1,4 @@
-#include "acme/etl/status.hpp"
+#include "acme/ops/status.hpp"
 
 #include "acme/cdc/status.hpp"
 #include "acme/db/connection.hpp"
@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
-namespace acme::etl {
+namespace acme::ops {
 namespace {
 
 nlohmann::json field(const pqxx::field& f) {
@@ -56,7 +56,7 @@ Status read_status(const config::Config& config) {
            "SELECT table_name, to_char(cursor_ts, '{}') AS cursor_ts, cursor_pk, "
            "last_full_at::text AS last_full_at, last_reconciled_at::text AS last_reconciled_at "
            "FROM {} ORDER BY table_name",
-           k_ts_format, q("acme_sync_state")))) {
+           etl::k_ts_format, q("acme_sync_state")))) {
     nlohmann::json t;
     t["cursor_updated_at"] = field(r["cursor_ts"]);
     t["cursor_key"] = r["cursor_pk"].is_null() ? nlohmann::json(nullptr)
@@ -68,7 +68,7 @@ Status read_status(const config::Config& config) {
   const std::string cols = fmt::format(
       "run_id, started_at::text AS started_at, finished_at::text AS finished_at, mode, status, "
       "horizon_kind, to_char(horizon, '{}') AS horizon, rows::text AS rows, error",
-      k_ts_format);
+      etl::k_ts_format);
   const auto last =
       tx.exec(fmt::format("SELECT {} FROM {} ORDER BY run_id DESC LIMIT 1", cols, q("acme_runs")));
   const auto ok = tx.exec(
@@ -245,4 +245,4 @@ std::string format_status(const nlohmann::json& j) {
   return out;
 }
 
-} // namespace acme::etl
+} // namespace acme::ops

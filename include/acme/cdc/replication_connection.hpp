@@ -14,7 +14,7 @@
 struct pg_conn;   // libpq's PGconn
 struct pg_result; // libpq's PGresult
 
-namespace acme::db {
+namespace acme::cdc {
 
 // What IDENTIFY_SYSTEM reports about the server.
 struct SystemIdentity {
@@ -130,4 +130,4 @@ private:
   bool m_streaming = false;
 };
 
-} // namespace acme::db
+} // namespace acme::cdc

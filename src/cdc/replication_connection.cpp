@@ -1,4 +1,4 @@
-#include "acme/db/replication_connection.hpp"
+#include "acme/cdc/replication_connection.hpp"
 
 #include "acme/config/dsn.hpp"
 #include "acme/db/connection.hpp"
@@ -12,7 +12,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
-namespace acme::db {
+namespace acme::cdc {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -119,7 +119,7 @@ std::string without_location(const std::string& message) {
   if (sqlstate == "55006") {
     throw LockedError(text + " (the replication slot is in use by another process)");
   }
-  if (retryable_sqlstate(sqlstate)) {
+  if (db::retryable_sqlstate(sqlstate)) {
     throw Error(text);
   }
   if (sqlstate == "42501" || sqlstate.rfind("28", 0) == 0) {
@@ -357,7 +357,7 @@ CreatedSlot ReplicationConnection::create_slot(std::string_view name, SlotSnapsh
   }
   const std::string what = fmt::format("creating replication slot \"{}\"", name);
   const auto r =
-      exec(what, fmt::format("CREATE_REPLICATION_SLOT {} LOGICAL pgoutput {}", quote_ident(name),
+      exec(what, fmt::format("CREATE_REPLICATION_SLOT {} LOGICAL pgoutput {}", db::quote_ident(name),
                              snapshot == SlotSnapshot::exported ? "EXPORT_SNAPSHOT"
                                                                 : "NOEXPORT_SNAPSHOT"),
            timeout, report);
@@ -380,7 +380,7 @@ void ReplicationConnection::drop_slot(std::string_view name) {
     throw UsageError(fmt::format("invalid replication slot name \"{}\"", name));
   }
   (void)exec(fmt::format("dropping replication slot \"{}\"", name),
-             "DROP_REPLICATION_SLOT " + quote_ident(name));
+             "DROP_REPLICATION_SLOT " + db::quote_ident(name));
 }
 
 void ReplicationConnection::start_replication(std::string_view slot, cdc::Lsn start,
@@ -397,7 +397,7 @@ void ReplicationConnection::start_replication(std::string_view slot, cdc::Lsn st
     if (!names.empty()) {
       names += ',';
     }
-    names += quote_ident(p);
+    names += db::quote_ident(p);
   }
   std::string literal = "'";
   for (char c : names) {
@@ -410,7 +410,7 @@ void ReplicationConnection::start_replication(std::string_view slot, cdc::Lsn st
   const std::string what = fmt::format("starting replication from slot \"{}\"", slot);
   const auto r = exec(what, fmt::format("START_REPLICATION SLOT {} LOGICAL {} (proto_version '1', "
                                         "publication_names {})",
-                                        quote_ident(slot), start.to_string(), literal));
+                                        db::quote_ident(slot), start.to_string(), literal));
   if (PQresultStatus(r.get()) != PGRES_COPY_BOTH) {
     throw Error(what + ": the server did not start streaming");
   }
@@ -524,4 +524,4 @@ void ReplicationConnection::end_streaming() {
   }
 }
 
-} // namespace acme::db
+} // namespace acme::cdc
