@@ -21,7 +21,7 @@ WITH m AS (
         (order_id, customer_id, customer_name, order_date, delivery_date, status, is_open,
          updated_at, updated_by, created_at, created_by, synced_at)
     SELECT s.order_id, s.customer_id, c.customer_name, s.order_date, s.delivery_date, s.status,
-           NOT EXISTS (SELECT 1 FROM acme_closed x WHERE x.status = s.status),
+           {is_open_s},
            s.updated_at, s.updated_by, s.created_at, s.created_by, now()
     FROM acme_stg_orders s
     LEFT JOIN {schema}.customers c ON c.customer_id = s.customer_id

@@ -4,11 +4,11 @@
 -- is unknown. An item without an order is open. {filter}: a condition on i.order_item_id.
 SELECT i.order_item_id AS id,
        ROW(i.order_id, i.product_id, p.product_name, i.quanity,
-           CASE WHEN o.status IS NULL OR o.status <> ALL ($1::text[])
+           CASE WHEN {is_open}
                 THEN trim_scale(p.unity_price)::text
                 ELSE 'settled' END,
            o.status, o.delivery_date,
-           o.status IS NULL OR o.status <> ALL ($1::text[]),
+           {is_open},
            i.updated_at, i.updated_by, i.created_at, i.created_by)::text AS r
 FROM {s}.order_items i
 LEFT JOIN {s}.products p ON p.product_id = i.product_id

@@ -6,10 +6,10 @@
 SELECT o.order_id AS id,
        ROW(o.customer_id, c.customer_name, o.order_date, o.delivery_date, o.status,
            COALESCE(x.total_items, 0)::bigint,
-           CASE WHEN o.status IS NULL OR o.status <> ALL ($1::text[])
+           CASE WHEN {is_open}
                 THEN trim_scale(COALESCE(x.total_amount, 0))::text
                 ELSE 'settled' END,
-           o.status IS NULL OR o.status <> ALL ($1::text[]),
+           {is_open},
            o.updated_at, o.updated_by, o.created_at, o.created_by)::text AS r
 FROM {s}.orders o
 LEFT JOIN {s}.customers c ON c.customer_id = o.customer_id

@@ -2,6 +2,7 @@
 
 #include "acme/db/connection.hpp"
 #include "acme/error.hpp"
+#include "acme/etl/sql_text.hpp"
 #include "acme/sql/embedded.hpp"
 
 #include <algorithm>
@@ -64,12 +65,12 @@ std::string Extractor::denormalized_items_query(const std::vector<std::string>& 
   return fmt::format("SELECT i.order_item_id::bigint, i.order_id::bigint, i.product_id::bigint, "
                      "p.product_name::text, i.quanity::integer, p.unity_price::numeric, "
                      "o.status::text, o.delivery_date::date, "
-                     "o.status IS NULL OR o.status <> ALL ({closed}), "
+                     "{open}, "
                      "i.updated_at::timestamp(3), i.updated_by::bigint, "
                      "i.created_at::timestamp(3), i.created_by::bigint "
                      "FROM {items} i LEFT JOIN {products} p ON p.product_id = i.product_id "
                      "LEFT JOIN {orders} o ON o.order_id = i.order_id{where}",
-                     fmt::arg("closed", closed_array(m_tx, closed_statuses)),
+                     fmt::arg("open", is_open_sql("o.status", closed_array(m_tx, closed_statuses))),
                      fmt::arg("items", db::qualify(m_schema, "order_items")),
                      fmt::arg("products", db::qualify(m_schema, "products")),
                      fmt::arg("orders", db::qualify(m_schema, "orders")), fmt::arg("where", where));
@@ -79,11 +80,11 @@ std::string Extractor::orders_query(const std::vector<std::string>& closed_statu
   return fmt::format(
       "SELECT o.order_id::bigint, o.customer_id::bigint, c.customer_name::text, "
       "o.order_date::date, o.delivery_date::date, o.status::text, "
-      "o.status IS NULL OR o.status <> ALL ({closed}), "
+      "{open}, "
       "o.updated_at::timestamp(3), o.updated_by::bigint, o.created_at::timestamp(3), "
       "o.created_by::bigint "
       "FROM {orders} o LEFT JOIN {customers} c ON c.customer_id = o.customer_id",
-      fmt::arg("closed", closed_array(m_tx, closed_statuses)),
+      fmt::arg("open", is_open_sql("o.status", closed_array(m_tx, closed_statuses))),
       fmt::arg("orders", db::qualify(m_schema, "orders")),
       fmt::arg("customers", db::qualify(m_schema, "customers")));
 }

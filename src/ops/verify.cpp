@@ -8,6 +8,7 @@
 #include "acme/etl/tables.hpp"
 #include "acme/etl/transformer.hpp"
 #include "acme/etl/extractor.hpp"
+#include "acme/etl/sql_text.hpp"
 #include "acme/obs/progress.hpp"
 #include "acme/sql/embedded.hpp"
 
@@ -188,6 +189,8 @@ private:
         {"s", db::quote_ident(m_c.source_schema)},
         {"t", db::quote_ident(m_c.target_schema)},
         {"filter", bucket_filter(key, buckets)},
+        // The closed statuses are the queries' $1.
+        {"is_open", etl::is_open_sql("o.status", "$1::text[]")},
     };
     if (spec.items_by_order) {
       values["item_filter"] = bucket_filter("i.order_id", buckets);
