@@ -11,6 +11,11 @@ if [ "$1" = postgres ] && [ "$(id -u)" = 0 ]; then
   install -d -o postgres -g postgres -m 0700 "$PGDATA"
   chmod 0700 "$PGDATA"
   chown postgres:postgres "$PGDATA"
+  # As the official image does: the socket directory may be a fresh tmpfs owned by root
+  # (docker-compose.yaml mounts one, the root filesystem being read-only).
+  mkdir -p /var/run/postgresql
+  chmod 3777 /var/run/postgresql
+  chown postgres:postgres /var/run/postgresql
   exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
 fi
 
