@@ -4,6 +4,7 @@
 #include "acme/error.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <fmt/format.h>
@@ -120,29 +121,54 @@ std::string text_array(const std::vector<std::string>& values) {
 }
 
 std::string render(std::string_view sql, const std::map<std::string, std::string>& values) {
-  // One pass: a value that happens to contain "{name}" is never expanded again.
+  // One pass over the template (values are inserted as given, never expanded again), knowing
+  // whether it is in SQL text, a '...' literal or a comment: a {name} with no value in SQL text
+  // is a bug (a misspelt or forgotten placeholder) and throws; in literals and comments it stays.
+  enum class In { code, literal, line_comment, block_comment };
+  In in = In::code;
   std::string out;
   out.reserve(sql.size() + 64);
-  std::size_t pos = 0;
-  for (;;) {
-    const auto open = sql.find('{', pos);
-    if (open == std::string_view::npos) {
-      out.append(sql.substr(pos));
-      return out;
-    }
-    const auto close = sql.find('}', open + 1);
-    const auto it = close == std::string_view::npos
-                        ? values.end()
-                        : values.find(std::string(sql.substr(open + 1, close - open - 1)));
-    if (it == values.end()) {
-      out.append(sql.substr(pos, open + 1 - pos));
-      pos = open + 1;
+  for (std::size_t i = 0; i < sql.size();) {
+    const char c = sql[i];
+    const char next = i + 1 < sql.size() ? sql[i + 1] : '\0';
+    if (in == In::code && c == '\'') {
+      in = In::literal;
+    } else if (in == In::literal && c == '\'') {
+      in = In::code; // a doubled '' leaves and re-enters at once
+    } else if (in == In::code && c == '-' && next == '-') {
+      in = In::line_comment;
+    } else if (in == In::line_comment && c == '\n') {
+      in = In::code;
+    } else if (in == In::code && c == '/' && next == '*') {
+      in = In::block_comment;
+    } else if (in == In::block_comment && c == '*' && next == '/') {
+      out += "*/";
+      i += 2;
+      in = In::code;
       continue;
+    } else if (c == '{') {
+      const auto close = sql.find('}', i + 1);
+      const auto name = close == std::string_view::npos ? std::string_view()
+                                                         : sql.substr(i + 1, close - i - 1);
+      const auto it = values.find(std::string(name));
+      if (it != values.end()) {
+        out += it->second;
+        i = close + 1;
+        continue;
+      }
+      const bool placeholder =
+          !name.empty() &&
+          std::all_of(name.begin(), name.end(),
+                      [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }) &&
+          !std::isdigit(static_cast<unsigned char>(name.front()));
+      if (placeholder && in == In::code) {
+        throw Fatal(fmt::format("SQL template: {{{}}} has no value (a bug in acme)", name));
+      }
     }
-    out.append(sql.substr(pos, open - pos));
-    out += it->second;
-    pos = close + 1;
+    out += c;
+    ++i;
   }
+  return out;
 }
 
 std::string with_schema(std::string_view sql, std::string_view schema) {

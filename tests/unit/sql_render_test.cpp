@@ -1,9 +1,14 @@
 // acme's one SQL template mechanism (db::render): what it replaces and what it leaves alone.
 #include "acme/db/connection.hpp"
+#include "acme/error.hpp"
 #include "acme/etl/sql_text.hpp"
 #include "acme/etl/tables.hpp"
+#include "acme/sql/embedded.hpp"
 
 #include <gtest/gtest.h>
+#include <regex>
+#include <set>
+#include <string>
 
 using acme::db::render;
 
@@ -16,6 +21,35 @@ TEST(SqlRender, ReplacesEveryNamedTokenAndLeavesOtherBracesAlone) {
   EXPECT_EQ(render("{", {{"a", "1"}}), "{");
   EXPECT_EQ(render("{a", {{"a", "1"}}), "{a");
   EXPECT_EQ(render("{{a}}", {{"a", "1"}}), "{1}");
+}
+
+TEST(SqlRender, APlaceholderWithoutAValueInSqlTextThrows) {
+  EXPECT_THROW(render("SELECT * FROM {schema}.{tabel}", {{"schema", "s"}}), acme::Fatal);
+  EXPECT_THROW(render("SELECT {a}", {}), acme::Fatal);
+  // In a literal or a comment it is text, and so are braces that are not placeholders.
+  EXPECT_EQ(render("SELECT '{x}', '{1,2}', '{}', 'it''s {y}' -- {z}\n/* {w} */ {a}",
+                   {{"a", "1"}}),
+            "SELECT '{x}', '{1,2}', '{}', 'it''s {y}' -- {z}\n/* {w} */ 1");
+  EXPECT_EQ(render("SELECT {1}, { a }, {}", {}), "SELECT {1}, { a }, {}");
+}
+
+// Every embedded SQL file names only placeholders some renderer fills: a misspelt one fails here
+// before any test runs the file.
+TEST(SqlRender, EveryPlaceholderOfEveryFileIsOneTheRenderersKnow) {
+  const std::set<std::string> known{
+      "schema", "bucket_bits", "is_open_s", "is_open_o", "pk", "target", "staging", "keys",
+      "recon", "s", "t", "filter", "item_filter", "bits", "rows", "seen_at", "tz", "observed_by",
+      "partials", "events", "days", "shadow", "key", "seq", "history", "status", "closed",
+      "columns", "is_open", "totals", "committed_utc", "shadow_items"};
+  const std::regex token(R"(\{([A-Za-z_][A-Za-z0-9_]*)\})");
+  for (const auto& f : acme::sql::k_files) {
+    std::string text(f.text);
+    text = std::regex_replace(text, std::regex("--[^\n]*"), "");
+    text = std::regex_replace(text, std::regex("'[^']*'"), "''");
+    for (std::sregex_iterator it(text.begin(), text.end(), token), end; it != end; ++it) {
+      EXPECT_TRUE(known.count((*it)[1].str()) == 1) << f.path << ": {" << (*it)[1].str() << "}";
+    }
+  }
 }
 
 TEST(SqlRender, AValueIsInsertedAsGivenAndNeverExpandedAgain) {

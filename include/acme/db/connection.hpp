@@ -1,3 +1,5 @@
+// Connections to the source and target databases and the helpers around them: errors classified
+// by SQLSTATE, identifier quoting, and render(), the placeholder substitution of acme's SQL files.
 #pragma once
 
 #include <exception>
@@ -51,7 +53,9 @@ std::string text_array(const std::vector<std::string>& values);
 
 // acme's one template mechanism for its SQL files: every "{name}" of `values` in `sql` becomes
 // its value, inserted as given (values are acme's own identifiers and numbers, never user
-// input); any other brace (array literals, JSON) is left alone.
+// input). A {name} without a value throws acme::Fatal when it stands in SQL text (a misspelt or
+// forgotten placeholder), and stays as it is inside a '...' literal or a comment; any other
+// brace (array literals, JSON) is left alone.
 std::string render(std::string_view sql, const std::map<std::string, std::string>& values);
 
 // render() with {schema} = the quoted identifier `schema`.
