@@ -1,8 +1,9 @@
 #include "acme/cdc/admin.hpp"
 
+#include "acme/cdc/replication_connection.hpp"
+#include "acme/cdc/slot.hpp"
 #include "acme/db/connection.hpp"
 #include "acme/db/migrator.hpp"
-#include "acme/cdc/replication_connection.hpp"
 #include "acme/error.hpp"
 #include "acme/etl/tables.hpp"
 #include "acme/sql/embedded.hpp"
@@ -267,27 +268,22 @@ DropSlotResult drop_slot(const config::Config& config, bool force) {
         config.target_schema, slot, slot));
   }
   pqxx::nontransaction stx(*source, "acme cdc drop-slot");
-  const auto r =
-      stx.exec_params("SELECT slot_type, COALESCE(plugin, '-'), COALESCE(database, '-'), "
-                      "COALESCE(database, '') = current_database(), active, active_pid "
-                      "FROM pg_replication_slots WHERE slot_name = $1",
-                      slot);
-  if (r.empty()) {
+  const auto kind = slot_kind(stx, slot);
+  const auto r = stx.exec_params(
+      "SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = $1", slot);
+  if (!kind || r.empty()) {
     spdlog::info("replication slot '{}' does not exist on the source: nothing to drop", slot);
   } else {
-    if (r[0][0].as<std::string>() != "logical" || r[0][1].as<std::string>() != "pgoutput" ||
-        !r[0][3].as<bool>()) {
-      throw UsageError(fmt::format("replication slot '{}' is not acme's (a {} slot, plugin {}, "
-                                   "database {}): acme drops only its own pgoutput slot of the "
-                                   "source database",
-                                   slot, r[0][0].as<std::string>(), r[0][1].as<std::string>(),
-                                   r[0][2].as<std::string>()));
+    if (!kind->ours) {
+      throw UsageError(fmt::format("replication slot '{}' is not acme's ({}): acme drops only its "
+                                   "own pgoutput slot of the source database",
+                                   slot, kind->kind));
     }
-    if (r[0][4].as<bool>()) {
+    if (r[0][0].as<bool>()) {
       throw LockedError(fmt::format(
           "replication slot '{}' is in use by process {} on the source (a running acme in cdc "
           "mode?): stop it first",
-          slot, r[0][5].is_null() ? std::string("?") : r[0][5].as<std::string>()));
+          slot, r[0][1].is_null() ? std::string("?") : r[0][1].as<std::string>()));
     }
     cdc::ReplicationConnection repl(config.source_dsn, application());
     repl.drop_slot(slot); // a stream that took the slot meanwhile: LockedError

@@ -2,11 +2,12 @@
 
 #include "acme/cdc/admin.hpp"
 #include "acme/cdc/pgoutput.hpp"
+#include "acme/cdc/replication_connection.hpp"
+#include "acme/cdc/slot.hpp"
 #include "acme/cdc/start_plan.hpp"
 #include "acme/config/dsn.hpp"
 #include "acme/db/connection.hpp"
 #include "acme/db/copy.hpp"
-#include "acme/cdc/replication_connection.hpp"
 #include "acme/error.hpp"
 #include "acme/etl/backoff.hpp"
 #include "acme/etl/continuous.hpp"
@@ -190,19 +191,24 @@ bool StreamSyncer::stop_requested() const {
 
 std::optional<SlotView> StreamSyncer::read_slot() {
   pqxx::nontransaction tx(m_syncer.source(), "acme cdc slot");
-  const auto r = tx.exec_params("SELECT COALESCE(wal_status, ''), plugin, "
+  const auto kind = slot_kind(tx, m_config.cdc_slot);
+  if (!kind) {
+    return std::nullopt;
+  }
+  if (!kind->ours) {
+    throw Fatal(fmt::format("replication slot '{}' exists but is not acme's ({}; acme streams a "
+                            "logical pgoutput slot of the source database): set ACME_CDC_SLOT to "
+                            "another name",
+                            m_config.cdc_slot, kind->kind));
+  }
+  const auto r = tx.exec_params("SELECT COALESCE(wal_status, ''), "
                                 "COALESCE(confirmed_flush_lsn, '0/0')::text FROM "
                                 "pg_replication_slots WHERE slot_name = $1",
                                 m_config.cdc_slot);
   if (r.empty()) {
-    return std::nullopt;
+    return std::nullopt; // dropped in between
   }
-  if (r[0][1].as<std::string>("") != "pgoutput") {
-    throw Fatal(fmt::format("replication slot '{}' exists but does not use pgoutput: it is not "
-                            "acme's; set ACME_CDC_SLOT to another name",
-                            m_config.cdc_slot));
-  }
-  return SlotView{r[0][0].as<std::string>() == "lost", Lsn::parse(r[0][2].as<std::string>())};
+  return SlotView{r[0][0].as<std::string>() == "lost", Lsn::parse(r[0][1].as<std::string>())};
 }
 
 std::string StreamSyncer::slot_holder() {

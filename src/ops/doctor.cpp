@@ -1,10 +1,10 @@
 #include "acme/ops/doctor.hpp"
 
 #include "acme/cdc/admin.hpp"
-
+#include "acme/cdc/replication_connection.hpp"
+#include "acme/cdc/slot.hpp"
 #include "acme/db/connection.hpp"
 #include "acme/db/migrator.hpp"
-#include "acme/cdc/replication_connection.hpp"
 #include "acme/error.hpp"
 #include "acme/etl/horizon.hpp"
 #include "acme/etl/tables.hpp"
@@ -706,14 +706,12 @@ private:
       return;
     }
     const auto& r = rows[0];
-    if (r["slot_type"].as<std::string>() != "logical" ||
-        r["plugin"].as<std::string>("") != "pgoutput" ||
-        r["database"].as<std::string>("") != tx.exec("SELECT current_database()")[0][0].c_str()) {
+    const auto kind = cdc::slot_kind(tx, slot);
+    if (kind && !kind->ours) {
       add("cdc slot", CheckStatus::fail,
-          fmt::format("slot {} exists but is not a pgoutput slot of this database ({} {} on {}): "
-                      "another consumer's",
-                      slot, r["slot_type"].as<std::string>(), r["plugin"].as<std::string>("-"),
-                      r["database"].as<std::string>("-")),
+          fmt::format("slot {} exists but is not a pgoutput slot of this database ({}): another "
+                      "consumer's",
+                      slot, kind->kind),
           "set ACME_CDC_SLOT to a name of acme's own");
       return;
     }

@@ -286,6 +286,42 @@ TEST_F(CdcCommand, DropSlotRefusesASlotThatIsNotAcmes) {
   EXPECT_TRUE(slot_exists());
 }
 
+// A pgoutput slot of the same name in another database of the source cluster is another
+// consumer's: the stream's start, drop-slot and doctor all say so through one check
+// (cdc::slot_kind). Before, the stream's start checked only the plugin and failed later, in
+// START_REPLICATION.
+TEST_F(CdcCommand, APgoutputSlotOfAnotherDatabaseIsNotAcmesAnywhere) {
+  auto pub_guard = publication_cleanup(m_publication);
+  ASSERT_EQ(cdc({"setup"}).exit_code, 0);
+  std::string other = acme::test::source_dsn();
+  const auto db = other.rfind("/acme_source");
+  ASSERT_NE(db, std::string::npos) << other;
+  other.replace(db, std::string("/acme_source").size(), "/postgres");
+  const auto on_other = [&](const std::string& sql) {
+    pqxx::connection c(other);
+    pqxx::nontransaction(c).exec(sql);
+  };
+  on_other("SELECT pg_create_logical_replication_slot('" + m_slot + "', 'pgoutput')");
+  Cleanup drop("slot " + m_slot + " in database postgres", [&] {
+    on_other("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE "
+             "slot_name = '" + m_slot + "'");
+  });
+  const std::string kind = "a logical slot, plugin pgoutput, database postgres";
+  const auto start = acme({"run-etl", "--mode", "cdc"},
+                          {"ACME_CDC_PUBLICATION=" + m_publication, "ACME_CDC_SLOT=" + m_slot});
+  EXPECT_EQ(start.exit_code, 1) << start.err;
+  EXPECT_NE(start.err.find("is not acme's (" + kind), std::string::npos) << start.err;
+  const auto dropped = cdc({"drop-slot", "--force"});
+  EXPECT_EQ(dropped.exit_code, 2) << dropped.err;
+  EXPECT_NE(dropped.err.find("not acme's (" + kind + ")"), std::string::npos) << dropped.err;
+  const auto doctor = acme({"doctor", "--mode", "cdc"},
+                           {"ACME_CDC_PUBLICATION=" + m_publication, "ACME_CDC_SLOT=" + m_slot});
+  EXPECT_NE(doctor.out.find("fail  cdc slot: slot " + m_slot + " exists but is not a pgoutput "
+                            "slot of this database (" + kind + ")"),
+            std::string::npos)
+      << doctor.out;
+}
+
 // The reader role of sql/roles/source_reader.psql (read-only, pg_read_all_stats, REPLICATION
 // with replication=on) is all CDC mode needs on the source: slot with exported snapshot, the
 // hand-off read, the stream, and cdc drop-slot.
