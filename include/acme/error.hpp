@@ -1,3 +1,5 @@
+// acme's process exit codes and exception classes (Error, Fatal, UsageError, LockedError), and
+// one_line(), which flattens a server's multi-line error message.
 #pragma once
 
 #include <cctype>

@@ -1,3 +1,4 @@
+// Graceful stop on SIGTERM and SIGINT: the signal handlers and the flag the loops poll.
 #pragma once
 
 namespace acme {

@@ -1,3 +1,4 @@
+// acme's release version, as CMakeLists.txt's project() sets it.
 #pragma once
 
 #include <string_view>

@@ -1,3 +1,6 @@
+// The source-side administration of CDC mode: `acme cdc setup` (wal_level and the publication
+// of the four contract tables), the check that the publication still serves the contract, and
+// `acme cdc drop-slot`.
 #pragma once
 
 #include "acme/config/config.hpp"

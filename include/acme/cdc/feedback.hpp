@@ -1,3 +1,5 @@
+// What a CDC stream confirms to the server: the flush position rule, and the tracker of the
+// received, pending and durable positions behind every standby status update.
 #pragma once
 
 #include "acme/cdc/lsn.hpp"

@@ -1,3 +1,5 @@
+// Positions in the source's WAL (Lsn) in PostgreSQL's text form, and the replication protocol's
+// timestamps (microseconds since 2000-01-01 UTC) converted to and from the system clock.
 #pragma once
 
 #include <chrono>

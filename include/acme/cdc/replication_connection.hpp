@@ -1,3 +1,5 @@
+// A libpq connection in logical replication mode: IDENTIFY_SYSTEM, creating and dropping slots,
+// and the COPY BOTH stream of pgoutput messages with standby status updates back.
 #pragma once
 
 #include "acme/cdc/lsn.hpp"

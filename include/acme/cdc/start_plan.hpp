@@ -1,3 +1,5 @@
+// How a CDC start proceeds (stream from the stored position, snapshot afresh, or refuse a slot
+// acme did not create), decided from the target's acme_cdc_state and the source's slot. Pure.
 #pragma once
 
 #include "acme/cdc/lsn.hpp"

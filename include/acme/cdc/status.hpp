@@ -1,3 +1,5 @@
+// The CDC section of `acme status`: the slot, the LSN applied to the target and the lag, read
+// from the target's acme_cdc_state and the source's slot, as JSON and as text lines.
 #pragma once
 
 #include "acme/config/config.hpp"

@@ -1,3 +1,6 @@
+// CDC mode's sync: StreamSyncer applies the source's logical replication stream to the target
+// through the same Loader and Transformer as polling, and run_continuous() keeps it streaming
+// across failures.
 #pragma once
 
 #include "acme/cdc/change_batch.hpp"

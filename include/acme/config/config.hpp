@@ -1,3 +1,5 @@
+// acme's settings: the command-line overrides, the resolved Config (flags > environment > .env >
+// defaults) and load(), and the checks that the required DSNs and identifiers are set and valid.
 #pragma once
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// The .env file reader: KEY=VALUE lines parsed as literal data, nothing executed or expanded.
 #pragma once
 
 #include <map>

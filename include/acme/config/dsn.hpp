@@ -1,3 +1,5 @@
+// Connection strings made safe to show: a DSN masked for messages, the secrets to redact from any
+// text, and libpq's syntax error without echoing the string.
 #pragma once
 
 #include <optional>

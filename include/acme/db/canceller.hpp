@@ -1,3 +1,5 @@
+// StatementCanceller: a thread that cancels the server statements in flight once a stop is
+// requested, so that a stop does not wait for a long or blocked statement.
 #pragma once
 
 #include <chrono>

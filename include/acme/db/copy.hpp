@@ -1,3 +1,5 @@
+// COPY in PostgreSQL's text format through libpqxx: a query's rows streamed from one
+// transaction into a table of another, and rows held in memory written into a table.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// The target schema's migrations: the ones embedded from sql/migrations/, applying those still
+// pending, and reading the version the target is at.
 #pragma once
 
 #include <pqxx/connection>

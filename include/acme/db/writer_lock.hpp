@@ -1,3 +1,5 @@
+// The single-writer lock of a target schema: the session-level advisory lock that makes one acme
+// process its only writer, and who holds it.
 #pragma once
 
 #include <chrono>

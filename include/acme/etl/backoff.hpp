@@ -1,3 +1,4 @@
+// The delay before a retry: capped exponential backoff with jitter. Pure.
 #pragma once
 
 #include <chrono>

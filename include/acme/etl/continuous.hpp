@@ -1,3 +1,5 @@
+// Continuous poll mode: the loop that runs a sync cycle every interval, the retry loop with
+// backoff that polling and CDC share, and the sleep that wakes on a stop request.
 #pragma once
 
 #include "acme/etl/sync.hpp"

@@ -1,3 +1,5 @@
+// The incremental read's position: the (updated_at, primary key) cursor of a source table, and
+// the rules that move it without passing the late-commit horizon or a prepared transaction's pin.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// The source side of a sync cycle: the queries acme reads the source tables with (changes, full
+// loads, key reconciliation), the check of the source contract, and the tables' row estimates.
 #pragma once
 
 #include "acme/etl/cursor.hpp"

@@ -1,3 +1,5 @@
+// The late-commit horizon: how far the stored cursors may go in a cycle, read from the source
+// with its open prepared transactions, and the check of the configured source time zone.
 #pragma once
 
 #include <chrono>

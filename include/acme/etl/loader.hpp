@@ -1,3 +1,5 @@
+// The target side of a sync cycle, except the rules: Loader stages rows, deletes and history
+// events, and stores cursors, the CDC position, prepared-transaction pins and run records.
 #pragma once
 
 #include "acme/etl/cursor.hpp"

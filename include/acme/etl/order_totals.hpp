@@ -1,3 +1,5 @@
+// The orders' totals of a first full load, summed exactly from the item rows as they stream
+// through acme, and written as partial rows that the target adds up per order.
 #pragma once
 
 #include "acme/db/copy_connection.hpp"

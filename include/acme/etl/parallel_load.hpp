@@ -1,3 +1,5 @@
+// The full load of analytical_orders and analytical_order_items over N connections per side:
+// shadow tables filled by COPY from one exported snapshot, indexed in parallel, then swapped in.
 #pragma once
 
 #include "acme/etl/cursor.hpp"

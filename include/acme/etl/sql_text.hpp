@@ -1,3 +1,5 @@
+// The ETL's SQL text: the "is this order open" expression from sql/etl/is_open.sql, and the
+// rendering of acme's embedded SQL files with the placeholders they share.
 #pragma once
 
 #include "acme/etl/tables.hpp"

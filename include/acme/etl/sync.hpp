@@ -1,3 +1,5 @@
+// The polling sync: Syncer holds the source and target connections and the writer lock, and runs
+// cycles of batches (incremental, full or reconciling), each committed with its cursors.
 #pragma once
 
 #include "acme/config/config.hpp"

@@ -1,3 +1,5 @@
+// The four contract tables as the ETL moves them (key, columns, staging, key and target tables),
+// and the key ranges and heap-block ranges that reconciliation and the parallel load use.
 #pragma once
 
 #include <array>

@@ -1,3 +1,5 @@
+// The transformation rules: Transformer applies the merge, fan-out, totals and history SQL of
+// sql/etl/ to what a polling cycle or a CDC flush staged, in the caller's target transaction.
 #pragma once
 
 #include <cstdint>

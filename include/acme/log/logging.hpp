@@ -1,3 +1,5 @@
+// acme's logging: the spdlog setup (stderr, daily files, text or JSON, secrets redacted), the
+// terminal status line, and printable(), which makes database text safe for a log line.
 #pragma once
 
 #include <string>

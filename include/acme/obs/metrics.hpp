@@ -1,3 +1,5 @@
+// The /metrics endpoint: the Metrics interface the sync loops report cycles, rows, failures and
+// retained WAL to, its no-op default, the Prometheus server, and the listen address checks.
 #pragma once
 
 #include <cstdint>

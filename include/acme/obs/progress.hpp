@@ -1,3 +1,5 @@
+// Progress of long operations (the full load, verify): rows per table with rate and ETA, shown
+// on a terminal status line or in periodic log lines, and the formatting behind them.
 #pragma once
 
 #include <atomic>

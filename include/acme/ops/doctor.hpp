@@ -1,3 +1,5 @@
+// `acme doctor`: the read-only preflight checks of the source and target, each with its verdict
+// and the exact fix, and the report as text or JSON.
 #pragma once
 
 #include "acme/config/config.hpp"

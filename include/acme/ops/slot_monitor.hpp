@@ -1,3 +1,5 @@
+// SlotMonitor: in CDC mode with metrics, a thread that periodically reads the WAL acme's
+// replication slot retains on the source and reports it to /metrics.
 #pragma once
 
 #include "acme/obs/metrics.hpp"

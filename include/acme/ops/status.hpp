@@ -1,3 +1,5 @@
+// `acme status`: the sync state read from the target's bookkeeping (cursors, runs, horizon, lag
+// behind the source, health), as JSON and as text.
 #pragma once
 
 #include "acme/config/config.hpp"

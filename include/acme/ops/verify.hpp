@@ -1,3 +1,5 @@
+// `acme verify [--repair]`: every target row compared by key range with what one source
+// snapshot gives, the optional repair of the rows that differ, and the report.
 #pragma once
 
 #include "acme/config/config.hpp"

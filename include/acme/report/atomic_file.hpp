@@ -1,3 +1,5 @@
+// AtomicFile: a report file that appears at its destination complete or not at all, with an
+// exact file mode.
 #pragma once
 
 #include <filesystem>

@@ -1,3 +1,5 @@
+// `acme export-reports`: the selected reports read from one snapshot of the target, and the CSVs,
+// report.html and manifest.json written atomically into the output directory.
 #pragma once
 
 #include "acme/report/csv_writer.hpp"

@@ -1,3 +1,5 @@
+// The output formats of export-reports: the ReportWriter interface that receives each report's
+// rows from the one snapshot, and its CSV and HTML implementations.
 #pragma once
 
 #include "acme/report/reports.hpp"

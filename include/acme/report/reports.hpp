@@ -1,3 +1,5 @@
+// The catalog of business reports: each report's name, CSV file, embedded SQL and columns, and
+// its SQL instantiated for a target schema.
 #pragma once
 
 #include "acme/report/csv_writer.hpp"
