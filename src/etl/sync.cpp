@@ -6,6 +6,7 @@
 #include "acme/db/copy.hpp"
 #include "acme/db/migrator.hpp"
 #include "acme/db/writer_lock.hpp"
+#include "acme/etl/batch_plan.hpp"
 #include "acme/etl/parallel_load.hpp"
 #include "acme/etl/transformer.hpp"
 #include "acme/obs/progress.hpp"
@@ -258,11 +259,40 @@ void Syncer::log_horizon(const Horizon& horizon) {
   }
 }
 
-Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconcile_slices,
+// One batch's transactions and what its steps hand to each other.
+struct Syncer::BatchRun {
+  BatchRun(const Horizon& horizon_, SourceTx& stx_, Extractor& extractor_, pqxx::work& ttx_,
+           Loader& loader_, const std::optional<SyncRequest::Handoff>& handoff_,
+           std::unique_ptr<ParallelLoad>& parallel_load_)
+      : horizon(horizon_), stx(stx_), extractor(extractor_), ttx(ttx_), loader(loader_),
+        handoff(handoff_), parallel_load(parallel_load_) {}
+
+  const Horizon& horizon;
+  SourceTx& stx;
+  Extractor& extractor;
+  pqxx::work& ttx;
+  Loader& loader;
+  const std::optional<SyncRequest::Handoff>& handoff;
+  std::unique_ptr<ParallelLoad>& parallel_load; // run_batch discards it if the batch fails
+  bool closed_changed = false;
+  std::map<std::string, TableState> state;
+  Loader::Pins pins;
+  BatchPlan plan;
+  std::optional<obs::Progress> progress; // of a full read
+  std::map<std::string, std::int64_t> estimates;
+  bool target_was_empty = false;
+  ParallelLoad::Result loaded; // by the shadow-table load
+  std::map<std::string, CursorStep> steps;
+  nlohmann::json rows = nlohmann::json::object();
+};
+
+Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile_requested, int reconcile_slices,
                                 const std::optional<SyncRequest::Handoff>& handoff) {
   // Of the transaction in progress: the changes', then the reconciliation's (record_failure).
   std::string started_at = utc_now();
-  std::string mode = handoff ? "cdc-snapshot" : full_requested ? "full" : "incremental";
+  std::string mode(run_mode(handoff          ? BatchMode::cdc_snapshot
+                            : full_requested ? BatchMode::full
+                                             : BatchMode::incremental));
   std::unique_ptr<ParallelLoad> parallel_load;
   try {
     // The horizon first, in its own statements, and only then the snapshot: every transaction
@@ -275,196 +305,29 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
     SourceTx stx(*m_source, "acme extract");
     if (handoff) {
       stx.exec("SET TRANSACTION SNAPSHOT " + stx.quote(handoff->snapshot));
-      full_requested = true;
     }
     Extractor extractor(stx, m_config.source_schema); // its contract checked by connect()
-
     pqxx::work ttx(*m_target, "acme load");
     Loader loader(ttx, m_config.target_schema);
-    const bool closed_changed = loader.prepare(m_config.closed_statuses);
-    if (closed_changed) {
-      spdlog::warn("the closed-status set changed: recomputing which orders are open");
-    }
-    const auto state = loader.load_state();
-    for (const auto& [table, table_state] : state) {
-      // updated_at has no time zone: if the writers' clock went back (daylight saving ends, a
-      // clock fix), new changes are stamped behind the cursor and only a full read finds them.
-      if (table_state.cursor.ts && *table_state.cursor.ts > horizon.source_now) {
-        spdlog::warn("the source clock ({}, time zone {}) is behind the stored cursor of {} ({}): "
-                     "if the orders system's clock went back (daylight saving time ended), run "
-                     "acme run-etl --full once the repeated hour is over",
-                     horizon.source_now, horizon.time_zone, table, *table_state.cursor.ts);
-      }
-    }
-    const auto pins = loader.pin_prepared(horizon.prepared);
-    if (pins.added > 0 || (!pins.lowest.empty() && !m_pins_reported)) {
-      for (const auto& p : horizon.prepared) {
-        spdlog::warn("prepared transaction '{}' (prepared {} by {}) holds the cursors back until "
-                     "COMMIT PREPARED or ROLLBACK PREPARED: its rows commit with older stamps",
-                     p.gid, p.prepared_at, p.owner);
-      }
-    }
-    m_pins_reported = !pins.lowest.empty();
-    if (!handoff) {
-      loader.invalidate_cdc_state(); // the stream no longer continues this target's state
-    }
-    bool full = full_requested;
-    for (const auto& t : k_tables) {
-      const auto it = state.find(std::string(t.source));
-      full = full || it == state.end() || !it->second.loaded;
-    }
-    if (full) {
-      mode = handoff ? mode : "full";
-      reconcile = false;
-    }
+    BatchRun run(horizon, stx, extractor, ttx, loader, handoff, parallel_load);
+    read_target_state(run);
 
-    // A full read shows its progress per table (obs::Progress: a status line on a terminal, else
-    // a log line every 10 s), against the planner's row estimates of the source tables.
-    std::optional<obs::Progress> progress;
-    std::map<std::string, std::int64_t> estimates;
-    if (full) {
-      progress.emplace("full load");
-      estimates = source_row_estimates(stx, m_config.source_schema);
+    plan_run(run, full_requested, reconcile_requested);
+    mode = run_mode(run.plan.mode);
+    if (run.plan.shadow_swap()) {
+      load_shadow_tables(run);
     }
-
-    // A full read loads orders and items into shadow tables over `jobs` connections per side and
-    // swaps them in at commit, unless objects a swap would break depend on the live tables.
-    bool parallel = false;
-    bool target_was_empty = false;
-    ParallelLoad::Result loaded;
-    if (full) {
-      const auto blockers = ParallelLoad::swap_blockers(ttx, m_config.target_schema);
-      parallel = blockers.empty();
-      if (!parallel) {
-        std::string list;
-        for (const auto& b : blockers) {
-          list += (list.empty() ? "" : ", ") + b;
-        }
-        spdlog::warn("full load in place over one connection (slower): {} depend(s) on the "
-                     "analytical tables, which a swap of freshly loaded tables would break",
-                     list);
-      }
-    }
-    if (parallel) {
-      target_was_empty = loader.target_empty();
-      // Every worker reads the snapshot of this transaction (taken after the horizon), or the
-      // replication slot's in a CDC hand-off.
-      const std::string snapshot =
-          handoff ? handoff->snapshot
-                  : stx.exec("SELECT pg_export_snapshot()")[0][0].as<std::string>();
-      ParallelLoad::Options opts;
-      opts.source_dsn = m_config.source_dsn;
-      opts.target_dsn = m_config.target_dsn;
-      opts.source_schema = m_config.source_schema;
-      opts.target_schema = m_config.target_schema;
-      opts.closed_statuses = m_config.closed_statuses;
-      opts.jobs = m_config.jobs;
-      opts.snapshot = snapshot;
-      opts.keep_settled_prices = !target_was_empty;
-      opts.should_stop = [this] { return stop_requested(); };
-      opts.check_stop = [this] { check_stop(); };
-      opts.progress = &*progress;
-      opts.orders_estimate = estimates.at("orders");
-      opts.items_estimate = estimates.at("order_items");
-      parallel_load = std::make_unique<ParallelLoad>(std::move(opts));
-      const auto blocks = stx.exec(extractor.block_count_query(k_tables[3]))[0][0];
-      loaded = parallel_load->run(
-          extractor,
-          blocks.is_null() ? std::nullopt : std::optional<std::int64_t>(blocks.as<std::int64_t>()));
-    }
-
     Batch batch;
     batch.result.mode = mode;
     batch.result.horizon = horizon;
-    std::map<std::string, CursorStep> steps;
-    nlohmann::json rows = nlohmann::json::object();
-    const auto stop = copy_stop();
-    for (const auto& t : k_tables) {
-      check_stop();
-      const std::string name(t.source);
-      const Cursor previous = state.count(name) != 0 ? state.at(name).cursor : Cursor{};
-      std::int64_t read = 0;
-      // Orders and items of a parallel full load are in the shadow tables already.
-      const bool shadowed = parallel && (t.source == "orders" || t.source == "order_items");
-      std::optional<Cursor> last_read;
-      if (shadowed) {
-        read = t.source == "orders" ? loaded.orders : loaded.items;
-        last_read = t.source == "orders" ? loaded.orders_max : loaded.items_max;
-      } else if (full) {
-        auto& shown = progress->start(name, estimates.at(name));
-        read = db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop,
-                                [&shown](std::int64_t n) { shown.add(n); });
-        progress->finish(shown);
-        loader.keys_from_staging(t);
-      } else {
-        read = db::copy_between(stx, extractor.changes_query(t, previous, m_config.batch_size), ttx,
-                                std::string(t.staging), stop);
-      }
-      const auto pin = pins.lowest.find(name);
-      const auto step = apply_pin(
-          next_cursor(previous, shadowed ? last_read : loader.staged_max(t), horizon.safe_ts),
-          pin == pins.lowest.end() ? std::nullopt : std::optional<Cursor>(pin->second));
-      // A full batch means more rows may follow. If the horizon held the cursor back, the next
-      // batch re-reads from the held-back cursor in a newer snapshot: worth it only while the
-      // cursor still advances (an old open transaction can pin it; the next sync goes on).
-      if (!full && read >= m_config.batch_size && (!step.clamped || previous < step.cursor)) {
-        batch.more = true;
-      }
-      batch.result.clamped = batch.result.clamped || step.clamped;
-      steps[name] = step;
-      rows[name]["read"] = read;
-      batch.result.rows_read += read;
-      batch.result.read_by_table[name] += read;
-    }
-    progress.reset(); // the reads are done: the line goes before the merge logs
-    if (!reconcile) {
+    read_tables(run, batch);
+    if (!run.plan.reconcile) {
       stx.commit(); // a reconciliation after the changes' commit reads this snapshot again
     }
     test_point::reach("after-extract");
     check_stop();
-
-    std::vector<std::string> key_tables;
-    if (full) {
-      for (const auto& t : k_tables) {
-        key_tables.emplace_back(t.source);
-      }
-    }
-    test_point::reach("merge", &ttx);
-    Transformer transform(ttx, m_config.target_schema);
-    MergeCounts counts;
-    if (parallel) {
-      counts = transform.merge_dimensions(key_tables);
-      counts.written["orders"] = loaded.orders;
-      counts.written["items"] = loaded.items;
-      parallel_load->stage_history_events(ttx);
-    } else {
-      counts = transform.merge(key_tables, closed_changed);
-    }
-    counts.written["history"] = record_history(
-        transform, horizon, (parallel && target_was_empty) || handoff ? "load" : "poll");
-    test_point::reach("after-merge");
-    if (parallel) {
-      test_point::reach("before-swap", &ttx);
-      parallel_load->swap(ttx);
-    }
-    for (const auto& [step, n] : counts.written) {
-      rows["written"][step] = n;
-    }
-    batch.result.rows_written = counts.total();
-    batch.result.written_by_step = counts.written;
-    if (handoff) {
-      loader.forget_poll_state();
-      loader.save_cdc_state(handoff->slot, handoff->applied_lsn);
-    } else {
-      for (const auto& [name, step] : steps) {
-        loader.save_state(name, step.cursor, full);
-      }
-    }
-    loader.record_run(succeeded_run(started_at, mode, horizon, rows));
-    check_stop();
-    test_point::reach("before-commit");
-    ttx.commit();
-    if (reconcile) {
+    merge_and_commit(run, batch, started_at, mode);
+    if (run.plan.reconcile) {
       started_at = utc_now();
       mode = reconcile_mode(reconcile_slices);
       reconcile_keys(stx, extractor, horizon, reconcile_slices, started_at, batch.result);
@@ -488,6 +351,196 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile, int reconci
     record_failure(started_at, mode, message);
     db::rethrow_classified("sync cycle");
   }
+}
+
+void Syncer::read_target_state(BatchRun& run) {
+  run.closed_changed = run.loader.prepare(m_config.closed_statuses);
+  if (run.closed_changed) {
+    spdlog::warn("the closed-status set changed: recomputing which orders are open");
+  }
+  run.state = run.loader.load_state();
+  for (const auto& [table, table_state] : run.state) {
+    // updated_at has no time zone: if the writers' clock went back (daylight saving ends, a
+    // clock fix), new changes are stamped behind the cursor and only a full read finds them.
+    if (table_state.cursor.ts && *table_state.cursor.ts > run.horizon.source_now) {
+      spdlog::warn("the source clock ({}, time zone {}) is behind the stored cursor of {} ({}): "
+                   "if the orders system's clock went back (daylight saving time ended), run "
+                   "acme run-etl --full once the repeated hour is over",
+                   run.horizon.source_now, run.horizon.time_zone, table, *table_state.cursor.ts);
+    }
+  }
+  run.pins = run.loader.pin_prepared(run.horizon.prepared);
+  if (run.pins.added > 0 || (!run.pins.lowest.empty() && !m_pins_reported)) {
+    for (const auto& p : run.horizon.prepared) {
+      spdlog::warn("prepared transaction '{}' (prepared {} by {}) holds the cursors back until "
+                   "COMMIT PREPARED or ROLLBACK PREPARED: its rows commit with older stamps",
+                   p.gid, p.prepared_at, p.owner);
+    }
+  }
+  m_pins_reported = !run.pins.lowest.empty();
+  if (!run.handoff) {
+    run.loader.invalidate_cdc_state(); // the stream no longer continues this target's state
+  }
+}
+
+// Decides the batch's plan from the request and the target's state; a full read shows its
+// progress per table (obs::Progress: a status line on a terminal, else a log line every 10 s),
+// against the planner's row estimates of the source tables.
+void Syncer::plan_run(BatchRun& run, bool full_requested, bool reconcile_requested) {
+  BatchFacts facts;
+  facts.full_requested = full_requested;
+  facts.reconcile_requested = reconcile_requested;
+  facts.handoff = run.handoff.has_value();
+  for (const auto& t : k_tables) {
+    const auto it = run.state.find(std::string(t.source));
+    facts.every_table_loaded =
+        facts.every_table_loaded && it != run.state.end() && it->second.loaded;
+  }
+  if (full_read_needed(facts)) {
+    facts.swap_blocked = !swap_blockers_logged(run.ttx).empty();
+  }
+  run.plan = plan_batch(facts);
+  if (run.plan.full()) {
+    run.progress.emplace("full load");
+    run.estimates = source_row_estimates(run.stx, m_config.source_schema);
+  }
+}
+
+std::vector<std::string> Syncer::swap_blockers_logged(pqxx::transaction_base& ttx) const {
+  auto blockers = ParallelLoad::swap_blockers(ttx, m_config.target_schema);
+  if (!blockers.empty()) {
+    std::string list;
+    for (const auto& b : blockers) {
+      list += (list.empty() ? "" : ", ") + b;
+    }
+    spdlog::warn("full load in place over one connection (slower): {} depend(s) on the "
+                 "analytical tables, which a swap of freshly loaded tables would break",
+                 list);
+  }
+  return blockers;
+}
+
+// Orders and items go into shadow tables over `jobs` connections per side, swapped in at commit.
+void Syncer::load_shadow_tables(BatchRun& run) {
+  run.target_was_empty = run.loader.target_empty();
+  // Every worker reads the snapshot of this transaction (taken after the horizon), or the
+  // replication slot's in a CDC hand-off.
+  const std::string snapshot =
+      run.handoff ? run.handoff->snapshot
+                  : run.stx.exec("SELECT pg_export_snapshot()")[0][0].as<std::string>();
+  ParallelLoad::Options opts;
+  opts.source_dsn = m_config.source_dsn;
+  opts.target_dsn = m_config.target_dsn;
+  opts.source_schema = m_config.source_schema;
+  opts.target_schema = m_config.target_schema;
+  opts.closed_statuses = m_config.closed_statuses;
+  opts.jobs = m_config.jobs;
+  opts.snapshot = snapshot;
+  opts.keep_settled_prices = !run.target_was_empty;
+  opts.should_stop = [this] { return stop_requested(); };
+  opts.check_stop = [this] { check_stop(); };
+  opts.progress = &*run.progress;
+  opts.orders_estimate = run.estimates.at("orders");
+  opts.items_estimate = run.estimates.at("order_items");
+  run.parallel_load = std::make_unique<ParallelLoad>(std::move(opts));
+  const auto blocks = run.stx.exec(run.extractor.block_count_query(k_tables[3]))[0][0];
+  run.loaded = run.parallel_load->run(
+      run.extractor,
+      blocks.is_null() ? std::nullopt : std::optional<std::int64_t>(blocks.as<std::int64_t>()));
+}
+
+// Copies each table's rows (changes since its cursor, or all of them) into its staging table and
+// decides the cursor each table stores.
+void Syncer::read_tables(BatchRun& run, Batch& batch) {
+  const auto stop = copy_stop();
+  for (const auto& t : k_tables) {
+    check_stop();
+    const std::string name(t.source);
+    const Cursor previous = run.state.count(name) != 0 ? run.state.at(name).cursor : Cursor{};
+    std::int64_t read = 0;
+    std::optional<Cursor> last_read;
+    switch (table_read(run.plan, t.source)) {
+    case TableRead::shadowed:
+      read = t.source == "orders" ? run.loaded.orders : run.loaded.items;
+      last_read = t.source == "orders" ? run.loaded.orders_max : run.loaded.items_max;
+      break;
+    case TableRead::whole: {
+      auto& shown = run.progress->start(name, run.estimates.at(name));
+      read = db::copy_between(run.stx, run.extractor.all_rows_query(t), run.ttx,
+                              std::string(t.staging), stop,
+                              [&shown](std::int64_t n) { shown.add(n); });
+      run.progress->finish(shown);
+      run.loader.keys_from_staging(t);
+      last_read = run.loader.staged_max(t);
+      break;
+    }
+    case TableRead::changes:
+      read =
+          db::copy_between(run.stx, run.extractor.changes_query(t, previous, m_config.batch_size),
+                           run.ttx, std::string(t.staging), stop);
+      last_read = run.loader.staged_max(t);
+      break;
+    }
+    const auto pin = run.pins.lowest.find(name);
+    const auto step =
+        apply_pin(next_cursor(previous, last_read, run.horizon.safe_ts),
+                  pin == run.pins.lowest.end() ? std::nullopt : std::optional<Cursor>(pin->second));
+    batch.more = batch.more || more_batches(run.plan, read, m_config.batch_size, step.clamped,
+                                            previous < step.cursor);
+    batch.result.clamped = batch.result.clamped || step.clamped;
+    run.steps[name] = step;
+    run.rows[name]["read"] = read;
+    batch.result.rows_read += read;
+    batch.result.read_by_table[name] += read;
+  }
+  run.progress.reset(); // the reads are done: the line goes before the merge logs
+}
+
+// Merges the staged rows (or the shadow tables' dimensions), records history, swaps shadow
+// tables in, stores the cursors or the CDC position and the run, and commits.
+void Syncer::merge_and_commit(BatchRun& run, Batch& batch, const std::string& started_at,
+                              const std::string& mode) {
+  std::vector<std::string> key_tables;
+  if (run.plan.full()) {
+    for (const auto& t : k_tables) {
+      key_tables.emplace_back(t.source);
+    }
+  }
+  test_point::reach("merge", &run.ttx);
+  Transformer transform(run.ttx, m_config.target_schema);
+  MergeCounts counts;
+  if (run.plan.shadow_swap()) {
+    counts = transform.merge_dimensions(key_tables);
+    counts.written["orders"] = run.loaded.orders;
+    counts.written["items"] = run.loaded.items;
+    run.parallel_load->stage_history_events(run.ttx);
+  } else {
+    counts = transform.merge(key_tables, run.closed_changed);
+  }
+  counts.written["history"] = record_history(
+      transform, run.horizon, std::string(history_observer(run.plan, run.target_was_empty)));
+  test_point::reach("after-merge");
+  if (run.plan.shadow_swap()) {
+    test_point::reach("before-swap", &run.ttx);
+    run.parallel_load->swap(run.ttx);
+  }
+  for (const auto& [step, n] : counts.written) {
+    run.rows["written"][step] = n;
+  }
+  batch.result.rows_written = counts.total();
+  batch.result.written_by_step = counts.written;
+  if (run.handoff) {
+    run.loader.forget_poll_state();
+    run.loader.save_cdc_state(run.handoff->slot, run.handoff->applied_lsn);
+  } else {
+    for (const auto& [name, step] : run.steps) {
+      run.loader.save_state(name, step.cursor, run.plan.full());
+    }
+  }
+  run.loader.record_run(succeeded_run(started_at, mode, run.horizon, run.rows));
+  check_stop();
+  test_point::reach("before-commit");
+  run.ttx.commit();
 }
 
 void Syncer::reconcile_keys(pqxx::transaction_base& stx, const Extractor& extractor,

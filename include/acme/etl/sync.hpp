@@ -93,8 +93,20 @@ private:
     SyncResult result;
     bool more = false;
   };
+  // One batch: plans it (etl/batch_plan.hpp), then reads, merges and commits it in steps that
+  // share a BatchRun (sync.cpp); a reconciliation follows in its own transaction if planned.
   Batch run_batch(bool full, bool reconcile, int reconcile_slices,
                   const std::optional<SyncRequest::Handoff>& handoff);
+  struct BatchRun;
+  // Prepares the work tables and reads the cursors and prepared-transaction pins.
+  void read_target_state(BatchRun& run);
+  void plan_run(BatchRun& run, bool full_requested, bool reconcile_requested);
+  // What would block a shadow-table swap, logged as the reason for a slower in-place load.
+  std::vector<std::string> swap_blockers_logged(pqxx::transaction_base& ttx) const;
+  void load_shadow_tables(BatchRun& run);
+  void read_tables(BatchRun& run, Batch& batch);
+  void merge_and_commit(BatchRun& run, Batch& batch, const std::string& started_at,
+                        const std::string& mode);
   // After a batch's changes commit: compares key sets with the source in the batch's snapshot
   // `stx` (one slice of each table's key space when `slices` > 1, see SyncRequest) and applies
   // what differs (hard deletes, rows a cursor cannot see) in a transaction of its own, recorded
