@@ -9,7 +9,7 @@
 #   lib/systemd/system/acme-etl{,-once}.service, acme-etl.timer, acme-reports.{service,timer}
 #   share/acme/acme.env.example    template of /etc/acme/acme.env (the .deb's postinst copies it)
 #   share/acme/roles/*.psql        least-privilege roles for the DBA (docs/operations.md)
-#   share/doc/acme/                README.md, operations.md, env.example, examples/cron.d-acme
+#   share/doc/acme/                README.md, docs/*.md (its links), env.example, examples/cron.d-acme
 # `make install`/cpack do not build first (cmake --install never does): build, then package.
 # This keeps cpack from re-running a build, e.g. when the packaging test runs it under ctest.
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
@@ -27,7 +27,10 @@ install(FILES deploy/acme.env.example DESTINATION "${CMAKE_INSTALL_DATADIR}/acme
 install(FILES sql/roles/source_reader.psql sql/roles/target_writer.psql sql/roles/source_owner.psql
   DESTINATION "${CMAKE_INSTALL_DATADIR}/acme/roles")
 # README.md is optional so that a tree without it still installs.
-install(FILES README.md docs/operations.md DESTINATION "${CMAKE_INSTALL_DOCDIR}" OPTIONAL)
+install(FILES README.md DESTINATION "${CMAKE_INSTALL_DOCDIR}" OPTIONAL)
+# Under docs/, as in the tree, so that README's links to them work where it is installed.
+file(GLOB ACME_DOC_PAGES CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/docs/*.md")
+install(FILES ${ACME_DOC_PAGES} DESTINATION "${CMAKE_INSTALL_DOCDIR}/docs")
 install(FILES .env.example DESTINATION "${CMAKE_INSTALL_DOCDIR}" RENAME env.example)
 install(FILES deploy/cron/acme DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples" RENAME cron.d-acme)
 

@@ -124,7 +124,7 @@ std::string without_location(const std::string& message) {
   }
   if (sqlstate == "42501" || sqlstate.rfind("28", 0) == 0) {
     text += " (the source role needs LOGIN and REPLICATION, and a pg_hba.conf entry for the "
-            "database: see README \"Least privilege\")";
+            "database: see docs/operations.md \"Least privilege\")";
   } else if (sqlstate == "42704") {
     text += " (a replication slot or publication is missing)";
   }

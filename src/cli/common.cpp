@@ -89,7 +89,7 @@ void add_sync_options(CLI::App& cmd, Context& ctx) {
       ->group("Mode");
   cmd.add_option("--cdc-slot-wait", o.cdc_slot_wait,
                  "cdc mode: seconds to wait for the slot while another process holds it or its "
-                 "creation waits for open source transactions, then exit 3 (held) or 1, 0 to "
+                 "creation waits for open source transactions, then exit 3 (held) or 1, 1 to "
                  "86400 [env: ACME_CDC_SLOT_WAIT, default: 120]")
       ->group("Mode");
   cmd.add_option("--source-timezone", o.source_timezone,

@@ -2,6 +2,7 @@
 #include "acme/config/dsn.hpp"
 #include "cli/common.hpp"
 
+#include <chrono>
 #include <fmt/format.h>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,9 @@ int run_config(Context& ctx, const ConfigOptions& opts) {
     auto it = c.origin.find(var);
     return it == c.origin.end() ? std::string("default") : it->second;
   };
+  auto seconds = [](std::chrono::milliseconds ms) {
+    return fmt::format("{:.3f}", static_cast<double>(ms.count()) / 1000.0);
+  };
   std::string closed;
   for (const auto& s : c.closed_statuses) {
     closed += (closed.empty() ? "" : ",") + s;
@@ -30,13 +34,11 @@ int run_config(Context& ctx, const ConfigOptions& opts) {
       {"ACME_TARGET_SCHEMA", c.target_schema},
       {"ACME_CLOSED_STATUSES", closed},
       {"ACME_BATCH_SIZE", std::to_string(c.batch_size)},
-      {"ACME_LATE_COMMIT_LOOKBACK",
-       fmt::format("{:.3f}", static_cast<double>(c.lookback.count()) / 1000.0)},
+      {"ACME_LATE_COMMIT_LOOKBACK", seconds(c.lookback)},
       {"ACME_SOURCE_TIMEZONE", c.source_timezone},
       {"ACME_RECONCILE_EVERY", std::to_string(c.reconcile_every)},
-      {"ACME_LOCK_WAIT", fmt::format("{:.3f}", static_cast<double>(c.lock_wait.count()) / 1000.0)},
-      {"ACME_POLLING_INTERVAL",
-       fmt::format("{:.3f}", static_cast<double>(c.polling_interval.count()) / 1000.0)},
+      {"ACME_LOCK_WAIT", seconds(c.lock_wait)},
+      {"ACME_POLLING_INTERVAL", seconds(c.polling_interval)},
       {"ACME_HISTORY_DAYS", c.history_days ? std::to_string(*c.history_days) : std::string()},
       {"ACME_JOBS", std::to_string(c.jobs)},
       {"ACME_METRICS_ADDRESS", c.metrics_address},
@@ -44,6 +46,9 @@ int run_config(Context& ctx, const ConfigOptions& opts) {
       {"ACME_CDC_SLOT", c.cdc_slot},
       {"ACME_CDC_PUBLICATION", c.cdc_publication},
       {"ACME_CDC_FLUSH_MS", std::to_string(c.cdc_flush.count())},
+      {"ACME_CDC_RECEIVE_TIMEOUT", seconds(c.cdc_receive_timeout)},
+      {"ACME_CDC_SLOT_WAIT", seconds(c.cdc_slot_wait)},
+      {"ACME_MAX_SYNC_AGE", seconds(c.effective_max_sync_age())},
       {"ACME_LOG_LEVEL", c.log_level},
       {"ACME_LOG_FORMAT", c.log_format},
       {"ACME_LOG_DIR", c.log_dir},

@@ -291,7 +291,7 @@ void rethrow_classified(std::string_view context) {
       throw Error(text);
     }
     if (state == "42501") {
-      text += " (the role lacks a privilege: see README \"Least privilege\")";
+      text += " (the role lacks a privilege: see docs/operations.md \"Least privilege\")";
     } else if (state == "42P01" || state == "42703" || state == "3F000") {
       text += " (a table, column or schema is missing: check ACME_SOURCE_SCHEMA / "
               "ACME_TARGET_SCHEMA and the source contract)";

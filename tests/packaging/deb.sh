@@ -43,7 +43,7 @@ for path in /usr/bin/acme \
   /usr/lib/systemd/system/acme-etl.service /usr/lib/systemd/system/acme-etl-once.service \
   /usr/lib/systemd/system/acme-etl.timer /usr/share/acme/acme.env.example \
   /usr/share/acme/roles/source_reader.psql /usr/share/acme/roles/target_writer.psql \
-  /usr/share/doc/acme/operations.md /usr/share/doc/acme/examples/cron.d-acme; do
+  /usr/share/doc/acme/docs/operations.md /usr/share/doc/acme/docs/configuration.md /usr/share/doc/acme/examples/cron.d-acme; do
   grep -qx "$path" "$tmp/contents" || fail "missing $path"
 done
 ! grep -q datagen "$tmp/contents" || fail "the production package holds acme-datagen: $(grep datagen "$tmp/contents")"
