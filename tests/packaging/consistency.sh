@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One source of truth, checked:
-# - the Dockerfile's build stage runs scripts/install-deps and the CMake release preset, and its
-#   runtime stage installs only the acme .deb plus packages the .deb itself names (so the
-#   runtime libraries are the .deb's dependencies, which dpkg-shlibdeps computes), never
-#   acme-datagen; the demo stage adds the acme-datagen .deb;
+# - the Dockerfile's build stage runs scripts/install-deps with its build set only (the image
+#   builds without the tests: no GoogleTest, PostgreSQL server or test tools) and the CMake
+#   release preset, and its runtime stage installs only the acme .deb plus packages the .deb
+#   itself names (so the runtime libraries are the .deb's dependencies, which dpkg-shlibdeps
+#   computes), never acme-datagen; the demo stage adds the acme-datagen .deb;
 # - .env.example (docker-compose and acme) and deploy/acme.env.example (/etc/acme/acme.env)
 #   parse with acme's own reader, and document every setting `acme config` knows;
 # - the docs name every file of deploy/systemd.
@@ -33,6 +34,17 @@ for needed in ("scripts/install-deps", "cmake --preset release", "cmake --build 
         errors.append(f"build stage does not run {needed!r}")
 if "apt-get install" in build:
     errors.append("build stage installs packages itself: use scripts/install-deps")
+sets = []
+for line in stages.get("build", []):
+    if not line.startswith("RUN "):
+        continue
+    for command in re.split(r"&&|;", line[4:]):
+        words = shlex.split(command)
+        if words and words[0].endswith("scripts/install-deps"):
+            sets.append(words[1:])
+if not sets or any(s != ["build"] for s in sets):
+    errors.append(f"build stage must run 'scripts/install-deps build' (the build set only), "
+                  f"runs it with {sets}")
 # Packages the .deb names besides its computed library dependencies.
 named = set()
 for var in ("CPACK_DEBIAN_ACME_PACKAGE_DEPENDS", "CPACK_DEBIAN_PACKAGE_RECOMMENDS"):
@@ -70,7 +82,7 @@ if not any(l.startswith("USER ") and "ACME_UID" in l for l in demo):
 if errors:
     print("Dockerfile checks failed:\n  " + "\n  ".join(errors), file=sys.stderr)
     sys.exit(1)
-print("Dockerfile: build stage uses scripts/install-deps and the release preset; "
+print("Dockerfile: build stage uses scripts/install-deps build and the release preset; "
       "runtime installs the .deb only")
 PY
 
