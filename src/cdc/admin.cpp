@@ -104,9 +104,9 @@ std::optional<std::vector<std::string>> publication_gaps(pqxx::connection& sourc
 std::vector<std::pair<std::string, std::string>>
 unsupported_identities(pqxx::transaction_base& tx, const config::Config& config) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& r : tx.exec_params(std::string(sql::source_cdc_publication),
-                                      config.source_schema, config.cdc_publication,
-                                      contract_json())) {
+  for (const auto& r :
+       tx.exec_params(std::string(sql::source_cdc_publication), config.source_schema,
+                      config.cdc_publication, contract_json())) {
     if (r["table_exists"].as<bool>() && !r["has_replica_identity"].as<bool>()) {
       out.emplace_back(r["table_name"].as<std::string>(),
                        r["replica_identity"].as<std::string>("?"));
@@ -115,130 +115,163 @@ unsupported_identities(pqxx::transaction_base& tx, const config::Config& config)
   return out;
 }
 
-SetupResult setup_publication(const config::Config& config) {
-  auto source = db::connect(config.source_dsn, "source", application());
-  SetupResult result;
-  const std::string pub = db::quote_ident(config.cdc_publication);
-  {
-    pqxx::nontransaction tx(*source, "acme cdc setup");
-    const auto r = tx.exec("SELECT current_setting('wal_level'), r.rolname, r.rolsuper, "
-                           "r.rolreplication FROM pg_roles r WHERE r.rolname = current_user");
-    const auto wal_level = r[0][0].as<std::string>();
-    if (wal_level != "logical") {
-      throw Fatal(fmt::format(
-          "the source server runs with wal_level = {}: CDC needs wal_level = logical. A DBA must "
-          "run ALTER SYSTEM SET wal_level = logical; and restart the server (max_replication_slots "
-          "and max_wal_senders must also leave room for acme's slot and stream)",
-          wal_level));
-    }
-    if (!r[0][2].as<bool>() && !r[0][3].as<bool>()) {
-      const auto role = r[0][1].as<std::string>();
-      result.findings.push_back(fmt::format(
-          "role {} lacks the REPLICATION attribute: acme cannot create its slot or stream", role));
-      result.sql += fmt::format("ALTER ROLE {} REPLICATION;\n", db::quote_ident(role));
-    }
+namespace {
+
+// wal_level must be logical (else Fatal); a role without REPLICATION is a finding with its fix.
+void check_source_server(pqxx::connection& source, SetupResult& result) {
+  pqxx::nontransaction tx(source, "acme cdc setup");
+  const auto r = tx.exec("SELECT current_setting('wal_level'), r.rolname, r.rolsuper, "
+                         "r.rolreplication FROM pg_roles r WHERE r.rolname = current_user");
+  const auto wal_level = r[0][0].as<std::string>();
+  if (wal_level != "logical") {
+    throw Fatal(fmt::format(
+        "the source server runs with wal_level = {}: CDC needs wal_level = logical. A DBA must "
+        "run ALTER SYSTEM SET wal_level = logical; and restart the server (max_replication_slots "
+        "and max_wal_senders must also leave room for acme's slot and stream)",
+        wal_level));
   }
-  std::vector<std::string> qualified;
-  std::vector<std::string> missing_tables;
-  std::vector<std::string> refill; // published with a row filter or without contract columns
+  if (!r[0][2].as<bool>() && !r[0][3].as<bool>()) {
+    const auto role = r[0][1].as<std::string>();
+    result.findings.push_back(fmt::format(
+        "role {} lacks the REPLICATION attribute: acme cannot create its slot or stream", role));
+    result.sql += fmt::format("ALTER ROLE {} REPLICATION;\n", db::quote_ident(role));
+  }
+}
+
+// What sql/source/cdc_publication.sql says of the publication and the four tables.
+struct PublicationReview {
+  std::vector<std::string> qualified;      // the four tables, schema-qualified
+  std::vector<std::string> missing_tables; // not published by an existing publication
+  std::vector<std::string> refill;         // published with a row filter or without columns
   bool exists = false;
   bool all_actions = true;
-  {
-    pqxx::nontransaction tx(*source, "acme cdc setup");
-    const auto rows = tx.exec_params(std::string(sql::source_cdc_publication), config.source_schema,
-                                     config.cdc_publication, contract_json());
-    for (const auto& r : rows) {
-      const auto table = r["table_name"].as<std::string>();
-      const auto name = db::qualify(config.source_schema, table);
-      qualified.push_back(name);
-      exists = r["publication_exists"].as<bool>();
-      all_actions = r["publishes_all_actions"].is_null() || r["publishes_all_actions"].as<bool>();
-      if (!r["table_exists"].as<bool>()) {
-        throw Fatal(fmt::format("source table {}.{} does not exist (check ACME_SOURCE_SCHEMA)",
-                                config.source_schema, table));
-      }
-      if (!r["has_replica_identity"].as<bool>()) {
-        result.findings.push_back(fmt::format(
-            "{} has REPLICA IDENTITY {}: acme needs FULL, or DEFAULT / USING INDEX of the primary "
-            "key (NOTHING makes the source's UPDATE and DELETE fail once published; another "
-            "identity index sends no primary key for a delete or a key change)",
-            name, r["replica_identity"].as<std::string>("NOTHING")));
-        result.sql += fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL;\n", name);
-      }
-      if (!exists) {
-        continue;
-      }
-      if (!r["published"].as<bool>()) {
-        missing_tables.push_back(name);
-        continue;
-      }
-      std::vector<std::string> why;
-      if (!r["rowfilter"].is_null()) {
-        why.push_back("a row filter (" + r["rowfilter"].as<std::string>() + ")");
-      }
-      const auto unpublished = r["unpublished_columns"].as<std::string>();
-      if (unpublished != "{}") {
-        why.push_back("a column list without " + unpublished.substr(1, unpublished.size() - 2));
-      }
-      if (!why.empty()) {
-        result.findings.push_back(fmt::format("publication {} publishes {} with {}: acme needs "
-                                              "every row and column of it",
-                                              config.cdc_publication, name, joined(why, " and ")));
-        refill.push_back(name);
-      }
+  bool replica_identity_ok = true;
+};
+
+PublicationReview review_publication(pqxx::connection& source, const config::Config& config,
+                                     SetupResult& result) {
+  PublicationReview review;
+  pqxx::nontransaction tx(source, "acme cdc setup");
+  const auto rows = tx.exec_params(std::string(sql::source_cdc_publication), config.source_schema,
+                                   config.cdc_publication, contract_json());
+  for (const auto& r : rows) {
+    const auto table = r["table_name"].as<std::string>();
+    const auto name = db::qualify(config.source_schema, table);
+    review.qualified.push_back(name);
+    review.exists = r["publication_exists"].as<bool>();
+    review.all_actions =
+        r["publishes_all_actions"].is_null() || r["publishes_all_actions"].as<bool>();
+    if (!r["table_exists"].as<bool>()) {
+      throw Fatal(fmt::format("source table {}.{} does not exist (check ACME_SOURCE_SCHEMA)",
+                              config.source_schema, table));
     }
-  }
-  const bool replica_identity_ok = result.sql.find("REPLICA IDENTITY") == std::string::npos;
-  if (exists) {
-    if (!all_actions) {
-      result.findings.push_back(
-          fmt::format("publication {} does not publish every action: acme needs inserts, "
-                      "updates, deletes and truncates",
-                      config.cdc_publication));
-      result.sql += fmt::format(
-          "ALTER PUBLICATION {} SET (publish = 'insert, update, delete, truncate');\n", pub);
-    }
-    if (!missing_tables.empty()) {
-      result.findings.push_back(fmt::format("publication {} does not publish {}",
-                                            config.cdc_publication, joined(missing_tables)));
-      result.sql +=
-          fmt::format("ALTER PUBLICATION {} ADD TABLE {};\n", pub, joined(missing_tables));
-    }
-    for (const auto& t : refill) {
-      result.sql += fmt::format("ALTER PUBLICATION {} DROP TABLE {};\n", pub, t);
-      result.sql += fmt::format("ALTER PUBLICATION {} ADD TABLE {};\n", pub, t);
-    }
-    result.outcome =
-        result.sql.empty() ? SetupResult::Outcome::complete : SetupResult::Outcome::needs_dba;
-    return result;
-  }
-  const std::string create =
-      fmt::format("CREATE PUBLICATION {} FOR TABLE {};\n", pub, joined(qualified));
-  if (replica_identity_ok) {
-    try {
-      pqxx::work tx(*source, "acme cdc setup");
-      tx.exec(create);
-      tx.commit();
-      result.outcome =
-          result.sql.empty() ? SetupResult::Outcome::created : SetupResult::Outcome::needs_dba;
-      return result;
-    } catch (const pqxx::sql_error& e) {
-      // Only the tables' owner (with CREATE on the database) may publish them, and acme's
-      // least-privilege reader is read-only (default_transaction_read_only) besides.
-      if (const auto state = db::sqlstate_of(e); state != "42501" && state != "25006") {
-        throw;
-      }
-      const std::string why = one_line(e.what());
+    if (!r["has_replica_identity"].as<bool>()) {
+      review.replica_identity_ok = false;
       result.findings.push_back(fmt::format(
-          "the source role may not create publication {} (only the four tables' owner, with "
-          "CREATE on the database and not read-only, may): {}",
-          config.cdc_publication, why));
+          "{} has REPLICA IDENTITY {}: acme needs FULL, or DEFAULT / USING INDEX of the primary "
+          "key (NOTHING makes the source's UPDATE and DELETE fail once published; another "
+          "identity index sends no primary key for a delete or a key change)",
+          name, r["replica_identity"].as<std::string>("NOTHING")));
+      result.sql += fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL;\n", name);
     }
-  } else {
+    if (!review.exists) {
+      continue;
+    }
+    if (!r["published"].as<bool>()) {
+      review.missing_tables.push_back(name);
+      continue;
+    }
+    std::vector<std::string> why;
+    if (!r["rowfilter"].is_null()) {
+      why.push_back("a row filter (" + r["rowfilter"].as<std::string>() + ")");
+    }
+    const auto unpublished = r["unpublished_columns"].as<std::string>();
+    if (unpublished != "{}") {
+      why.push_back("a column list without " + unpublished.substr(1, unpublished.size() - 2));
+    }
+    if (!why.empty()) {
+      result.findings.push_back(fmt::format("publication {} publishes {} with {}: acme needs "
+                                            "every row and column of it",
+                                            config.cdc_publication, name, joined(why, " and ")));
+      review.refill.push_back(name);
+    }
+  }
+  return review;
+}
+
+// An existing publication is never altered by acme: what it misses becomes SQL for a DBA.
+void advise_on_existing(const PublicationReview& review, const config::Config& config,
+                        SetupResult& result) {
+  const std::string pub = db::quote_ident(config.cdc_publication);
+  if (!review.all_actions) {
+    result.findings.push_back(
+        fmt::format("publication {} does not publish every action: acme needs inserts, "
+                    "updates, deletes and truncates",
+                    config.cdc_publication));
+    result.sql += fmt::format(
+        "ALTER PUBLICATION {} SET (publish = 'insert, update, delete, truncate');\n", pub);
+  }
+  if (!review.missing_tables.empty()) {
+    result.findings.push_back(fmt::format("publication {} does not publish {}",
+                                          config.cdc_publication, joined(review.missing_tables)));
+    result.sql +=
+        fmt::format("ALTER PUBLICATION {} ADD TABLE {};\n", pub, joined(review.missing_tables));
+  }
+  for (const auto& t : review.refill) {
+    result.sql += fmt::format("ALTER PUBLICATION {} DROP TABLE {};\n", pub, t);
+    result.sql += fmt::format("ALTER PUBLICATION {} ADD TABLE {};\n", pub, t);
+  }
+  result.outcome =
+      result.sql.empty() ? SetupResult::Outcome::complete : SetupResult::Outcome::needs_dba;
+}
+
+// Creates the publication when every table's identity allows it and the role may; otherwise the
+// CREATE statement is SQL for a DBA.
+void create_publication(pqxx::connection& source, const PublicationReview& review,
+                        const config::Config& config, SetupResult& result) {
+  const std::string create =
+      fmt::format("CREATE PUBLICATION {} FOR TABLE {};\n", db::quote_ident(config.cdc_publication),
+                  joined(review.qualified));
+  if (!review.replica_identity_ok) {
     result.findings.push_back(fmt::format("publication {} does not exist", config.cdc_publication));
+    result.sql += create;
+    result.outcome = SetupResult::Outcome::needs_dba;
+    return;
+  }
+  try {
+    pqxx::work tx(source, "acme cdc setup");
+    tx.exec(create);
+    tx.commit();
+    result.outcome =
+        result.sql.empty() ? SetupResult::Outcome::created : SetupResult::Outcome::needs_dba;
+    return;
+  } catch (const pqxx::sql_error& e) {
+    // Only the tables' owner (with CREATE on the database) may publish them, and acme's
+    // least-privilege reader is read-only (default_transaction_read_only) besides.
+    if (const auto state = db::sqlstate_of(e); state != "42501" && state != "25006") {
+      throw;
+    }
+    result.findings.push_back(fmt::format(
+        "the source role may not create publication {} (only the four tables' owner, with "
+        "CREATE on the database and not read-only, may): {}",
+        config.cdc_publication, one_line(e.what())));
   }
   result.sql += create;
   result.outcome = SetupResult::Outcome::needs_dba;
+}
+
+} // namespace
+
+SetupResult setup_publication(const config::Config& config) {
+  auto source = db::connect(config.source_dsn, "source", application());
+  SetupResult result;
+  check_source_server(*source, result);
+  const auto review = review_publication(*source, config, result);
+  if (review.exists) {
+    advise_on_existing(review, config, result);
+  } else {
+    create_publication(*source, review, config, result);
+  }
   return result;
 }
 

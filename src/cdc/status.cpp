@@ -37,6 +37,71 @@ std::string basis_text(const std::string& basis) {
 
 } // namespace
 
+namespace {
+
+// The slot's row (sql/source/cdc_slot_status.sql) into `j`, with the lag and what it is based on:
+// the walsender's flush_lag, caught up, or the age of the last applying flush (`applied_age`).
+void slot_fields(const pqxx::row& s, std::optional<double> applied_age, nlohmann::json& j) {
+  const bool active = s["active"].as<bool>();
+  j["active"] = active;
+  j["active_pid"] = int_or_null(s["active_pid"]);
+  j["confirmed_flush_lsn"] = text_or_null(s["confirmed_flush_lsn"]);
+  j["lag_bytes"] = int_or_null(s["lag_bytes"]);
+  j["retained_bytes"] = int_or_null(s["retained_bytes"]);
+  j["wal_status"] = text_or_null(s["wal_status"]);
+  j["safe_wal_size"] = int_or_null(s["safe_wal_size"]);
+  if (active && !s["flush_lag"].is_null()) {
+    j["lag_seconds"] = s["flush_lag"].as<double>();
+    j["lag_basis"] = "flush_lag";
+  } else if (active && s["caught_up"].as<bool>()) {
+    j["lag_seconds"] = 0.0;
+    j["lag_basis"] = "caught_up";
+  } else if (applied_age) {
+    j["lag_seconds"] = *applied_age;
+    j["lag_basis"] = "last_applied_flush";
+  }
+}
+
+// What an operator must know about the slot: missing, invalidated or about to be, left behind
+// by a polling acme, or retaining WAL without limit.
+void slot_warnings(const config::Config& config, const std::optional<pqxx::row>& slot,
+                   bool cdc_mode, const std::string& max_slot_wal_keep_size,
+                   nlohmann::json& warnings) {
+  if (!slot) {
+    warnings.push_back(fmt::format("replication slot '{}' does not exist on the source: the "
+                                   "next cdc start creates it and re-snapshots",
+                                   config.cdc_slot));
+    return; // no slot: nothing retains WAL
+  }
+  const std::string wal_status = (*slot)["wal_status"].as<std::string>("");
+  if (wal_status == "lost") {
+    warnings.push_back(
+        fmt::format("replication slot '{}' is invalidated (wal_status lost: it retained more than "
+                    "max_slot_wal_keep_size): the next cdc start re-creates it and re-snapshots",
+                    config.cdc_slot));
+  } else if (wal_status == "unreserved") {
+    warnings.push_back(fmt::format(
+        "replication slot '{}' is about to be invalidated (wal_status unreserved: it retains "
+        "more than max_slot_wal_keep_size)",
+        config.cdc_slot));
+  }
+  if (!cdc_mode) {
+    warnings.push_back(fmt::format(
+        "acme is polling, but replication slot '{}' still exists and retains WAL on the "
+        "source: run acme in cdc mode again, or drop it (acme cdc drop-slot)",
+        config.cdc_slot));
+  }
+  if (max_slot_wal_keep_size == "-1") {
+    warnings.push_back(fmt::format(
+        "max_slot_wal_keep_size = -1: the source retains WAL for slot '{}' without limit, so a "
+        "stopped or lagging acme can fill the source's disk; set max_slot_wal_keep_size, and "
+        "drop the slot when CDC is no longer used (acme cdc drop-slot)",
+        config.cdc_slot));
+  }
+}
+
+} // namespace
+
 std::optional<nlohmann::json> read_status(const config::Config& config,
                                           pqxx::transaction_base& target) {
   const auto q = [&](const char* t) { return db::qualify(config.target_schema, t); };
@@ -64,6 +129,9 @@ std::optional<nlohmann::json> read_status(const config::Config& config,
       " WHERE status = 'succeeded' AND (mode = 'cdc-snapshot' OR (mode = 'cdc' AND rows ? "
       "'applied_lsn')) ORDER BY run_id DESC LIMIT 1");
   j["last_applied_at"] = applied.empty() ? nlohmann::json(nullptr) : text_or_null(applied[0][0]);
+  const std::optional<double> applied_age = applied.empty() || applied[0][1].is_null()
+                                                ? std::nullopt
+                                                : std::optional<double>(applied[0][1].as<double>());
   for (const char* key :
        {"active", "active_pid", "confirmed_flush_lsn", "lag_bytes", "retained_bytes", "lag_seconds",
         "lag_basis", "wal_status", "safe_wal_size", "max_slot_wal_keep_size"}) {
@@ -71,7 +139,6 @@ std::optional<nlohmann::json> read_status(const config::Config& config,
   }
   j["slot_exists"] = nullptr;
   j["warnings"] = nlohmann::json::array();
-  auto& warnings = j["warnings"];
   if (config.source_dsn.empty()) {
     j["source_error"] = "no source database configured (ACME_SOURCE_DSN or --source-dsn)";
     return j;
@@ -79,60 +146,16 @@ std::optional<nlohmann::json> read_status(const config::Config& config,
   try {
     auto source = db::connect(config.source_dsn, "source", "acme status");
     pqxx::read_transaction stx(*source);
-    const auto keep = stx.exec("SELECT current_setting('max_slot_wal_keep_size')")[0][0];
-    j["max_slot_wal_keep_size"] = keep.as<std::string>();
+    const auto keep =
+        stx.exec("SELECT current_setting('max_slot_wal_keep_size')")[0][0].as<std::string>();
+    j["max_slot_wal_keep_size"] = keep;
     const auto r = stx.exec_params(std::string(sql::source_cdc_slot_status), config.cdc_slot);
     j["slot_exists"] = !r.empty();
-    if (r.empty()) {
-      warnings.push_back(fmt::format("replication slot '{}' does not exist on the source: the "
-                                     "next cdc start creates it and re-snapshots",
-                                     config.cdc_slot));
-    } else {
-      const auto& s = r[0];
-      const bool active = s["active"].as<bool>();
-      j["active"] = active;
-      j["active_pid"] = int_or_null(s["active_pid"]);
-      j["confirmed_flush_lsn"] = text_or_null(s["confirmed_flush_lsn"]);
-      j["lag_bytes"] = int_or_null(s["lag_bytes"]);
-      j["retained_bytes"] = int_or_null(s["retained_bytes"]);
-      j["wal_status"] = text_or_null(s["wal_status"]);
-      j["safe_wal_size"] = int_or_null(s["safe_wal_size"]);
-      if (active && !s["flush_lag"].is_null()) {
-        j["lag_seconds"] = s["flush_lag"].as<double>();
-        j["lag_basis"] = "flush_lag";
-      } else if (active && s["caught_up"].as<bool>()) {
-        j["lag_seconds"] = 0.0;
-        j["lag_basis"] = "caught_up";
-      } else if (!applied.empty() && !applied[0][1].is_null()) {
-        j["lag_seconds"] = applied[0][1].as<double>();
-        j["lag_basis"] = "last_applied_flush";
-      }
-      const std::string wal_status = s["wal_status"].as<std::string>("");
-      if (wal_status == "lost") {
-        warnings.push_back(fmt::format(
-            "replication slot '{}' is invalidated (wal_status lost: it retained more than "
-            "max_slot_wal_keep_size): the next cdc start re-creates it and re-snapshots",
-            config.cdc_slot));
-      } else if (wal_status == "unreserved") {
-        warnings.push_back(fmt::format(
-            "replication slot '{}' is about to be invalidated (wal_status unreserved: it retains "
-            "more than max_slot_wal_keep_size)",
-            config.cdc_slot));
-      }
-      if (!cdc_mode) {
-        warnings.push_back(fmt::format(
-            "acme is polling, but replication slot '{}' still exists and retains WAL on the "
-            "source: run acme in cdc mode again, or drop it (acme cdc drop-slot)",
-            config.cdc_slot));
-      }
+    if (!r.empty()) {
+      slot_fields(r[0], applied_age, j);
     }
-    if (keep.as<std::string>() == "-1" && !r.empty()) { // no slot: nothing retains WAL
-      warnings.push_back(fmt::format(
-          "max_slot_wal_keep_size = -1: the source retains WAL for slot '{}' without limit, so a "
-          "stopped or lagging acme can fill the source's disk; set max_slot_wal_keep_size, and "
-          "drop the slot when CDC is no longer used (acme cdc drop-slot)",
-          config.cdc_slot));
-    }
+    slot_warnings(config, r.empty() ? std::nullopt : std::optional<pqxx::row>(r[0]), cdc_mode, keep,
+                  j["warnings"]);
     stx.commit();
   } catch (const std::exception& e) {
     j["source_error"] = e.what();

@@ -16,12 +16,12 @@
 #include "acme/sql/embedded.hpp"
 #include "acme/test_point.hpp"
 
+#include <condition_variable>
 #include <fmt/format.h>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
-#include <condition_variable>
-#include <mutex>
 #include <spdlog/spdlog.h>
 #include <thread>
 #include <unistd.h>
@@ -118,9 +118,9 @@ struct StreamSyncer::Stream {
   RelationMap relations;
   ChangeBatch batch;
   FeedbackTracker feedback;
-  Lsn applied;           // the position stored in the target: everything up to it is applied
-  Lsn batch_commit;      // end LSN of the last complete source commit in `batch`
-  Lsn reported;          // the last flush position sent to the server (never above `applied`)
+  Lsn applied;      // the position stored in the target: everything up to it is applied
+  Lsn batch_commit; // end LSN of the last complete source commit in `batch`
+  Lsn reported;     // the last flush position sent to the server (never above `applied`)
   // The target transaction of a source transaction applied in slices: open until its commit.
   std::unique_ptr<pqxx::work> open_tx;
   std::string open_tx_started_at;
@@ -240,9 +240,9 @@ template <typename Step> void StreamSyncer::wait_for_slot(std::string_view what,
     try {
       step();
       if (next_report) {
-        spdlog::info("replication slot '{}' was released after {:.1f} s", m_config.cdc_slot,
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                         .count());
+        spdlog::info(
+            "replication slot '{}' was released after {:.1f} s", m_config.cdc_slot,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       }
       return;
     } catch (const LockedError&) {
@@ -268,8 +268,7 @@ template <typename Step> void StreamSyncer::wait_for_slot(std::string_view what,
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
       const auto delay = etl::backoff_delay(attempt++, std::chrono::milliseconds(250),
                                             std::chrono::milliseconds(5000), 1.0);
-      if (!etl::sleep_unless_stopped(std::min(delay, left),
-                                     [this] { return stop_requested(); })) {
+      if (!etl::sleep_unless_stopped(std::min(delay, left), [this] { return stop_requested(); })) {
         throw etl::Interrupted("stop requested while waiting for the replication slot");
       }
     }
@@ -283,8 +282,7 @@ cdc::CreatedSlot StreamSyncer::create_slot(Stream& s) {
   const auto report = [&](std::chrono::milliseconds waited) {
     try {
       pqxx::nontransaction tx(m_syncer.source(), "acme cdc slot creation");
-      const auto r =
-          tx.exec_params(std::string(sql::source_cdc_slot_creation_blocker), walsender);
+      const auto r = tx.exec_params(std::string(sql::source_cdc_slot_creation_blocker), walsender);
       blocker = r.empty() ? "a transaction this role cannot see (grant it pg_read_all_stats)"
                           : fmt::format("{}, open for {} s", r[0][0].as<std::string>(),
                                         r[0][1].as<std::string>());
@@ -355,53 +353,59 @@ void StreamSyncer::open_stream(Stream& s, bool until_current) {
   if (plan.kind == StartPlan::Kind::stream) {
     s.applied = stored->applied;
   } else {
-    if (plan.lost_changes) {
-      if (m_recreated_slot) {
-        throw Fatal(fmt::format("{} -- for the second time in this run: check "
-                                "max_slot_wal_keep_size and how far acme falls behind, and who "
-                                "else drops or advances the slot",
-                                plan.reason));
-      }
-      m_recreated_slot = true;
-      spdlog::warn("{}", plan.reason);
-    } else {
-      spdlog::info("{}", plan.reason);
-    }
-    {
-      // Durable before the slot changes: from here until the hand-off commits, every start
-      // re-snapshots, and recognizes the slot as acme's even if its creation was interrupted.
-      pqxx::work tx(m_syncer.target(), "acme cdc snapshot needed");
-      etl::Loader(tx, m_config.target_schema).mark_snapshot_needed(slot);
-      tx.commit();
-    }
-    test_point::reach("cdc-snapshot-marked");
-    if (slot_view) {
-      wait_for_slot(fmt::format("dropping replication slot '{}'", slot),
-                    [&] { s.repl->drop_slot(slot); });
-    }
-    const cdc::CreatedSlot created = create_slot(s);
-    test_point::reach("cdc-slot-created");
-    spdlog::info("created replication slot '{}' at {}; loading its snapshot {}", slot,
-                 created.consistent_point.to_string(), created.snapshot_name);
-    etl::SyncRequest request;
-    request.handoff = etl::SyncRequest::Handoff{created.snapshot_name, slot,
-                                                created.consistent_point.to_string()};
-    const auto r = m_syncer.sync(request);
-    spdlog::info("snapshot hand-off: read {} rows, wrote {} rows in {:.3f} s", r.rows_read,
-                 r.rows_written, r.seconds);
-    s.applied = created.consistent_point;
-    s.result.snapshot = true;
-    s.result.rows_written += r.rows_written;
+    hand_off(s, plan, slot_view.has_value());
   }
   s.feedback = FeedbackTracker(s.applied);
   s.reported = s.applied;
   s.result.applied_lsn = s.applied.to_string();
-  wait_for_slot(fmt::format("streaming replication slot '{}'", slot), [&] {
-    s.repl->start_replication(slot, s.applied, {m_config.cdc_publication});
-  });
+  wait_for_slot(fmt::format("streaming replication slot '{}'", slot),
+                [&] { s.repl->start_replication(slot, s.applied, {m_config.cdc_publication}); });
   s.last_input = std::chrono::steady_clock::now();
   spdlog::info("streaming slot '{}' (publication {}) from {}", slot, m_config.cdc_publication,
                s.applied.to_string());
+}
+
+// The hand-off through a fresh snapshot: "snapshot needed" is committed before the slot is
+// dropped or created, then the new slot's exported snapshot is loaded and its position stored.
+void StreamSyncer::hand_off(Stream& s, const StartPlan& plan, bool slot_exists) {
+  const auto& slot = m_config.cdc_slot;
+  if (plan.lost_changes) {
+    if (m_recreated_slot) {
+      throw Fatal(fmt::format("{} -- for the second time in this run: check "
+                              "max_slot_wal_keep_size and how far acme falls behind, and who "
+                              "else drops or advances the slot",
+                              plan.reason));
+    }
+    m_recreated_slot = true;
+    spdlog::warn("{}", plan.reason);
+  } else {
+    spdlog::info("{}", plan.reason);
+  }
+  {
+    // Durable before the slot changes: from here until the hand-off commits, every start
+    // re-snapshots, and recognizes the slot as acme's even if its creation was interrupted.
+    pqxx::work tx(m_syncer.target(), "acme cdc snapshot needed");
+    etl::Loader(tx, m_config.target_schema).mark_snapshot_needed(slot);
+    tx.commit();
+  }
+  test_point::reach("cdc-snapshot-marked");
+  if (slot_exists) {
+    wait_for_slot(fmt::format("dropping replication slot '{}'", slot),
+                  [&] { s.repl->drop_slot(slot); });
+  }
+  const cdc::CreatedSlot created = create_slot(s);
+  test_point::reach("cdc-slot-created");
+  spdlog::info("created replication slot '{}' at {}; loading its snapshot {}", slot,
+               created.consistent_point.to_string(), created.snapshot_name);
+  etl::SyncRequest request;
+  request.handoff =
+      etl::SyncRequest::Handoff{created.snapshot_name, slot, created.consistent_point.to_string()};
+  const auto r = m_syncer.sync(request);
+  spdlog::info("snapshot hand-off: read {} rows, wrote {} rows in {:.3f} s", r.rows_read,
+               r.rows_written, r.seconds);
+  s.applied = created.consistent_point;
+  s.result.snapshot = true;
+  s.result.rows_written += r.rows_written;
 }
 
 void StreamSyncer::send_status(Stream& s, bool reply_requested, bool store_position) {
@@ -526,6 +530,8 @@ private:
   std::thread m_thread;
 };
 
+// Applies the received changes in the source transaction's target transaction (opened by its
+// first slice), and commits it when the batch completes the source transaction.
 void StreamSyncer::flush(Stream& s) {
   const auto started = std::chrono::steady_clock::now();
   s.flush_started = started;
@@ -533,6 +539,7 @@ void StreamSyncer::flush(Stream& s) {
   // A batch cut at k_flush_changes inside a source transaction is a slice: applied in the
   // transaction's own target transaction, which commits with the last slice.
   const bool completes = !s.in_transaction;
+  // Keepalives are answered while the flush runs, however long it takes.
   std::optional<StatusPump> pump;
   if (s.repl && s.repl->streaming()) {
     StandbyStatus st;
@@ -551,6 +558,40 @@ void StreamSyncer::flush(Stream& s) {
   pqxx::work& ttx = *s.open_tx;
   etl::Loader loader(ttx, m_config.target_schema);
   const bool closed_changed = loader.prepare(m_config.closed_statuses);
+  const auto key_tables = stage_batch(s, loader, ttx);
+  merge_batch(s, ttx, key_tables, closed_changed);
+  const auto changes = s.batch.changes();
+  s.batch.clear();
+  if (!completes) {
+    spdlog::debug("cdc flush: applied a slice of {} changes of a source transaction still being "
+                  "received; it commits with its last slice",
+                  changes);
+    return;
+  }
+  const bool advanced = commit_transaction(s, loader, ttx);
+  pump.reset();
+  const auto now = std::chrono::steady_clock::now();
+  s.last_input = std::max(s.last_input, now); // nothing was read while the flush ran
+  m_metrics->cycle_succeeded(
+      std::chrono::duration<double>(now - started).count(), s.open_tx_changes, s.open_tx_written,
+      s.first_change ? std::chrono::duration<double>(now - *s.first_change).count() : -1.0);
+  if (advanced && s.repl && s.repl->streaming()) {
+    send_status(s); // confirmed only now that the target committed
+  }
+  const auto ms = [](auto d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  spdlog::debug("cdc flush: {} changes, wrote {} rows, applied up to {}; oldest change waited {} "
+                "ms, applied in {} ms",
+                s.open_tx_changes, s.open_tx_written, s.applied.to_string(),
+                s.first_change ? ms(started - *s.first_change) : 0, ms(now - started));
+  s.first_change.reset();
+}
+
+// Stages the batch's row images, deletes, truncations and history events (rows whose image was
+// incomplete are read again from the source); returns the tables whose key sets changed.
+std::vector<std::string> StreamSyncer::stage_batch(Stream& s, etl::Loader& loader,
+                                                   pqxx::work& ttx) {
   std::vector<std::string> key_tables;
   nlohmann::json& rows = s.open_tx_rows;
   std::unique_ptr<pqxx::work> source_read; // only for rows whose image was incomplete
@@ -593,8 +634,8 @@ void StreamSyncer::flush(Stream& s) {
     if (!r.is_object()) {
       r = nlohmann::json::object();
     }
-    r["upserts"] = r.value("upserts", std::int64_t{0}) + static_cast<std::int64_t>(images.size()) +
-                   refetched;
+    r["upserts"] =
+        r.value("upserts", std::int64_t{0}) + static_cast<std::int64_t>(images.size()) + refetched;
     r["deletes"] =
         r.value("deletes", std::int64_t{0}) + static_cast<std::int64_t>(changes.deletes.size());
     r["truncated"] = r.value("truncated", false) || changes.truncated;
@@ -610,6 +651,13 @@ void StreamSyncer::flush(Stream& s) {
       }
     }
   }
+  return key_tables;
+}
+
+// Merges what stage_batch() staged and records its history; adds the rows written to the open
+// transaction's record and the metrics.
+void StreamSyncer::merge_batch(Stream& s, pqxx::work& ttx,
+                               const std::vector<std::string>& key_tables, bool closed_changed) {
   etl::Transformer transform(ttx, m_config.target_schema);
   etl::MergeCounts counts = transform.merge(key_tables, closed_changed);
   etl::Transformer::HistoryContext history;
@@ -619,7 +667,7 @@ void StreamSyncer::flush(Stream& s) {
   history.retention_days = m_config.history_days;
   counts.written["history"] = transform.record_history(history);
   test_point::reach("cdc-after-merge");
-  auto& written = rows["written"];
+  auto& written = s.open_tx_rows["written"];
   if (!written.is_object()) {
     written = nlohmann::json::object();
   }
@@ -628,55 +676,36 @@ void StreamSyncer::flush(Stream& s) {
   }
   s.open_tx_changes += s.batch.changes();
   s.open_tx_written += counts.total();
-  const auto changes = s.batch.changes();
   m_metrics->table_rows(s.batch.received_by_table(), counts.written);
-  s.batch.clear();
-  if (!completes) {
-    spdlog::debug("cdc flush: applied a slice of {} changes of a source transaction still being "
-                  "received; it commits with its last slice",
-                  changes);
-    return;
-  }
+}
+
+// Stores the position the source transaction ends at and the run, and commits; only then is the
+// position durable (and confirmable to the slot). Returns whether the position advanced.
+bool StreamSyncer::commit_transaction(Stream& s, etl::Loader& loader, pqxx::work& ttx) {
   const bool advances = s.batch_commit > s.applied;
   if (advances) {
     loader.save_cdc_state(m_config.cdc_slot, s.batch_commit.to_string());
-    rows["applied_lsn"] = s.batch_commit.to_string();
+    s.open_tx_rows["applied_lsn"] = s.batch_commit.to_string();
   }
   etl::Loader::RunRecord run;
   run.started_at = s.open_tx_started_at;
   run.mode = "cdc";
   run.horizon_kind = "cdc";
-  run.rows = rows;
+  run.rows = s.open_tx_rows;
   loader.record_run(run);
   test_point::reach("cdc-before-commit", &ttx);
   ttx.commit();
   s.open_tx.reset();
   test_point::reach("cdc-after-commit");
-  pump.reset();
   s.result.flushes += 1;
   s.result.changes += s.open_tx_changes;
   s.result.rows_written += s.open_tx_written;
-  const auto now = std::chrono::steady_clock::now();
-  s.last_input = std::max(s.last_input, now); // nothing was read while the flush ran
-  m_metrics->cycle_succeeded(
-      std::chrono::duration<double>(now - started).count(), s.open_tx_changes, s.open_tx_written,
-      s.first_change ? std::chrono::duration<double>(now - *s.first_change).count() : -1.0);
   if (advances) {
     s.applied = s.batch_commit;
     s.result.applied_lsn = s.applied.to_string();
     s.feedback.mark_durable(s.applied);
-    if (s.repl && s.repl->streaming()) {
-      send_status(s); // confirmed only now that the target committed
-    }
   }
-  const auto ms = [](auto d) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-  };
-  spdlog::debug("cdc flush: {} changes, wrote {} rows, applied up to {}; oldest change waited {} "
-                "ms, applied in {} ms",
-                s.open_tx_changes, s.open_tx_written, s.applied.to_string(),
-                s.first_change ? ms(started - *s.first_change) : 0, ms(now - started));
-  s.first_change.reset();
+  return advances;
 }
 
 StreamResult StreamSyncer::run(bool until_current) {
@@ -699,6 +728,30 @@ StreamResult StreamSyncer::run(bool until_current) {
   }
 }
 
+// Nothing arrived within the wait: the stream is caught up. A silence of
+// ACME_CDC_RECEIVE_TIMEOUT is a stalled walsender or network path (Error: the stream reopens);
+// half of it asks the server for a reply first.
+void StreamSyncer::on_silence(Stream& s) {
+  s.backlog = false; // nothing was waiting: caught up
+  const auto silence = std::chrono::steady_clock::now() - s.last_input;
+  if (silence >= m_config.cdc_receive_timeout) {
+    // The walsender sends a keepalive at least every wal_sender_timeout / 2 and answers a
+    // reply request at once: this much silence is a stalled server or a dead network path
+    // that TCP would take minutes (or forever) to report.
+    throw Error(fmt::format(
+        "no message from the source for {:.1f} s (ACME_CDC_RECEIVE_TIMEOUT): the walsender or "
+        "the network stalled; reconnecting",
+        std::chrono::duration<double>(silence).count()));
+  }
+  if (silence >= m_config.cdc_receive_timeout / 2 && !s.ping_sent) {
+    send_status(s, true); // ask the server to answer now, as PostgreSQL's own subscriber does
+    s.ping_sent = true;
+  } else if (s.stop_at.value != 0 && s.batch.empty() && !s.in_transaction) {
+    // run-etl: ask the server where WAL ends now (it answers with a keepalive).
+    send_status(s, true);
+  }
+}
+
 StreamResult StreamSyncer::stream(bool until_current) {
   Stream s(m_config.source_schema);
   open_stream(s, until_current);
@@ -715,7 +768,6 @@ StreamResult StreamSyncer::stream(bool until_current) {
     flush(s);
   }
   const auto flush_after = m_config.cdc_flush;
-  const auto receive_timeout = m_config.cdc_receive_timeout;
   for (;;) {
     if (stop_requested()) {
       break; // received but unapplied changes (and an open slice) are streamed again next run
@@ -760,24 +812,7 @@ StreamResult StreamSyncer::stream(bool until_current) {
       handle(s, *message);
       continue;
     }
-    s.backlog = false; // nothing was waiting: caught up
-    const auto silence = std::chrono::steady_clock::now() - s.last_input;
-    if (silence >= receive_timeout) {
-      // The walsender sends a keepalive at least every wal_sender_timeout / 2 and answers a
-      // reply request at once: this much silence is a stalled server or a dead network path
-      // that TCP would take minutes (or forever) to report.
-      throw Error(fmt::format(
-          "no message from the source for {:.1f} s (ACME_CDC_RECEIVE_TIMEOUT): the walsender or "
-          "the network stalled; reconnecting",
-          std::chrono::duration<double>(silence).count()));
-    }
-    if (silence >= receive_timeout / 2 && !s.ping_sent) {
-      send_status(s, true); // ask the server to answer now, as PostgreSQL's own subscriber does
-      s.ping_sent = true;
-    } else if (s.stop_at.value != 0 && s.batch.empty() && !s.in_transaction) {
-      // run-etl: ask the server where WAL ends now (it answers with a keepalive).
-      send_status(s, true);
-    }
+    on_silence(s);
   }
   s.repl->end_streaming();
   return s.result;

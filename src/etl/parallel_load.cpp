@@ -94,6 +94,23 @@ db::RowObserver counted(db::RowObserver observe, obs::RowCounter& counter) {
   };
 }
 
+// A table's cursor as text; a timestamp that text cannot carry (beyond year 9999) is read back
+// through to_char like any staged table's.
+std::optional<Cursor> loaded_cursor(const MaxKey& seen, db::CopyConnection& source,
+                                    const Extractor& extractor, const TableSpec& table) {
+  if (!seen.any) {
+    return std::nullopt;
+  }
+  if (auto ts = cursor_timestamp(seen.ts)) {
+    return Cursor{*ts, seen.pk};
+  }
+  const auto rows = source.exec(extractor.max_cursor_query(table));
+  if (rows.empty() || !rows[0][0] || !rows[0][1]) {
+    return std::nullopt;
+  }
+  return Cursor{*rows[0][0], std::stoll(*rows[0][1])};
+}
+
 } // namespace
 
 // One worker: a source session in the shared snapshot and a target session, both plain libpq
@@ -349,204 +366,96 @@ void ParallelLoad::run_jobs(std::vector<Job> jobs, const std::vector<std::string
   }
 }
 
+// The groups of run()'s job graph, in priority order.
+enum LoadGroup : int { k_orders, k_items, k_items_indexes, k_orders_indexes, k_analyze };
+const std::vector<std::string> k_load_group_names{"orders copy", "items copy", "items indexes",
+                                                  "orders indexes", "analyze"};
+
+// One run(): the queries its jobs stream (built once, before any worker starts), the progress
+// lines, and what the jobs found, which they add under the mutex.
+struct ParallelLoad::LoadRun {
+  LoadRun(const Options& options, const std::vector<Table>& tables, const std::string& partials,
+          const Extractor& extractor_)
+      : extractor(extractor_), settled(options.keep_settled_prices),
+        orders_shadow(db::qualify(options.target_schema, tables[0].shadow)),
+        items_shadow(db::qualify(options.target_schema, tables[1].shadow)),
+        orders_query(extractor_.orders_query(options.closed_statuses)),
+        work_tables(sql::etl_shadow_work),
+        index_count(
+            static_cast<std::int64_t>(tables[0].indexes.size() + tables[1].indexes.size())) {
+    const auto& schema = options.target_schema;
+    orders_totals =
+        render_sql(sql::etl_shadow_orders_totals, schema, nullptr,
+                   {{"shadow", orders_shadow},
+                    {"totals", settled ? render_sql(sql::etl_shadow_totals_settled, schema, nullptr,
+                                                    {{"shadow_items", items_shadow}})
+                                       : render_sql(sql::etl_shadow_totals_streamed, schema,
+                                                    nullptr, {{"partials", partials}})}});
+  }
+
+  void add(std::int64_t& field, std::int64_t n) {
+    const std::lock_guard<std::mutex> lock(mutex);
+    field += n;
+  }
+  void merge_max(MaxKey& into, const MaxKey& seen) {
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (seen.any) {
+      into.offer(seen.ts, seen.pk);
+    }
+  }
+
+  const Extractor& extractor;
+  const bool settled; // a reload keeps the prices of closed orders' items
+  const std::string orders_shadow;
+  const std::string items_shadow;
+  const std::string orders_query;
+  const std::string work_tables;
+  std::string orders_totals; // sql/etl/shadow_orders_totals.sql with this load's totals
+  const std::int64_t index_count;
+  Result result;
+  std::mutex mutex;
+  MaxKey orders_max;
+  MaxKey items_max;
+  // Each table shows from the start until its last COPY is done (indexes follow); the indexes
+  // show how many are built once the first build starts.
+  obs::Progress::Table* orders_progress = nullptr;
+  obs::Progress::Table* items_progress = nullptr;
+  obs::Progress::Table* indexes_progress = nullptr;
+  std::once_flag indexes_shown;
+};
+
 ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
                                        std::optional<std::int64_t> item_blocks) {
   const auto t0 = std::chrono::steady_clock::now();
   connect_workers();
   create_shadows();
-  const auto& schema = m_options.target_schema;
-  const auto& closed = m_options.closed_statuses;
-  const bool settled = m_options.keep_settled_prices;
-  const std::string orders_shadow = db::qualify(schema, m_tables[0].shadow);
-  const std::string items_shadow = db::qualify(schema, m_tables[1].shadow);
-  const auto stop = [this] { return stopping(); };
-
-  Result result;
-  std::mutex result_mutex;
-  const auto add = [&](std::int64_t& field, std::int64_t n) {
-    const std::lock_guard<std::mutex> lock(result_mutex);
-    field += n;
-  };
-  // The queries are built here, once: workers only stream them.
-  const std::string orders_query = extractor.orders_query(closed);
-  const std::string work_tables(sql::etl_shadow_work);
-  const std::string orders_totals =
-      render_sql(sql::etl_shadow_orders_totals, schema, nullptr,
-                 {{"shadow", orders_shadow},
-                  {"totals", settled ? render_sql(sql::etl_shadow_totals_settled, schema, nullptr,
-                                                  {{"shadow_items", items_shadow}})
-                                     : render_sql(sql::etl_shadow_totals_streamed, schema, nullptr,
-                                                  {{"partials", m_partials}})}});
-  MaxKey orders_max;
-  MaxKey items_max;
-  // Each table shows from the start until its last COPY is done (indexes follow).
-  obs::Progress::Table* orders_progress = nullptr;
-  obs::Progress::Table* items_progress = nullptr;
-  if (m_options.progress != nullptr) {
-    orders_progress = &m_options.progress->start("orders", m_options.orders_estimate);
-    items_progress = &m_options.progress->start("order_items", m_options.items_estimate);
+  LoadRun run(m_options, m_tables, m_partials, extractor);
+  obs::Progress* progress = m_options.progress;
+  if (progress != nullptr) {
+    run.orders_progress = &progress->start("orders", m_options.orders_estimate);
+    run.items_progress = &progress->start("order_items", m_options.items_estimate);
   }
-  const auto merge_max = [&](MaxKey& into, const MaxKey& seen) {
-    const std::lock_guard<std::mutex> lock(result_mutex);
-    if (seen.any) {
-      into.offer(seen.ts, seen.pk);
-    }
-  };
-  // Per block range: the live items of the key range its rows span only (a join without it
-  // hashed all 5.2 M live items for each of the 4 ranges at M: 1.7 s each).
-  const auto items_settled = [&](KeyRange range) {
-    return render_sql(
-        sql::etl_shadow_items_settled, schema, nullptr,
-        {{"shadow", items_shadow}, {"keys", key_condition("t.order_item_id", range)}});
-  };
-
-  // After the items: the orders with their totals (shadow_orders_totals.sql).
-  const auto orders_job = [&](Worker& w) {
-    const auto t = std::chrono::steady_clock::now();
-    w.target->exec("BEGIN");
-    MaxKey seen; // order_id is field 0, updated_at field 7
-    obs::RowCounter shown(orders_progress);
-    // Room for the totals' per-order groups. The partial totals are grouped by sorting them in
-    // memory: a hash aggregate allocates a numeric sum per order, twice the time (0.63 against
-    // 0.31 s for 200,000 orders at M).
-    w.target->exec(work_tables);
-    w.target->exec(std::string("SET LOCAL work_mem = '64MB'") +
-                   (settled ? "" : "; SET LOCAL enable_hashagg = off"));
-    db::copy_binary(*w.source, orders_query, *w.target, "acme_w_orders", stop,
-                    counted(seen.observer(0, 7), shown));
-    const std::int64_t n = w.count(orders_totals);
-    if (!m_partials.empty()) {
-      w.target->exec("DROP TABLE " + m_partials);
-    }
-    test_point::reach("load-copy");
-    w.target->exec("COMMIT");
-    add(result.orders, n);
-    merge_max(orders_max, seen);
-    spdlog::debug("full load job {}: {} orders in {:.3f} s", w.id, n, seconds_since(t));
-  };
-  const auto items_job = [&, settled](std::optional<BlockRange> blocks) {
-    return [&, settled, blocks,
-            query = extractor.denormalized_items_query(closed, blocks)](Worker& w) {
-      const auto t = std::chrono::steady_clock::now();
-      w.target->exec("BEGIN");
-      std::int64_t n = 0;
-      MaxKey seen; // order_item_id is field 0, updated_at field 9
-      obs::RowCounter shown(items_progress);
-      if (settled) {
-        w.target->exec(work_tables);
-        db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop,
-                        counted(seen.observer(0, 9), shown));
-        n = w.count(items_settled(KeyRange{seen.key_lo, seen.key_hi}));
-      } else {
-        OrderTotals totals;
-        const auto cursor = seen.observer(0, 9);
-        n = db::copy_binary(*w.source, query, *w.target, items_shadow + " " + k_item_columns, stop,
-                            counted(
-                                [&](const std::vector<db::BinaryField>& row) {
-                                  cursor(row);
-                                  totals.add(row);
-                                },
-                                shown));
-        totals.write(*w.target, m_partials + " (order_id, items, amount, price)");
-      }
-      test_point::reach("load-copy");
-      w.target->exec("COMMIT");
-      add(result.items, n);
-      merge_max(items_max, seen);
-      spdlog::debug("full load job {}: items in blocks {}..{}: {} rows in {:.3f} s", w.id,
-                    blocks ? std::to_string(blocks->first) : "all",
-                    blocks && blocks->end ? std::to_string(*blocks->end - 1) : "end", n,
-                    seconds_since(t));
-    };
-  };
-  // One graph of jobs in priority order: the item block ranges; then every index of the live
-  // tables on the shadows (biggest first, each as soon as its table is loaded), with the orders
-  // (whose totals need every item) next to the longest item index; then fresh statistics per
-  // table once its indexes exist (ANALYZE and CREATE INDEX lock each other out;
-  // without statistics the first incremental cycles would plan fan-outs as full scans).
-  enum Group : int { k_orders, k_items, k_items_indexes, k_orders_indexes, k_analyze };
-  const std::vector<std::string> names{"orders copy", "items copy", "items indexes",
-                                       "orders indexes", "analyze"};
-  std::vector<Job> jobs;
-  if (item_blocks) {
-    for (const auto& blocks : split_blocks(*item_blocks, 2 * static_cast<int>(m_workers.size()))) {
-      jobs.push_back({items_job(blocks), k_items, -1});
-    }
-  } else {
-    jobs.push_back({items_job(std::nullopt), k_items, -1});
-  }
-  // Once the first index build starts, the progress shows how many are built.
-  const auto index_count =
-      static_cast<std::int64_t>(m_tables[0].indexes.size() + m_tables[1].indexes.size());
-  std::once_flag indexes_shown;
-  obs::Progress::Table* indexes_progress = nullptr;
-  const auto index_job = [&](const Index& ix) {
-    return [&](Worker& w) {
-      if (m_options.progress != nullptr) {
-        std::call_once(indexes_shown, [&] {
-          indexes_progress = &m_options.progress->start_steps("indexes", index_count);
-        });
-      }
-      const auto t = std::chrono::steady_clock::now();
-      test_point::reach("load-index");
-      w.target->exec(ix.create);
-      if (indexes_progress != nullptr) {
-        indexes_progress->add(1);
-      }
-      spdlog::debug("full load job {}: index {} in {:.3f} s", w.id, ix.live_name, seconds_since(t));
-    };
-  };
-  const auto& item_indexes = m_tables[1].indexes;
-  for (std::size_t i = 0; i < item_indexes.size(); ++i) {
-    jobs.push_back({index_job(item_indexes[i]), k_items_indexes, k_items});
-    if (i == 0) {
-      jobs.push_back({orders_job, k_orders, k_items});
-    }
-  }
-  if (item_indexes.empty()) {
-    jobs.push_back({orders_job, k_orders, k_items});
-  }
-  for (const auto& ix : m_tables[0].indexes) {
-    jobs.push_back({index_job(ix), k_orders_indexes, k_orders});
-  }
-  result.indexes = static_cast<int>(index_count);
-  const auto analyze = [](const std::string& table) {
-    return [table](Worker& w) { w.target->exec("ANALYZE " + table); };
-  };
-  jobs.push_back({analyze(orders_shadow), k_analyze, k_orders_indexes});
-  jobs.push_back({analyze(items_shadow), k_analyze, k_items_indexes});
-  run_jobs(std::move(jobs), names, [&](int group) {
-    obs::Progress::Table* done = group == k_orders  ? orders_progress
-                                 : group == k_items ? items_progress
+  run_jobs(job_graph(run, item_blocks), k_load_group_names, [&](int group) {
+    obs::Progress::Table* done = group == k_orders  ? run.orders_progress
+                                 : group == k_items ? run.items_progress
                                                     : nullptr;
     if (done != nullptr) {
-      m_options.progress->finish(*done);
+      progress->finish(*done);
     }
   });
-  if (m_options.progress != nullptr) {
-    m_options.progress->finish(*orders_progress);
-    m_options.progress->finish(*items_progress);
-    if (indexes_progress != nullptr) {
-      m_options.progress->finish(*indexes_progress);
+  if (progress != nullptr) {
+    progress->finish(*run.orders_progress);
+    progress->finish(*run.items_progress);
+    if (run.indexes_progress != nullptr) {
+      progress->finish(*run.indexes_progress);
     }
   }
-  // The cursors, as text; a timestamp that text cannot carry (beyond year 9999) is read back
-  // through to_char like any staged table's.
-  const auto cursor = [&](const MaxKey& seen, const TableSpec& table) -> std::optional<Cursor> {
-    if (!seen.any) {
-      return std::nullopt;
-    }
-    if (auto ts = cursor_timestamp(seen.ts)) {
-      return Cursor{*ts, seen.pk};
-    }
-    const auto rows = m_workers.front()->source->exec(extractor.max_cursor_query(table));
-    if (rows.empty() || !rows[0][0] || !rows[0][1]) {
-      return std::nullopt;
-    }
-    return Cursor{*rows[0][0], std::stoll(*rows[0][1])};
-  };
-  result.orders_max = cursor(orders_max, k_tables[2]);
-  result.items_max = cursor(items_max, k_tables[3]);
+  Result result = run.result;
+  result.indexes = static_cast<int>(run.index_count);
+  result.orders_max =
+      loaded_cursor(run.orders_max, *m_workers.front()->source, extractor, k_tables[2]);
+  result.items_max =
+      loaded_cursor(run.items_max, *m_workers.front()->source, extractor, k_tables[3]);
   for (auto& w : m_workers) {
     w->source->exec("COMMIT"); // releases the snapshot
     w->reading = false;
@@ -554,6 +463,134 @@ ParallelLoad::Result ParallelLoad::run(const Extractor& extractor,
   spdlog::debug("full load: {} orders, {} items, {} indexes on {} connections in {:.3f} s",
                 result.orders, result.items, result.indexes, m_workers.size(), seconds_since(t0));
   return result;
+}
+
+// One graph of jobs in priority order: the item block ranges; then every index of the live
+// tables on the shadows (biggest first, each as soon as its table is loaded), with the orders
+// (whose totals need every item) next to the longest item index; then fresh statistics per
+// table once its indexes exist (ANALYZE and CREATE INDEX lock each other out; without
+// statistics the first incremental cycles would plan fan-outs as full scans).
+std::vector<ParallelLoad::Job> ParallelLoad::job_graph(LoadRun& run,
+                                                       std::optional<std::int64_t> item_blocks) {
+  std::vector<Job> jobs;
+  if (item_blocks) {
+    for (const auto& blocks : split_blocks(*item_blocks, 2 * static_cast<int>(m_workers.size()))) {
+      jobs.push_back({items_copy_job(run, blocks), k_items, -1});
+    }
+  } else {
+    jobs.push_back({items_copy_job(run, std::nullopt), k_items, -1});
+  }
+  const auto& item_indexes = m_tables[1].indexes;
+  for (std::size_t i = 0; i < item_indexes.size(); ++i) {
+    jobs.push_back({index_job(run, item_indexes[i]), k_items_indexes, k_items});
+    if (i == 0) {
+      jobs.push_back({orders_copy_job(run), k_orders, k_items});
+    }
+  }
+  if (item_indexes.empty()) {
+    jobs.push_back({orders_copy_job(run), k_orders, k_items});
+  }
+  for (const auto& ix : m_tables[0].indexes) {
+    jobs.push_back({index_job(run, ix), k_orders_indexes, k_orders});
+  }
+  const auto analyze = [](const std::string& table) {
+    return [table](Worker& w) { w.target->exec("ANALYZE " + table); };
+  };
+  jobs.push_back({analyze(run.orders_shadow), k_analyze, k_orders_indexes});
+  jobs.push_back({analyze(run.items_shadow), k_analyze, k_items_indexes});
+  return jobs;
+}
+
+// After the items: the orders with their totals (shadow_orders_totals.sql).
+std::function<void(ParallelLoad::Worker&)> ParallelLoad::orders_copy_job(LoadRun& run) {
+  return [this, &run](Worker& w) {
+    const auto t = std::chrono::steady_clock::now();
+    w.target->exec("BEGIN");
+    MaxKey seen; // order_id is field 0, updated_at field 7
+    obs::RowCounter shown(run.orders_progress);
+    // Room for the totals' per-order groups. The partial totals are grouped by sorting them in
+    // memory: a hash aggregate allocates a numeric sum per order, twice the time (0.63 against
+    // 0.31 s for 200,000 orders at M).
+    w.target->exec(run.work_tables);
+    w.target->exec(std::string("SET LOCAL work_mem = '64MB'") +
+                   (run.settled ? "" : "; SET LOCAL enable_hashagg = off"));
+    db::copy_binary(
+        *w.source, run.orders_query, *w.target, "acme_w_orders", [this] { return stopping(); },
+        counted(seen.observer(0, 7), shown));
+    const std::int64_t n = w.count(run.orders_totals);
+    if (!m_partials.empty()) {
+      w.target->exec("DROP TABLE " + m_partials);
+    }
+    test_point::reach("load-copy");
+    w.target->exec("COMMIT");
+    run.add(run.result.orders, n);
+    run.merge_max(run.orders_max, seen);
+    spdlog::debug("full load job {}: {} orders in {:.3f} s", w.id, n, seconds_since(t));
+  };
+}
+
+// One range of the items' heap blocks (all of them: nullopt). A reload joins the live items of
+// the key span its rows cover to keep closed orders' prices (without that bound the join hashed
+// all 5.2 M live items for each of the 4 ranges at M: 1.7 s each); a first load sums the orders'
+// totals from the rows as they pass (OrderTotals) into the partials table.
+std::function<void(ParallelLoad::Worker&)>
+ParallelLoad::items_copy_job(LoadRun& run, std::optional<BlockRange> blocks) {
+  return [this, &run, blocks,
+          query = run.extractor.denormalized_items_query(m_options.closed_statuses, blocks)](
+             Worker& w) {
+    const auto t = std::chrono::steady_clock::now();
+    const auto stop = [this] { return stopping(); };
+    w.target->exec("BEGIN");
+    std::int64_t n = 0;
+    MaxKey seen; // order_item_id is field 0, updated_at field 9
+    obs::RowCounter shown(run.items_progress);
+    if (run.settled) {
+      w.target->exec(run.work_tables);
+      db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop,
+                      counted(seen.observer(0, 9), shown));
+      n = w.count(render_sql(
+          sql::etl_shadow_items_settled, m_options.target_schema, nullptr,
+          {{"shadow", run.items_shadow},
+           {"keys", key_condition("t.order_item_id", KeyRange{seen.key_lo, seen.key_hi})}}));
+    } else {
+      OrderTotals totals;
+      const auto cursor = seen.observer(0, 9);
+      n = db::copy_binary(*w.source, query, *w.target, run.items_shadow + " " + k_item_columns,
+                          stop,
+                          counted(
+                              [&](const std::vector<db::BinaryField>& row) {
+                                cursor(row);
+                                totals.add(row);
+                              },
+                              shown));
+      totals.write(*w.target, m_partials + " (order_id, items, amount, price)");
+    }
+    test_point::reach("load-copy");
+    w.target->exec("COMMIT");
+    run.add(run.result.items, n);
+    run.merge_max(run.items_max, seen);
+    spdlog::debug("full load job {}: items in blocks {}..{}: {} rows in {:.3f} s", w.id,
+                  blocks ? std::to_string(blocks->first) : "all",
+                  blocks && blocks->end ? std::to_string(*blocks->end - 1) : "end", n,
+                  seconds_since(t));
+  };
+}
+
+std::function<void(ParallelLoad::Worker&)> ParallelLoad::index_job(LoadRun& run, const Index& ix) {
+  return [this, &run, &ix](Worker& w) {
+    if (m_options.progress != nullptr) {
+      std::call_once(run.indexes_shown, [&] {
+        run.indexes_progress = &m_options.progress->start_steps("indexes", run.index_count);
+      });
+    }
+    const auto t = std::chrono::steady_clock::now();
+    test_point::reach("load-index");
+    w.target->exec(ix.create);
+    if (run.indexes_progress != nullptr) {
+      run.indexes_progress->add(1);
+    }
+    spdlog::debug("full load job {}: index {} in {:.3f} s", w.id, ix.live_name, seconds_since(t));
+  };
 }
 
 void ParallelLoad::stage_history_events(pqxx::transaction_base& target) {
@@ -566,7 +603,8 @@ void ParallelLoad::swap(pqxx::dbtransaction& target) {
   // queue every new reader of the table behind the swap: each attempt waits k_swap_lock_timeout
   // at most, then gives the lock queue back to the readers for as long again.
   const auto t0 = std::chrono::steady_clock::now();
-  const auto previous = target.exec("SELECT current_setting('lock_timeout')")[0][0].as<std::string>();
+  const auto previous =
+      target.exec("SELECT current_setting('lock_timeout')")[0][0].as<std::string>();
   auto last_report = t0 - k_swap_report_every;
   for (int attempt = 1;; ++attempt) {
     std::optional<std::string> blocked;
@@ -587,23 +625,27 @@ void ParallelLoad::swap(pqxx::dbtransaction& target) {
       break;
     }
     const auto waited = std::chrono::steady_clock::now() - t0;
-    if (waited >= k_swap_wait || std::chrono::steady_clock::now() - last_report >= k_swap_report_every) {
+    if (waited >= k_swap_wait ||
+        std::chrono::steady_clock::now() - last_report >= k_swap_report_every) {
       std::string holders;
-      for (const auto& row : target.exec_params(std::string(sql::etl_swap_lock_holders),
-                                                db::qualify(m_options.target_schema, "analytical_orders"),
-                                                db::qualify(m_options.target_schema, "analytical_order_items"))) {
+      for (const auto& row :
+           target.exec_params(std::string(sql::etl_swap_lock_holders),
+                              db::qualify(m_options.target_schema, "analytical_orders"),
+                              db::qualify(m_options.target_schema, "analytical_order_items"))) {
         holders += (holders.empty() ? "" : "; ") + row[0].as<std::string>();
       }
       if (waited >= k_swap_wait) {
-        throw Error(fmt::format(
-            "full load: could not swap the loaded tables in within {} s: sessions hold locks on the "
-            "analytical tables: {}",
-            std::chrono::duration_cast<std::chrono::seconds>(k_swap_wait).count(),
-            holders.empty() ? "(gone by now)" : holders));
+        throw Error(
+            fmt::format("full load: could not swap the loaded tables in within {} s: sessions hold "
+                        "locks on the "
+                        "analytical tables: {}",
+                        std::chrono::duration_cast<std::chrono::seconds>(k_swap_wait).count(),
+                        holders.empty() ? "(gone by now)" : holders));
       }
       spdlog::warn("full load: the swap waits for sessions holding the analytical tables (attempt "
                    "{}; readers are never queued behind it for more than {} ms): {}",
-                   attempt, k_swap_lock_timeout.count(), holders.empty() ? "(gone by now)" : holders);
+                   attempt, k_swap_lock_timeout.count(),
+                   holders.empty() ? "(gone by now)" : holders);
       last_report = std::chrono::steady_clock::now();
     }
     if (stopping()) {

@@ -14,7 +14,9 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <pqxx/transaction>
 #include <string>
+#include <vector>
 
 namespace acme::cdc {
 
@@ -69,8 +71,17 @@ private:
   class StatusPump;
   StreamResult stream(bool until_current);
   void open_stream(Stream& s, bool until_current);
+  // Replaces the slot and loads its snapshot (open_stream, when the plan says so).
+  void hand_off(Stream& s, const StartPlan& plan, bool slot_exists);
   void handle(Stream& s, const std::string& message);
+  void on_silence(Stream& s);
   void flush(Stream& s);
+  // flush()'s steps: stage the batch (returns the tables whose key sets changed), merge it, and
+  // commit the source transaction's target transaction (returns whether the position advanced).
+  std::vector<std::string> stage_batch(Stream& s, etl::Loader& loader, pqxx::work& ttx);
+  void merge_batch(Stream& s, pqxx::work& ttx, const std::vector<std::string>& key_tables,
+                   bool closed_changed);
+  bool commit_transaction(Stream& s, etl::Loader& loader, pqxx::work& ttx);
   // A standby status update; an idle position is stored in the target first (throttled unless
   // `store_position`), and nothing above the stored position is ever confirmed.
   void send_status(Stream& s, bool reply_requested = false, bool store_position = false);
