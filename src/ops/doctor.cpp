@@ -92,6 +92,65 @@ struct Server {
   double offset_s = 0.0; // server clock minus this machine's clock (midpoint of the round trip)
 };
 
+// What the contract query found of the four tables, sorted by what the source checks report.
+struct SourceTables {
+  std::vector<std::string> missing_tables;
+  std::vector<std::string> missing_columns; // table.column
+  std::vector<std::string> other_types;     // columns whose type is not the contract's
+  std::vector<std::string> unreadable;      // tables the role may not SELECT
+  std::vector<std::string> unindexed;       // tables without an index on updated_at
+  std::vector<std::string> no_identity;     // cdc: "table (identity)" of unsupported identities
+  std::vector<std::string> no_identity_tables;
+  bool schema_usage = true;
+};
+
+// The contract as doctor_contract.sql takes it: {table: [[column, type], ...]}.
+nlohmann::json contract_json() {
+  nlohmann::json expected = nlohmann::json::object();
+  for (const auto& [table, cols] : contract()) {
+    auto arr = nlohmann::json::array();
+    for (const auto& [name, type] : cols) {
+      arr.push_back({name, type});
+    }
+    expected[table] = arr;
+  }
+  return expected;
+}
+
+// Sorts one table's rows of doctor_contract.sql (one per contract column) into `t`.
+void sort_table(SourceTables& t, const std::string& table, const std::vector<pqxx::row>& found) {
+  if (found.empty() || !found[0]["table_exists"].as<bool>()) {
+    t.missing_tables.push_back(table);
+    return;
+  }
+  t.schema_usage = t.schema_usage && found[0]["schema_usage"].as<bool>();
+  if (!found[0]["can_select"].as<bool>()) {
+    t.unreadable.push_back(table);
+  }
+  if (!found[0]["updated_at_indexed"].as<bool>()) {
+    t.unindexed.push_back(table);
+  }
+  for (const auto& r : found) {
+    const std::string col = r["column_name"].as<std::string>();
+    if (r["actual_type"].is_null()) {
+      t.missing_columns.push_back(table + "." + col);
+    } else if (type_family(r["actual_type"].as<std::string>()) !=
+               type_family(r["expected_type"].as<std::string>())) {
+      t.other_types.push_back(fmt::format("{}.{} is {} (contract: {})", table, col,
+                                          r["actual_type"].as<std::string>(),
+                                          r["expected_type"].as<std::string>()));
+    }
+  }
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string out;
+  for (const auto& x : v) {
+    out += (out.empty() ? "" : sep) + x;
+  }
+  return out;
+}
+
 class Doctor {
 public:
   explicit Doctor(const config::Config& config) : m_c(config), m_zone(config.source_timezone) {}
@@ -199,85 +258,61 @@ private:
   }
 
   void source_checks(pqxx::connection& conn, const Server& s) {
-    nlohmann::json expected = nlohmann::json::object();
-    for (const auto& [table, cols] : contract()) {
-      auto arr = nlohmann::json::array();
-      for (const auto& [name, type] : cols) {
-        arr.push_back({name, type});
-      }
-      expected[table] = arr;
+    const SourceTables t = source_tables(conn);
+    const std::string role = db::quote_ident(s.row["role"].as<std::string>());
+    contract_check(t);
+    if (t.missing_tables.empty()) { // privileges of absent tables mean nothing
+      privileges_check(t, role);
     }
+    horizon_check(s, role);
+    connections_check(s);
+    time_zone_check(s);
+    if (t.missing_tables.empty()) {
+      index_check(t);
+      if (m_c.mode == config::SyncMode::cdc && !t.no_identity.empty()) {
+        identity_check(t);
+      }
+    }
+  }
+
+  SourceTables source_tables(pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     // jsonb_each orders keys by length then bytes, not as given: order the answer ourselves.
     std::map<std::string, std::vector<pqxx::row>> by_table;
-    const auto rows =
-        tx.exec_params(std::string(sql::ops_doctor_contract), m_c.source_schema, expected.dump());
+    const auto rows = tx.exec_params(std::string(sql::ops_doctor_contract), m_c.source_schema,
+                                     contract_json().dump());
     for (const auto& r : rows) {
       by_table[r["table_name"].as<std::string>()].push_back(r);
     }
-    const std::string schema = db::quote_ident(m_c.source_schema);
-    const std::string role = db::quote_ident(s.row["role"].as<std::string>());
-    std::vector<std::string> missing_tables;
-    std::vector<std::string> missing_columns;
-    std::vector<std::string> other_types;
-    std::vector<std::string> unreadable;
-    std::vector<std::string> unindexed;
-    std::vector<std::string> no_identity;
-    std::vector<std::string> no_identity_tables;
+    SourceTables t;
     if (m_c.mode == config::SyncMode::cdc) {
       for (const auto& [table, identity] : cdc::unsupported_identities(tx, m_c)) {
-        no_identity.push_back(fmt::format("{} ({})", table, identity));
-        no_identity_tables.push_back(table);
+        t.no_identity.push_back(fmt::format("{} ({})", table, identity));
+        t.no_identity_tables.push_back(table);
       }
     }
-    bool schema_usage = true;
     for (const auto& [table, cols] : contract()) {
-      const auto& found = by_table[table];
-      if (found.empty() || !found[0]["table_exists"].as<bool>()) {
-        missing_tables.push_back(table);
-        continue;
-      }
-      schema_usage = schema_usage && found[0]["schema_usage"].as<bool>();
-      if (!found[0]["can_select"].as<bool>()) {
-        unreadable.push_back(table);
-      }
-      if (!found[0]["updated_at_indexed"].as<bool>()) {
-        unindexed.push_back(table);
-      }
-      for (const auto& r : found) {
-        const std::string col = r["column_name"].as<std::string>();
-        if (r["actual_type"].is_null()) {
-          missing_columns.push_back(table + "." + col);
-        } else if (type_family(r["actual_type"].as<std::string>()) !=
-                   type_family(r["expected_type"].as<std::string>())) {
-          other_types.push_back(fmt::format("{}.{} is {} (contract: {})", table, col,
-                                            r["actual_type"].as<std::string>(),
-                                            r["expected_type"].as<std::string>()));
-        }
-      }
+      sort_table(t, table, by_table[table]);
     }
-    auto join = [](const std::vector<std::string>& v, const char* sep = ", ") {
-      std::string out;
-      for (const auto& x : v) {
-        out += (out.empty() ? "" : sep) + x;
-      }
-      return out;
-    };
-    if (!missing_tables.empty() || !missing_columns.empty()) {
+    return t;
+  }
+
+  void contract_check(const SourceTables& t) {
+    if (!t.missing_tables.empty() || !t.missing_columns.empty()) {
       std::string what;
-      if (!missing_tables.empty()) {
-        what = "no table " + join(missing_tables) + " in schema " + m_c.source_schema;
+      if (!t.missing_tables.empty()) {
+        what = "no table " + join(t.missing_tables) + " in schema " + m_c.source_schema;
       }
-      if (!missing_columns.empty()) {
+      if (!t.missing_columns.empty()) {
         what +=
-            (what.empty() ? "" : "; ") + std::string("missing columns ") + join(missing_columns);
+            (what.empty() ? "" : "; ") + std::string("missing columns ") + join(t.missing_columns);
       }
       add("source contract", CheckStatus::fail, what,
           "point ACME_SOURCE_SCHEMA / ACME_SOURCE_DSN at the ACME orders database (design.md §2 "
           "lists the tables and columns acme reads)");
-    } else if (!other_types.empty()) {
+    } else if (!t.other_types.empty()) {
       add("source contract", CheckStatus::warn,
-          "the four tables and their columns exist, but " + join(other_types, "; "),
+          "the four tables and their columns exist, but " + join(t.other_types, "; "),
           "acme loads these values as text into the contract's types; change the column types "
           "back to the contract's or check that every value converts");
     } else {
@@ -286,28 +321,33 @@ private:
                       "and type",
                       m_c.source_schema));
     }
-    if (!missing_tables.empty()) {
-      // Privileges of absent tables mean nothing.
-    } else if (!schema_usage || !unreadable.empty()) {
-      std::string fix;
-      if (!schema_usage) {
-        fix = fmt::format("GRANT USAGE ON SCHEMA {} TO {}; ", schema, role);
-      }
-      std::vector<std::string> names;
-      for (const auto& t : unreadable) {
-        names.push_back(schema + "." + db::quote_ident(t));
-      }
-      if (!names.empty()) {
-        fix += fmt::format("GRANT SELECT ON {} TO {};", join(names), role);
-      }
-      add("source privileges", CheckStatus::fail,
-          !schema_usage ? "no USAGE on schema " + m_c.source_schema
-                        : "may not SELECT " + join(unreadable),
-          fix + "  -- or run sql/roles/source_reader.psql");
-    } else {
+  }
+
+  void privileges_check(const SourceTables& t, const std::string& role) {
+    if (t.schema_usage && t.unreadable.empty()) {
       add("source privileges", CheckStatus::ok,
           "SELECT on the four tables; READ ONLY snapshots need nothing else");
+      return;
     }
+    const std::string schema = db::quote_ident(m_c.source_schema);
+    std::string fix;
+    if (!t.schema_usage) {
+      fix = fmt::format("GRANT USAGE ON SCHEMA {} TO {}; ", schema, role);
+    }
+    std::vector<std::string> names;
+    for (const auto& table : t.unreadable) {
+      names.push_back(schema + "." + db::quote_ident(table));
+    }
+    if (!names.empty()) {
+      fix += fmt::format("GRANT SELECT ON {} TO {};", join(names), role);
+    }
+    add("source privileges", CheckStatus::fail,
+        !t.schema_usage ? "no USAGE on schema " + m_c.source_schema
+                        : "may not SELECT " + join(t.unreadable),
+        fix + "  -- or run sql/roles/source_reader.psql");
+  }
+
+  void horizon_check(const Server& s, const std::string& role) {
     if (s.row["sees_all"].as<bool>()) {
       add("late-commit horizon", CheckStatus::ok,
           "exact: the role sees every session's transaction start (pg_read_all_stats)");
@@ -319,25 +359,29 @@ private:
                       m_c.lookback.count() / 1000),
           fmt::format("GRANT pg_read_all_stats TO {};", role));
     }
-    {
-      // A full load opens ACME_JOBS source sessions besides acme's own.
-      long free = s.row["free_connections"].as<long>();
-      const long role_limit = s.row["role_connection_limit"].as<long>();
-      if (role_limit >= 0) {
-        free = std::min(free, role_limit - s.row["role_sessions"].as<long>());
-      }
-      const long needed = m_c.jobs + 1;
-      const std::string what =
-          fmt::format("a full load opens {} source sessions (ACME_JOBS={} plus one), each reading "
-                      "with work_mem 128 MB; the source has {} free connection(s) for this role",
-                      needed, m_c.jobs, free);
-      if (needed > free) {
-        add("source connections", CheckStatus::warn, what,
-            fmt::format("set ACME_JOBS={} or lower", std::max(1L, free - 1)));
-      } else {
-        add("source connections", CheckStatus::ok, what);
-      }
+  }
+
+  // A full load opens ACME_JOBS source sessions besides acme's own.
+  void connections_check(const Server& s) {
+    long free = s.row["free_connections"].as<long>();
+    const long role_limit = s.row["role_connection_limit"].as<long>();
+    if (role_limit >= 0) {
+      free = std::min(free, role_limit - s.row["role_sessions"].as<long>());
     }
+    const long needed = m_c.jobs + 1;
+    const std::string what =
+        fmt::format("a full load opens {} source sessions (ACME_JOBS={} plus one), each reading "
+                    "with work_mem 128 MB; the source has {} free connection(s) for this role",
+                    needed, m_c.jobs, free);
+    if (needed > free) {
+      add("source connections", CheckStatus::warn, what,
+          fmt::format("set ACME_JOBS={} or lower", std::max(1L, free - 1)));
+    } else {
+      add("source connections", CheckStatus::ok, what);
+    }
+  }
+
+  void time_zone_check(const Server& s) {
     const std::string tz = s.row["writer_time_zone"].as<std::string>();
     const std::string tz_from = m_zone.empty() ? "the server's TimeZone" : "ACME_SOURCE_TIMEZONE";
     if (m_zone != m_c.source_timezone) {
@@ -355,45 +399,51 @@ private:
           fmt::format("updated_at is taken to be in {} ({}), without daylight saving time", tz,
                       tz_from));
     }
-    if (missing_tables.empty()) {
-      if (m_c.mode == config::SyncMode::cdc) {
-        add("updated_at index", CheckStatus::ok,
-            "not needed: CDC mode reads the change stream, not the tables");
-      } else if (!unindexed.empty()) {
-        std::vector<std::string> sqls;
-        for (const auto& t : unindexed) {
-          std::string pk;
-          for (const auto& spec : etl::k_tables) {
-            if (spec.source == t) {
-              pk = std::string(spec.pk);
-            }
-          }
-          sqls.push_back(fmt::format("CREATE INDEX CONCURRENTLY ON {}.{} (updated_at, {});", schema,
-                                     db::quote_ident(t), db::quote_ident(pk)));
-        }
-        add("updated_at index", CheckStatus::warn,
-            "cost: no index on updated_at in " + join(unindexed) +
-                ", so every poll scans these tables whole (acme never creates objects in the "
-                "source)",
-            join(sqls, " ") + "  -- by the DBA; or use --mode cdc");
-      } else {
-        add("updated_at index", CheckStatus::ok,
-            "every table has an index on updated_at: polls read only the changed rows");
-      }
-      if (m_c.mode == config::SyncMode::cdc && !no_identity.empty()) {
-        std::vector<std::string> sqls;
-        for (const auto& t : no_identity_tables) {
-          sqls.push_back(
-              fmt::format("ALTER TABLE {}.{} REPLICA IDENTITY FULL;", schema, db::quote_ident(t)));
-        }
-        add("replica identity", CheckStatus::fail,
-            "replica identity not supported by cdc on " + join(no_identity) +
-                ": acme needs FULL, or DEFAULT / USING INDEX of the primary key (NOTHING makes "
-                "UPDATE and DELETE fail once published; another identity index sends no primary "
-                "key for a delete or a key change, so the old row would stay in the target)",
-            join(sqls, " "));
-      }
+  }
+
+  void index_check(const SourceTables& t) {
+    if (m_c.mode == config::SyncMode::cdc) {
+      add("updated_at index", CheckStatus::ok,
+          "not needed: CDC mode reads the change stream, not the tables");
+      return;
     }
+    if (t.unindexed.empty()) {
+      add("updated_at index", CheckStatus::ok,
+          "every table has an index on updated_at: polls read only the changed rows");
+      return;
+    }
+    const std::string schema = db::quote_ident(m_c.source_schema);
+    std::vector<std::string> sqls;
+    for (const auto& table : t.unindexed) {
+      std::string pk;
+      for (const auto& spec : etl::k_tables) {
+        if (spec.source == table) {
+          pk = std::string(spec.pk);
+        }
+      }
+      sqls.push_back(fmt::format("CREATE INDEX CONCURRENTLY ON {}.{} (updated_at, {});", schema,
+                                 db::quote_ident(table), db::quote_ident(pk)));
+    }
+    add("updated_at index", CheckStatus::warn,
+        "cost: no index on updated_at in " + join(t.unindexed) +
+            ", so every poll scans these tables whole (acme never creates objects in the "
+            "source)",
+        join(sqls, " ") + "  -- by the DBA; or use --mode cdc");
+  }
+
+  void identity_check(const SourceTables& t) {
+    const std::string schema = db::quote_ident(m_c.source_schema);
+    std::vector<std::string> sqls;
+    for (const auto& table : t.no_identity_tables) {
+      sqls.push_back(
+          fmt::format("ALTER TABLE {}.{} REPLICA IDENTITY FULL;", schema, db::quote_ident(table)));
+    }
+    add("replica identity", CheckStatus::fail,
+        "replica identity not supported by cdc on " + join(t.no_identity) +
+            ": acme needs FULL, or DEFAULT / USING INDEX of the primary key (NOTHING makes "
+            "UPDATE and DELETE fail once published; another identity index sends no primary "
+            "key for a delete or a key change, so the old row would stay in the target)",
+        join(sqls, " "));
   }
 
   void clocks(const Server& src, const Server& tgt) {
@@ -411,15 +461,24 @@ private:
   }
 
   void target_checks(pqxx::connection& conn) {
-    const std::string schema = m_c.target_schema;
     pqxx::row r;
     std::string role;
     {
       pqxx::nontransaction tx(conn);
-      r = tx.exec_params(std::string(sql::ops_doctor_target), schema)[0];
+      r = tx.exec_params(std::string(sql::ops_doctor_target), m_c.target_schema)[0];
       role = tx.exec("SELECT current_user")[0][0].as<std::string>();
     }
-    int version = -1;
+    const bool schema_exists = r["schema_exists"].as<bool>();
+    target_schema_check(conn, r, role);
+    temp_file_check(r, role);
+    const auto version = migrations_check(conn, schema_exists);
+    if (version && *version >= 1) {
+      closed_statuses_check(conn);
+    }
+  }
+
+  void target_schema_check(pqxx::connection& conn, const pqxx::row& r, const std::string& role) {
+    const std::string& schema = m_c.target_schema;
     if (!r["schema_exists"].as<bool>()) {
       if (r["can_create_schema"].as<bool>()) {
         add("target schema", CheckStatus::ok,
@@ -431,7 +490,6 @@ private:
             fmt::format("CREATE SCHEMA {} AUTHORIZATION {};", db::quote_ident(schema),
                         db::quote_ident(role)));
       }
-      version = 0;
     } else if (!r["acts_as_owner"].as<bool>()) {
       add("target schema", CheckStatus::fail,
           fmt::format("{} is owned by {}, not by acme's role {}: migrations and the merge need "
@@ -450,8 +508,11 @@ private:
       add("target schema", CheckStatus::ok,
           fmt::format("{} owned by {}", schema, r["owner"].as<std::string>()));
     }
-    // The full load's index builds sort in 16 MB runs kept in temporary files (parallel_load.cpp):
-    // about 30 bytes per item for the largest one, in one session.
+  }
+
+  // The full load's index builds sort in 16 MB runs kept in temporary files (parallel_load.cpp):
+  // about 30 bytes per item for the largest one, in one session.
+  void temp_file_check(const pqxx::row& r, const std::string& role) {
     const std::string temp_files = "a full load's index builds write their sort runs to temporary "
                                    "files (about 30 bytes per item: 150 MB at 5.2 million items)";
     const auto temp_file_limit = r["temp_file_limit"].as<std::string>();
@@ -466,15 +527,20 @@ private:
                       "the source's items",
                       db::quote_ident(role)));
     }
+  }
+
+  // The target's migration level (0: no schema yet), or nullopt when it cannot be read.
+  std::optional<int> migrations_check(pqxx::connection& conn, bool schema_exists) {
     const int latest = db::embedded_migrations().back().version;
-    if (version != 0) {
+    int version = 0;
+    if (schema_exists) {
       try {
-        version = db::current_version(conn, schema);
+        version = db::current_version(conn, m_c.target_schema);
       } catch (const std::exception& e) {
         add("target migrations", CheckStatus::fail,
             std::string("cannot read the migration level: ") + e.what(),
             "make acme's role the schema's owner (above)");
-        return;
+        return std::nullopt;
       }
     }
     if (version == 0) {
@@ -493,16 +559,19 @@ private:
           fmt::format("at migration {}, newer than this acme knows ({})", version, latest),
           "upgrade acme to the version that wrote this target");
     }
-    if (version < 1) {
-      return;
-    }
+    return version;
+  }
+
+  // The configured closed statuses against those the target was computed with.
+  void closed_statuses_check(pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     auto wanted = m_c.closed_statuses;
     std::sort(wanted.begin(), wanted.end());
     wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
-    const auto stored = tx.exec_params("SELECT value::text FROM " +
-                                           db::qualify(schema, "acme_settings") + " WHERE key = $1",
-                                       "closed_statuses");
+    const auto stored =
+        tx.exec_params("SELECT value::text FROM " +
+                           db::qualify(m_c.target_schema, "acme_settings") + " WHERE key = $1",
+                       "closed_statuses");
     const std::string configured = nlohmann::json(wanted).dump();
     if (stored.empty()) {
       add("closed statuses", CheckStatus::ok,
@@ -524,6 +593,13 @@ private:
           }()));
       return;
     }
+    unseen_statuses_check(tx, wanted, configured);
+  }
+
+  // Closed statuses, as configured and stored, that no order of a non-empty target has.
+  void unseen_statuses_check(pqxx::transaction_base& tx, const std::vector<std::string>& wanted,
+                             const std::string& configured) {
+    const std::string& schema = m_c.target_schema;
     const auto unseen = tx.exec_params(
         "SELECT s FROM unnest($1::text[]) s WHERE EXISTS (SELECT 1 FROM " +
             db::qualify(schema, "analytical_orders") + ") AND NOT EXISTS (SELECT 1 FROM " +
