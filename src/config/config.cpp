@@ -189,10 +189,13 @@ void check_identifier(const std::string& name, const std::string& value) {
   }
 }
 
-Config load(const Overrides& flags, EnvLookup env) {
-  Config c;
+namespace {
+
+// The env file to read: --env-file, else ACME_ENV_FILE, else .env. A file the user named must
+// exist; the default one may not.
+std::string env_file_path(const Overrides& flags, EnvLookup env) {
   std::string env_file = ".env";
-  bool explicit_file = false; // a file the user named must exist; the default one may not
+  bool explicit_file = false;
   if (flags.env_file) {
     env_file = *flags.env_file;
     explicit_file = true;
@@ -205,8 +208,11 @@ Config load(const Overrides& flags, EnvLookup env) {
                                  "ACME_ENV_FILE",
                                  env_file, flags.env_file ? "--env-file" : "ACME_ENV_FILE"));
   }
-  Resolver r(env, load_dotenv_file(env_file), env_file, c.origin);
+  return env_file;
+}
 
+// The databases and their schemas.
+void resolve_connections(Resolver& r, const Overrides& flags, Config& c) {
   if (auto v = r.get("ACME_SOURCE_DSN", flags.source_dsn)) {
     c.source_dsn = *v;
   }
@@ -219,6 +225,9 @@ Config load(const Overrides& flags, EnvLookup env) {
   if (auto v = r.get("ACME_TARGET_SCHEMA", flags.target_schema)) {
     c.target_schema = *v;
   }
+}
+
+void resolve_logging(Resolver& r, const Overrides& flags, Config& c) {
   if (auto v = r.get("ACME_LOG_LEVEL", flags.log_level)) {
     c.log_level = *v;
   }
@@ -228,6 +237,11 @@ Config load(const Overrides& flags, EnvLookup env) {
   if (auto v = r.get("ACME_LOG_DIR", flags.log_dir)) {
     c.log_dir = *v;
   }
+}
+
+// What a sync computes and how it reads: closed statuses, batches, the late-commit window and
+// time zone, cadences and waits, history retention, parallel jobs.
+void resolve_sync(Resolver& r, const Overrides& flags, Config& c) {
   if (auto v = r.get("ACME_CLOSED_STATUSES", flags.closed_statuses)) {
     c.closed_statuses = split_list(*v);
   }
@@ -249,7 +263,6 @@ Config load(const Overrides& flags, EnvLookup env) {
   if (auto v = r.get("ACME_POLLING_INTERVAL", flags.polling_interval)) {
     c.polling_interval = parse_seconds("ACME_POLLING_INTERVAL", *v, 86400, 0.01);
   }
-
   if (auto v = r.get("ACME_HISTORY_DAYS", flags.history_days)) {
     if (!v->empty()) {
       c.history_days = static_cast<int>(parse_long("ACME_HISTORY_DAYS", *v, 1, 100000));
@@ -260,9 +273,12 @@ Config load(const Overrides& flags, EnvLookup env) {
       c.jobs = static_cast<int>(parse_long("ACME_JOBS", *v, 1, 64));
     }
   }
-  if (auto v = r.get("ACME_METRICS_ADDRESS", flags.metrics_address)) {
-    c.metrics_address = *v; // checked by obs::serve_metrics, before any connection
-  }
+}
+
+// The mode and the stream's settings, and the sync age acme status accepts (a CDC stream's
+// position or heartbeat counts as a sync). ACME_MAX_SYNC_AGE is read before ACME_CDC_SLOT_WAIT
+// so that, both being invalid, the error reported is ACME_MAX_SYNC_AGE's.
+void resolve_cdc(Resolver& r, const Overrides& flags, Config& c) {
   if (auto v = r.get("ACME_MODE", flags.mode)) {
     if (*v != "poll" && *v != "cdc") {
       throw UsageError(
@@ -290,6 +306,10 @@ Config load(const Overrides& flags, EnvLookup env) {
   if (auto v = r.get("ACME_CDC_SLOT_WAIT", flags.cdc_slot_wait)) {
     c.cdc_slot_wait = parse_seconds("ACME_CDC_SLOT_WAIT", *v, 86400, 1);
   }
+}
+
+// Names acme passes to the servers: the slot, the publication, the schemas, and the DSNs' syntax.
+void validate_names(const Config& c) {
   for (const char ch : c.cdc_slot) {
     if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) {
       throw UsageError(fmt::format("{} may contain only a-z, 0-9 and _ (PostgreSQL "
@@ -303,14 +323,16 @@ Config load(const Overrides& flags, EnvLookup env) {
       continue; // required only by the commands that connect (require_source/require_target)
     }
     if (auto why = dsn_syntax_error(*dsn)) {
-      throw UsageError(
-          fmt::format("{} is not a libpq connection string: {}", setting(var), *why));
+      throw UsageError(fmt::format("{} is not a libpq connection string: {}", setting(var), *why));
     }
   }
   check_identifier(setting("ACME_CDC_SLOT"), c.cdc_slot);
   check_identifier(setting("ACME_CDC_PUBLICATION"), c.cdc_publication);
   check_identifier(setting("ACME_SOURCE_SCHEMA"), c.source_schema);
   check_identifier(setting("ACME_TARGET_SCHEMA"), c.target_schema);
+}
+
+void validate_logging(const Config& c) {
   if (c.log_format != "text" && c.log_format != "json") {
     throw UsageError(fmt::format("{} must be 'text' or 'json', got '{}'",
                                  setting("ACME_LOG_FORMAT"), c.log_format));
@@ -326,6 +348,23 @@ Config load(const Overrides& flags, EnvLookup env) {
         fmt::format("{} must be one of trace, debug, info, warn, error, critical, off; got '{}'",
                     setting("ACME_LOG_LEVEL"), c.log_level));
   }
+}
+
+} // namespace
+
+Config load(const Overrides& flags, EnvLookup env) {
+  Config c;
+  const std::string env_file = env_file_path(flags, env);
+  Resolver r(env, load_dotenv_file(env_file), env_file, c.origin);
+  resolve_connections(r, flags, c);
+  resolve_logging(r, flags, c);
+  resolve_sync(r, flags, c);
+  if (auto v = r.get("ACME_METRICS_ADDRESS", flags.metrics_address)) {
+    c.metrics_address = *v; // checked by obs::serve_metrics, before any connection
+  }
+  resolve_cdc(r, flags, c);
+  validate_names(c);
+  validate_logging(c);
   for (const auto& key : r.unknown_keys()) {
     c.ignored.push_back(fmt::format("{}: {} is not an acme setting and is ignored", env_file, key));
   }
