@@ -208,11 +208,10 @@ ChartLayout layout_chart(const BarChart& chart, double width) {
   return l;
 }
 
-std::string render_svg(const BarChart& chart, const ChartLayout& l) {
-  const bool horizontal = chart.orientation == Orientation::horizontal;
-  const Box& p = l.plot;
-  std::string out;
-  out.reserve(4096 + chart.categories.size() * 256);
+namespace {
+
+// The <svg> element's opening, its accessible title and the visible one.
+void svg_open(std::string& out, const BarChart& chart, const ChartLayout& l) {
   const std::string title_id = chart.id + "-title";
   out += fmt::format(R"(<svg class="chart" id="{}" )"
                      R"(viewBox="0 0 {} {}" width="{}" height="{}" role="img" )"
@@ -226,25 +225,28 @@ std::string render_svg(const BarChart& chart, const ChartLayout& l) {
   out += R"(<text x="0" y="20" font-size="16" font-weight="600" fill="#111">)";
   append_escaped(out, chart.title);
   out += "</text>";
+}
 
-  // Legend.
+void legend(std::string& out, const BarChart& chart, const ChartLayout& l) {
   for (std::size_t s = 0; s < l.legend.size() && s < chart.series.size(); ++s) {
     const Box& b = l.legend[s];
     out += fmt::format(R"(<rect class="swatch" x="{}" y="{}" width="{}" height="{}" fill="{}"/>)",
                        num(b.x), num(b.y), num(b.width), num(b.height), series_color(s));
     text(out, b.x + 18, b.y + 11, "start", chart.series[s]);
   }
+}
 
-  if (chart.categories.empty()) {
-    out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#ccc"/>)",
-                       num(p.x), num(p.y), num(p.width), num(p.height));
-    text(out, p.x + p.width / 2, p.y + p.height / 2 + 4, "middle", "No data",
-         R"( class="no-data" fill="#555")");
-    out += "</svg>";
-    return out;
-  }
+// An empty plot frame saying so, in place of everything below the legend.
+void no_data(std::string& out, const Box& p) {
+  out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#ccc"/>)",
+                     num(p.x), num(p.y), num(p.width), num(p.height));
+  text(out, p.x + p.width / 2, p.y + p.height / 2 + 4, "middle", "No data",
+       R"( class="no-data" fill="#555")");
+}
 
-  // Gridlines and value labels.
+// Gridlines and value labels.
+void grid(std::string& out, const ChartLayout& l, bool horizontal) {
+  const Box& p = l.plot;
   for (const auto& t : l.ticks) {
     if (horizontal) {
       out +=
@@ -258,8 +260,10 @@ std::string render_svg(const BarChart& chart, const ChartLayout& l) {
       text(out, p.x - 6, t.position + 4, "end", t.label, R"( fill="#333")");
     }
   }
+}
 
-  // Bars, each segment with a tooltip naming it.
+// Bars, each segment with a tooltip naming it.
+void bars(std::string& out, const BarChart& chart, const ChartLayout& l) {
   for (std::size_t c = 0; c < l.segments.size(); ++c) {
     const auto& row = c < chart.values.size() ? chart.values[c] : std::vector<double>{};
     for (std::size_t s = 0; s < l.segments[c].size(); ++s) {
@@ -280,46 +284,68 @@ std::string render_svg(const BarChart& chart, const ChartLayout& l) {
       out += "</title></rect>";
     }
   }
+}
 
-  // Axes on top of the bars.
+// Axes, drawn on top of the bars.
+void axes(std::string& out, const Box& p) {
   out += fmt::format(R"(<line class="axis" x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#333"/>)",
                      num(p.x), num(p.y), num(p.y + p.height));
   out += fmt::format(R"(<line class="axis" x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#333"/>)",
                      num(p.x), num(p.y + p.height), num(p.x + p.width));
+}
 
-  // Category labels (and totals at the bars' ends).
+// A horizontal chart's category label left of its bar (cut, with the full name as tooltip), and
+// the bar's total at its end.
+void horizontal_label(std::string& out, const BarChart& chart, const ChartLayout& l,
+                      std::size_t c) {
+  const Box& p = l.plot;
+  const double center = l.category_centers[c];
+  const auto& name = chart.categories[c];
+  const double total = c < chart.values.size() ? stack_total(chart.values[c]) : 0.0;
+  const std::string shown = truncate_text(name, k_max_label_chars);
+  out += fmt::format(
+      R"(<text class="category" x="{}" y="{}" text-anchor="end" font-size="{}" fill="#111">)",
+      num(p.x - 8), num(center + 4), num(k_font));
+  if (shown != name) {
+    out += "<title>";
+    append_escaped(out, name);
+    out += "</title>";
+  }
+  append_escaped(out, shown);
+  out += "</text>";
+  const double end = c < l.segments.size() && !l.segments[c].empty()
+                         ? l.segments[c].back().x + l.segments[c].back().width
+                         : p.x;
+  text(out, end + 6, center + 4, "start", format_number(total, chart.decimals),
+       R"( class="value" fill="#333")");
+}
+
+// A vertical chart's category label, rotated under its column.
+void vertical_label(std::string& out, const BarChart& chart, const ChartLayout& l, std::size_t c) {
+  const Box& p = l.plot;
+  const double center = l.category_centers[c];
+  const double y = p.y + p.height + 14;
+  out += fmt::format(
+      R"svg(<text class="category" x="{0}" y="{1}" text-anchor="end" font-size="{2}" fill="#111" transform="rotate(-45 {0} {1})">)svg",
+      num(center + 4), num(y), num(k_font));
+  append_escaped(out, truncate_text(chart.categories[c], 16));
+  out += "</text>";
+}
+
+// Category labels (and, on horizontal charts, totals at the bars' ends).
+void category_labels(std::string& out, const BarChart& chart, const ChartLayout& l,
+                     bool horizontal) {
   for (std::size_t c = 0; c < chart.categories.size(); ++c) {
-    const double center = l.category_centers[c];
-    const auto& name = chart.categories[c];
-    const double total = c < chart.values.size() ? stack_total(chart.values[c]) : 0.0;
     if (horizontal) {
-      const std::string shown = truncate_text(name, k_max_label_chars);
-      out += fmt::format(
-          R"(<text class="category" x="{}" y="{}" text-anchor="end" font-size="{}" fill="#111">)",
-          num(p.x - 8), num(center + 4), num(k_font));
-      if (shown != name) {
-        out += "<title>";
-        append_escaped(out, name);
-        out += "</title>";
-      }
-      append_escaped(out, shown);
-      out += "</text>";
-      const double end = c < l.segments.size() && !l.segments[c].empty()
-                             ? l.segments[c].back().x + l.segments[c].back().width
-                             : p.x;
-      text(out, end + 6, center + 4, "start", format_number(total, chart.decimals),
-           R"( class="value" fill="#333")");
+      horizontal_label(out, chart, l, c);
     } else if (c % l.label_every == 0) {
-      const double y = p.y + p.height + 14;
-      out += fmt::format(
-          R"svg(<text class="category" x="{0}" y="{1}" text-anchor="end" font-size="{2}" fill="#111" transform="rotate(-45 {0} {1})">)svg",
-          num(center + 4), num(y), num(k_font));
-      append_escaped(out, truncate_text(name, 16));
-      out += "</text>";
+      vertical_label(out, chart, l, c);
     }
   }
+}
 
-  // Axis titles.
+void axis_titles(std::string& out, const BarChart& chart, const ChartLayout& l, bool horizontal) {
+  const Box& p = l.plot;
   if (horizontal) {
     text(out, p.x - 8, p.y - 6, "end", chart.category_axis,
          R"( class="axis-title" font-weight="600" fill="#111")");
@@ -335,6 +361,25 @@ std::string render_svg(const BarChart& chart, const ChartLayout& l) {
         fmt::format(
             R"svg( class="axis-title" font-weight="600" fill="#111" transform="rotate(-90 {} {})")svg",
             num(cx), num(cy)));
+  }
+}
+
+} // namespace
+
+std::string render_svg(const BarChart& chart, const ChartLayout& l) {
+  const bool horizontal = chart.orientation == Orientation::horizontal;
+  std::string out;
+  out.reserve(4096 + chart.categories.size() * 256);
+  svg_open(out, chart, l);
+  legend(out, chart, l);
+  if (chart.categories.empty()) {
+    no_data(out, l.plot);
+  } else {
+    grid(out, l, horizontal);
+    bars(out, chart, l);
+    axes(out, l.plot);
+    category_labels(out, chart, l, horizontal);
+    axis_titles(out, chart, l, horizontal);
   }
   out += "</svg>";
   return out;
