@@ -35,50 +35,31 @@ nlohmann::json run_json(const pqxx::row& r) {
   return j;
 }
 
-} // namespace
-
-Status read_status(const config::Config& config) {
-  Status s;
-  auto& j = s.report;
-  j["target_schema"] = config.target_schema;
-  auto target = db::connect(config.target_dsn, "target", "acme status");
-  const int version = db::current_version(*target, config.target_schema);
-  j["migration_version"] = version;
-  if (version == 0) {
-    j["state"] = "never synced: the target schema does not exist yet (run acme run-etl)";
-    j["tables"] = nlohmann::json::object();
-    return s;
-  }
-  pqxx::nontransaction tx(*target);
-  const auto q = [&](const char* t) { return db::qualify(config.target_schema, t); };
-  j["tables"] = nlohmann::json::object();
+// Each table's cursor and when it was last read whole and reconciled.
+nlohmann::json table_cursors(pqxx::transaction_base& tx, const std::string& schema) {
+  auto tables = nlohmann::json::object();
   for (const auto& r : tx.exec(fmt::format(
            "SELECT table_name, to_char(cursor_ts, '{}') AS cursor_ts, cursor_pk, "
            "last_full_at::text AS last_full_at, last_reconciled_at::text AS last_reconciled_at "
            "FROM {} ORDER BY table_name",
-           etl::k_ts_format, q("acme_sync_state")))) {
+           etl::k_ts_format, db::qualify(schema, "acme_sync_state")))) {
     nlohmann::json t;
     t["cursor_updated_at"] = field(r["cursor_ts"]);
     t["cursor_key"] = r["cursor_pk"].is_null() ? nlohmann::json(nullptr)
                                                : nlohmann::json(r["cursor_pk"].as<long long>());
     t["last_full_read_at"] = field(r["last_full_at"]);
     t["last_reconciled_at"] = field(r["last_reconciled_at"]);
-    j["tables"][r["table_name"].as<std::string>()] = t;
+    tables[r["table_name"].as<std::string>()] = t;
   }
-  const std::string cols = fmt::format(
-      "run_id, started_at::text AS started_at, finished_at::text AS finished_at, mode, status, "
-      "horizon_kind, to_char(horizon, '{}') AS horizon, rows::text AS rows, error",
-      etl::k_ts_format);
-  const auto last =
-      tx.exec(fmt::format("SELECT {} FROM {} ORDER BY run_id DESC LIMIT 1", cols, q("acme_runs")));
-  const auto ok = tx.exec(
-      fmt::format("SELECT {} FROM {} WHERE status = 'succeeded' ORDER BY run_id DESC LIMIT 1", cols,
-                  q("acme_runs")));
-  j["last_run"] = last.empty() ? nlohmann::json(nullptr) : run_json(last[0]);
-  j["last_success"] = ok.empty() ? nlohmann::json(nullptr) : run_json(ok[0]);
-  s.healthy = !last.empty() && last[0]["status"].as<std::string>() == "succeeded";
-  // Fresh: the newest proof that acme syncs. A successful cycle; in CDC mode also the stream's
-  // stored position, which an idle stream refreshes (a heartbeat) while it has nothing to apply.
+  return tables;
+}
+
+// Fresh: the newest proof that acme syncs. A successful cycle; in CDC mode also the stream's
+// stored position, which an idle stream refreshes (a heartbeat) while it has nothing to apply.
+// Older than the allowed age: stale and unhealthy, with the writer lock's holder if any.
+void freshness(Status& s, pqxx::transaction_base& tx, const config::Config& config, int version) {
+  auto& j = s.report;
+  const auto q = [&](const char* t) { return db::qualify(config.target_schema, t); };
   const std::string cdc_seen =
       version >= 3 ? fmt::format("(SELECT updated_at FROM {} WHERE slot = {} AND NOT "
                                  "needs_snapshot)",
@@ -88,10 +69,10 @@ Status read_status(const config::Config& config) {
       "SELECT extract(epoch FROM now() - greatest((SELECT max(finished_at) FROM {} WHERE status = "
       "'succeeded'), {}))::float8",
       q("acme_runs"), cdc_seen))[0][0];
-  const double max_age =
-      std::chrono::duration<double>(config.effective_max_sync_age()).count();
+  const double max_age = std::chrono::duration<double>(config.effective_max_sync_age()).count();
   j["max_sync_age_seconds"] = max_age;
-  j["sync_age_seconds"] = fresh.is_null() ? nlohmann::json(nullptr) : nlohmann::json(fresh.as<double>());
+  j["sync_age_seconds"] =
+      fresh.is_null() ? nlohmann::json(nullptr) : nlohmann::json(fresh.as<double>());
   if (!fresh.is_null() && fresh.as<double>() > max_age) {
     s.healthy = false;
     s.stale = true;
@@ -101,43 +82,44 @@ Status read_status(const config::Config& config) {
       s.lock_holder = *holder;
     }
   }
-  if (!ok.empty()) {
-    j["late_commit_horizon"] =
-        ok[0]["horizon_kind"].is_null() ? "unknown" : ok[0]["horizon_kind"].as<std::string>();
+}
+
+// The history tables' sizes and retention (migration 4 on).
+nlohmann::json history(pqxx::transaction_base& tx, const config::Config& config) {
+  const auto q = [&](const char* t) { return db::qualify(config.target_schema, t); };
+  const auto h = tx.exec(
+      fmt::format("SELECT (SELECT count(*) FROM {0}) AS statuses, "
+                  "(SELECT count(*) FROM {0} WHERE valid_to IS NULL) AS open_statuses, "
+                  "(SELECT count(*) FROM {1}) AS customers, "
+                  "pg_total_relation_size({2}::regclass) + pg_total_relation_size({3}::regclass) "
+                  "AS bytes",
+                  q("analytical_order_status_history"), q("analytical_customer_history"),
+                  tx.quote(q("analytical_order_status_history")),
+                  tx.quote(q("analytical_customer_history"))))[0];
+  return {{"status_intervals", h["statuses"].as<long long>()},
+          {"open_status_intervals", h["open_statuses"].as<long long>()},
+          {"customer_versions", h["customers"].as<long long>()},
+          {"bytes", h["bytes"].as<long long>()},
+          {"retention_days", config.history_days ? nlohmann::json(*config.history_days)
+                                                 : nlohmann::json("keep all")}};
+}
+
+// The prepared transactions that pin the cursors (migration 2 on), oldest pin first.
+nlohmann::json prepared_transactions(pqxx::transaction_base& tx, const std::string& schema) {
+  auto out = nlohmann::json::array();
+  for (const auto& r :
+       tx.exec(fmt::format("SELECT gid, prepared_at, min(first_seen)::text AS first_seen FROM {} "
+                           "GROUP BY xact, gid, prepared_at ORDER BY 3",
+                           db::qualify(schema, "acme_prepared_pins")))) {
+    out.push_back({{"gid", r["gid"].as<std::string>()},
+                   {"prepared_at", r["prepared_at"].as<std::string>()},
+                   {"pinning_since", r["first_seen"].as<std::string>()}});
   }
-  if (version >= 4) {
-    const auto h = tx.exec(
-        fmt::format("SELECT (SELECT count(*) FROM {0}) AS statuses, "
-                    "(SELECT count(*) FROM {0} WHERE valid_to IS NULL) AS open_statuses, "
-                    "(SELECT count(*) FROM {1}) AS customers, "
-                    "pg_total_relation_size({2}::regclass) + pg_total_relation_size({3}::regclass) "
-                    "AS bytes",
-                    q("analytical_order_status_history"), q("analytical_customer_history"),
-                    tx.quote(q("analytical_order_status_history")),
-                    tx.quote(q("analytical_customer_history"))))[0];
-    j["history"] = {{"status_intervals", h["statuses"].as<long long>()},
-                    {"open_status_intervals", h["open_statuses"].as<long long>()},
-                    {"customer_versions", h["customers"].as<long long>()},
-                    {"bytes", h["bytes"].as<long long>()},
-                    {"retention_days", config.history_days ? nlohmann::json(*config.history_days)
-                                                           : nlohmann::json("keep all")}};
-  }
-  j["prepared_transactions"] = nlohmann::json::array();
-  if (version >= 2) {
-    for (const auto& r :
-         tx.exec(fmt::format("SELECT gid, prepared_at, min(first_seen)::text AS first_seen FROM {} "
-                             "GROUP BY xact, gid, prepared_at ORDER BY 3",
-                             q("acme_prepared_pins")))) {
-      j["prepared_transactions"].push_back({{"gid", r["gid"].as<std::string>()},
-                                            {"prepared_at", r["prepared_at"].as<std::string>()},
-                                            {"pinning_since", r["first_seen"].as<std::string>()}});
-    }
-  }
-  if (version >= 3) {
-    if (auto cdc = cdc::read_status(config, tx)) {
-      j["cdc"] = std::move(*cdc);
-    }
-  }
+  return out;
+}
+
+// How far the last successful sync's horizon is behind the source's clock, or why that is unknown.
+void source_lag(nlohmann::json& j, const config::Config& config, const pqxx::result& ok) {
   j["lag_seconds"] = nullptr;
   if (config.source_dsn.empty()) {
     // Never fall back to libpq's defaults: that would measure some other database.
@@ -155,6 +137,52 @@ Status read_status(const config::Config& config) {
       j["source_error"] = e.what();
     }
   }
+}
+
+} // namespace
+
+Status read_status(const config::Config& config) {
+  Status s;
+  auto& j = s.report;
+  j["target_schema"] = config.target_schema;
+  auto target = db::connect(config.target_dsn, "target", "acme status");
+  const int version = db::current_version(*target, config.target_schema);
+  j["migration_version"] = version;
+  if (version == 0) {
+    j["state"] = "never synced: the target schema does not exist yet (run acme run-etl)";
+    j["tables"] = nlohmann::json::object();
+    return s;
+  }
+  pqxx::nontransaction tx(*target);
+  const auto runs = db::qualify(config.target_schema, "acme_runs");
+  j["tables"] = table_cursors(tx, config.target_schema);
+  const std::string cols = fmt::format(
+      "run_id, started_at::text AS started_at, finished_at::text AS finished_at, mode, status, "
+      "horizon_kind, to_char(horizon, '{}') AS horizon, rows::text AS rows, error",
+      etl::k_ts_format);
+  const auto last =
+      tx.exec(fmt::format("SELECT {} FROM {} ORDER BY run_id DESC LIMIT 1", cols, runs));
+  const auto ok = tx.exec(fmt::format(
+      "SELECT {} FROM {} WHERE status = 'succeeded' ORDER BY run_id DESC LIMIT 1", cols, runs));
+  j["last_run"] = last.empty() ? nlohmann::json(nullptr) : run_json(last[0]);
+  j["last_success"] = ok.empty() ? nlohmann::json(nullptr) : run_json(ok[0]);
+  s.healthy = !last.empty() && last[0]["status"].as<std::string>() == "succeeded";
+  freshness(s, tx, config, version);
+  if (!ok.empty()) {
+    j["late_commit_horizon"] =
+        ok[0]["horizon_kind"].is_null() ? "unknown" : ok[0]["horizon_kind"].as<std::string>();
+  }
+  if (version >= 4) {
+    j["history"] = history(tx, config);
+  }
+  j["prepared_transactions"] =
+      version >= 2 ? prepared_transactions(tx, config.target_schema) : nlohmann::json::array();
+  if (version >= 3) {
+    if (auto cdc = cdc::read_status(config, tx)) {
+      j["cdc"] = std::move(*cdc);
+    }
+  }
+  source_lag(j, config, ok);
   return s;
 }
 
