@@ -247,6 +247,82 @@ std::string encode_standby_status(const StandbyStatus& s) {
   return out;
 }
 
+namespace {
+
+Begin read_begin(Reader& r) {
+  Begin b;
+  b.final_lsn = r.lsn("final LSN");
+  b.commit_time = r.i64("commit timestamp");
+  b.xid = r.u32("xid");
+  return b;
+}
+
+Commit read_commit(Reader& r) {
+  Commit c;
+  c.flags = r.u8("flags");
+  c.commit_lsn = r.lsn("commit LSN");
+  c.end_lsn = r.lsn("end LSN");
+  c.commit_time = r.i64("commit timestamp");
+  return c;
+}
+
+Origin read_origin(Reader& r) {
+  Origin o;
+  o.commit_lsn = r.lsn("origin commit LSN");
+  o.name = r.cstring("origin name");
+  return o;
+}
+
+Type read_type(Reader& r) {
+  Type t;
+  t.oid = r.u32("type oid");
+  t.schema = r.cstring("type namespace");
+  t.name = r.cstring("type name");
+  return t;
+}
+
+Truncate read_truncate(Reader& r) {
+  Truncate t;
+  const std::uint32_t count = r.u32("relation count");
+  t.options = r.u8("options");
+  // Each id takes 4 bytes: check the count against what is left before reserving for it.
+  if (count > r.remaining() / 4) {
+    throw DecodeError(fmt::format("truncated Truncate message: {} relation ids announced, "
+                                  "{} bytes left",
+                                  count, r.remaining()));
+  }
+  t.relation_ids.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    t.relation_ids.push_back(r.u32("relation id"));
+  }
+  return t;
+}
+
+LogicalMessage read_message(Reader& r) {
+  LogicalMessage m;
+  m.transactional = (r.u8("flags") & 1U) != 0;
+  m.lsn = r.lsn("message LSN");
+  m.prefix = r.cstring("prefix");
+  const std::uint32_t len = r.u32("content length");
+  m.content = std::string(r.take(len, "content"));
+  return m;
+}
+
+// One message's body read by `read`, which must consume all of it.
+template <typename Read>
+PgOutputMessage read_whole(std::string_view body, std::string_view message, Read read) {
+  Reader r(body, message);
+  PgOutputMessage m = read(r);
+  r.expect_end();
+  return m;
+}
+
+std::string_view change_name(ChangeKind kind) {
+  return kind == ChangeKind::insert ? "Insert" : kind == ChangeKind::update ? "Update" : "Delete";
+}
+
+} // namespace
+
 PgOutputMessage decode_pgoutput(std::string_view payload) {
   if (payload.empty()) {
     throw DecodeError("empty pgoutput message");
@@ -254,88 +330,26 @@ PgOutputMessage decode_pgoutput(std::string_view payload) {
   const char type = payload[0];
   const std::string_view body = payload.substr(1);
   switch (type) {
-  case 'B': {
-    Reader r(body, "Begin");
-    Begin b;
-    b.final_lsn = r.lsn("final LSN");
-    b.commit_time = r.i64("commit timestamp");
-    b.xid = r.u32("xid");
-    r.expect_end();
-    return b;
-  }
-  case 'C': {
-    Reader r(body, "Commit");
-    Commit c;
-    c.flags = r.u8("flags");
-    c.commit_lsn = r.lsn("commit LSN");
-    c.end_lsn = r.lsn("end LSN");
-    c.commit_time = r.i64("commit timestamp");
-    r.expect_end();
-    return c;
-  }
-  case 'O': {
-    Reader r(body, "Origin");
-    Origin o;
-    o.commit_lsn = r.lsn("origin commit LSN");
-    o.name = r.cstring("origin name");
-    r.expect_end();
-    return o;
-  }
-  case 'R': {
-    Reader r(body, "Relation");
-    Relation rel = read_relation(r);
-    r.expect_end();
-    return rel;
-  }
-  case 'Y': {
-    Reader r(body, "Type");
-    Type t;
-    t.oid = r.u32("type oid");
-    t.schema = r.cstring("type namespace");
-    t.name = r.cstring("type name");
-    r.expect_end();
-    return t;
-  }
+  case 'B':
+    return read_whole(body, "Begin", read_begin);
+  case 'C':
+    return read_whole(body, "Commit", read_commit);
+  case 'O':
+    return read_whole(body, "Origin", read_origin);
+  case 'R':
+    return read_whole(body, "Relation", read_relation);
+  case 'Y':
+    return read_whole(body, "Type", read_type);
   case 'I':
   case 'U':
   case 'D': {
     const auto kind = static_cast<ChangeKind>(type);
-    Reader r(body, kind == ChangeKind::insert   ? "Insert"
-                   : kind == ChangeKind::update ? "Update"
-                                                : "Delete");
-    Change ch = read_change(r, kind);
-    r.expect_end();
-    return ch;
+    return read_whole(body, change_name(kind), [kind](Reader& r) { return read_change(r, kind); });
   }
-  case 'T': {
-    Reader r(body, "Truncate");
-    Truncate t;
-    const std::uint32_t count = r.u32("relation count");
-    t.options = r.u8("options");
-    // Each id takes 4 bytes: check the count against what is left before reserving for it.
-    if (count > r.remaining() / 4) {
-      throw DecodeError(fmt::format("truncated Truncate message: {} relation ids announced, "
-                                    "{} bytes left",
-                                    count, r.remaining()));
-    }
-    t.relation_ids.reserve(count);
-    for (std::uint32_t i = 0; i < count; ++i) {
-      t.relation_ids.push_back(r.u32("relation id"));
-    }
-    r.expect_end();
-    return t;
-  }
-  case 'M': {
-    Reader r(body, "Message");
-    LogicalMessage m;
-    m.transactional = (r.u8("flags") & 1U) != 0;
-    m.lsn = r.lsn("message LSN");
-    m.prefix = r.cstring("prefix");
-    const std::uint32_t len = r.u32("content length");
-    m.content = std::string(r.take(len, "content"));
-    r.expect_end();
-    return m;
-  }
+  case 'T':
+    return read_whole(body, "Truncate", read_truncate);
+  case 'M':
+    return read_whole(body, "Message", read_message);
   default:
     throw DecodeError(fmt::format("unknown pgoutput message type 0x{:02x} (protocol version 1 "
                                   "expected)",
