@@ -272,20 +272,21 @@ void ParallelLoad::create_shadows() {
   conn.exec("COMMIT");
 }
 
-void ParallelLoad::run_jobs(std::vector<Job> jobs, const std::vector<std::string>& group_names,
-                            const std::function<void(int group)>& group_done) {
-  const auto t0 = std::chrono::steady_clock::now();
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::vector<int> left(group_names.size(), 0); // unfinished jobs per group
-  for (const auto& j : jobs) {
-    ++left.at(static_cast<std::size_t>(j.group));
+// run_jobs()' schedule, shared by the workers under its mutex: which jobs are taken, how many of
+// each group are unfinished, and the first failure.
+struct ParallelLoad::JobBoard {
+  JobBoard(std::vector<Job> jobs_, const std::vector<std::string>& group_names_,
+           const std::function<void(int group)>& group_done_)
+      : jobs(std::move(jobs_)), group_names(group_names_), group_done(group_done_),
+        left(group_names_.size(), 0), taken(jobs.size(), false) {
+    for (const auto& j : jobs) {
+      ++left.at(static_cast<std::size_t>(j.group));
+    }
   }
-  std::vector<bool> taken(jobs.size(), false);
-  std::exception_ptr first;
+
   // Under the lock: the first job (in priority order) whose prerequisite group is complete;
   // jobs.size() when every job is taken, nullopt when the rest must wait.
-  const auto next_job = [&]() -> std::optional<std::size_t> {
+  std::optional<std::size_t> next_job() const {
     bool waiting = false;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       if (taken[i]) {
@@ -297,51 +298,78 @@ void ParallelLoad::run_jobs(std::vector<Job> jobs, const std::vector<std::string
       waiting = true;
     }
     return waiting ? std::nullopt : std::optional<std::size_t>(jobs.size());
-  };
+  }
+
+  std::vector<Job> jobs;
+  const std::vector<std::string>& group_names;
+  const std::function<void(int group)>& group_done;
+  const std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<int> left; // unfinished jobs per group
+  std::vector<bool> taken;
+  std::exception_ptr first;
+};
+
+std::optional<std::size_t> ParallelLoad::take_job(JobBoard& board) {
+  std::size_t i = 0;
+  {
+    std::unique_lock<std::mutex> lock(board.mutex);
+    std::optional<std::size_t> found;
+    board.changed.wait(lock,
+                       [&] { return m_abort.load() || (found = board.next_job()).has_value(); });
+    if (m_abort.load() || *found == board.jobs.size()) {
+      return std::nullopt;
+    }
+    i = *found;
+    board.taken[i] = true;
+  }
+  if (stopping()) {
+    m_abort = true;
+    board.changed.notify_all();
+    return std::nullopt;
+  }
+  return i;
+}
+
+void ParallelLoad::finish_job(JobBoard& board, std::size_t i) {
+  const std::lock_guard<std::mutex> lock(board.mutex);
+  const auto g = static_cast<std::size_t>(board.jobs[i].group);
+  if (--board.left[g] == 0) {
+    spdlog::debug("full load: {} done after {:.3f} s", board.group_names[g],
+                  seconds_since(board.t0));
+    if (board.group_done) {
+      board.group_done(board.jobs[i].group);
+    }
+  }
+  board.changed.notify_all();
+}
+
+void ParallelLoad::work(Worker& worker, JobBoard& board) {
+  try {
+    while (const auto i = take_job(board)) {
+      board.jobs[*i].run(worker);
+      finish_job(board, *i);
+    }
+  } catch (...) {
+    const std::lock_guard<std::mutex> lock(board.mutex);
+    if (!board.first) {
+      board.first = std::current_exception();
+    }
+    m_abort = true;
+    board.changed.notify_all();
+  }
+}
+
+void ParallelLoad::run_jobs(std::vector<Job> jobs, const std::vector<std::string>& group_names,
+                            const std::function<void(int group)>& group_done) {
+  JobBoard board(std::move(jobs), group_names, group_done);
   std::vector<std::thread> threads;
-  const std::size_t n = std::min(m_workers.size(), jobs.size());
+  const std::size_t n = std::min(m_workers.size(), board.jobs.size());
   threads.reserve(n);
   for (std::size_t k = 0; k < n; ++k) {
     Worker* worker = m_workers[k].get();
-    threads.emplace_back([&, worker] {
-      try {
-        for (;;) {
-          std::size_t i = 0;
-          {
-            std::unique_lock<std::mutex> lock(mutex);
-            std::optional<std::size_t> found;
-            changed.wait(lock, [&] { return m_abort.load() || (found = next_job()).has_value(); });
-            if (m_abort.load() || *found == jobs.size()) {
-              return;
-            }
-            i = *found;
-            taken[i] = true;
-          }
-          if (stopping()) {
-            m_abort = true;
-            changed.notify_all();
-            return;
-          }
-          jobs[i].run(*worker);
-          const std::lock_guard<std::mutex> lock(mutex);
-          const auto g = static_cast<std::size_t>(jobs[i].group);
-          if (--left[g] == 0) {
-            spdlog::debug("full load: {} done after {:.3f} s", group_names[g], seconds_since(t0));
-            if (group_done) {
-              group_done(jobs[i].group);
-            }
-          }
-          changed.notify_all();
-        }
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(mutex);
-        if (!first) {
-          first = std::current_exception();
-        }
-        m_abort = true;
-        changed.notify_all();
-      }
-    });
+    threads.emplace_back([this, worker, &board] { work(*worker, board); });
   }
   {
     // A stop request or a failed job cancels the statements in flight (a COPY, an index build,
@@ -361,8 +389,8 @@ void ParallelLoad::run_jobs(std::vector<Job> jobs, const std::vector<std::string
   if (m_options.check_stop) {
     m_options.check_stop();
   }
-  if (first) {
-    std::rethrow_exception(first);
+  if (board.first) {
+    std::rethrow_exception(board.first);
   }
 }
 

@@ -127,6 +127,13 @@ private:
   // Runs `jobs` on the workers; `group_done`, if given, is called with each group as it completes.
   void run_jobs(std::vector<Job> jobs, const std::vector<std::string>& group_names,
                 const std::function<void(int group)>& group_done = {});
+  // run_jobs()' steps, over the schedule the workers share (JobBoard): one worker's loop, which
+  // takes the next job that may run (none once every job is taken or the load aborts) and
+  // finishes it (its group's count, group_done, waking the waiting workers).
+  struct JobBoard;
+  void work(Worker& worker, JobBoard& board);
+  std::optional<std::size_t> take_job(JobBoard& board);
+  void finish_job(JobBoard& board, std::size_t i);
   bool stopping() const;
 
   Options m_options;
