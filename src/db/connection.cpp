@@ -2,6 +2,7 @@
 
 #include "acme/config/dsn.hpp"
 #include "acme/error.hpp"
+#include "acme/sql/embedded.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -221,21 +222,8 @@ std::unique_ptr<pqxx::connection> connect(const std::string& dsn, std::string_vi
     conn->inhibit_reactivation(true);
 #pragma GCC diagnostic pop
     pqxx::nontransaction tx(*conn);
-    // COPY text travels verbatim between the two servers: pin the formats it depends on.
-    tx.exec("SET application_name = " + tx.quote(std::string(application_name)) +
-            "; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; "
-            "SET IntervalStyle = 'postgres'; "
-            // acme's statements are small lookups or one-pass streams: JIT compilation would
-            // only add latency (and CPU on the source).
-            "SET jit = off; "
-            // Every name acme uses is schema-qualified: objects another role creates in a
-            // schema on the search path (a function or operator shadowing a built-in) never run
-            // with acme's privileges. pg_temp goes last so temp objects cannot shadow either.
-            "SET search_path = pg_catalog, pg_temp; "
-            // A killed acme's backend must notice the dead client while a long statement runs,
-            // or it would keep the writer lock until that statement ends (PostgreSQL 14+).
-            "SELECT set_config('client_connection_check_interval', '1000', false) "
-            "WHERE current_setting('server_version_num')::int >= 140000");
+    tx.exec("SET application_name = " + tx.quote(std::string(application_name)) + "; " +
+            std::string(sql::db_session));
     tx.commit();
     return conn;
   } catch (const pqxx::broken_connection& e) {

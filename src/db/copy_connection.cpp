@@ -3,6 +3,7 @@
 #include "acme/config/dsn.hpp"
 #include "acme/db/connection.hpp"
 #include "acme/error.hpp"
+#include "acme/sql/embedded.hpp"
 
 #include <array>
 #include <cstring>
@@ -253,10 +254,7 @@ CopyConnection::CopyConnection(const std::string& dsn, std::string_view which,
       [](void*, const char* message) { spdlog::debug("server notice: {}", trimmed(message)); },
       nullptr);
   m_cancel = PQgetCancel(m_conn);
-  exec("SET application_name = " + quote(application_name) +
-       "; SET client_encoding = 'UTF8'; SET jit = off; "
-       "SELECT set_config('client_connection_check_interval', '1000', false) "
-       "WHERE current_setting('server_version_num')::int >= 140000");
+  exec("SET application_name = " + quote(application_name) + "; " + std::string(sql::db_session));
 }
 
 CopyConnection::~CopyConnection() {
