@@ -4,19 +4,18 @@
 -- columns they take from their order and product are rewritten, in place: one narrow UPDATE
 -- (no speculative insert and row lock, as the upsert of merge_items.sql needs). Staged items are
 -- left to merge_items.sql, which recomputes them whole. The values are the ones merge_items.sql
--- computes for an item whose base row is unchanged: the product's name; its current price when
--- the order is open (or unknown) or no price is known yet, else the settled price; the order's
--- status, delivery date and openness.
+-- computes for an item whose base row is unchanged: the product's name; its price by the rule of
+-- item_price_rule.sql ({item_price}, the item row not refreshed); the order's status, delivery
+-- date and openness.
 -- Items of changed orders read their order; items reached only through their product keep
 -- their order's columns, which the target already holds for an order that did not change (so a
 -- rename does not look up the order of each of its ~1,000 items). The branches are disjoint:
 -- each item is reached once.
 -- Orders whose items' prices changed get their totals recomputed (totals.sql).
-WITH n AS (
-    SELECT i.ctid AS tid, i.price AS old_price, p.product_name,
-           CASE WHEN COALESCE(o.is_open, TRUE) OR i.price IS NULL
-                THEN p.unity_price ELSE i.price END AS price,
-           o.status, o.delivery_date, COALESCE(o.is_open, TRUE) AS is_open
+WITH r AS (
+    SELECT i.ctid AS tid, i.price AS kept_price, p.product_name, p.unity_price AS current_price,
+           o.status, o.delivery_date, COALESCE(o.is_open, TRUE) AS item_open,
+           FALSE AS item_refreshed -- reached through its order or product, not its own row
     -- each changed order is looked up once, not once per item
     FROM acme_chg_orders c
     LEFT JOIN {schema}.analytical_orders o ON o.order_id = c.order_id
@@ -24,9 +23,8 @@ WITH n AS (
     LEFT JOIN {schema}.products p ON p.product_id = i.product_id
     WHERE NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = i.order_item_id)
     UNION ALL
-    SELECT h.tid, h.price, p.product_name,
-           CASE WHEN h.is_open OR h.price IS NULL THEN p.unity_price ELSE h.price END,
-           h.order_status, h.delivery_date, h.is_open
+    SELECT h.tid, h.price, p.product_name, p.unity_price,
+           h.order_status, h.delivery_date, h.is_open, FALSE
     FROM (
         -- every item of a renamed product; the open items of a re-priced one (a branch of its
         -- own, so that the (product_id, is_open) index reads only its open part)
@@ -43,6 +41,10 @@ WITH n AS (
     LEFT JOIN {schema}.products p ON p.product_id = h.product_id
     WHERE NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = h.order_item_id)
       AND NOT EXISTS (SELECT 1 FROM acme_chg_orders o WHERE o.order_id = h.order_id)
+), n AS (
+    SELECT tid, kept_price AS old_price, product_name, {item_price} AS price,
+           status, delivery_date, item_open AS is_open
+    FROM r
 ), u AS (
     UPDATE {schema}.analytical_order_items t
     SET product_name = n.product_name, price = n.price, order_status = n.status,

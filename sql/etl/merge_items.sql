@@ -1,8 +1,9 @@
 -- Recompute every staged (new or changed) item from its staged row, its product and its order,
 -- and upsert it; unchanged results are not rewritten. Items that only follow their order or
 -- product are rewritten in place by fanout_items.sql.
--- price: the product's current unity_price when the order is open (or unknown), when the item
--- row itself is new or changed, or when no price is known yet; otherwise the settled price.
+-- price: the rule of item_price_rule.sql ({item_price}): the product's current price while the
+-- order is open, when the item row itself is new or changed or holds no price yet; else the
+-- settled price.
 -- An order's totals depend on its items' (order_id, quantity, price) only: its totals are
 -- recomputed when an item joins or leaves it or one of those changes, not for a rewrite of the
 -- order's status, delivery date or product name in its items.
@@ -11,26 +12,26 @@ WITH base AS (
            s.updated_at, s.updated_by, s.created_at, s.created_by,
            t.order_id AS old_order_id,
            t.quantity AS old_quantity,
-           t.price AS old_price,
+           t.price AS kept_price,
            t.order_item_id IS NULL
              OR (t.order_id, t.product_id, t.quantity, t.updated_at, t.updated_by, t.created_at, t.created_by)
                 IS DISTINCT FROM
                 (s.order_id, s.product_id, s.quanity, s.updated_at, s.updated_by, s.created_at, s.created_by)
-             AS refreshed
+             AS item_refreshed,
+           p.product_name, p.unity_price AS current_price,
+           o.status, o.delivery_date, COALESCE(o.is_open, TRUE) AS item_open
     FROM acme_stg_order_items s
     LEFT JOIN {schema}.analytical_order_items t ON t.order_item_id = s.order_item_id
+    LEFT JOIN {schema}.products p ON p.product_id = s.product_id
+    LEFT JOIN {schema}.analytical_orders o ON o.order_id = s.order_id
 ), m AS (
     INSERT INTO {schema}.analytical_order_items AS i
         (order_item_id, order_id, product_id, product_name, quantity, price, order_status,
          delivery_date, is_open, updated_at, updated_by, created_at, created_by, synced_at)
-    SELECT b.order_item_id, b.order_id, b.product_id, p.product_name, b.quantity,
-           CASE WHEN COALESCE(o.is_open, TRUE) OR b.refreshed OR b.old_price IS NULL
-                THEN p.unity_price ELSE b.old_price END,
-           o.status, o.delivery_date, COALESCE(o.is_open, TRUE),
+    SELECT b.order_item_id, b.order_id, b.product_id, b.product_name, b.quantity, {item_price},
+           b.status, b.delivery_date, b.item_open,
            b.updated_at, b.updated_by, b.created_at, b.created_by, now()
     FROM base b
-    LEFT JOIN {schema}.products p ON p.product_id = b.product_id
-    LEFT JOIN {schema}.analytical_orders o ON o.order_id = b.order_id
     ON CONFLICT (order_item_id) DO UPDATE SET
         order_id = EXCLUDED.order_id, product_id = EXCLUDED.product_id,
         product_name = EXCLUDED.product_name, quantity = EXCLUDED.quantity, price = EXCLUDED.price,
@@ -50,7 +51,7 @@ WITH base AS (
     FROM m JOIN base b ON b.order_item_id = m.order_item_id
     WHERE m.order_id IS NOT NULL
       AND (b.old_order_id IS DISTINCT FROM m.order_id
-           OR (b.old_quantity, b.old_price::text) IS DISTINCT FROM (m.quantity, m.price::text))
+           OR (b.old_quantity, b.kept_price::text) IS DISTINCT FROM (m.quantity, m.price::text))
     UNION
     SELECT old_order_id FROM base WHERE old_order_id IS NOT NULL AND old_order_id IS DISTINCT FROM order_id
     ON CONFLICT (order_id) DO UPDATE SET d_amount = NULL

@@ -1,12 +1,10 @@
--- Order totals for every order whose items (or existence) changed: total_items counts NULL
--- quantities as 0; total_amount sums quantity x price where both are known.
+-- Order totals for every order whose items (or existence) changed, by the rule of
+-- order_totals_rule.sql ({order_totals_i}).
 -- Orders whose only change is re-priced items with a known difference (d_amount, see
 -- fanout_items.sql) add it to total_amount, exactly and at the same scale, without reading
 -- their items; the others are recomputed from their items.
 WITH x AS (
-    SELECT a.order_id,
-           COALESCE(sum(i.quantity), 0) AS total_items,
-           COALESCE(sum(i.quantity * i.price), 0) AS total_amount
+    SELECT a.order_id, {order_totals_i}
     FROM acme_aff_orders a
     LEFT JOIN {schema}.analytical_order_items i ON i.order_id = a.order_id
     WHERE a.d_amount IS NULL

@@ -3,6 +3,7 @@
 -- not re-priced): it reads 'settled' here, and the target side says 'settled' when the amount
 -- equals the sum over the order's target items. {filter}: a condition on o.order_id;
 -- {item_filter}: the same on i.order_id (the items' totals are aggregated for those orders only).
+-- {order_totals}: the totals rule (sql/etl/order_totals_rule.sql) over the source's items.
 SELECT o.order_id AS id,
        ROW(o.customer_id, c.customer_name, o.order_date, o.delivery_date, o.status,
            COALESCE(x.total_items, 0)::bigint,
@@ -13,8 +14,7 @@ SELECT o.order_id AS id,
            o.updated_at, o.updated_by, o.created_at, o.created_by)::text AS r
 FROM {s}.orders o
 LEFT JOIN {s}.customers c ON c.customer_id = o.customer_id
-LEFT JOIN (SELECT i.order_id, sum(i.quanity) AS total_items,
-                  sum(i.quanity * p.unity_price) AS total_amount
+LEFT JOIN (SELECT i.order_id, {order_totals}
            FROM {s}.order_items i
            LEFT JOIN {s}.products p ON p.product_id = i.product_id
            WHERE {item_filter}

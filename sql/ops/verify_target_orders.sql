@@ -1,5 +1,6 @@
 -- acme verify, target side: analytical_orders as canonical text (verify_source_orders.sql); a
--- closed order's total_amount reads 'settled' when it equals the sum over its target items.
+-- closed order's total_amount reads 'settled' when it equals the sum over its target items
+-- ({order_totals}: the totals rule, sql/etl/order_totals_rule.sql, over the target's items).
 SELECT o.order_id AS id,
        ROW(o.customer_id, o.customer_name, o.order_date, o.delivery_date, o.status,
            o.total_items,
@@ -9,7 +10,7 @@ SELECT o.order_id AS id,
            o.is_open,
            o.updated_at, o.updated_by, o.created_at, o.created_by)::text AS r
 FROM {t}.analytical_orders o
-LEFT JOIN (SELECT i.order_id, sum(i.quantity * i.price) AS total_amount
+LEFT JOIN (SELECT i.order_id, {order_totals}
            FROM {t}.analytical_order_items i
            WHERE {item_filter}
            GROUP BY i.order_id) x ON x.order_id = o.order_id

@@ -1,6 +1,7 @@
 #include "acme/db/writer_lock.hpp"
 
 #include "acme/error.hpp"
+#include "acme/sql/embedded.hpp"
 
 #include <fmt/format.h>
 #include <optional>
@@ -17,13 +18,8 @@ constexpr auto k_poll = std::chrono::milliseconds(200);
 
 // Who holds the lock, as one phrase; nullopt when this role cannot see the holder.
 std::optional<std::string> describe_holder(pqxx::transaction_base& tx, const std::string& schema) {
-  const auto holder = tx.exec_params(
-      "SELECT a.pid, COALESCE(a.application_name, ''), COALESCE(host(a.client_addr), 'local'), "
-      "       to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), COALESCE(a.usename::text, '?') "
-      "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-      "WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 "
-      "  AND l.objid::bigint = (hashtext($2) & 2147483647) AND l.objsubid = 2 LIMIT 1",
-      k_lock_class, schema);
+  const auto holder =
+      tx.exec_params(std::string(sql::db_writer_lock_holder), k_lock_class, schema);
   if (holder.empty()) {
     return std::nullopt;
   }

@@ -60,33 +60,19 @@ std::string closed_array(pqxx::transaction_base& tx,
 std::string Extractor::denormalized_items_query(const std::vector<std::string>& closed_statuses,
                                                 const std::optional<BlockRange>& blocks) const {
   const std::string where = blocks ? " WHERE " + block_condition("i", *blocks) : "";
-  // Cast to the target's column types: the full load COPYs in binary format, which needs them
-  // exactly (the casts cost nothing when the source follows the contract).
-  return fmt::format("SELECT i.order_item_id::bigint, i.order_id::bigint, i.product_id::bigint, "
-                     "p.product_name::text, i.quanity::integer, p.unity_price::numeric, "
-                     "o.status::text, o.delivery_date::date, "
-                     "{open}, "
-                     "i.updated_at::timestamp(3), i.updated_by::bigint, "
-                     "i.created_at::timestamp(3), i.created_by::bigint "
-                     "FROM {items} i LEFT JOIN {products} p ON p.product_id = i.product_id "
-                     "LEFT JOIN {orders} o ON o.order_id = i.order_id{where}",
-                     fmt::arg("open", is_open_sql("o.status", closed_array(m_tx, closed_statuses))),
-                     fmt::arg("items", db::qualify(m_schema, "order_items")),
-                     fmt::arg("products", db::qualify(m_schema, "products")),
-                     fmt::arg("orders", db::qualify(m_schema, "orders")), fmt::arg("where", where));
+  return db::render(sql::source_denormalized_items,
+                    {{"open", is_open_sql("o.status", closed_array(m_tx, closed_statuses))},
+                     {"items", db::qualify(m_schema, "order_items")},
+                     {"products", db::qualify(m_schema, "products")},
+                     {"orders", db::qualify(m_schema, "orders")},
+                     {"where", where}});
 }
 
 std::string Extractor::orders_query(const std::vector<std::string>& closed_statuses) const {
-  return fmt::format(
-      "SELECT o.order_id::bigint, o.customer_id::bigint, c.customer_name::text, "
-      "o.order_date::date, o.delivery_date::date, o.status::text, "
-      "{open}, "
-      "o.updated_at::timestamp(3), o.updated_by::bigint, o.created_at::timestamp(3), "
-      "o.created_by::bigint "
-      "FROM {orders} o LEFT JOIN {customers} c ON c.customer_id = o.customer_id",
-      fmt::arg("open", is_open_sql("o.status", closed_array(m_tx, closed_statuses))),
-      fmt::arg("orders", db::qualify(m_schema, "orders")),
-      fmt::arg("customers", db::qualify(m_schema, "customers")));
+  return db::render(sql::source_denormalized_orders,
+                    {{"open", is_open_sql("o.status", closed_array(m_tx, closed_statuses))},
+                     {"orders", db::qualify(m_schema, "orders")},
+                     {"customers", db::qualify(m_schema, "customers")}});
 }
 
 std::string Extractor::block_count_query(const TableSpec& table) const {
@@ -103,10 +89,7 @@ std::string Extractor::key_bounds_query(const TableSpec& table) const {
 }
 
 std::string Extractor::max_cursor_query(const TableSpec& table) const {
-  return fmt::format("SELECT to_char(updated_at, '{fmt}'), {pk} FROM {t} WHERE updated_at IS NOT "
-                     "NULL AND isfinite(updated_at) ORDER BY updated_at DESC, {pk} DESC LIMIT 1",
-                     fmt::arg("fmt", k_ts_format), fmt::arg("pk", db::quote_ident(table.pk)),
-                     fmt::arg("t", table_name(table)));
+  return max_cursor_sql(table, table_name(table));
 }
 
 std::string Extractor::buckets_query(const TableSpec& table,

@@ -103,10 +103,7 @@ bool Loader::closed_statuses_differ(const std::vector<std::string>& closed_statu
 }
 
 std::optional<Cursor> Loader::max_cursor(const TableSpec& table, const std::string& relation) {
-  const auto r = m_tx.exec(
-      fmt::format("SELECT to_char(updated_at, '{}'), {} FROM {} WHERE updated_at IS NOT NULL AND "
-                  "isfinite(updated_at) ORDER BY updated_at DESC, {} DESC LIMIT 1",
-                  k_ts_format, table.pk, relation, table.pk));
+  const auto r = m_tx.exec(max_cursor_sql(table, relation));
   if (r.empty()) {
     return std::nullopt;
   }
@@ -118,13 +115,7 @@ std::optional<Cursor> Loader::staged_max(const TableSpec& table) {
 }
 
 void Loader::keys_from_staging(const TableSpec& table) {
-  m_tx.exec(
-      fmt::format("INSERT INTO {} (id) SELECT {} FROM {}", table.keys, table.pk, table.staging));
-  m_tx.exec(fmt::format("INSERT INTO {recon} (bucket) SELECT id >> {bits} FROM {keys} UNION "
-                        "SELECT {pk} >> {bits} FROM {target}",
-                        fmt::arg("recon", table.recon), fmt::arg("bits", k_bucket_bits),
-                        fmt::arg("keys", table.keys), fmt::arg("pk", table.pk),
-                        fmt::arg("target", db::qualify(m_schema, table.target))));
+  m_tx.exec(render(sql::etl_recon_staged_keys, &table));
 }
 
 bool Loader::target_empty() {
@@ -137,19 +128,10 @@ bool Loader::target_empty() {
 
 std::vector<std::int64_t> Loader::mismatched_buckets(const TableSpec& table,
                                                      const std::optional<KeyRange>& range) {
-  const auto r = m_tx.exec(fmt::format(
-      "WITH t AS (SELECT {pk} >> {bits} AS bucket, count(*) AS n, sum({pk}) AS s, "
-      "                  sum(hashint8({pk})) AS h FROM {target} WHERE {range} "
-      "                  GROUP BY 1), "
-      "d AS (SELECT COALESCE(a.bucket, t.bucket) AS bucket FROM {buckets} a "
-      "      FULL JOIN t ON t.bucket = a.bucket "
-      "      WHERE a.bucket IS NULL OR t.bucket IS NULL "
-      "         OR (a.n, a.s, a.h) IS DISTINCT FROM (t.n, t.s, t.h)), "
-      "i AS (INSERT INTO {recon} (bucket) SELECT bucket FROM d RETURNING bucket) "
-      "SELECT bucket FROM i ORDER BY bucket",
-      fmt::arg("pk", table.pk), fmt::arg("bits", k_bucket_bits),
-      fmt::arg("target", db::qualify(m_schema, table.target)), fmt::arg("buckets", table.buckets),
-      fmt::arg("recon", table.recon), fmt::arg("range", key_condition(table.pk, range))));
+  const auto r = m_tx.exec(
+      render(sql::etl_recon_mismatched_buckets, &table,
+             {{"buckets", std::string(table.buckets)},
+              {"range", key_condition(db::quote_ident(table.pk), range)}}));
   std::vector<std::int64_t> out;
   out.reserve(r.size());
   for (const auto& row : r) {
@@ -159,11 +141,8 @@ std::vector<std::int64_t> Loader::mismatched_buckets(const TableSpec& table,
 }
 
 std::vector<std::int64_t> Loader::missing_keys(const TableSpec& table, std::int64_t limit) {
-  const auto r = m_tx.exec(fmt::format(
-      "SELECT k.id FROM {keys} k WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE t.{pk} = k.id) "
-      "AND NOT EXISTS (SELECT 1 FROM {stg} s WHERE s.{pk} = k.id) LIMIT {limit}",
-      fmt::arg("keys", table.keys), fmt::arg("target", db::qualify(m_schema, table.target)),
-      fmt::arg("pk", table.pk), fmt::arg("stg", table.staging), fmt::arg("limit", limit)));
+  const auto r =
+      m_tx.exec(render(sql::etl_recon_missing_keys, &table, {{"limit", std::to_string(limit)}}));
   std::vector<std::int64_t> out;
   out.reserve(r.size());
   for (const auto& row : r) {
@@ -245,11 +224,7 @@ std::optional<Loader::CdcState> Loader::load_cdc_state(const std::string& slot) 
 }
 
 void Loader::save_cdc_state(const std::string& slot, const std::string& applied_lsn) {
-  m_tx.exec_params("INSERT INTO " + db::qualify(m_schema, "acme_cdc_state") +
-                       " AS s (slot, applied_lsn) VALUES ($1, $2::pg_lsn) ON CONFLICT (slot) DO "
-                       "UPDATE SET applied_lsn = EXCLUDED.applied_lsn, needs_snapshot = false, "
-                       "updated_at = now()",
-                   slot, applied_lsn);
+  m_tx.exec_params(render(sql::etl_state_save_cdc), slot, applied_lsn);
 }
 
 void Loader::invalidate_cdc_state() {
@@ -294,23 +269,8 @@ std::map<std::string, TableState> Loader::load_state() {
 }
 
 void Loader::save_state(const std::string& table, const Cursor& cursor, bool full) {
-  const auto state = db::qualify(m_schema, "acme_sync_state");
   const std::string ts = cursor.ts.value_or("");
-  m_tx.exec_params(
-      "INSERT INTO " + state +
-          " AS s (table_name, cursor_ts, cursor_pk, last_full_at, last_reconciled_at, updated_at) "
-          "VALUES ($1, NULLIF($2, '')::timestamp(3), CASE WHEN $2 = '' THEN NULL ELSE $3::bigint "
-          "END, "
-          "        CASE WHEN $4 THEN now() END, CASE WHEN $4 THEN now() END, now()) "
-          "ON CONFLICT (table_name) DO UPDATE SET cursor_ts = EXCLUDED.cursor_ts, "
-          "  cursor_pk = EXCLUDED.cursor_pk, "
-          "  last_full_at = COALESCE(EXCLUDED.last_full_at, s.last_full_at), "
-          "  last_reconciled_at = COALESCE(EXCLUDED.last_reconciled_at, s.last_reconciled_at), "
-          "  updated_at = now() "
-          "WHERE (s.cursor_ts, s.cursor_pk) IS DISTINCT FROM (EXCLUDED.cursor_ts, "
-          "EXCLUDED.cursor_pk) "
-          "   OR EXCLUDED.last_full_at IS NOT NULL OR EXCLUDED.last_reconciled_at IS NOT NULL",
-      table, ts, cursor.pk, full);
+  m_tx.exec_params(render(sql::etl_state_save_cursor), table, ts, cursor.pk, full);
 }
 
 void Loader::mark_reconciled(const std::string& table) {

@@ -217,33 +217,16 @@ void ParallelLoad::create_shadows() {
     // own setting.
     // The fillfactor's free space is written too, settled rows included: a product rename
     // rewrites every item of the product, closed orders' too, and in place (HOT, no index
-    // entries) only where the page has room. Measured at M, 5 renames (~5,100 items) after a
-    // checkpoint: 0.27-0.28 s at fillfactor 80, all HOT; 0.55-0.79 s packed full, under 6% HOT.
-    const auto opts = conn.exec(fmt::format(
-        "SELECT string_agg(option_name || '=' || option_value, ', ') FILTER (WHERE option_name "
-        "<> 'autovacuum_enabled'), max(option_value) FILTER (WHERE option_name = "
-        "'autovacuum_enabled') FROM pg_options_to_table((SELECT reloptions FROM pg_class WHERE "
-        "oid = {}::regclass))",
-        conn.quote(live_q)));
+    // entries) only where the page has room (twice as fast as on pages packed full: figures in
+    // bench/RESULTS.md).
+    const auto opts =
+        conn.exec(db::render(sql::etl_shadow_live_options, {{"live", conn.quote(live_q)}}));
     const auto& kept = opts.at(0).at(0);
     t.autovacuum = opts.at(0).at(1);
     conn.exec(fmt::format("ALTER TABLE {} SET ({}autovacuum_enabled = false)", shadow_q,
                           kept ? *kept + ", " : ""));
-    const auto idx = conn.exec(fmt::format(
-        "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisunique::text, "
-        "       COALESCE(con.conname, ''), COALESCE(con.contype::text, ''), "
-        "       quote_ident(n.nspname) || '.' || quote_ident(t.relname) "
-        "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
-        "LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid "
-        "     AND con.contype IN ('p', 'u') "
-        "WHERE i.indrelid = {}::regclass "
-        // Longest builds first, so the last one does not run alone: whole-table indexes before
-        // partial ones, and among them non-unique keys (many duplicates: the slowest to sort and
-        // deduplicate; (product_id, is_open) over 5.2 M items takes twice the primary key's
-        // time), composite keys first.
-        "ORDER BY i.indpred IS NOT NULL, i.indisunique, i.indnatts DESC, c.relname",
-        conn.quote(live_q)));
+    const auto idx =
+        conn.exec(db::render(sql::etl_shadow_live_indexes, {{"live", conn.quote(live_q)}}));
     for (const auto& row : idx) {
       Index ix;
       ix.live_name = row[0].value_or("");
@@ -694,12 +677,7 @@ void ParallelLoad::swap_tables(pqxx::transaction_base& target) {
         "SELECT quote_ident(pg_get_userbyid(relowner)), relowner = (SELECT oid FROM pg_roles "
         "WHERE rolname = current_user) FROM pg_class WHERE oid = $1::regclass",
         live_q)[0];
-    const auto grants = target.exec_params(
-        "SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' "
-        "       ELSE quote_ident(pg_get_userbyid(a.grantee)) END, a.is_grantable "
-        "FROM pg_class c, aclexplode(c.relacl) a "
-        "WHERE c.oid = $1::regclass AND a.grantee <> c.relowner",
-        live_q);
+    const auto grants = target.exec_params(std::string(sql::etl_shadow_live_grants), live_q);
     target.exec("DROP TABLE " + live_q);
     target.exec(fmt::format("ALTER TABLE {} RENAME TO {}", db::qualify(schema, t.shadow),
                             db::quote_ident(t.live)));

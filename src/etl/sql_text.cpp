@@ -1,21 +1,51 @@
 #include "acme/etl/sql_text.hpp"
 
 #include "acme/db/connection.hpp"
+#include "acme/etl/cursor.hpp"
 #include "acme/sql/embedded.hpp"
 
 namespace acme::etl {
 
-std::string is_open_sql(std::string_view status, std::string_view closed) {
+namespace {
+
+// A rule file of sql/etl rendered over `values`, without its comment lines (the file's comment
+// stays in the file; the expression is spliced into a statement).
+std::string rule(std::string_view file, const std::map<std::string, std::string>& values) {
   std::string fragment;
-  for (std::string_view rest = sql::etl_is_open; !rest.empty();) {
+  for (std::string_view rest = file; !rest.empty();) {
     const auto eol = rest.find('\n');
     const auto line = rest.substr(0, eol);
-    if (line.rfind("--", 0) != 0) { // the file's comment stays in the file
+    if (line.rfind("--", 0) != 0) {
       fragment += std::string(line);
     }
     rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
   }
-  return db::render(fragment, {{"status", std::string(status)}, {"closed", std::string(closed)}});
+  return db::render(fragment, values);
+}
+
+} // namespace
+
+std::string is_open_sql(std::string_view status, std::string_view closed) {
+  return rule(sql::etl_is_open, {{"status", std::string(status)}, {"closed", std::string(closed)}});
+}
+
+std::string order_totals_sql(std::string_view quantity, std::string_view price) {
+  return rule(sql::etl_order_totals_rule,
+              {{"quantity", std::string(quantity)}, {"price", std::string(price)}});
+}
+
+std::string item_price_sql(std::string_view open, std::string_view refreshed,
+                           std::string_view kept, std::string_view current) {
+  return rule(sql::etl_item_price_rule, {{"open", std::string(open)},
+                                         {"refreshed", std::string(refreshed)},
+                                         {"kept", std::string(kept)},
+                                         {"current", std::string(current)}});
+}
+
+std::string max_cursor_sql(const TableSpec& table, std::string_view relation) {
+  return db::render(sql::etl_max_cursor, {{"pk", db::quote_ident(table.pk)},
+                                          {"relation", std::string(relation)},
+                                          {"ts_format", "'" + std::string(k_ts_format) + "'"}});
 }
 
 std::string render_sql(std::string_view sql, const std::string& schema, const TableSpec* table,
@@ -25,6 +55,9 @@ std::string render_sql(std::string_view sql, const std::string& schema, const Ta
   all.emplace("bucket_bits", std::to_string(k_bucket_bits));
   all.emplace("is_open_s", is_open_sql("s.status", k_session_closed_set));
   all.emplace("is_open_o", is_open_sql("o.status", k_session_closed_set));
+  all.emplace("order_totals_i", order_totals_sql("i.quantity", "i.price"));
+  all.emplace("item_price", item_price_sql("item_open", "item_refreshed", "kept_price",
+                                           "current_price"));
   if (table != nullptr) {
     all.emplace("pk", db::quote_ident(table->pk));
     all.emplace("target", db::quote_ident(table->target));

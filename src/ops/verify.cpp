@@ -191,6 +191,8 @@ private:
         {"filter", bucket_filter(key, buckets)},
         // The closed statuses are the queries' $1.
         {"is_open", etl::is_open_sql("o.status", "$1::text[]")},
+        {"order_totals", source ? etl::order_totals_sql("i.quanity", "p.unity_price")
+                                : etl::order_totals_sql("i.quantity", "i.price")},
     };
     if (spec.items_by_order) {
       values["item_filter"] = bucket_filter("i.order_id", buckets);

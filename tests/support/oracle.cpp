@@ -76,9 +76,9 @@ std::vector<std::string> invariant_violations(pqxx::connection& source,
       SELECT o.order_id, o.customer_id, c.customer_name, o.order_date, o.delivery_date, o.status,
              COALESCE((SELECT sum(i.quanity) FROM {s}.order_items i WHERE i.order_id = o.order_id), 0),
              CASE WHEN o.status IS NULL OR o.status NOT IN ({closed}) THEN
-               COALESCE((SELECT sum(i.quanity * p.unity_price) FROM {s}.order_items i
+               trim_scale(COALESCE((SELECT sum(i.quanity * p.unity_price) FROM {s}.order_items i
                          JOIN {s}.products p ON p.product_id = i.product_id
-                         WHERE i.order_id = o.order_id), 0)::numeric(1000, 10)::text
+                         WHERE i.order_id = o.order_id), 0))::text
              ELSE '<ANY>' END,
              o.status IS NULL OR o.status NOT IN ({closed}),
              o.updated_at, o.updated_by, o.created_at, o.created_by
@@ -86,7 +86,7 @@ std::vector<std::string> invariant_violations(pqxx::connection& source,
                                 fmt::arg("s", s), fmt::arg("closed", closed)));
   const auto actual_orders = fetch(target, fmt::format(R"(
       SELECT order_id, customer_id, customer_name, order_date, delivery_date, status, total_items,
-             total_amount::numeric(1000, 10)::text, is_open, updated_at, updated_by, created_at, created_by
+             trim_scale(total_amount)::text, is_open, updated_at, updated_by, created_at, created_by
       FROM {t}.analytical_orders)",
                                                        fmt::arg("t", t)));
   compare("order", expected_orders, actual_orders,

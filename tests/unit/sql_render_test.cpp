@@ -40,7 +40,9 @@ TEST(SqlRender, EveryPlaceholderOfEveryFileIsOneTheRenderersKnow) {
       "schema", "bucket_bits", "is_open_s", "is_open_o", "pk", "target", "staging", "keys",
       "recon", "s", "t", "filter", "item_filter", "bits", "rows", "seen_at", "tz", "observed_by",
       "partials", "events", "days", "shadow", "key", "seq", "history", "status", "closed",
-      "columns", "is_open", "totals", "committed_utc", "shadow_items"};
+      "columns", "is_open", "totals", "committed_utc", "shadow_items", "order_totals_i",
+      "item_price", "order_totals", "quantity", "price", "open", "refreshed", "kept", "current", "items",
+      "products", "orders", "customers", "where", "relation", "ts_format", "buckets", "range", "limit", "live"};
   const std::regex token(R"(\{([A-Za-z_][A-Za-z0-9_]*)\})");
   for (const auto& f : acme::sql::k_files) {
     std::string text(f.text);

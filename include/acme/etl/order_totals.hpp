@@ -26,8 +26,9 @@ __extension__ typedef __int128 Int128;
 // exact 128-bit sum cannot carry (NaN, +-Infinity, more than 27 digits, a scale above 30, or an
 // overflow) is written as its own row with its quantity and price, for the target to multiply
 // (`price` is NULL in every other row). Summed per order in the target
-// (sql/etl/shadow_totals_streamed.sql) the partial rows give exactly
-// sum(quanity), sum(quanity * unity_price) of the source.
+// (sql/etl/shadow_totals_streamed.sql) the partial rows give exactly the totals of
+// sql/etl/order_totals_rule.sql over the source's items (tests: ParallelLoad.OrderTotals*,
+// RulesBothWays.*).
 //
 // Memory stays bounded: the rows go to an anonymous temporary file past 64 KB.
 class OrderTotals {

@@ -1,5 +1,6 @@
-// The ETL's SQL text: the "is this order open" expression from sql/etl/is_open.sql, and the
-// rendering of acme's embedded SQL files with the placeholders they share.
+// The ETL's SQL text: the rules of design.md §3 written once in sql/etl (is this order open, an
+// order's totals, an item's price) as SQL expressions, and the rendering of acme's embedded SQL
+// files with the placeholders they share.
 #pragma once
 
 #include "acme/etl/tables.hpp"
@@ -14,12 +15,29 @@ namespace acme::etl {
 // set `closed` (a text[] expression): sql/etl/is_open.sql, the one place the rule is written.
 std::string is_open_sql(std::string_view status, std::string_view closed);
 
+// An order's totals over its items' quantity and price expressions, as the select-list items
+// `total_items` and `total_amount` of a query grouped by order: sql/etl/order_totals_rule.sql.
+std::string order_totals_sql(std::string_view quantity, std::string_view price);
+
+// The price an item row holds, from whether its order is open (`open`), whether the item row
+// itself is new or changed (`refreshed`), the price it holds (`kept`) and its product's current
+// price (`current`): sql/etl/item_price_rule.sql.
+std::string item_price_sql(std::string_view open, std::string_view refreshed,
+                           std::string_view kept, std::string_view current);
+
+// The query of the greatest cursor (updated_at as text, key) of `relation`, a table with
+// `table`'s columns: sql/etl/max_cursor.sql.
+std::string max_cursor_sql(const TableSpec& table, std::string_view relation);
+
 // The closed set inside a target cycle: the session's acme_closed table (sql/etl/staging.sql).
 inline constexpr std::string_view k_session_closed_set = "ARRAY(SELECT status FROM acme_closed)";
 
 // The text of one of acme's SQL files (sql/, embedded) for the target `schema`: substitutes
 // {schema}, {bucket_bits}, {is_open_s} and {is_open_o} (is_open_sql() of s.status and o.status
-// against the session's closed set) and, with `table`, {pk} {target} {staging} {keys} {recon},
+// against the session's closed set), {order_totals_i} (order_totals_sql() of i.quantity and
+// i.price: target item rows aliased i), {item_price} (item_price_sql() of the columns
+// item_open, item_refreshed, kept_price and current_price, which the query provides) and, with
+// `table`, {pk} {target} {staging} {keys} {recon},
 // then every {name} of `values`.
 std::string render_sql(std::string_view sql, const std::string& schema,
                        const TableSpec* table = nullptr,
