@@ -84,8 +84,8 @@ std::string Extractor::block_count_query(const TableSpec& table) const {
 }
 
 std::string Extractor::key_bounds_query(const TableSpec& table) const {
-  return fmt::format("SELECT min({pk}), max({pk}) FROM {t}",
-                     fmt::arg("pk", db::quote_ident(table.pk)), fmt::arg("t", table_name(table)));
+  return db::render("SELECT min({pk}), max({pk}) FROM {t}",
+                    {{"pk", db::quote_ident(table.pk)}, {"t", table_name(table)}});
 }
 
 std::string Extractor::max_cursor_query(const TableSpec& table) const {
@@ -95,10 +95,12 @@ std::string Extractor::max_cursor_query(const TableSpec& table) const {
 std::string Extractor::buckets_query(const TableSpec& table,
                                      const std::optional<KeyRange>& range) const {
   const std::string pk = db::quote_ident(table.pk);
-  return fmt::format("SELECT {pk} >> {bits}, count(*), sum({pk}), sum(hashint8({pk})) FROM {t} "
-                     "WHERE {range} GROUP BY 1",
-                     fmt::arg("pk", pk), fmt::arg("bits", k_bucket_bits),
-                     fmt::arg("t", table_name(table)), fmt::arg("range", key_condition(pk, range)));
+  return db::render("SELECT {pk} >> {bits}, count(*), sum({pk}), sum(hashint8({pk})) FROM {t} "
+                    "WHERE {range} GROUP BY 1",
+                    {{"pk", pk},
+                     {"bits", std::to_string(k_bucket_bits)},
+                     {"t", table_name(table)},
+                     {"range", key_condition(pk, range)}});
 }
 
 std::string Extractor::keys_query(const TableSpec& table,
@@ -109,10 +111,12 @@ std::string Extractor::keys_query(const TableSpec& table,
   const auto [lo, hi] = std::minmax_element(buckets.begin(), buckets.end());
   const auto bounds =
       buckets.empty() ? std::nullopt : std::optional<KeyRange>(bucket_keys(*lo, *hi));
-  return fmt::format("SELECT {pk} FROM {t} WHERE {range} AND {pk} >> {bits} = ANY({list})",
-                     fmt::arg("pk", pk), fmt::arg("t", table_name(table)),
-                     fmt::arg("range", key_condition(pk, bounds)), fmt::arg("bits", k_bucket_bits),
-                     fmt::arg("list", bigint_array(buckets)));
+  return db::render("SELECT {pk} FROM {t} WHERE {range} AND {pk} >> {bits} = ANY({list})",
+                    {{"pk", pk},
+                     {"t", table_name(table)},
+                     {"range", key_condition(pk, bounds)},
+                     {"bits", std::to_string(k_bucket_bits)},
+                     {"list", bigint_array(buckets)}});
 }
 
 std::string Extractor::invisible_rows_query(const TableSpec& table,

@@ -94,10 +94,12 @@ std::string bucket_filter(std::string_view column, const std::vector<std::int64_
   if (buckets.empty()) {
     return "TRUE";
   }
-  return fmt::format("{c} >= {lo} AND {c} < {hi} AND ({c} >> {bits}) = ANY('{list}'::bigint[])",
-                     fmt::arg("c", column), fmt::arg("lo", buckets.front() << k_verify_bits),
-                     fmt::arg("hi", (buckets.back() + 1) << k_verify_bits),
-                     fmt::arg("bits", k_verify_bits), fmt::arg("list", bigint_array(buckets)));
+  return db::render("{c} >= {lo} AND {c} < {hi} AND ({c} >> {bits}) = ANY({list}::bigint[])",
+                    {{"c", std::string(column)},
+                     {"lo", std::to_string(buckets.front() << k_verify_bits)},
+                     {"hi", std::to_string((buckets.back() + 1) << k_verify_bits)},
+                     {"bits", std::to_string(k_verify_bits)},
+                     {"list", "'" + bigint_array(buckets) + "'"}});
 }
 
 using Summary = std::map<std::int64_t, std::pair<std::int64_t, std::string>>; // bucket -> (n, hash)
