@@ -1,4 +1,4 @@
-# acme_options: language level and sanitizers; acme_warnings: the strict warning set.
+# acme_options: language level, sanitizers and coverage; acme_warnings: the strict warning set.
 add_library(acme_options INTERFACE)
 target_compile_features(acme_options INTERFACE cxx_std_17)
 
@@ -6,6 +6,14 @@ option(ACME_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer
 if(ACME_SANITIZE)
   target_compile_options(acme_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(acme_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+# gcov instrumentation for scripts/coverage (the coverage preset, with gcovr); Debug only, so the
+# line counts match the source.
+option(ACME_COVERAGE "Build with gcov coverage instrumentation (--coverage)" OFF)
+if(ACME_COVERAGE)
+  target_compile_options(acme_options INTERFACE --coverage)
+  target_link_options(acme_options INTERFACE --coverage)
 endif()
 
 # Hardening, as Debian's dpkg-buildflags has it (checked by tests/packaging/hardening.sh):
