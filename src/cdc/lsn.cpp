@@ -19,9 +19,9 @@ bool parse_hex32(std::string_view text, std::uint64_t& out) {
     if (c >= '0' && c <= '9') {
       digit = static_cast<std::uint64_t>(c - '0');
     } else if (c >= 'a' && c <= 'f') {
-      digit = static_cast<std::uint64_t>(c - 'a' + 10);
+      digit = static_cast<std::uint64_t>(c - 'a') + 10;
     } else if (c >= 'A' && c <= 'F') {
-      digit = static_cast<std::uint64_t>(c - 'A' + 10);
+      digit = static_cast<std::uint64_t>(c - 'A') + 10;
     } else {
       return false;
     }

@@ -19,7 +19,7 @@ nlohmann::json int_or_null(const pqxx::field& f) {
 
 std::string bytes(long long n) {
   constexpr double k_mb = 1024.0 * 1024.0;
-  if (n < 1024 * 1024) {
+  if (n < 1024LL * 1024) {
     return fmt::format("{} bytes", n);
   }
   return fmt::format("{} bytes ({:.1f} MB)", n, static_cast<double>(n) / k_mb);

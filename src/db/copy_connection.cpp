@@ -6,6 +6,7 @@
 #include "acme/sql/embedded.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <endian.h>
 #include <fmt/format.h>
@@ -193,7 +194,7 @@ BinaryNumeric binary_numeric(const BinaryField& field) {
   }
   n.digit_data = field.data + 8;
   for (int i = 0; i < n.ndigits; ++i) {
-    if (be16(n.digit_data + 2 * i) > 9999) {
+    if (be16(n.digit_data + std::ptrdiff_t{2} * i) > 9999) {
       throw Error("malformed numeric in a binary COPY stream");
     }
   }
@@ -201,7 +202,7 @@ BinaryNumeric binary_numeric(const BinaryField& field) {
 }
 
 int BinaryNumeric::digit(int i) const {
-  return i >= 0 && i < ndigits ? be16(digit_data + 2 * i) : 0;
+  return i >= 0 && i < ndigits ? be16(digit_data + std::ptrdiff_t{2} * i) : 0;
 }
 
 std::string numeric_text(const BinaryNumeric& n) {

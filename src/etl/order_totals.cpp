@@ -11,7 +11,7 @@
 namespace acme::etl {
 namespace {
 
-constexpr std::size_t k_spill_bytes = 64 * 1024;
+constexpr std::size_t k_spill_bytes = std::size_t{64} * 1024;
 constexpr int k_max_scale = 30;
 constexpr int k_max_digits = 27; // |price| x 10^scale < 10^27: times any int4 fits 128 bits
 

@@ -197,7 +197,7 @@ public:
   }
 
 private:
-  void add(std::string name, CheckStatus status, std::string detail, std::string fix = "") {
+  void add(std::string name, CheckStatus status, const std::string& detail, std::string fix = "") {
     m_report.checks.push_back({std::move(name), status, one_line(detail), std::move(fix)});
   }
 

@@ -14,7 +14,7 @@
 namespace acme::report {
 namespace {
 
-constexpr std::size_t k_buffer_bytes = 256 * 1024;
+constexpr std::size_t k_buffer_bytes = std::size_t{256} * 1024;
 constexpr int k_create_attempts = 100;
 
 std::filesystem::path directory_of(const std::filesystem::path& path) {

@@ -295,7 +295,8 @@ std::optional<double> parse_utc_timestamp(std::string_view text) {
     std::from_chars(digits.data(), digits.data() + digits.size(), fraction);
   }
   const auto days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  return static_cast<double>(days * 86400 + h * 3600 + mi * 60 + s) + fraction;
+  return static_cast<double>(days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + s) +
+         fraction;
 }
 
 std::string format_duration(double seconds) {

@@ -25,6 +25,6 @@ std::optional<nlohmann::json> read_status(const config::Config& config,
                                           pqxx::transaction_base& target);
 
 // Text lines for `acme status`, each ending in a newline.
-std::string format_status(const nlohmann::json& cdc);
+std::string format_status(const nlohmann::json& j);
 
 } // namespace acme::cdc

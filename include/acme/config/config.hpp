@@ -107,6 +107,6 @@ void require_source(const Config& config);
 void require_target(const Config& config);
 
 // Validates a PostgreSQL identifier given as a setting (non-empty, at most 63 bytes, no NUL).
-void check_identifier(const std::string& setting, const std::string& value);
+void check_identifier(const std::string& name, const std::string& value);
 
 } // namespace acme::config

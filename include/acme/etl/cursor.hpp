@@ -37,7 +37,7 @@ CursorStep next_cursor(const Cursor& previous, const std::optional<Cursor>& last
 // A TIMESTAMP in PostgreSQL's binary form (microseconds since 2000-01-01 00:00:00) as cursor text
 // (k_ts_format: milliseconds, truncated like to_char's MS). nullopt for infinity and for years
 // outside 1..9999, which that fixed-width form cannot carry.
-std::optional<std::string> cursor_timestamp(std::int64_t pg_microseconds);
+std::optional<std::string> cursor_timestamp(std::int64_t us);
 
 // A prepared transaction pins each table's cursor at the value the cursor had when acme first
 // saw it prepared: every horizon read while it was running counted it as open, so that stored

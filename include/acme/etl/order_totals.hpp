@@ -12,7 +12,7 @@
 namespace acme::etl {
 
 // A signed 128-bit integer (GCC and Clang): exact sums of up to 38 digits.
-__extension__ typedef __int128 Int128;
+__extension__ using Int128 = __int128;
 
 // The orders' totals of a first full load, summed from the denormalized item rows as they stream
 // through acme (instead of a second scan, join and hash aggregate of every item in the source:

@@ -44,10 +44,10 @@ std::string written_table(std::string_view step);
 // A Metrics that does nothing, for when --metrics-address is not given.
 Metrics& no_metrics();
 
-// Serves /metrics on `address` ("HOST:PORT", e.g. 0.0.0.0:9187) until destroyed; `mode` is
+// Serves /metrics on `given` ("HOST:PORT", e.g. 0.0.0.0:9187) until destroyed; `mode` is
 // poll or cdc (a label). Throws acme::UsageError on a malformed address and acme::Fatal when
 // the port cannot be bound.
-std::unique_ptr<Metrics> serve_metrics(const std::string& address, const std::string& mode);
+std::unique_ptr<Metrics> serve_metrics(const std::string& given, const std::string& mode);
 
 // Checks "HOST:PORT" (port 1-65535, host non-empty, IPv6 in brackets); returns the message of
 // the first problem, or an empty string.

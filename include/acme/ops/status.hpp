@@ -25,6 +25,6 @@ struct Status {
 Status read_status(const config::Config& config);
 
 // Human-readable rendering of a status report.
-std::string format_status(const nlohmann::json& report);
+std::string format_status(const nlohmann::json& j);
 
 } // namespace acme::ops

@@ -64,7 +64,7 @@ public:
 private:
   void end_record();
 
-  static constexpr std::size_t k_flush_bytes = 64 * 1024;
+  static constexpr std::size_t k_flush_bytes = std::size_t{64} * 1024;
 
   std::vector<Column> m_columns;
   Sink m_sink;
