@@ -117,8 +117,7 @@ int main(int argc, char** argv) {
     }
     // A bad flag is an error like any other: one "acme: error:" line, exit 2.
     std::cerr << "acme: error: "
-              << acme::log::printable(
-                     acme::config::redact(acme::one_line(e.what()), argv_secrets))
+              << acme::log::printable(acme::config::redact(acme::one_line(e.what()), argv_secrets))
               << " (acme --help lists the flags)\n";
     return static_cast<int>(acme::ExitCode::usage);
   } catch (const acme::LockedError& e) {

@@ -9,9 +9,10 @@ namespace {
 
 std::int64_t parse_key(const etl::TableSpec& table, const std::optional<std::string>& text) {
   if (!text) {
-    throw Fatal(fmt::format("a change of {} carries no {} (is the table's replica identity "
-                            "NOTHING? the contract needs REPLICA IDENTITY FULL, or DEFAULT with a primary key)",
-                            table.source, table.pk));
+    throw Fatal(fmt::format(
+        "a change of {} carries no {} (is the table's replica identity "
+        "NOTHING? the contract needs REPLICA IDENTITY FULL, or DEFAULT with a primary key)",
+        table.source, table.pk));
   }
   std::size_t used = 0;
   const long long v = std::stoll(*text, &used);

@@ -356,11 +356,11 @@ CreatedSlot ReplicationConnection::create_slot(std::string_view name, SlotSnapsh
                                  name));
   }
   const std::string what = fmt::format("creating replication slot \"{}\"", name);
-  const auto r =
-      exec(what, fmt::format("CREATE_REPLICATION_SLOT {} LOGICAL pgoutput {}", db::quote_ident(name),
-                             snapshot == SlotSnapshot::exported ? "EXPORT_SNAPSHOT"
-                                                                : "NOEXPORT_SNAPSHOT"),
-           timeout, report);
+  const auto r = exec(
+      what,
+      fmt::format("CREATE_REPLICATION_SLOT {} LOGICAL pgoutput {}", db::quote_ident(name),
+                  snapshot == SlotSnapshot::exported ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT"),
+      timeout, report);
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1 ||
       PQnfields(r.get()) < 4) {
     throw Fatal(what + ": unexpected result (not a replication connection?)");

@@ -38,8 +38,7 @@ StartPlan plan_start(const std::optional<StoredPosition>& stored,
                         "the target stored {} (a target restored from a backup, or the slot "
                         "advanced by another client); the changes in between cannot be streamed "
                         "again: re-creating the slot and resyncing from a fresh snapshot",
-                        slot_name, slot->confirmed_flush.to_string(),
-                        stored->applied.to_string())};
+                        slot_name, slot->confirmed_flush.to_string(), stored->applied.to_string())};
   }
   return {Kind::stream, false, ""};
 }

@@ -101,9 +101,8 @@ int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
     return 0;
   }
 
-  const report::ExportOptions options{c.target_schema, c.closed_statuses, opts.output_dir,
-                                      reports,         html,              opts.days,
-                                      file_mode};
+  const report::ExportOptions options{
+      c.target_schema, c.closed_statuses, opts.output_dir, reports, html, opts.days, file_mode};
   const auto summary = report::export_to_directory(*conn, options);
   for (const auto& f : summary.files) {
     if (f.format == "csv") {

@@ -1,9 +1,8 @@
 // acme status: cursors, last run, late-commit horizon and lag. Exit 0 when the last run succeeded.
-#include "acme/ops/status.hpp"
-#include "cli/common.hpp"
-
 #include "acme/error.hpp"
 #include "acme/log/logging.hpp"
+#include "acme/ops/status.hpp"
+#include "cli/common.hpp"
 
 #include <fmt/format.h>
 #include <iostream>
@@ -38,8 +37,9 @@ int run_status(Context& ctx, const StatusOptions& opts) {
 void add_status_command(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<StatusOptions>();
   auto* cmd = app.add_subcommand(
-      "status", "Show sync state: cursors, last run, late-commit horizon, lag behind the source "
-                "(exit 0 if the last run succeeded and a sync happened within ACME_MAX_SYNC_AGE, 1 otherwise, 3 when a session holding the writer lock keeps syncs from running)");
+      "status",
+      "Show sync state: cursors, last run, late-commit horizon, lag behind the source "
+      "(exit 0 if the last run succeeded and a sync happened within ACME_MAX_SYNC_AGE, 1 otherwise, 3 when a session holding the writer lock keeps syncs from running)");
   cmd->add_flag("--json", opts->json, "Print JSON");
   cmd->add_option("--max-sync-age", ctx.overrides.max_sync_age,
                   "Fail (exit 1; exit 3 naming the holder when a session keeps the writer lock) "

@@ -72,8 +72,7 @@ std::optional<std::vector<Option>> parse(const std::string& dsn, std::string* re
   std::vector<Option> out;
   for (const PQconninfoOption* o = options.get(); o->keyword != nullptr; ++o) {
     if (o->val != nullptr) {
-      out.push_back(
-          {o->keyword, o->val, o->dispchar != nullptr && o->dispchar[0] == '*'});
+      out.push_back({o->keyword, o->val, o->dispchar != nullptr && o->dispchar[0] == '*'});
     }
   }
   return out;
@@ -220,7 +219,7 @@ std::string safe_reason(const std::string& reason) {
     out += reason.substr(i, open - i);
     out += '"';
     out += inner.size() <= 1 || is_keyword(inner) || (names_a_key && identifier(inner)) ? inner
-                                                                                    : "***";
+                                                                                        : "***";
     out += '"';
     i = close + 1;
   }
@@ -238,8 +237,8 @@ std::string mask_dsn(const std::string& dsn) {
   std::string out;
   bool password_as_written = false;
   for (const auto& o : *options) {
-    password_as_written = password_as_written ||
-                          (o.keyword == "password" && raw && o.value == percent_decoded(*raw));
+    password_as_written =
+        password_as_written || (o.keyword == "password" && raw && o.value == percent_decoded(*raw));
   }
   if (raw && !password_as_written) {
     // libpq read the written password as host, port or database: showing those would show it.

@@ -149,19 +149,17 @@ std::string render(std::string_view sql, const std::map<std::string, std::string
       continue;
     } else if (c == '{') {
       const auto close = sql.find('}', i + 1);
-      const auto name = close == std::string_view::npos ? std::string_view()
-                                                         : sql.substr(i + 1, close - i - 1);
+      const auto name =
+          close == std::string_view::npos ? std::string_view() : sql.substr(i + 1, close - i - 1);
       const auto it = values.find(std::string(name));
       if (it != values.end()) {
         out += it->second;
         i = close + 1;
         continue;
       }
-      const bool placeholder =
-          !name.empty() &&
-          std::all_of(name.begin(), name.end(),
-                      [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }) &&
-          !std::isdigit(static_cast<unsigned char>(name.front()));
+      const bool placeholder = !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+      }) && !std::isdigit(static_cast<unsigned char>(name.front()));
       if (placeholder && in == In::code) {
         throw Fatal(fmt::format("SQL template: {{{}}} has no value (a bug in acme)", name));
       }

@@ -18,8 +18,7 @@ constexpr auto k_poll = std::chrono::milliseconds(200);
 
 // Who holds the lock, as one phrase; nullopt when this role cannot see the holder.
 std::optional<std::string> describe_holder(pqxx::transaction_base& tx, const std::string& schema) {
-  const auto holder =
-      tx.exec_params(std::string(sql::db_writer_lock_holder), k_lock_class, schema);
+  const auto holder = tx.exec_params(std::string(sql::db_writer_lock_holder), k_lock_class, schema);
   if (holder.empty()) {
     return std::nullopt;
   }

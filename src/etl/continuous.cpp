@@ -24,7 +24,8 @@ bool sleep_unless_stopped(std::chrono::milliseconds duration,
 }
 
 void run_with_retries(const RetryPolicy& policy, const std::function<bool()>& attempt,
-                      const std::function<void()>& reset, const std::function<bool()>& should_stop) {
+                      const std::function<void()>& reset,
+                      const std::function<bool()>& should_stop) {
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   int failures = 0;
@@ -89,8 +90,8 @@ long run_continuous(Syncer& syncer, const ContinuousOptions& options,
     reconciled_all = true;
     options.metrics->cycle_succeeded(r.seconds, r.rows_read, r.rows_written, r.seconds);
     options.metrics->table_rows(r.read_by_table, r.written_by_step);
-    const auto level = r.rows_written > 0 || r.mode != "incremental" ? spdlog::level::info
-                                                                     : spdlog::level::debug;
+    const auto level =
+        r.rows_written > 0 || r.mode != "incremental" ? spdlog::level::info : spdlog::level::debug;
     spdlog::log(level, "cycle {} {}: read {} rows, wrote {} rows in {:.3f} s (horizon {} {})",
                 cycles, r.mode, r.rows_read, r.rows_written, r.seconds,
                 r.horizon.exact ? "exact" : "lookback", r.horizon.safe_ts);
@@ -99,7 +100,8 @@ long run_continuous(Syncer& syncer, const ContinuousOptions& options,
     return sleep_unless_stopped(std::max(options.interval - elapsed, std::chrono::milliseconds(0)),
                                 should_stop);
   };
-  run_with_retries(policy, cycle, [&] { syncer.reset(); }, should_stop);
+  run_with_retries(
+      policy, cycle, [&] { syncer.reset(); }, should_stop);
   spdlog::info("continuous sync stopped after {} committed cycles", cycles);
   return cycles;
 }

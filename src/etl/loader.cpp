@@ -128,10 +128,9 @@ bool Loader::target_empty() {
 
 std::vector<std::int64_t> Loader::mismatched_buckets(const TableSpec& table,
                                                      const std::optional<KeyRange>& range) {
-  const auto r = m_tx.exec(
-      render(sql::etl_recon_mismatched_buckets, &table,
-             {{"buckets", std::string(table.buckets)},
-              {"range", key_condition(db::quote_ident(table.pk), range)}}));
+  const auto r = m_tx.exec(render(sql::etl_recon_mismatched_buckets, &table,
+                                  {{"buckets", std::string(table.buckets)},
+                                   {"range", key_condition(db::quote_ident(table.pk), range)}}));
   std::vector<std::int64_t> out;
   out.reserve(r.size());
   for (const auto& row : r) {

@@ -34,8 +34,8 @@ std::string order_totals_sql(std::string_view quantity, std::string_view price) 
               {{"quantity", std::string(quantity)}, {"price", std::string(price)}});
 }
 
-std::string item_price_sql(std::string_view open, std::string_view refreshed,
-                           std::string_view kept, std::string_view current) {
+std::string item_price_sql(std::string_view open, std::string_view refreshed, std::string_view kept,
+                           std::string_view current) {
   return rule(sql::etl_item_price_rule, {{"open", std::string(open)},
                                          {"refreshed", std::string(refreshed)},
                                          {"kept", std::string(kept)},
@@ -56,8 +56,8 @@ std::string render_sql(std::string_view sql, const std::string& schema, const Ta
   all.emplace("is_open_s", is_open_sql("s.status", k_session_closed_set));
   all.emplace("is_open_o", is_open_sql("o.status", k_session_closed_set));
   all.emplace("order_totals_i", order_totals_sql("i.quantity", "i.price"));
-  all.emplace("item_price", item_price_sql("item_open", "item_refreshed", "kept_price",
-                                           "current_price"));
+  all.emplace("item_price",
+              item_price_sql("item_open", "item_refreshed", "kept_price", "current_price"));
   if (table != nullptr) {
     all.emplace("pk", db::quote_ident(table->pk));
     all.emplace("target", db::quote_ident(table->target));

@@ -29,8 +29,7 @@ bool listed(const std::vector<std::string>& key_tables, std::string_view table) 
 Transformer::Transformer(pqxx::transaction_base& target, std::string schema)
     : m_tx(target), m_schema(std::move(schema)) {}
 
-void Transformer::analyze_staging(const std::vector<std::string>& key_tables,
-                                  std::size_t tables) {
+void Transformer::analyze_staging(const std::vector<std::string>& key_tables, std::size_t tables) {
   for (std::size_t i = 0; i < tables; ++i) {
     const auto& t = k_tables.at(i);
     m_tx.exec(fmt::format("ANALYZE {}", t.staging));
@@ -126,12 +125,11 @@ std::int64_t Transformer::record_history(const HistoryContext& context) {
     std::string_view transitions;
   };
   std::int64_t n = 0;
-  for (const History& h :
-       {History{"analytical_order_status_history", "acme_evt_orders", "order_id, status",
-                sql::etl_history_orders},
-        History{"analytical_customer_history", "acme_evt_customers",
-                "customer_id, customer_name, customer_address, is_active",
-                sql::etl_history_customers}}) {
+  for (const History& h : {History{"analytical_order_status_history", "acme_evt_orders",
+                                   "order_id, status", sql::etl_history_orders},
+                           History{"analytical_customer_history", "acme_evt_customers",
+                                   "customer_id, customer_name, customer_address, is_active",
+                                   sql::etl_history_customers}}) {
     const bool nothing_open =
         context.events_from_staging &&
         m_tx.exec("SELECT NOT EXISTS (SELECT 1 FROM " + db::qualify(m_schema, h.table) +

@@ -45,9 +45,9 @@ public:
     const std::string lvl(level.data(), level.size());
     // A text line is printable whatever a message quotes from a database (application names,
     // transaction names, statuses, query text): it cannot forge lines or drive a terminal.
-    std::string line = m_json ? json_line(timestamp(msg.time), lvl, text)
-                              : fmt::format("{} {:<5} {}", timestamp(msg.time), lvl,
-                                            printable(text));
+    std::string line = m_json
+                           ? json_line(timestamp(msg.time), lvl, text)
+                           : fmt::format("{} {:<5} {}", timestamp(msg.time), lvl, printable(text));
     line += '\n';
     dest.append(line.data(), line.data() + line.size());
   }

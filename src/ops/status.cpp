@@ -217,12 +217,12 @@ std::string format_status(const nlohmann::json& j) {
                                             : "; complete up to source time " + str(ok["horizon"]));
   }
   if (j.contains("stale")) {
-    out += fmt::format("STALE:           nothing synced for {:.0f} s (ACME_MAX_SYNC_AGE {:.0f} s){}\n",
-                       j["sync_age_seconds"].get<double>(), j["max_sync_age_seconds"].get<double>(),
-                       j.contains("writer_lock_holder")
-                           ? "; the writer lock is held by " +
-                                 j["writer_lock_holder"].get<std::string>()
-                           : std::string("; is acme running?"));
+    out += fmt::format(
+        "STALE:           nothing synced for {:.0f} s (ACME_MAX_SYNC_AGE {:.0f} s){}\n",
+        j["sync_age_seconds"].get<double>(), j["max_sync_age_seconds"].get<double>(),
+        j.contains("writer_lock_holder")
+            ? "; the writer lock is held by " + j["writer_lock_holder"].get<std::string>()
+            : std::string("; is acme running?"));
   }
   if (j.contains("late_commit_horizon")) {
     const std::string kind = j["late_commit_horizon"].get<std::string>();
@@ -246,8 +246,7 @@ std::string format_status(const nlohmann::json& j) {
     out += fmt::format("pinned cursors:  prepared transaction '{}' (prepared {}) holds the cursors "
                        "back since {} until COMMIT/ROLLBACK PREPARED\n",
                        log::printable(p["gid"].get<std::string>()),
-                       p["prepared_at"].get<std::string>(),
-                       p["pinning_since"].get<std::string>());
+                       p["prepared_at"].get<std::string>(), p["pinning_since"].get<std::string>());
   }
   if (j.contains("history")) {
     const auto& h = j["history"];

@@ -4,11 +4,11 @@
 #include "acme/db/migrator.hpp"
 #include "acme/db/writer_lock.hpp"
 #include "acme/error.hpp"
+#include "acme/etl/extractor.hpp"
 #include "acme/etl/loader.hpp"
+#include "acme/etl/sql_text.hpp"
 #include "acme/etl/tables.hpp"
 #include "acme/etl/transformer.hpp"
-#include "acme/etl/extractor.hpp"
-#include "acme/etl/sql_text.hpp"
 #include "acme/obs/progress.hpp"
 #include "acme/sql/embedded.hpp"
 
@@ -212,7 +212,7 @@ private:
   Summary summary(const Spec& spec, bool source) {
     const std::string sql =
         db::render(without_comments(sql::ops_verify_summary),
-                    {{"rows", render(spec, source, {})}, {"bits", std::to_string(k_verify_bits)}});
+                   {{"rows", render(spec, source, {})}, {"bits", std::to_string(k_verify_bits)}});
     Summary out;
     for (const auto& r : exec(spec, source, sql)) {
       out[r[0].as<std::int64_t>()] = {r[1].as<std::int64_t>(), r[2].as<std::string>()};

@@ -12,8 +12,8 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
-#include <system_error>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace acme::report {
@@ -67,15 +67,16 @@ void create_output_dir(const std::filesystem::path& dir) {
                             ec ? ec.message() : std::string("not a directory")));
   }
   if (st.st_uid != ::geteuid()) {
-    throw UsageError(fmt::format("the output directory {} belongs to uid {}, not to uid {} that acme "
-                            "runs as: refusing to write personal data where another user controls "
-                            "the files (use a directory of acme's own)",
-                            dir.string(), st.st_uid, ::geteuid()));
+    throw UsageError(
+        fmt::format("the output directory {} belongs to uid {}, not to uid {} that acme "
+                    "runs as: refusing to write personal data where another user controls "
+                    "the files (use a directory of acme's own)",
+                    dir.string(), st.st_uid, ::geteuid()));
   }
   if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0) {
     throw UsageError(fmt::format("the output directory {} is writable by every user (mode {:04o}): "
-                            "refusing to write reports there (chmod o-w it, or use another)",
-                            dir.string(), st.st_mode & 07777));
+                                 "refusing to write reports there (chmod o-w it, or use another)",
+                                 dir.string(), st.st_mode & 07777));
   }
 }
 

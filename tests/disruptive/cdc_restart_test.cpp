@@ -110,8 +110,8 @@ TEST_F(CdcRestart, TheStreamSurvivesRestartsOfEachServerUnderLiveWrites) {
   EXPECT_EQ(*rc, 0) << p->err();
   EXPECT_NE(p->err().find("change stream failed (attempt 1)"), std::string::npos) << p->err();
   expect_invariant("after both restarts");
-  EXPECT_EQ(src_value(fmt::format("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{}'",
-                                  m_slot)),
+  EXPECT_EQ(src_value(fmt::format(
+                "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{}'", m_slot)),
             "1");
 }
 

@@ -82,19 +82,19 @@ protected:
 
   // Replication slots named like this test's (acme's own, and nothing else left behind).
   std::string slots() {
-    return src_value(fmt::format(
-        "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{}'", m_slot));
+    return src_value(
+        fmt::format("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{}'", m_slot));
   }
 
   // The slot is held by a walsender that runs START_REPLICATION. "active" alone is also true
   // while a first start's slot-creating walsender exports the snapshot, and a test that stops or
   // kills "the" walsender then hits that one instead of the stream's.
   bool streaming() {
-    return src_value(fmt::format(
-               "SELECT count(*) FROM pg_replication_slots s JOIN pg_stat_replication r "
-               "ON r.pid = s.active_pid WHERE s.slot_name = '{}' "
-               "AND r.state IN ('catchup', 'streaming')",
-               m_slot)) == "1";
+    return src_value(
+               fmt::format("SELECT count(*) FROM pg_replication_slots s JOIN pg_stat_replication r "
+                           "ON r.pid = s.active_pid WHERE s.slot_name = '{}' "
+                           "AND r.state IN ('catchup', 'streaming')",
+                           m_slot)) == "1";
   }
 
   // Sessions acme process `pid` holds on the target.
@@ -169,8 +169,8 @@ TEST_F(CdcFault, AResnapshotRetriedInContinuousModeStillResyncs) {
       std::to_string(p->pid()) + ")' AND wait_event_type = 'Lock'";
   ASSERT_TRUE(eventually([&] { return !tgt_exec(waiting).empty(); }, 30s)) << p->err();
   tgt_exec("SELECT pg_terminate_backend(pid) FROM (" + waiting + ") w");
-  ASSERT_TRUE(eventually([&] { return p->err().find("failed (attempt 1)") != std::string::npos; },
-                         10s))
+  ASSERT_TRUE(
+      eventually([&] { return p->err().find("failed (attempt 1)") != std::string::npos; }, 10s))
       << p->err();
   blocker->abort();
   blocker.reset();
@@ -287,8 +287,7 @@ TEST_F(CdcFault, ASlotStillHeldByAcmesPreviousWalsenderIsWaitedFor) {
   auto second = acme_background({"run-etl"}, env);
   const std::string named =
       fmt::format("in use by pid {}, application 'acme cdc (pid {})'", walsender, first->pid());
-  EXPECT_TRUE(
-      eventually([&] { return second->err().find(named) != std::string::npos; }, 20s))
+  EXPECT_TRUE(eventually([&] { return second->err().find(named) != std::string::npos; }, 20s))
       << second->err();
   busy.resume(); // the old walsender finds its client gone and exits
   const auto rc = second->wait(60000);
@@ -327,8 +326,7 @@ TEST_F(CdcFault, AStalledWalsenderIsNoticedAndTheStreamReopened) {
   {
     Stopped stalled(std::stoi(slot_value("active_pid")));
     EXPECT_TRUE(eventually(
-        [&] { return p->err().find("no message from the source for") != std::string::npos; },
-        15s))
+        [&] { return p->err().find("no message from the source for") != std::string::npos; }, 15s))
         << p->err();
   }
   src_sql("UPDATE {o} SET status = 'AFTER-STALL' WHERE order_id = 11");
@@ -347,8 +345,8 @@ TEST_F(CdcFault, ABlackholedConnectionIsNoticedAndTheStreamReopened) {
   acme::test::TcpProxy proxy(std::stoi(port[1]));
   const std::string proxied =
       std::regex_replace(dsn, std::regex(":[0-9]+/"), ":" + std::to_string(proxy.port()) + "/");
-  auto p = continuous({"ACME_SOURCE_DSN=" + proxied, "ACME_CDC_RECEIVE_TIMEOUT=1.5",
-                       "ACME_CDC_SLOT_WAIT=60"});
+  auto p = continuous(
+      {"ACME_SOURCE_DSN=" + proxied, "ACME_CDC_RECEIVE_TIMEOUT=1.5", "ACME_CDC_SLOT_WAIT=60"});
   ASSERT_TRUE(eventually([&] { return streaming(); }, 30s)) << p->err();
   proxy.blackhole(true);
   EXPECT_TRUE(eventually(
@@ -356,8 +354,7 @@ TEST_F(CdcFault, ABlackholedConnectionIsNoticedAndTheStreamReopened) {
       << p->err();
   proxy.blackhole(false);
   src_sql("UPDATE {o} SET status = 'AFTER-BLACKHOLE' WHERE order_id = 14");
-  EXPECT_TRUE(eventually([&] { return order_status(14) == "AFTER-BLACKHOLE"; }, 60s))
-      << p->err();
+  EXPECT_TRUE(eventually([&] { return order_status(14) == "AFTER-BLACKHOLE"; }, 60s)) << p->err();
   stop(*p);
   expect_converged("after the black hole");
 }

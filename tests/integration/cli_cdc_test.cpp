@@ -1,8 +1,8 @@
 // acme cdc setup and acme cdc drop-slot against the real clusters, each test with its own
 // publication, slot and roles (dropped however the test ends).
 #include "acme/cdc/lsn.hpp"
-#include "acme/db/connection.hpp"
 #include "acme/cdc/replication_connection.hpp"
+#include "acme/db/connection.hpp"
 #include "support/pg.hpp"
 
 #include <csignal>
@@ -188,7 +188,8 @@ TEST_F(CdcCommand, SetupPrintsTheSqlForADbaWhenTheRoleMayNot) {
                        "GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}",
                        fmt::arg("r", role), fmt::arg("s", quote_ident(m_source_schema)),
                        fmt::arg("pw", acme::test::k_test_role_password)));
-  const auto r = cdc({"setup"}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
+  const auto r =
+      cdc({"setup"}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
   ASSERT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(published_tables().empty());
   EXPECT_NE(r.err.find("may not create publication"), std::string::npos) << r.err;
@@ -304,7 +305,8 @@ TEST_F(CdcCommand, APgoutputSlotOfAnotherDatabaseIsNotAcmesAnywhere) {
   on_other("SELECT pg_create_logical_replication_slot('" + m_slot + "', 'pgoutput')");
   Cleanup drop("slot " + m_slot + " in database postgres", [&] {
     on_other("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE "
-             "slot_name = '" + m_slot + "'");
+             "slot_name = '" +
+             m_slot + "'");
   });
   const std::string kind = "a logical slot, plugin pgoutput, database postgres";
   const auto start = acme({"run-etl", "--mode", "cdc"},
@@ -316,8 +318,10 @@ TEST_F(CdcCommand, APgoutputSlotOfAnotherDatabaseIsNotAcmesAnywhere) {
   EXPECT_NE(dropped.err.find("not acme's (" + kind + ")"), std::string::npos) << dropped.err;
   const auto doctor = acme({"doctor", "--mode", "cdc"},
                            {"ACME_CDC_PUBLICATION=" + m_publication, "ACME_CDC_SLOT=" + m_slot});
-  EXPECT_NE(doctor.out.find("fail  cdc slot: slot " + m_slot + " exists but is not a pgoutput "
-                            "slot of this database (" + kind + ")"),
+  EXPECT_NE(doctor.out.find("fail  cdc slot: slot " + m_slot +
+                            " exists but is not a pgoutput "
+                            "slot of this database (" +
+                            kind + ")"),
             std::string::npos)
       << doctor.out;
 }

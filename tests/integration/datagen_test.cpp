@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <regex>
+#include <signal.h>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -49,8 +49,8 @@ protected:
                                     const std::vector<std::string>& args) {
     std::vector<std::string> argv{ACME_DATAGEN_BIN, "--schema", schema};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(
-        argv, {"ACME_SOURCE_DSN=" + acme::test::source_dsn(), "ACME_ENV_FILE=/dev/null"});
+    return run_process(argv,
+                       {"ACME_SOURCE_DSN=" + acme::test::source_dsn(), "ACME_ENV_FILE=/dev/null"});
   }
 
   std::string scalar(const std::string& sql) {
@@ -315,12 +315,12 @@ TEST_F(DatagenLive, ChangesTheSourceAndStopsOnSigterm) {
 // The contract has no index on order_items.order_id: live finds a deleted order's items by
 // their primary keys (a scan of every item per deleted order stalled the workload at M).
 TEST_F(DatagenLive, ADeletedOrderTakesItsItemsWithIt) {
-  ASSERT_EQ(datagen(m_source_schema, {"fill", "--orders", "300", "--customers", "30",
-                                      "--products", "30", "--seed", "4"})
+  ASSERT_EQ(datagen(m_source_schema, {"fill", "--orders", "300", "--customers", "30", "--products",
+                                      "30", "--seed", "4"})
                 .exit_code,
             0);
-  const auto r = datagen(m_source_schema,
-                         {"live", "--rate", "2000", "--duration", "2", "--seed", "11"});
+  const auto r =
+      datagen(m_source_schema, {"live", "--rate", "2000", "--duration", "2", "--seed", "11"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(r.err, m, std::regex("deleted_orders=([0-9]+)"))) << r.err;
@@ -349,8 +349,8 @@ TEST_F(DatagenLive, StopsAfterDuration) {
 TEST_F(DatagenCli, BadFlagExits2AndErrorsHidePasswords) {
   EXPECT_EQ(run_process({ACME_DATAGEN_BIN, "fill", "--no-such-flag"}).exit_code, 2);
   EXPECT_EQ(run_process({ACME_DATAGEN_BIN, "fill", "--orders", "-5"}).exit_code, 2);
-  const auto missing = run_process({ACME_DATAGEN_BIN, "fill"},
-                                   {"ACME_SOURCE_DSN=", "ACME_ENV_FILE=/dev/null"});
+  const auto missing =
+      run_process({ACME_DATAGEN_BIN, "fill"}, {"ACME_SOURCE_DSN=", "ACME_ENV_FILE=/dev/null"});
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_NE(missing.err.find("ACME_SOURCE_DSN"), std::string::npos) << missing.err;
   // Port 1 refuses at once; the message must name the problem without the password.

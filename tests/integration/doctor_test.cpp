@@ -161,8 +161,8 @@ TEST_F(Doctor, TempFileLimitOnTheTargetWarnsThatAFullLoadNeedsTemporaryFiles) {
   // A role-level limit, and its fix pasted.
   const std::string role = create_role(acme::test::target_dsn(), "tmplimit");
   tgt_exec(fmt::format("ALTER ROLE {} SET temp_file_limit = '1MB'", quote_ident(role)));
-  const auto env =
-      std::vector<std::string>{"ACME_TARGET_DSN=" + acme::test::dsn_as(acme::test::target_dsn(), role)};
+  const auto env = std::vector<std::string>{"ACME_TARGET_DSN=" +
+                                            acme::test::dsn_as(acme::test::target_dsn(), role)};
   const auto limited = line_of(doctor({}, env).out, "target temp_file_limit");
   EXPECT_EQ(limited.rfind("warn", 0), 0u) << limited;
   paste_fix(acme::test::target_dsn(), limited);
@@ -195,7 +195,8 @@ TEST_F(Doctor, RoleWithoutPgReadAllStatsWarnsWithTheGrant) {
                        "{s} TO {r}",
                        fmt::arg("s", quote_ident(m_source_schema)),
                        fmt::arg("r", quote_ident(role))));
-  const auto r = doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
+  const auto r =
+      doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto line = line_of(r.out, "late-commit horizon");
   EXPECT_EQ(line.rfind("warn", 0), 0u) << r.out;
@@ -205,13 +206,15 @@ TEST_F(Doctor, RoleWithoutPgReadAllStatsWarnsWithTheGrant) {
       << line;
   EXPECT_EQ(line_of(r.out, "source privileges").rfind("ok", 0), 0u) << r.out;
   paste_fix(acme::test::source_dsn(), line);
-  const auto granted = doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
+  const auto granted =
+      doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
   EXPECT_EQ(line_of(granted.out, "late-commit horizon").rfind("ok", 0), 0u) << granted.out;
 
   // Without SELECT on a table: a failure naming the GRANT.
   src_exec(fmt::format("REVOKE SELECT ON {}.orders FROM {}", quote_ident(m_source_schema),
                        quote_ident(role)));
-  const auto r2 = doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
+  const auto r2 =
+      doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
   EXPECT_EQ(r2.exit_code, 1) << r2.out;
   EXPECT_NE(line_of(r2.out, "source privileges")
                 .find(fmt::format("fix: GRANT SELECT ON {}.\"orders\" TO {};",
@@ -221,9 +224,11 @@ TEST_F(Doctor, RoleWithoutPgReadAllStatsWarnsWithTheGrant) {
   // And without USAGE on the schema: both grants in one fix.
   src_exec(fmt::format("REVOKE USAGE ON SCHEMA {} FROM {}", quote_ident(m_source_schema),
                        quote_ident(role)));
-  const auto r3 = doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
+  const auto r3 =
+      doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
   paste_fix(acme::test::source_dsn(), line_of(r3.out, "source privileges"));
-  const auto after = doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
+  const auto after =
+      doctor({}, {"ACME_SOURCE_DSN=" + acme::test::dsn_as(acme::test::source_dsn(), role)});
   EXPECT_EQ(line_of(after.out, "source privileges").rfind("ok", 0), 0u) << after.out;
 }
 
@@ -255,7 +260,8 @@ TEST_F(Doctor, MissingPublicationFailsWithTheCreateStatement) {
   EXPECT_EQ(line_of(doctor({"--mode", "cdc"}).out, "cdc publication").rfind("ok", 0), 0u);
 
   // Not every action published: the SET (publish = ...) fix.
-  src_exec(fmt::format("ALTER PUBLICATION {} SET (publish = 'insert')", quote_ident(m_publication)));
+  src_exec(
+      fmt::format("ALTER PUBLICATION {} SET (publish = 'insert')", quote_ident(m_publication)));
   const auto r3 = doctor({"--mode", "cdc"});
   paste_fix(acme::test::source_dsn(), line_of(r3.out, "cdc publication"));
   EXPECT_EQ(line_of(doctor({"--mode", "cdc"}).out, "cdc publication").rfind("ok", 0), 0u);
@@ -269,7 +275,8 @@ TEST_F(Doctor, MissingPublicationFailsWithTheCreateStatement) {
 // A replica identity CDC cannot stream (NOTHING): the ALTER TABLE fix runs as printed.
 TEST_F(Doctor, AnUnsupportedReplicaIdentityFailsWithAFixThatRuns) {
   create_publication();
-  src_exec(fmt::format("ALTER TABLE {}.orders REPLICA IDENTITY NOTHING", quote_ident(m_source_schema)));
+  src_exec(
+      fmt::format("ALTER TABLE {}.orders REPLICA IDENTITY NOTHING", quote_ident(m_source_schema)));
   const auto line = line_of(doctor({"--mode", "cdc"}).out, "replica identity");
   EXPECT_EQ(line.rfind("fail", 0), 0u) << line;
   paste_fix(acme::test::source_dsn(), line);
@@ -281,7 +288,8 @@ TEST_F(Doctor, AnUnsupportedReplicaIdentityFailsWithAFixThatRuns) {
 TEST_F(Doctor, TargetSchemaOwnedBySomeoneElseFailsWithTheOwnerChange) {
   const std::string role = create_role(acme::test::target_dsn(), "writer");
   tgt_exec("CREATE SCHEMA " + quote_ident(m_target_schema)); // owned by the superuser
-  const auto r = doctor({}, {"ACME_TARGET_DSN=" + acme::test::dsn_as(acme::test::target_dsn(), role)});
+  const auto r =
+      doctor({}, {"ACME_TARGET_DSN=" + acme::test::dsn_as(acme::test::target_dsn(), role)});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   const auto line = line_of(r.out, "target schema");
   EXPECT_EQ(line.rfind("fail", 0), 0u) << r.out;
@@ -333,8 +341,8 @@ TEST_F(Doctor, JobsBeyondTheSourcesFreeConnectionsWarn) {
 TEST_F(Doctor, TheTargetSchemaOwnerFixRunsAndHandsOverItsTables) {
   const std::string role = create_role(acme::test::target_dsn(), "writer");
   ASSERT_EQ(acme({"migrate"}).exit_code, 0); // acme's tables, owned by the superuser
-  const auto env =
-      std::vector<std::string>{"ACME_TARGET_DSN=" + acme::test::dsn_as(acme::test::target_dsn(), role)};
+  const auto env = std::vector<std::string>{"ACME_TARGET_DSN=" +
+                                            acme::test::dsn_as(acme::test::target_dsn(), role)};
   const auto line = line_of(doctor({}, env).out, "target schema");
   const auto fix = line.find("fix: ");
   ASSERT_NE(fix, std::string::npos) << line;

@@ -4,8 +4,8 @@
 #include <array>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <pqxx/pqxx>
 #include <ostream>
+#include <pqxx/pqxx>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -32,9 +32,9 @@ void PrintTo(const OrderTotals& t, std::ostream* os) {
 class Etl : public acme::test::EtlTest {
 protected:
   OrderTotals totals(long order_id) {
-    const auto r = tgt_exec(fmt::format(
-        "SELECT is_open, total_items, total_amount::text FROM {} WHERE order_id = {}",
-        tgt("analytical_orders"), order_id));
+    const auto r = tgt_exec(
+        fmt::format("SELECT is_open, total_items, total_amount::text FROM {} WHERE order_id = {}",
+                    tgt("analytical_orders"), order_id));
     if (r.empty()) {
       ADD_FAILURE() << "order " << order_id << " is not in the target";
       return {};

@@ -62,12 +62,11 @@ TEST_F(LateCommit, LookbackWindowCatchesLateCommitsWhenOtherSessionsAreHidden) {
   seed();
   // A role that cannot see other roles' sessions (no pg_read_all_stats).
   const std::string role = "acme_ro_" + std::to_string(::getpid());
-  src_exec(fmt::format(
-      "DROP ROLE IF EXISTS {r}; CREATE ROLE {r} LOGIN PASSWORD '{pw}'; "
-      "GRANT USAGE ON SCHEMA {s} TO {r}; "
-      "GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}",
-      fmt::arg("r", role), fmt::arg("s", m_source_schema),
-      fmt::arg("pw", acme::test::k_test_role_password)));
+  src_exec(fmt::format("DROP ROLE IF EXISTS {r}; CREATE ROLE {r} LOGIN PASSWORD '{pw}'; "
+                       "GRANT USAGE ON SCHEMA {s} TO {r}; "
+                       "GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}",
+                       fmt::arg("r", role), fmt::arg("s", m_source_schema),
+                       fmt::arg("pw", acme::test::k_test_role_password)));
   auto cfg = config();
   cfg.source_dsn = acme::test::dsn_as(cfg.source_dsn, role);
   cfg.lookback = std::chrono::milliseconds(3600 * 1000);

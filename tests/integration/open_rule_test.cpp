@@ -21,9 +21,10 @@ protected:
       {5, ""},           {6, "PENDING"}, {7, "CANCELLED"}};
 
   void seed_edges() {
-    src_exec(fmt::format("INSERT INTO {} (customer_id, customer_name, customer_address) VALUES (1, 'c1', 'a1');"
-                         "INSERT INTO {} (product_id, product_name, barcode, unity_price) VALUES (1, 'p1', 'b1', 2.5)",
-                         src("customers"), src("products")));
+    src_exec(fmt::format(
+        "INSERT INTO {} (customer_id, customer_name, customer_address) VALUES (1, 'c1', 'a1');"
+        "INSERT INTO {} (product_id, product_name, barcode, unity_price) VALUES (1, 'p1', 'b1', 2.5)",
+        src("customers"), src("products")));
     for (const auto& [id, status] : m_statuses) {
       src_exec(fmt::format("INSERT INTO {} (order_id, customer_id, status) VALUES ({}, 1, {});"
                            "INSERT INTO {} (order_item_id, order_id, product_id, quanity) "

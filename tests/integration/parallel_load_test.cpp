@@ -9,10 +9,10 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <thread>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
+#include <thread>
 #include <unistd.h>
 
 namespace {

@@ -3,8 +3,8 @@
 // position (also when only unpublished tables change). The sync over it: cdc_test.cpp.
 #include "acme/cdc/feedback.hpp"
 #include "acme/cdc/pgoutput.hpp"
-#include "acme/db/connection.hpp"
 #include "acme/cdc/replication_connection.hpp"
+#include "acme/db/connection.hpp"
 #include "support/pg.hpp"
 
 #include <fmt/format.h>
@@ -16,8 +16,8 @@
 namespace {
 
 using namespace acme::cdc;
-using acme::db::quote_ident;
 using acme::cdc::ReplicationConnection;
+using acme::db::quote_ident;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 

@@ -4,9 +4,8 @@
 // loaded target (settled prices, totals over the shadow items) and a first full load (totals
 // summed from the streamed items). One source, loaded each way, must give the same rows, and
 // each must satisfy the oracle.
-#include "support/etl_fixture.hpp"
-
 #include "acme/db/connection.hpp"
+#include "support/etl_fixture.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -66,12 +65,12 @@ TEST_F(RulesBothWays, IncrementalCyclesAFullReloadAndAFirstLoadAgreeWithEachOthe
   expect_invariant("inserted");
   const auto touch = [this](const std::string& table, const std::string& set,
                             const std::string& where) {
-    exec(fmt::format("UPDATE {{{}}} SET {}, updated_at = CURRENT_TIMESTAMP(3) WHERE {}", table,
-                     set, where));
+    exec(fmt::format("UPDATE {{{}}} SET {}, updated_at = CURRENT_TIMESTAMP(3) WHERE {}", table, set,
+                     where));
   };
-  touch("p", "unity_price = 2.75", "product_id = 1");         // same scale: the difference
-  touch("p", "unity_price = 3.50", "product_id = 2");         // scale 0 -> 2: a recompute
-  touch("p", "unity_price = 0.1", "product_id = 3");          // scale 3 -> 1
+  touch("p", "unity_price = 2.75", "product_id = 1");          // same scale: the difference
+  touch("p", "unity_price = 3.50", "product_id = 2");          // scale 0 -> 2: a recompute
+  touch("p", "unity_price = 0.1", "product_id = 3");           // scale 3 -> 1
   touch("p", "product_name = 'p8 renamed'", "product_id = 8"); // a rename alone
   touch("i", "quanity = 7", "order_item_id IN (12, 33)");
   touch("i", "order_id = 5", "order_item_id = 41"); // an item moves to another order
@@ -80,8 +79,8 @@ TEST_F(RulesBothWays, IncrementalCyclesAFullReloadAndAFirstLoadAgreeWithEachOthe
   EXPECT_EQ(sync().mode, "incremental");
   expect_invariant("re-priced and closed");
   touch("p", "unity_price = 4.25", "product_id IN (1, 2, 5, 6)"); // closed orders keep theirs
-  exec("DELETE FROM {p} WHERE product_id = 4"); // its open items lose their price
-  touch("o", "status = 'PENDING'", "order_id = 12"); // reopened: today's prices
+  exec("DELETE FROM {p} WHERE product_id = 4");                   // its open items lose their price
+  touch("o", "status = 'PENDING'", "order_id = 12");              // reopened: today's prices
   touch("o", "status = 'COMPLETED'", "order_id = 13");
   exec("DELETE FROM {i} WHERE order_item_id IN (21, 22);"
        "DELETE FROM {i} WHERE order_id = 14; DELETE FROM {o} WHERE order_id = 14");

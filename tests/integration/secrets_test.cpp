@@ -25,8 +25,7 @@ const std::vector<Form>& forms() {
   static const std::vector<Form> f{
       {"URI, percent-encoded base64", "postgresql://u:Zm9v%2FYmFy%2Bx%3D%40q@127.0.0.1:1/x",
        "Zm9v%2FYmFy%2Bx%3D%40q", "Zm9v/YmFy+x=@q"},
-      {"URI, unencoded slash", "postgresql://u:Zm9vQ/YmFyZ@127.0.0.1:1/x", "Zm9vQ/YmFyZ",
-       "YmFyZ"},
+      {"URI, unencoded slash", "postgresql://u:Zm9vQ/YmFyZ@127.0.0.1:1/x", "Zm9vQ/YmFyZ", "YmFyZ"},
       {"URI, second password in the query",
        "postgresql://u@127.0.0.1:1/x?password=FirstPw11&password=SecondPw22", "FirstPw11",
        "SecondPw22"},
@@ -66,8 +65,8 @@ TEST_F(Secrets, NoFormOfAPasswordAppearsInOutputLogsRunTableStatusOrProcessList)
     expect_absent(f, "an unexpected argument's error", positional.out + positional.err);
   }
   std::string errors;
-  for (const auto& row : tgt_exec("SELECT COALESCE(error, '') FROM " + m_target_schema +
-                                  ".acme_runs")) {
+  for (const auto& row :
+       tgt_exec("SELECT COALESCE(error, '') FROM " + m_target_schema + ".acme_runs")) {
     errors += row[0].as<std::string>() + "\n";
   }
   EXPECT_NE(errors.find("cannot connect"), std::string::npos) << errors;

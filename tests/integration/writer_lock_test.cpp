@@ -94,7 +94,8 @@ TEST_F(WriterLock, StatusFailsWhenNothingSyncedAndNamesASessionThatKeepsTheLock)
   ASSERT_EQ(acme({"run-etl"}).exit_code, 0);
   EXPECT_EQ(acme({"status", "--max-sync-age", "60"}).exit_code, 0);
   // An hour without a sync.
-  tgt_exec("UPDATE " + m_target_schema + ".acme_runs SET finished_at = finished_at - interval '1 "
+  tgt_exec("UPDATE " + m_target_schema +
+           ".acme_runs SET finished_at = finished_at - interval '1 "
            "hour', started_at = started_at - interval '1 hour'");
   const auto stale = acme({"status", "--max-sync-age", "60"});
   EXPECT_EQ(stale.exit_code, 1) << stale.out << stale.err;

@@ -103,8 +103,8 @@ void EtlTest::seed() {
       "FROM generate_series(1, 20) g;"
       "INSERT INTO {i} (order_item_id, order_id, product_id, quanity) SELECT g, 1 + g % 20, "
       "1 + g % 2, g % 4 FROM generate_series(1, 60) g",
-      fmt::arg("c", src("customers")), fmt::arg("p", src("products")),
-      fmt::arg("o", src("orders")), fmt::arg("i", src("order_items"))));
+      fmt::arg("c", src("customers")), fmt::arg("p", src("products")), fmt::arg("o", src("orders")),
+      fmt::arg("i", src("order_items"))));
 }
 
 std::string EtlTest::slot_value(const std::string& column) {

@@ -15,8 +15,8 @@ const Lsn k_stored = Lsn::parse("0/3000000");
 
 TEST(CdcStartPlan, StreamsWhenTheSlotIsAtOrBehindTheStoredPosition) {
   for (const char* confirmed : {"0/3000000", "0/2FFFFFF", "0/1000000"}) {
-    const auto p = plan_start(StoredPosition{k_stored, false},
-                              SlotView{false, Lsn::parse(confirmed)}, "acme");
+    const auto p =
+        plan_start(StoredPosition{k_stored, false}, SlotView{false, Lsn::parse(confirmed)}, "acme");
     EXPECT_EQ(p.kind, Kind::stream) << confirmed;
     EXPECT_FALSE(p.lost_changes);
   }

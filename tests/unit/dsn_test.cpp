@@ -18,28 +18,34 @@ struct Form {
 const std::vector<Form>& forms() {
   static const std::vector<Form> f{
       {"plain URI", "postgresql://etl:s3cretPW@db:5432/x", {"s3cretPW"}},
-      {"URI, percent-encoded base64 password", "postgresql://etl:ab%2Fc%2Bd%3D%40x@db/x",
+      {"URI, percent-encoded base64 password",
+       "postgresql://etl:ab%2Fc%2Bd%3D%40x@db/x",
        {"ab%2Fc%2Bd%3D%40x", "ab/c+d=@x"}},
-      {"URI, unencoded '/' in the password", "postgresql://etl:abc/defgh@db:5432/x",
+      {"URI, unencoded '/' in the password",
+       "postgresql://etl:abc/defgh@db:5432/x",
        {"abc/defgh", "defgh"}},
-      {"URI, unencoded '@' in the password", "postgresql://etl:pa@ssword9@db/x",
+      {"URI, unencoded '@' in the password",
+       "postgresql://etl:pa@ssword9@db/x",
        {"pa@ssword9", "ssword9"}},
-      {"URI query password", "postgresql://db/x?user=u&password=qp4ssword&sslmode=require",
+      {"URI query password",
+       "postgresql://db/x?user=u&password=qp4ssword&sslmode=require",
        {"qp4ssword"}},
       {"URI, a second password= in the query",
-       "postgresql://db/x?password=first111&password=second22", {"first111", "second22"}},
+       "postgresql://db/x?password=first111&password=second22",
+       {"first111", "second22"}},
       {"URI sslpassword", "postgresql://u@db/x?sslpassword=keypass99", {"keypass99"}},
-      {"upper-case scheme (libpq cannot parse it)", "POSTGRESQL://etl:UpperPW1@db/x",
-       {"UpperPW1"}},
+      {"upper-case scheme (libpq cannot parse it)", "POSTGRESQL://etl:UpperPW1@db/x", {"UpperPW1"}},
       {"key=value", "host=db password=kvsecret user=etl", {"kvsecret"}},
       {"key=value sslpassword", "host=db sslpassword=sslsecret", {"sslsecret"}},
       {"tab-separated", "host=db\tpassword=tabsecret\tuser=etl", {"tabsecret"}},
       {"newline-separated", "host=db\npassword=nlsecret\nuser=etl", {"nlsecret"}},
       {"backslash-escaped blank", "host=db password=esc\\ aped user=etl", {"esc aped", "aped"}},
       {"quoted with escapes", "host=db password = 'q u\\'oted' user=etl", {"q u'oted"}},
-      {"unparseable key=value (an unquoted blank)", "host=db password=two words user=etl",
+      {"unparseable key=value (an unquoted blank)",
+       "host=db password=two words user=etl",
        {"two", "words"}},
-      {"unparseable URI (an unknown parameter)", "postgresql://etl:unkn0wn@db/x?bogus=1",
+      {"unparseable URI (an unknown parameter)",
+       "postgresql://etl:unkn0wn@db/x?bogus=1",
        {"unkn0wn"}},
   };
   return f;
@@ -64,7 +70,8 @@ TEST(Dsn, MaskingShowsWhatLibpqParsedWithSecretsStarred) {
             "user=etl password=*** dbname=x host=db port=5432");
   EXPECT_EQ(mask_dsn("host=db password='a b' user=etl application_name='my app'"),
             "user=etl password=*** host=db application_name='my app'");
-  EXPECT_EQ(mask_dsn("postgresql://u@db/x?sslpassword=k"), "user=u dbname=x host=db sslpassword=***");
+  EXPECT_EQ(mask_dsn("postgresql://u@db/x?sslpassword=k"),
+            "user=u dbname=x host=db sslpassword=***");
   EXPECT_EQ(mask_dsn("host=db user=etl"), "user=etl host=db");
 }
 

@@ -27,8 +27,7 @@ TEST(SqlRender, APlaceholderWithoutAValueInSqlTextThrows) {
   EXPECT_THROW(render("SELECT * FROM {schema}.{tabel}", {{"schema", "s"}}), acme::Fatal);
   EXPECT_THROW(render("SELECT {a}", {}), acme::Fatal);
   // In a literal or a comment it is text, and so are braces that are not placeholders.
-  EXPECT_EQ(render("SELECT '{x}', '{1,2}', '{}', 'it''s {y}' -- {z}\n/* {w} */ {a}",
-                   {{"a", "1"}}),
+  EXPECT_EQ(render("SELECT '{x}', '{1,2}', '{}', 'it''s {y}' -- {z}\n/* {w} */ {a}", {{"a", "1"}}),
             "SELECT '{x}', '{1,2}', '{}', 'it''s {y}' -- {z}\n/* {w} */ 1");
   EXPECT_EQ(render("SELECT {1}, { a }, {}", {}), "SELECT {1}, { a }, {}");
 }
@@ -36,13 +35,58 @@ TEST(SqlRender, APlaceholderWithoutAValueInSqlTextThrows) {
 // Every embedded SQL file names only placeholders some renderer fills: a misspelt one fails here
 // before any test runs the file.
 TEST(SqlRender, EveryPlaceholderOfEveryFileIsOneTheRenderersKnow) {
-  const std::set<std::string> known{
-      "schema", "bucket_bits", "is_open_s", "is_open_o", "pk", "target", "staging", "keys",
-      "recon", "s", "t", "filter", "item_filter", "bits", "rows", "seen_at", "tz", "observed_by",
-      "partials", "events", "days", "shadow", "key", "seq", "history", "status", "closed",
-      "columns", "is_open", "totals", "committed_utc", "shadow_items", "order_totals_i",
-      "item_price", "order_totals", "quantity", "price", "open", "refreshed", "kept", "current", "items",
-      "products", "orders", "customers", "where", "relation", "ts_format", "buckets", "range", "limit", "live"};
+  const std::set<std::string> known{"schema",
+                                    "bucket_bits",
+                                    "is_open_s",
+                                    "is_open_o",
+                                    "pk",
+                                    "target",
+                                    "staging",
+                                    "keys",
+                                    "recon",
+                                    "s",
+                                    "t",
+                                    "filter",
+                                    "item_filter",
+                                    "bits",
+                                    "rows",
+                                    "seen_at",
+                                    "tz",
+                                    "observed_by",
+                                    "partials",
+                                    "events",
+                                    "days",
+                                    "shadow",
+                                    "key",
+                                    "seq",
+                                    "history",
+                                    "status",
+                                    "closed",
+                                    "columns",
+                                    "is_open",
+                                    "totals",
+                                    "committed_utc",
+                                    "shadow_items",
+                                    "order_totals_i",
+                                    "item_price",
+                                    "order_totals",
+                                    "quantity",
+                                    "price",
+                                    "open",
+                                    "refreshed",
+                                    "kept",
+                                    "current",
+                                    "items",
+                                    "products",
+                                    "orders",
+                                    "customers",
+                                    "where",
+                                    "relation",
+                                    "ts_format",
+                                    "buckets",
+                                    "range",
+                                    "limit",
+                                    "live"};
   const std::regex token(R"(\{([A-Za-z_][A-Za-z0-9_]*)\})");
   for (const auto& f : acme::sql::k_files) {
     std::string text(f.text);

@@ -5,11 +5,11 @@
 
 #include "acme/config/config.hpp"
 
+#include <optional>
 #include <pqxx/connection>
 #include <pqxx/transaction_base>
-#include <utility>
-#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace acme::cdc {

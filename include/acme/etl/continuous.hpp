@@ -14,7 +14,7 @@ namespace acme::etl {
 // How continuous mode paces itself.
 struct ContinuousOptions {
   std::chrono::milliseconds interval{10000}; // from one cycle's start to the next one's
-  int reconcile_every = 30;                  // every key compared once every N cycles (and at start)
+  int reconcile_every = 30; // every key compared once every N cycles (and at start)
   std::chrono::milliseconds backoff_base{500};
   std::chrono::milliseconds backoff_cap{60000};
   obs::Metrics* metrics = &obs::no_metrics(); // told about every cycle, committed or failed

@@ -22,8 +22,8 @@ std::string order_totals_sql(std::string_view quantity, std::string_view price);
 // The price an item row holds, from whether its order is open (`open`), whether the item row
 // itself is new or changed (`refreshed`), the price it holds (`kept`) and its product's current
 // price (`current`): sql/etl/item_price_rule.sql.
-std::string item_price_sql(std::string_view open, std::string_view refreshed,
-                           std::string_view kept, std::string_view current);
+std::string item_price_sql(std::string_view open, std::string_view refreshed, std::string_view kept,
+                           std::string_view current);
 
 // The query of the greatest cursor (updated_at as text, key) of `relation`, a table with
 // `table`'s columns: sql/etl/max_cursor.sql.
