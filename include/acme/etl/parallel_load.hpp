@@ -123,7 +123,7 @@ private:
   std::vector<Job> job_graph(LoadRun& run, std::optional<std::int64_t> item_blocks);
   std::function<void(Worker&)> orders_copy_job(LoadRun& run);
   std::function<void(Worker&)> items_copy_job(LoadRun& run, std::optional<BlockRange> blocks);
-  std::function<void(Worker&)> index_job(LoadRun& run, const Index& index);
+  std::function<void(Worker&)> index_job(LoadRun& run, const Index& ix);
   // Runs `jobs` on the workers; `group_done`, if given, is called with each group as it completes.
   void run_jobs(std::vector<Job> jobs, const std::vector<std::string>& group_names,
                 const std::function<void(int group)>& group_done = {});
