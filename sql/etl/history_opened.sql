@@ -2,8 +2,7 @@
 -- load or CDC snapshot into an empty history) and the cycle observed one state per key (a load
 -- or a poll: staged rows and rows found gone are disjoint): every observed row opens one
 -- interval at its time, and a delete of a row the history never saw opens nothing. The same
--- rows, written directly instead of through the transitions (at M: 200,000 orders and 50,000
--- customers in 0.54 s instead of 1.30 s).
+-- rows, written directly instead of through the transitions, in less than half the time.
 -- {history}: the history table, {events}: its event table, {columns}: the key and the tracked
 -- attributes (the same names in both).
 WITH o AS (

@@ -14,9 +14,8 @@
 --      workers (pg_cron with cron.use_background_workers), logical replication workers,
 --      walsenders (a replication connection to a database may run SQL). Autovacuum workers are
 --      not listed: they run VACUUM and ANALYZE only and write no rows of the source's tables. A
---      long autovacuum of a big table used to hold the horizon back for its whole run, and every
---      cycle meanwhile re-read all changes since it began (measured at M under 500 changes/s: a
---      19 s autovacuum of the items, 53,000 rows per cycle instead of ~3,000).
+--      long autovacuum of a big table would hold the horizon back for its whole run, and every
+--      cycle meanwhile would re-read all changes since it began.
 --   c) T had already run PREPARE TRANSACTION: it no longer has a backend and is listed by
 --      prepared_xacts.sql instead (read after this statement, so a transaction that prepares in
 --      between was listed here as a backend); the caller pins the cursors for it (see

@@ -81,7 +81,7 @@ long run_continuous(Syncer& syncer, const ContinuousOptions& options,
     const auto cycle_start = std::chrono::steady_clock::now();
     SyncRequest request;
     // Deletes and NULL updated_at are found by key reconciliation. Done whole every N cycles, it
-    // made those cycles N times longer than the others (3-4 s at M: the p99 of the latency);
+    // made those cycles N times longer than the others (they set the p99 of the latency);
     // sliced, each cycle compares 1/N of the key space and every key still once every N cycles.
     request.reconcile = true;
     request.reconcile_slices = reconciled_all ? options.reconcile_every : 1;

@@ -173,18 +173,16 @@ void ParallelLoad::connect_workers() {
     // Each job builds one index: the jobs are the parallelism, so no server workers on top
     // (with one job the server may add one: it needs 32 MB per participant).
     // Sort memory: 16 MB, so an index over millions of items sorts in runs that stay in the
-    // CPU's caches and merges them, instead of one quicksort over ~400 MB of fresh memory.
-    // Measured at M (bench/RESULTS.md), each build alone, alternating: the (product_id, is_open)
-    // index 3.4-5.2 s against 6.7-9.5 s with 512 MB, the primary key 1.8-2.7 s against
-    // 2.8-4.1 s. The shadow data is rebuilt after a crash anyway, so its commits need not wait
-    // for WAL.
+    // CPU's caches and merges them, instead of one quicksort over hundreds of MB of fresh memory
+    // (faster for every index of the load: bench/RESULTS.md). The shadow data is rebuilt after a
+    // crash anyway, so its commits need not wait for WAL.
     w->target->exec(fmt::format("SET maintenance_work_mem = '{}MB'; SET synchronous_commit = off{}",
                                 jobs > 1 ? 16 : 64,
                                 jobs > 1 ? "; SET max_parallel_maintenance_workers = 0" : ""));
     w->source = std::make_unique<db::CopyConnection>(m_options.source_dsn, "source", app);
     // No parallel query workers either: the jobs are the parallelism (a Gather takes a core from
-    // the other jobs for more CPU in all); and room for the item query's hash of the orders
-    // (13 MB at M) so that it does not spill to disk.
+    // the other jobs for more CPU in all); and room for the item query's hash of the orders so
+    // that it does not spill to disk.
     w->source->exec(
         fmt::format("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {}; "
                     "SET LOCAL work_mem = '128MB'{}",
@@ -520,8 +518,7 @@ std::function<void(ParallelLoad::Worker&)> ParallelLoad::orders_copy_job(LoadRun
     MaxKey seen; // order_id is field 0, updated_at field 7
     obs::RowCounter shown(run.orders_progress);
     // Room for the totals' per-order groups. The partial totals are grouped by sorting them in
-    // memory: a hash aggregate allocates a numeric sum per order, twice the time (0.63 against
-    // 0.31 s for 200,000 orders at M).
+    // memory: a hash aggregate allocates a numeric sum per order, which takes twice the time.
     w.target->exec(run.work_tables);
     w.target->exec(std::string("SET LOCAL work_mem = '64MB'") +
                    (run.settled ? "" : "; SET LOCAL enable_hashagg = off"));
@@ -542,8 +539,8 @@ std::function<void(ParallelLoad::Worker&)> ParallelLoad::orders_copy_job(LoadRun
 
 // One range of the items' heap blocks (all of them: nullopt). A reload joins the live items of
 // the key span its rows cover to keep closed orders' prices (without that bound the join hashed
-// all 5.2 M live items for each of the 4 ranges at M: 1.7 s each); a first load sums the orders'
-// totals from the rows as they pass (OrderTotals) into the partials table.
+// every live item once per range); a first load sums the orders' totals from the rows as they pass
+// (OrderTotals) into the partials table.
 std::function<void(ParallelLoad::Worker&)>
 ParallelLoad::items_copy_job(LoadRun& run, std::optional<BlockRange> blocks) {
   return [this, &run, blocks,

@@ -15,8 +15,8 @@ namespace acme::etl {
 __extension__ using Int128 = __int128;
 
 // The orders' totals of a first full load, summed from the denormalized item rows as they stream
-// through acme (instead of a second scan, join and hash aggregate of every item in the source:
-// 4.3 s of one core at M).
+// through acme (instead of a second scan, join and hash aggregate of every item in the source,
+// seconds of a source core at M: bench/RESULTS.md).
 //
 // Items arrive in heap order, so an order's items mostly come together but may be split (a
 // rewritten row moves) and may fall into two block ranges. Each run of consecutive items of one
