@@ -41,7 +41,7 @@ namespace {
 
 // The slot's row (sql/source/cdc_slot_status.sql) into `j`, with the lag and what it is based on:
 // the walsender's flush_lag, caught up, or the age of the last applying flush (`applied_age`).
-void slot_fields(const pqxx::row& s, std::optional<double> applied_age, nlohmann::json& j) {
+void slot_fields(const pqxx::row& s, const std::optional<double>& applied_age, nlohmann::json& j) {
   const bool active = s["active"].as<bool>();
   j["active"] = active;
   j["active_pid"] = int_or_null(s["active_pid"]);
