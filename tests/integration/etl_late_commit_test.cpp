@@ -94,17 +94,22 @@ TEST_F(LateCommit, LookbackWindowCatchesLateCommitsWhenOtherSessionsAreHidden) {
     // Continuous mode warns once, not at every cycle (each cycle's line says "lookback").
     auto p = acme_background({"run-continuous-etl", "--polling-interval", "0.1"},
                              {"ACME_SOURCE_DSN=" + cfg.source_dsn, "ACME_LOG_LEVEL=debug"});
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    p->signal(SIGTERM);
-    EXPECT_EQ(p->wait(10000), 0) << p->err();
     const auto count = [&](const std::string& needle) {
+      const std::string err = p->err();
       int n = 0;
-      for (auto pos = p->err().find(needle); pos != std::string::npos;
-           pos = p->err().find(needle, pos + 1)) {
+      for (auto pos = err.find(needle); pos != std::string::npos; pos = err.find(needle, pos + 1)) {
         ++n;
       }
       return n;
     };
+    // Until a few cycles have run (a fixed window held too few on a busy machine).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (count("debug late-commit horizon: the source role cannot see") < 3 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    p->signal(SIGTERM);
+    EXPECT_EQ(p->wait(10000), 0) << p->err();
     EXPECT_EQ(count("warning late-commit horizon: the source role cannot see"), 1) << p->err();
     EXPECT_GE(count("debug late-commit horizon: the source role cannot see"), 2) << p->err();
   }
