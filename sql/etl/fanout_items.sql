@@ -1,20 +1,25 @@
 -- Items whose own row did not change but whose order or product did: items of changed orders
--- (status, delivery date, openness, new or deleted orders), every item of a renamed product,
--- and the open items of a re-priced product (closed orders keep their settled price). Only the
--- columns they take from their order and product are rewritten, in place: one narrow UPDATE
--- (no speculative insert and row lock, as the upsert of merge_items.sql needs). Staged items are
+-- (status, delivery date, openness, new or deleted orders), the open items of a renamed or
+-- re-priced product, and the closed items of a product that was unknown, nameless or priceless
+-- (fill) where they hold no name or price (closed orders keep their settled values). Only the
+-- columns they take from their order and product are rewritten, in place: one narrow UPDATE (no
+-- speculative insert and row lock, as the upsert of merge_items.sql needs). Staged items are
 -- left to merge_items.sql, which recomputes them whole. The values are the ones merge_items.sql
--- computes for an item whose base row is unchanged: the product's name; its price by the rule of
--- item_price_rule.sql ({item_price}, the item row not refreshed); the order's status, delivery
--- date and openness.
+-- computes for an item whose base row is unchanged: the product's name and price by the rule of
+-- settled_rule.sql ({item_name}, {item_price}, the item row not refreshed; item_live: its order
+-- is open now, or was before this sync: the item's own is_open in the target); the order's
+-- status, delivery date and openness.
 -- Items of changed orders read their order; items reached only through their product keep
 -- their order's columns, which the target already holds for an order that did not change (so a
--- rename does not look up the order of each of its ~1,000 items). The branches are disjoint:
--- each item is reached once.
+-- rename does not look up the order of each of its items). The branches are disjoint: each item
+-- is reached once. Each product branch reads only its part of the product's items through
+-- (product_id, is_open): a rename or a price change costs the open backlog, not history.
 -- Orders whose items' prices changed get their totals recomputed (totals.sql).
 WITH r AS (
-    SELECT i.ctid AS tid, i.price AS kept_price, p.product_name, p.unity_price AS current_price,
+    SELECT i.ctid AS tid, i.price AS kept_price, i.product_name AS kept_name,
+           p.product_name AS current_name, p.unity_price AS current_price,
            o.status, o.delivery_date, COALESCE(o.is_open, TRUE) AS item_open,
+           COALESCE(o.is_open, TRUE) OR i.is_open AS item_live,
            FALSE AS item_refreshed -- reached through its order or product, not its own row
     -- each changed order is looked up once, not once per item
     FROM acme_chg_orders c
@@ -23,26 +28,26 @@ WITH r AS (
     LEFT JOIN {schema}.products p ON p.product_id = i.product_id
     WHERE NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = i.order_item_id)
     UNION ALL
-    SELECT h.tid, h.price, p.product_name, p.unity_price,
-           h.order_status, h.delivery_date, h.is_open, FALSE
+    SELECT h.tid, h.price, h.product_name, p.product_name, p.unity_price,
+           h.order_status, h.delivery_date, h.is_open, h.is_open, FALSE
     FROM (
-        -- every item of a renamed product; the open items of a re-priced one (a branch of its
-        -- own, so that the (product_id, is_open) index reads only its open part)
+        -- the open items of a renamed or re-priced product
         SELECT i.ctid AS tid, i.*
         FROM acme_chg_products c
-        JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id
-        WHERE c.name_changed
+        JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id AND i.is_open = TRUE
         UNION ALL
+        -- closed items still missing what a product that was unknown, nameless or priceless
+        -- now has
         SELECT i.ctid, i.*
         FROM acme_chg_products c
-        JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id AND i.is_open = TRUE
-        WHERE c.price_changed AND NOT c.name_changed
+        JOIN {schema}.analytical_order_items i ON i.product_id = c.product_id AND i.is_open = FALSE
+        WHERE c.fill AND (i.product_name IS NULL OR i.price IS NULL)
     ) h
     LEFT JOIN {schema}.products p ON p.product_id = h.product_id
     WHERE NOT EXISTS (SELECT 1 FROM acme_stg_order_items s WHERE s.order_item_id = h.order_item_id)
       AND NOT EXISTS (SELECT 1 FROM acme_chg_orders o WHERE o.order_id = h.order_id)
 ), n AS (
-    SELECT tid, kept_price AS old_price, product_name, {item_price} AS price,
+    SELECT tid, kept_price AS old_price, {item_name} AS product_name, {item_price} AS price,
            status, delivery_date, item_open AS is_open
     FROM r
 ), u AS (
@@ -58,12 +63,13 @@ WITH r AS (
     -- A re-priced item changes its order's total by quantity x (new - old) when both prices
     -- are known and have the same scale: the set of scales the order's amounts have is then
     -- unchanged, so the total's exact value and its scale are what a recompute would give.
-    -- Otherwise (a price appears, vanishes or changes scale; no quantity) the order's total is
-    -- recomputed from its items (d_amount NULL). A recompute asked by any step wins.
+    -- Otherwise (a price appears, vanishes, changes scale or is not finite: scale() is NULL for
+    -- NaN and infinity, and bool_and skips NULLs, hence IS TRUE; no quantity) the order's total
+    -- is recomputed from its items (d_amount NULL). A recompute asked by any step wins.
     INSERT INTO acme_aff_orders AS a (order_id, d_amount)
     SELECT order_id,
-           CASE WHEN bool_and(quantity IS NOT NULL AND price IS NOT NULL AND old_price IS NOT NULL
-                              AND scale(price) = scale(old_price))
+           CASE WHEN bool_and((quantity IS NOT NULL AND price IS NOT NULL AND old_price IS NOT NULL
+                               AND scale(price) = scale(old_price)) IS TRUE)
                 THEN sum(quantity * (price - old_price)) END
     FROM u
     WHERE order_id IS NOT NULL AND price::text IS DISTINCT FROM old_price::text

@@ -1,7 +1,8 @@
--- Customers: note name changes (fan-out to orders), then upsert the mirror. Unchanged rows are
+-- Customers: note name changes (fan-out to open orders; to closed ones that hold no name when
+-- the customer was unknown or nameless: fill), then upsert the mirror. Unchanged rows are
 -- not rewritten, so re-reading an overlap costs no writes.
-INSERT INTO acme_chg_customers (customer_id)
-SELECT s.customer_id
+INSERT INTO acme_chg_customers (customer_id, fill)
+SELECT s.customer_id, c.customer_id IS NULL OR c.customer_name IS NULL
 FROM acme_stg_customers s
 LEFT JOIN {schema}.customers c ON c.customer_id = s.customer_id
 WHERE c.customer_id IS NULL OR c.customer_name IS DISTINCT FROM s.customer_name

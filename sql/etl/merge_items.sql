@@ -1,9 +1,10 @@
 -- Recompute every staged (new or changed) item from its staged row, its product and its order,
 -- and upsert it; unchanged results are not rewritten. Items that only follow their order or
 -- product are rewritten in place by fanout_items.sql.
--- price: the rule of item_price_rule.sql ({item_price}): the product's current price while the
--- order is open, when the item row itself is new or changed or holds no price yet; else the
--- settled price.
+-- price and product_name: the rule of settled_rule.sql ({item_price}, {item_name}): the product's
+-- current values while the order is open or was open before this sync (the item's own is_open
+-- in the target), when the item row itself is new or changed, or where it holds none yet; else
+-- the values it settled with.
 -- An order's totals depend on its items' (order_id, quantity, price) only: its totals are
 -- recomputed when an item joins or leaves it or one of those changes, not for a rewrite of the
 -- order's status, delivery date or product name in its items.
@@ -12,14 +13,15 @@ WITH base AS (
            s.updated_at, s.updated_by, s.created_at, s.created_by,
            t.order_id AS old_order_id,
            t.quantity AS old_quantity,
-           t.price AS kept_price,
+           t.price AS kept_price, t.product_name AS kept_name,
            t.order_item_id IS NULL
              OR (t.order_id, t.product_id, t.quantity, t.updated_at, t.updated_by, t.created_at, t.created_by)
                 IS DISTINCT FROM
                 (s.order_id, s.product_id, s.quanity, s.updated_at, s.updated_by, s.created_at, s.created_by)
              AS item_refreshed,
-           p.product_name, p.unity_price AS current_price,
-           o.status, o.delivery_date, COALESCE(o.is_open, TRUE) AS item_open
+           p.product_name AS current_name, p.unity_price AS current_price,
+           o.status, o.delivery_date, COALESCE(o.is_open, TRUE) AS item_open,
+           COALESCE(o.is_open, TRUE) OR COALESCE(t.is_open, FALSE) AS item_live
     FROM acme_stg_order_items s
     LEFT JOIN {schema}.analytical_order_items t ON t.order_item_id = s.order_item_id
     LEFT JOIN {schema}.products p ON p.product_id = s.product_id
@@ -28,7 +30,7 @@ WITH base AS (
     INSERT INTO {schema}.analytical_order_items AS i
         (order_item_id, order_id, product_id, product_name, quantity, price, order_status,
          delivery_date, is_open, updated_at, updated_by, created_at, created_by, synced_at)
-    SELECT b.order_item_id, b.order_id, b.product_id, b.product_name, b.quantity, {item_price},
+    SELECT b.order_item_id, b.order_id, b.product_id, {item_name}, b.quantity, {item_price},
            b.status, b.delivery_date, b.item_open,
            b.updated_at, b.updated_by, b.created_at, b.created_by, now()
     FROM base b

@@ -1,9 +1,12 @@
--- Products: note name and price changes (fan-out to items), then upsert the mirror. Prices are
--- compared as text so that a change of scale (10.0 -> 10.00) is faithfully carried over.
-INSERT INTO acme_chg_products (product_id, name_changed, price_changed)
+-- Products: note name and price changes (fan-out to open items; to closed ones that hold no name
+-- or price when the product was unknown, nameless or priceless: fill), then upsert the mirror.
+-- Prices are compared as text so that a change of scale (10.0 -> 10.00) is faithfully carried
+-- over.
+INSERT INTO acme_chg_products (product_id, name_changed, price_changed, fill)
 SELECT s.product_id,
        p.product_id IS NULL OR p.product_name IS DISTINCT FROM s.product_name,
-       p.product_id IS NULL OR p.unity_price::text IS DISTINCT FROM s.unity_price::text
+       p.product_id IS NULL OR p.unity_price::text IS DISTINCT FROM s.unity_price::text,
+       p.product_id IS NULL OR p.product_name IS NULL OR p.unity_price IS NULL
 FROM acme_stg_products s
 LEFT JOIN {schema}.products p ON p.product_id = s.product_id
 WHERE p.product_id IS NULL

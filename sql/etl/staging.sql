@@ -33,12 +33,20 @@ CREATE TEMP TABLE IF NOT EXISTS acme_keys_order_items (id BIGINT);
 -- What changed, for fan-out: customers whose name changed (or appeared / vanished), products
 -- whose name or price changed, orders whose status, delivery date or openness changed (is_new:
 -- the order was not in the target before; its totals are computed, the others' totals change
--- only through their items).
-CREATE TEMP TABLE IF NOT EXISTS acme_chg_customers (customer_id BIGINT PRIMARY KEY);
-CREATE TEMP TABLE IF NOT EXISTS acme_chg_products (
-    product_id BIGINT PRIMARY KEY, name_changed BOOLEAN NOT NULL, price_changed BOOLEAN NOT NULL
+-- only through their items; was_open: the order was open before this sync, so it settles now
+-- with the current values). fill: the customer or product was unknown, or had no name (or
+-- price) before: closed orders may hold NULL for it, which is filled in (settled_rule.sql).
+CREATE TEMP TABLE IF NOT EXISTS acme_chg_customers (
+    customer_id BIGINT PRIMARY KEY, fill BOOLEAN NOT NULL DEFAULT FALSE
 );
-CREATE TEMP TABLE IF NOT EXISTS acme_chg_orders (order_id BIGINT PRIMARY KEY, is_new BOOLEAN NOT NULL DEFAULT FALSE);
+CREATE TEMP TABLE IF NOT EXISTS acme_chg_products (
+    product_id BIGINT PRIMARY KEY, name_changed BOOLEAN NOT NULL, price_changed BOOLEAN NOT NULL,
+    fill BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE TEMP TABLE IF NOT EXISTS acme_chg_orders (
+    order_id BIGINT PRIMARY KEY, is_new BOOLEAN NOT NULL DEFAULT FALSE,
+    was_open BOOLEAN NOT NULL DEFAULT FALSE
+);
 -- Orders whose totals to recompute (sql/etl/totals.sql): from their items when d_amount is
 -- NULL, else by adding d_amount to total_amount (re-priced items only).
 CREATE TEMP TABLE IF NOT EXISTS acme_aff_orders (order_id BIGINT PRIMARY KEY, d_amount NUMERIC);

@@ -1,11 +1,12 @@
 -- acme verify, source side: analytical_orders as the invariant gives it, canonical text per
--- order. $1: the closed statuses (text[]). A closed order's total_amount is settled (history is
--- not re-priced): it reads 'settled' here, and the target side says 'settled' when the amount
+-- order. $1: the closed statuses (text[]). A closed order's customer_name and total_amount are
+-- settled (history is not renamed or re-priced): they read 'settled' here, and the target side
+-- says 'settled' when the order holds a name (or the customer has none to give) and the amount
 -- equals the sum over the order's target items. {filter}: a condition on o.order_id;
 -- {item_filter}: the same on i.order_id (the items' totals are aggregated for those orders only).
 -- {order_totals}: the totals rule (sql/etl/order_totals_rule.sql) over the source's items.
 SELECT o.order_id AS id,
-       ROW(o.customer_id, c.customer_name, o.order_date, o.delivery_date, o.status,
+       ROW(o.customer_id, CASE WHEN {is_open} THEN c.customer_name ELSE 'settled' END, o.order_date, o.delivery_date, o.status,
            COALESCE(x.total_items, 0)::bigint,
            CASE WHEN {is_open}
                 THEN trim_scale(COALESCE(x.total_amount, 0))::text

@@ -111,6 +111,15 @@ std::optional<Cursor> loaded_cursor(const MaxKey& seen, db::CopyConnection& sour
   return Cursor{*rows[0][0], std::stoll(*rows[0][1])};
 }
 
+// Gives `relation` the grants another relation had (rows of shadow_live_grants.sql).
+void grant(pqxx::transaction_base& target, const pqxx::result& grants,
+           const std::string& relation) {
+  for (const auto& g : grants) {
+    target.exec(fmt::format("GRANT {} ON {} TO {}{}", g[0].as<std::string>(), relation,
+                            g[1].as<std::string>(), g[2].as<bool>() ? " WITH GRANT OPTION" : ""));
+  }
+}
+
 } // namespace
 
 // One worker: a source session in the shared snapshot and a target session, both plain libpq
@@ -667,6 +676,25 @@ void ParallelLoad::swap(pqxx::dbtransaction& target) {
 
 void ParallelLoad::swap_tables(pqxx::transaction_base& target) {
   const auto& schema = m_options.target_schema;
+  // Views over the live tables would make DROP TABLE fail: they are dropped first and made again
+  // over the new tables, each with its owner and grants.
+  struct View {
+    std::string name, definition, options, owner;
+    bool owned = true;
+    pqxx::result grants;
+  };
+  std::vector<View> views;
+  for (const auto& row : target.exec_params(std::string(sql::etl_swap_dependent_views),
+                                            db::qualify(schema, m_tables[0].live),
+                                            db::qualify(schema, m_tables[1].live))) {
+    View v{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+           row[3].as<std::string>(), row[4].as<bool>(),        {}};
+    v.grants = target.exec_params(std::string(sql::etl_shadow_live_grants), v.name);
+    views.push_back(std::move(v));
+  }
+  for (const auto& v : views) {
+    target.exec("DROP VIEW " + v.name);
+  }
   for (const auto& t : m_tables) {
     const auto live_q = db::qualify(schema, t.live);
     // Owner and grants of the live table carry over to its replacement.
@@ -696,10 +724,15 @@ void ParallelLoad::swap_tables(pqxx::transaction_base& target) {
     if (!owner[1].as<bool>()) {
       target.exec(fmt::format("ALTER TABLE {} OWNER TO {}", live_q, owner[0].as<std::string>()));
     }
-    for (const auto& g : grants) {
-      target.exec(fmt::format("GRANT {} ON {} TO {}{}", g[0].as<std::string>(), live_q,
-                              g[1].as<std::string>(), g[2].as<bool>() ? " WITH GRANT OPTION" : ""));
+    grant(target, grants, live_q);
+  }
+  for (const auto& v : views) {
+    target.exec(fmt::format("CREATE VIEW {}{} AS {}", v.name,
+                            v.options.empty() ? "" : " WITH (" + v.options + ")", v.definition));
+    if (!v.owned) {
+      target.exec(fmt::format("ALTER VIEW {} OWNER TO {}", v.name, v.owner));
     }
+    grant(target, v.grants, v.name);
   }
 }
 

@@ -34,12 +34,12 @@ std::string order_totals_sql(std::string_view quantity, std::string_view price) 
               {{"quantity", std::string(quantity)}, {"price", std::string(price)}});
 }
 
-std::string item_price_sql(std::string_view open, std::string_view refreshed, std::string_view kept,
-                           std::string_view current) {
-  return rule(sql::etl_item_price_rule, {{"open", std::string(open)},
-                                         {"refreshed", std::string(refreshed)},
-                                         {"kept", std::string(kept)},
-                                         {"current", std::string(current)}});
+std::string settled_value_sql(std::string_view live, std::string_view refreshed,
+                              std::string_view kept, std::string_view current) {
+  return rule(sql::etl_settled_rule, {{"live", std::string(live)},
+                                      {"refreshed", std::string(refreshed)},
+                                      {"kept", std::string(kept)},
+                                      {"current", std::string(current)}});
 }
 
 std::string max_cursor_sql(const TableSpec& table, std::string_view relation) {
@@ -57,7 +57,11 @@ std::string render_sql(std::string_view sql, const std::string& schema, const Ta
   all.emplace("is_open_o", is_open_sql("o.status", k_session_closed_set));
   all.emplace("order_totals_i", order_totals_sql("i.quantity", "i.price"));
   all.emplace("item_price",
-              item_price_sql("item_open", "item_refreshed", "kept_price", "current_price"));
+              settled_value_sql("item_live", "item_refreshed", "kept_price", "current_price"));
+  all.emplace("item_name",
+              settled_value_sql("item_live", "item_refreshed", "kept_name", "current_name"));
+  all.emplace("order_name",
+              settled_value_sql("order_live", "order_refreshed", "kept_name", "current_name"));
   if (table != nullptr) {
     all.emplace("pk", db::quote_ident(table->pk));
     all.emplace("target", db::quote_ident(table->target));

@@ -457,6 +457,7 @@ void Syncer::read_tables(BatchRun& run, Batch& batch) {
     check_stop();
     const std::string name(t.source);
     const Cursor previous = run.state.count(name) != 0 ? run.state.at(name).cursor : Cursor{};
+    const auto t0 = std::chrono::steady_clock::now();
     std::int64_t read = 0;
     std::optional<Cursor> last_read;
     switch (table_read(run.plan, t.source)) {
@@ -489,6 +490,8 @@ void Syncer::read_tables(BatchRun& run, Batch& batch) {
                                             previous < step.cursor);
     batch.result.clamped = batch.result.clamped || step.clamped;
     run.steps[name] = step;
+    spdlog::debug("read {}: {} rows in {:.3f} s", name, read,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     run.rows[name]["read"] = read;
     batch.result.rows_read += read;
     batch.result.read_by_table[name] += read;

@@ -412,17 +412,39 @@ TEST_F(ParallelLoad, SwapKeepsIndexNamesGrantsAndStatistics) {
   tgt_exec(fmt::format("DROP OWNED BY {0}; DROP ROLE {0}", role));
 }
 
-TEST_F(ParallelLoad, ADependentViewMakesTheFullLoadRunInPlace) {
+// A plain view over an analytical table is made again over the swapped-in table; a view that
+// cannot be (another view reads it) makes the full load run in place instead.
+TEST_F(ParallelLoad, PlainViewsAreKeptAcrossTheSwapAndAViewOfAViewMakesTheLoadRunInPlace) {
   seed();
   sync();
-  tgt_exec(fmt::format("CREATE VIEW {}.open_view AS SELECT order_id FROM {} WHERE is_open",
-                       acme::db::quote_ident(m_target_schema), tgt("analytical_orders")));
+  const auto schema = acme::db::quote_ident(m_target_schema);
+  const auto oid = [&] {
+    return tgt_value("SELECT " + m_tgt->quote(tgt("analytical_orders")) + "::regclass::oid");
+  };
+  tgt_exec(
+      fmt::format("CREATE VIEW {}.open_view WITH (security_barrier) AS SELECT order_id FROM {} "
+                  "WHERE is_open",
+                  schema, tgt("analytical_orders")));
   change_source();
+  auto before = oid();
+  EXPECT_EQ(sync({true, false, {}}).mode, "full");
+  expect_invariant("after --full with a view");
+  EXPECT_NE(oid(), before) << "the load ran in place";
+  EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) > 0 FROM {}.open_view", schema)), "t");
+  EXPECT_EQ(tgt_value(fmt::format("SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid "
+                                  "= '{}.open_view'::regclass",
+                                  schema)),
+            "security_barrier=true");
+
+  tgt_exec(fmt::format("CREATE VIEW {0}.view_of_view AS SELECT * FROM {0}.open_view", schema));
+  src_exec(fmt::format("UPDATE {} SET status = 'REPROCESSING', updated_at = CURRENT_TIMESTAMP(3) "
+                       "WHERE order_id = 16",
+                       src("orders")));
+  before = oid();
   EXPECT_EQ(sync({true, false, {}}).mode, "full");
   expect_invariant("after --full in place");
-  EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) > 0 FROM {}.open_view",
-                                  acme::db::quote_ident(m_target_schema))),
-            "t");
+  EXPECT_EQ(oid(), before) << "the load swapped";
+  EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) > 0 FROM {}.view_of_view", schema)), "t");
 }
 
 // A source items relation without heap blocks (here a view over the table) is read whole by

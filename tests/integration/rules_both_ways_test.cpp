@@ -22,7 +22,8 @@ protected:
   }
 
   // The target's orders and items as text, one line per row, every column a rule decides (and
-  // the amounts' scale); `closed_prices`: include the settled prices and amounts of closed orders.
+  // the amounts' scale); `closed_prices`: include the settled names, prices and amounts of
+  // closed orders.
   std::string rows(bool closed_prices = true) {
     return tgt_value(fmt::format(
                "SELECT string_agg(order_id || '|' || is_open || '|' || COALESCE(status, '-') || "
@@ -32,7 +33,8 @@ protected:
            "\n" +
            tgt_value(fmt::format(
                "SELECT string_agg(order_item_id || '|' || COALESCE(order_id::text, '-') || '|' "
-               "|| COALESCE(product_name, '-') || '|' || COALESCE(quantity::text, '-') || '|' || "
+               "|| CASE WHEN is_open OR {0} THEN COALESCE(product_name, '-') ELSE '' END || '|' || "
+               "COALESCE(quantity::text, '-') || '|' || "
                "CASE WHEN is_open OR {0} THEN COALESCE(price::text, '-') ELSE '' END || '|' || "
                "is_open || '|' || COALESCE(order_status, '-'), E'\\n' ORDER BY order_item_id) "
                "FROM {1}",
@@ -103,7 +105,8 @@ TEST_F(RulesBothWays, IncrementalCyclesAFullReloadAndAFirstLoadAgreeWithEachOthe
     EXPECT_EQ(rows(), incremental) << "full reload, " << jobs << " job(s)";
   }
 
-  // A first load knows no settled prices: closed orders take today's, everything else agrees.
+  // A first load knows no settled values: closed orders take today's names and prices,
+  // everything else agrees.
   for (const int jobs : {1, 3}) {
     m_jobs = jobs;
     tgt_exec(fmt::format("DROP SCHEMA {0} CASCADE; CREATE SCHEMA {0}",

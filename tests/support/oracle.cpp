@@ -69,11 +69,16 @@ std::vector<std::string> invariant_violations(pqxx::connection& source,
   const std::string closed = closed_list(source, closed_statuses);
   std::vector<std::string> out;
 
-  // Orders: every column but total_amount for closed orders (settled prices) is a pure
-  // function of the source.
+  // Orders: every column but customer_name and total_amount of closed orders (settled names and
+  // prices) is a pure function of the source. A closed order's name must be known whenever its
+  // customer has one (a missing reference is filled in).
   const auto expected_orders =
       fetch(source, fmt::format(R"(
-      SELECT o.order_id, o.customer_id, c.customer_name, o.order_date, o.delivery_date, o.status,
+      SELECT o.order_id, o.customer_id,
+             CASE WHEN o.status IS NULL OR o.status NOT IN ({closed}) THEN c.customer_name
+                  WHEN c.customer_name IS NOT NULL THEN 'settled'
+                  ELSE '<ANY>' END,
+             o.order_date, o.delivery_date, o.status,
              COALESCE((SELECT sum(i.quanity) FROM {s}.order_items i WHERE i.order_id = o.order_id), 0),
              CASE WHEN o.status IS NULL OR o.status NOT IN ({closed}) THEN
                trim_scale(COALESCE((SELECT sum(i.quanity * p.unity_price) FROM {s}.order_items i
@@ -85,7 +90,9 @@ std::vector<std::string> invariant_violations(pqxx::connection& source,
       FROM {s}.orders o LEFT JOIN {s}.customers c ON c.customer_id = o.customer_id)",
                                 fmt::arg("s", s), fmt::arg("closed", closed)));
   const auto actual_orders = fetch(target, fmt::format(R"(
-      SELECT order_id, customer_id, customer_name, order_date, delivery_date, status, total_items,
+      SELECT order_id, customer_id,
+             CASE WHEN is_open THEN customer_name WHEN customer_name IS NOT NULL THEN 'settled' END,
+             order_date, delivery_date, status, total_items,
              trim_scale(total_amount)::text, is_open, updated_at, updated_by, created_at, created_by
       FROM {t}.analytical_orders)",
                                                        fmt::arg("t", t)));
@@ -94,11 +101,15 @@ std::vector<std::string> invariant_violations(pqxx::connection& source,
            "total_amount", "is_open", "updated_at", "updated_by", "created_at", "created_by"},
           out);
 
-  // Items: price is the current price for open (or orphan) orders; for closed orders it is
-  // settled, and must be known whenever the product exists.
+  // Items: product name and price are the current ones for open (or orphan) orders; for closed
+  // orders they are settled, and must be known whenever the product has them.
   const auto expected_items =
       fetch(source, fmt::format(R"(
-      SELECT i.order_item_id, i.order_id, i.product_id, p.product_name, i.quanity,
+      SELECT i.order_item_id, i.order_id, i.product_id,
+             CASE WHEN o.status IS NULL OR o.status NOT IN ({closed}) THEN p.product_name
+                  WHEN p.product_name IS NOT NULL THEN 'settled'
+                  ELSE '<ANY>' END,
+             i.quanity,
              CASE WHEN o.status IS NULL OR o.status NOT IN ({closed}) THEN p.unity_price::text
                   WHEN p.product_id IS NOT NULL THEN 'settled'
                   ELSE '<ANY>' END,
@@ -109,7 +120,9 @@ std::vector<std::string> invariant_violations(pqxx::connection& source,
       LEFT JOIN {s}.orders o ON o.order_id = i.order_id)",
                                 fmt::arg("s", s), fmt::arg("closed", closed)));
   const auto actual_items = fetch(target, fmt::format(R"(
-      SELECT order_item_id, order_id, product_id, product_name, quantity,
+      SELECT order_item_id, order_id, product_id,
+             CASE WHEN is_open THEN product_name WHEN product_name IS NOT NULL THEN 'settled' END,
+             quantity,
              CASE WHEN is_open THEN price::text WHEN price IS NOT NULL THEN 'settled' ELSE '<NULL>' END,
              order_status, delivery_date, is_open, updated_at, updated_by, created_at, created_by
       FROM {t}.analytical_order_items)",

@@ -7,9 +7,10 @@
 namespace acme::test {
 
 // Checks design.md §3's invariant: computes the expected analytical rows with SQL over the
-// source tables and compares them with the target, column by column. Items of closed orders
-// keep a settled price, so for them the oracle only demands a price when the product exists;
-// every order's total_amount must equal the sum over its target items.
+// source tables and compares them with the target, column by column. Closed orders and their
+// items keep a settled customer name, product name and price, so for them the oracle only
+// demands a value when the source has one to give; every order's total_amount must equal the sum
+// over its target items.
 // Returns human-readable differences (empty = the invariant holds).
 std::vector<std::string>
 invariant_violations(pqxx::connection& source, const std::string& source_schema,

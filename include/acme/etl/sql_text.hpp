@@ -19,11 +19,12 @@ std::string is_open_sql(std::string_view status, std::string_view closed);
 // `total_items` and `total_amount` of a query grouped by order: sql/etl/order_totals_rule.sql.
 std::string order_totals_sql(std::string_view quantity, std::string_view price);
 
-// The price an item row holds, from whether its order is open (`open`), whether the item row
-// itself is new or changed (`refreshed`), the price it holds (`kept`) and its product's current
-// price (`current`): sql/etl/item_price_rule.sql.
-std::string item_price_sql(std::string_view open, std::string_view refreshed, std::string_view kept,
-                           std::string_view current);
+// The value a denormalized column of an order or item row holds (an item's price and product
+// name, an order's customer name), from whether its order is open now or was before this sync
+// (`live`), whether the row itself is new or changed (`refreshed`), the value it holds (`kept`)
+// and the dimension's current value (`current`): sql/etl/settled_rule.sql.
+std::string settled_value_sql(std::string_view live, std::string_view refreshed,
+                              std::string_view kept, std::string_view current);
 
 // The query of the greatest cursor (updated_at as text, key) of `relation`, a table with
 // `table`'s columns: sql/etl/max_cursor.sql.
@@ -35,8 +36,10 @@ inline constexpr std::string_view k_session_closed_set = "ARRAY(SELECT status FR
 // The text of one of acme's SQL files (sql/, embedded) for the target `schema`: substitutes
 // {schema}, {bucket_bits}, {is_open_s} and {is_open_o} (is_open_sql() of s.status and o.status
 // against the session's closed set), {order_totals_i} (order_totals_sql() of i.quantity and
-// i.price: target item rows aliased i), {item_price} (item_price_sql() of the columns
-// item_open, item_refreshed, kept_price and current_price, which the query provides) and, with
+// i.price: target item rows aliased i), {item_price} and {item_name} (settled_value_sql() of
+// the columns item_live, item_refreshed, kept_price / kept_name and current_price / current_name,
+// which the query provides), {order_name} (the same of order_live, order_refreshed, kept_name
+// and current_name) and, with
 // `table`, {pk} {target} {staging} {keys} {recon},
 // then every {name} of `values`.
 std::string render_sql(std::string_view sql, const std::string& schema,

@@ -1,0 +1,11 @@
+-- The value a denormalized column of an order or item row holds (design.md §3): the dimension's
+-- current value {current} while the row's order is open, or was open before this sync (an order
+-- settles at the sync that sees it close) ({live}); when the row itself is new or changed in a
+-- way that makes what it kept meaningless ({refreshed}); or when it holds no value yet ({kept} IS
+-- NULL: a reference that was missing is filled in). Otherwise the value it kept when its order
+-- closed: history is not re-priced or renamed. acme's one definition of it
+-- (etl::settled_value_sql()), for an item's price and product name and an order's customer name:
+-- the merges (merge_orders.sql, merge_items.sql), the fan-outs (fanout_customers.sql,
+-- fanout_items.sql) and a full reload of a loaded target (shadow_items_settled.sql,
+-- shadow_orders_totals.sql).
+(CASE WHEN {live} OR {refreshed} OR {kept} IS NULL THEN {current} ELSE {kept} END)
