@@ -43,6 +43,16 @@ FROM tr;
 
 ANALYZE acme_tr_customers;
 
+-- The month partitions the intervals closed below end in (migration 0009).
+SELECT {schema}.acme_history_months(
+    $acme${schema}.analytical_customer_history$acme$,
+    ARRAY(SELECT GREATEST(t.at, h.valid_from)
+          FROM acme_tr_customers t
+          JOIN {schema}.analytical_customer_history h ON h.customer_id = t.customer_id AND h.valid_to IS NULL
+          WHERE t.k = 1
+          UNION
+          SELECT GREATEST(next_at, at) FROM acme_tr_customers WHERE next_at IS NOT NULL AND NOT deleted));
+
 UPDATE {schema}.analytical_customer_history h
 SET valid_to = GREATEST(t.at, h.valid_from)
 FROM acme_tr_customers t

@@ -45,6 +45,16 @@ FROM tr;
 
 ANALYZE acme_tr_orders;
 
+-- The month partitions the intervals closed below end in (migration 0009).
+SELECT {schema}.acme_history_months(
+    $acme${schema}.analytical_order_status_history$acme$,
+    ARRAY(SELECT GREATEST(t.at, h.valid_from)
+          FROM acme_tr_orders t
+          JOIN {schema}.analytical_order_status_history h ON h.order_id = t.order_id AND h.valid_to IS NULL
+          WHERE t.k = 1
+          UNION
+          SELECT GREATEST(next_at, at) FROM acme_tr_orders WHERE next_at IS NOT NULL AND NOT deleted));
+
 UPDATE {schema}.analytical_order_status_history h
 SET valid_to = GREATEST(t.at, h.valid_from)
 FROM acme_tr_orders t

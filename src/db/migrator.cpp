@@ -44,7 +44,7 @@ int current_version(pqxx::connection& conn, const std::string& schema) {
   return r[0][0].as<int>();
 }
 
-std::vector<int> migrate(pqxx::connection& conn, const std::string& schema) {
+std::vector<int> migrate(pqxx::connection& conn, const std::string& schema, int up_to) {
   const auto migrations = embedded_migrations();
   {
     pqxx::work tx(conn);
@@ -68,7 +68,7 @@ std::vector<int> migrate(pqxx::connection& conn, const std::string& schema) {
   }
   std::vector<int> applied;
   for (const auto& m : migrations) {
-    if (m.version <= have) {
+    if (m.version <= have || m.version > up_to) {
       continue;
     }
     pqxx::work tx(conn);

@@ -84,18 +84,20 @@ void freshness(Status& s, pqxx::transaction_base& tx, const config::Config& conf
   }
 }
 
-// The history tables' sizes and retention (migration 4 on).
+// The history tables' sizes (all their partitions) and retention (migration 4 on).
 nlohmann::json history(pqxx::transaction_base& tx, const config::Config& config) {
   const auto q = [&](const char* t) { return db::qualify(config.target_schema, t); };
-  const auto h = tx.exec(
-      fmt::format("SELECT (SELECT count(*) FROM {0}) AS statuses, "
-                  "(SELECT count(*) FROM {0} WHERE valid_to IS NULL) AS open_statuses, "
-                  "(SELECT count(*) FROM {1}) AS customers, "
-                  "pg_total_relation_size({2}::regclass) + pg_total_relation_size({3}::regclass) "
-                  "AS bytes",
-                  q("analytical_order_status_history"), q("analytical_customer_history"),
-                  tx.quote(q("analytical_order_status_history")),
-                  tx.quote(q("analytical_customer_history"))))[0];
+  const auto h =
+      tx.exec(fmt::format("SELECT (SELECT count(*) FROM {0}) AS statuses, "
+                          "(SELECT count(*) FROM {0} WHERE valid_to IS NULL) AS open_statuses, "
+                          "(SELECT count(*) FROM {1}) AS customers, "
+                          "(SELECT COALESCE(sum(pg_total_relation_size(relid)), 0) FROM "
+                          "pg_partition_tree({2}::regclass)) + (SELECT "
+                          "COALESCE(sum(pg_total_relation_size(relid)), 0) FROM "
+                          "pg_partition_tree({3}::regclass)) AS bytes",
+                          q("analytical_order_status_history"), q("analytical_customer_history"),
+                          tx.quote(q("analytical_order_status_history")),
+                          tx.quote(q("analytical_customer_history"))))[0];
   return {{"status_intervals", h["statuses"].as<long long>()},
           {"open_status_intervals", h["open_statuses"].as<long long>()},
           {"customer_versions", h["customers"].as<long long>()},

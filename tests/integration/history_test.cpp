@@ -1,5 +1,7 @@
 // Order status history and customer history (SCD 2), in both modes: polling records the states
 // it sees at each cycle, CDC every committed change.
+#include "acme/db/connection.hpp"
+#include "acme/db/migrator.hpp"
 #include "support/csv_reader.hpp"
 #include "support/etl_fixture.hpp"
 
@@ -8,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <map>
 #include <numeric>
+#include <pqxx/pqxx>
 #include <set>
 #include <tuple>
 #include <vector>
@@ -16,6 +19,8 @@ namespace {
 
 // order_id (or customer_id), value, valid_from, valid_to ("-" while open), observed_by
 using Interval = std::tuple<long, std::string, std::string, std::string, std::string>;
+
+class HistoryMigration : public acme::test::EtlTest {};
 
 class History : public acme::test::EtlTest, public ::testing::WithParamInterface<bool> {
 protected:
@@ -247,6 +252,12 @@ TEST_P(History, RetentionPrunesClosedIntervalsOlderThanHistoryDaysAndCountsThem)
   const auto customers = tgt("analytical_customer_history");
   // Order 1's and the customer's closed first versions ended three days ago; order 3's open
   // interval started a month ago (open intervals stay whatever their age).
+  // The month partitions those ends fall in (three days back may be last month).
+  for (const auto& t : {history, customers}) {
+    tgt_exec(fmt::format("SELECT {}.acme_history_months({}, ARRAY(SELECT valid_to - interval "
+                         "'3 days' FROM {} WHERE valid_to IS NOT NULL)::timestamp[])",
+                         acme::db::quote_ident(m_target_schema), m_tgt->quote(t), t));
+  }
   tgt_exec(fmt::format(
       "UPDATE {h} SET valid_from = valid_from - interval '3 days', valid_to = valid_to - "
       "interval '3 days' WHERE order_id = 1 AND valid_to IS NOT NULL;"
@@ -286,6 +297,100 @@ TEST_P(History, RetentionPrunesClosedIntervalsOlderThanHistoryDaysAndCountsThem)
                                  tgt("acme_runs") + " WHERE run_id > " + before);
   EXPECT_EQ(written, "4") << "1 closed + 1 opened + 2 pruned";
   expect_invariant();
+}
+
+// The history tables are partitioned by the month an interval ended (migration 0009): closed
+// intervals live in their month's partition, open ones in <table>_open; retention drops the
+// months that ended before its cutoff and deletes inside the month the cutoff falls in.
+TEST_P(History, ClosedIntervalsLiveInTheirMonthAndRetentionDropsWholeMonths) {
+  src_exec(fmt::format("INSERT INTO {} (order_id, status, updated_at) SELECT g, 'PENDING', "
+                       "'2026-01-10 08:00' FROM generate_series(1, 3) g",
+                       src("orders")));
+  sync();
+  set_status(1, "PROCESSING", "2026-02-15 09:00");
+  set_status(2, "PROCESSING", "2026-03-20 09:00");
+  sync();
+  const auto history = tgt("analytical_order_status_history");
+  const auto where = [&](long order, const std::string& status) {
+    return tgt_value(fmt::format("SELECT tableoid::regclass::text FROM {} WHERE order_id = {} AND "
+                                 "status = '{}'",
+                                 history, order, status));
+  };
+  const auto part = [&](const std::string& suffix) {
+    return m_target_schema + ".analytical_order_status_history" + suffix;
+  };
+  EXPECT_EQ(where(1, "PENDING"), part("_y2026m02"));
+  EXPECT_EQ(where(2, "PENDING"), part("_y2026m03"));
+  EXPECT_EQ(where(1, "PROCESSING"), part("_open"));
+  EXPECT_EQ(where(3, "PENDING"), part("_open"));
+  EXPECT_THROW(
+      tgt_exec("UPDATE " + part("_open") + " SET valid_to = '2026-01-01' WHERE order_id = 3"),
+      pqxx::sql_error)
+      << "the open partition holds open intervals only";
+
+  // A cutoff on 10 March: February goes whole, March keeps order 2's interval (it ended on the
+  // 20th), the open intervals stay.
+  m_history_days = std::stoi(src_value("SELECT current_date - date '2026-03-10'"));
+  const auto before = tgt_value("SELECT max(run_id) FROM " + tgt("acme_runs"));
+  set_status(3, "PROCESSING", "2026-03-25 09:00");
+  sync();
+  EXPECT_EQ(tgt_value("SELECT to_regclass(" + m_tgt->quote(part("_y2026m02")) + ") IS NULL"), "t")
+      << "February was not dropped";
+  EXPECT_EQ(where(2, "PENDING"), part("_y2026m03"));
+  EXPECT_EQ(where(3, "PENDING"), part("_y2026m03"));
+  EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) FROM {} WHERE order_id = 1", history)), "1");
+  const auto written = tgt_value("SELECT sum((rows->'written'->>'history')::bigint) FROM " +
+                                 tgt("acme_runs") + " WHERE run_id > " + before);
+  EXPECT_EQ(written, "3") << "1 closed + 1 opened + 1 pruned";
+  expect_invariant();
+}
+
+// A target whose history predates the partitioning keeps every interval through the migration.
+TEST_F(HistoryMigration, UnpartitionedHistoryIsMovedIntoMonthPartitions) {
+  acme::db::migrate(*m_tgt, m_target_schema, 8);
+  const auto schema = acme::db::quote_ident(m_target_schema);
+  tgt_exec(fmt::format(
+      "INSERT INTO {0}.analytical_order_status_history (order_id, status, valid_from, valid_to, "
+      "observed_by) VALUES (1, 'PENDING', '2025-12-01', '2025-12-31 23:59:59.999', 'poll'), "
+      "(1, 'PROCESSING', '2025-12-31 23:59:59.999', '2026-02-01', 'poll'), "
+      "(1, 'COMPLETED', '2026-02-01', NULL, 'poll'), (2, NULL, '2026-01-05', NULL, 'cdc');"
+      "INSERT INTO {0}.analytical_customer_history (customer_id, customer_name, valid_from, "
+      "valid_to, observed_by) VALUES (7, 'Ann', '2025-06-01', '2025-07-01', 'load'), "
+      "(7, 'Ann B.', '2025-07-01', NULL, 'poll')",
+      schema));
+  const auto before = tgt_value(fmt::format(
+      "SELECT string_agg(history_id || ':' || order_id || ':' || COALESCE(status, '-') || ':' || "
+      "valid_from || ':' || COALESCE(valid_to::text, '-'), ',' ORDER BY history_id) FROM "
+      "{}.analytical_order_status_history",
+      schema));
+  acme::db::migrate(*m_tgt, m_target_schema);
+  EXPECT_EQ(tgt_value(fmt::format(
+                "SELECT string_agg(history_id || ':' || order_id || ':' || COALESCE(status, '-') "
+                "|| ':' || valid_from || ':' || COALESCE(valid_to::text, '-'), ',' ORDER BY "
+                "history_id) FROM {}.analytical_order_status_history",
+                schema)),
+            before);
+  EXPECT_EQ(tgt_value(fmt::format("SELECT string_agg(tableoid::regclass::text, ',' ORDER BY "
+                                  "history_id) FROM {}.analytical_order_status_history",
+                                  schema)),
+            fmt::format("{0}.analytical_order_status_history_y2025m12,"
+                        "{0}.analytical_order_status_history_y2026m02,"
+                        "{0}.analytical_order_status_history_open,"
+                        "{0}.analytical_order_status_history_open",
+                        m_target_schema));
+  EXPECT_EQ(tgt_value(fmt::format("SELECT string_agg(tableoid::regclass::text, ',' ORDER BY "
+                                  "history_id) FROM {}.analytical_customer_history",
+                                  schema)),
+            fmt::format("{0}.analytical_customer_history_y2025m07,"
+                        "{0}.analytical_customer_history_open",
+                        m_target_schema));
+  // New intervals continue the same numbering.
+  tgt_exec(fmt::format("INSERT INTO {}.analytical_order_status_history (order_id, status, "
+                       "valid_from, observed_by) VALUES (3, 'PENDING', '2026-03-01', 'poll')",
+                       schema));
+  EXPECT_EQ(tgt_value(fmt::format("SELECT max(history_id) FROM {}.analytical_order_status_history",
+                                  schema)),
+            "5");
 }
 
 // status_durations.csv recomputed here from the raw intervals: durations, window and

@@ -52,8 +52,8 @@ protected:
   // run `after` (a CDC sync may take more than one flush).
   long written_since(long after, const std::string& step) {
     return std::stol(tgt_value(fmt::format(
-        "SELECT COALESCE(sum((rows->'written'->>'{}')::bigint), 0) FROM {} WHERE run_id > {}",
-        step, tgt("acme_runs"), after)));
+        "SELECT COALESCE(sum((rows->'written'->>'{}')::bigint), 0) FROM {} WHERE run_id > {}", step,
+        tgt("acme_runs"), after)));
   }
   long last_run() {
     return std::stol(tgt_value("SELECT COALESCE(max(run_id), 0) FROM " + tgt("acme_runs")));
@@ -170,8 +170,8 @@ TEST_F(SettledPoll, AClosedSetChangeRefreshesReopenedOrdersAndAFullReloadKeepsSe
                        fmt::arg("o", src("orders")), fmt::arg("i", src("order_items"))));
   sync();
   // A view of a user over the analytical table, with a grant: the reload's swap keeps both.
-  tgt_exec(fmt::format("CREATE VIEW {} AS SELECT order_id, customer_name FROM {}",
-                        tgt("my_orders"), tgt("analytical_orders")));
+  tgt_exec(fmt::format("CREATE VIEW {} AS SELECT order_id, customer_name FROM {}", tgt("my_orders"),
+                       tgt("analytical_orders")));
   tgt_exec("GRANT SELECT ON " + tgt("my_orders") + " TO PUBLIC");
   src_exec(fmt::format("UPDATE {} SET customer_name = 'Robert', updated_at = "
                        "CURRENT_TIMESTAMP(3); UPDATE {} SET product_name = 'Widget Pro', "
@@ -180,9 +180,9 @@ TEST_F(SettledPoll, AClosedSetChangeRefreshesReopenedOrdersAndAFullReloadKeepsSe
   sync();
   EXPECT_EQ(sync({true, false, {}}).mode, "full");
   expect_invariant("after a full reload");
-  EXPECT_EQ(tgt_value("SELECT customer_name FROM " + tgt("analytical_orders") +
-                      " WHERE order_id = 2"),
-            "Bob");
+  EXPECT_EQ(
+      tgt_value("SELECT customer_name FROM " + tgt("analytical_orders") + " WHERE order_id = 2"),
+      "Bob");
   EXPECT_EQ(tgt_value("SELECT product_name FROM " + tgt("analytical_order_items") +
                       " WHERE order_item_id = 2"),
             "Widget");
@@ -190,8 +190,7 @@ TEST_F(SettledPoll, AClosedSetChangeRefreshesReopenedOrdersAndAFullReloadKeepsSe
                       "FROM " +
                       tgt("my_orders")),
             "1:Robert,2:Bob");
-  EXPECT_EQ(tgt_value("SELECT has_table_privilege('public', '" + tgt("my_orders") +
-                      "', 'SELECT')"),
+  EXPECT_EQ(tgt_value("SELECT has_table_privilege('public', '" + tgt("my_orders") + "', 'SELECT')"),
             "t");
   EXPECT_EQ(tgt_value("SELECT current_customer_name FROM " + tgt("analytical_orders_current") +
                       " WHERE order_id = 2"),
@@ -200,9 +199,9 @@ TEST_F(SettledPoll, AClosedSetChangeRefreshesReopenedOrdersAndAFullReloadKeepsSe
   m_closed = {"CANCELLED"}; // COMPLETED is open now: order 2 reopens
   sync();
   expect_invariant("after the closed set changed");
-  EXPECT_EQ(tgt_value("SELECT customer_name FROM " + tgt("analytical_orders") +
-                      " WHERE order_id = 2"),
-            "Robert");
+  EXPECT_EQ(
+      tgt_value("SELECT customer_name FROM " + tgt("analytical_orders") + " WHERE order_id = 2"),
+      "Robert");
   EXPECT_EQ(tgt_value("SELECT product_name FROM " + tgt("analytical_order_items") +
                       " WHERE order_item_id = 2"),
             "Widget Pro");
