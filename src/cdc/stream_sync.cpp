@@ -29,7 +29,7 @@
 namespace acme::cdc {
 namespace {
 
-// Received row changes that make a flush due even before --cdc-flush-ms: bounds memory. A
+// Received row changes that make a flush due even while more input is waiting: bounds memory. A
 // source transaction of millions of rows is applied in slices of this size, all in one target
 // transaction that commits with its last slice: readers never see part of it.
 constexpr std::int64_t k_flush_changes = 20000;
@@ -154,6 +154,8 @@ struct StreamSyncer::Stream {
   // that flush ran (the loop does not read during a flush), so it has waited since the flush
   // started, not since it was read.
   bool backlog = false;
+  // The last receive found nothing waiting: everything the server sent so far is in the batch.
+  bool drained = false;
   std::chrono::steady_clock::time_point flush_started;
   std::chrono::steady_clock::time_point last_status = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_input = std::chrono::steady_clock::now();
@@ -744,6 +746,7 @@ StreamResult StreamSyncer::run(bool until_current) {
 // half of it asks the server for a reply first.
 void StreamSyncer::on_silence(Stream& s) {
   s.backlog = false; // nothing was waiting: caught up
+  s.drained = true;
   const auto silence = std::chrono::steady_clock::now() - s.last_input;
   if (silence >= m_config.cdc_receive_timeout) {
     // The walsender sends a keepalive at least every wal_sender_timeout / 2 and answers a
@@ -778,22 +781,29 @@ StreamResult StreamSyncer::stream(bool until_current) {
     spdlog::info("the closed-status set changed: recomputing openness before streaming");
     flush(s);
   }
-  const auto flush_after = m_config.cdc_flush;
+  // --cdc-flush-ms: the least time from the start of one flush to the start of the next. 0 (the
+  // default) applies whatever has arrived as soon as the input is drained.
+  const auto spacing = m_config.cdc_flush;
+  bool flushed_before = closed_changed;
   for (;;) {
     if (stop_requested()) {
       break; // received but unapplied changes (and an open slice) are streamed again next run
     }
-    // A flush is due once the oldest received change waited --cdc-flush-ms and the input that
-    // piled up during the previous flush is read (one flush for all of it, not one per
-    // transaction), or once the batch is full; never in the middle of a source transaction
-    // unless the batch is full (then it is a slice, committed with the transaction's last).
+    // A flush is due once a complete source transaction is received and nothing more is waiting
+    // (a receive found the input drained): it applies everything that has arrived, and never
+    // waits for more. Input that piled up during the previous flush is all read first (one
+    // flush for it, not one per transaction). The batch being full makes a flush due at once,
+    // even in the middle of a source transaction (then it is a slice, committed with the
+    // transaction's last); otherwise a flush never cuts a source transaction.
     const auto now = std::chrono::steady_clock::now();
     const bool full = s.batch.changes() >= k_flush_changes;
-    const bool due = s.first_change && (!s.in_transaction || full) &&
-                     ((now - *s.first_change >= flush_after && !s.backlog) || full ||
-                      (s.open_tx && !s.in_transaction));
+    const bool complete = s.first_change && !s.in_transaction;
+    const bool spaced = !flushed_before || now - s.flush_started >= spacing;
+    const bool due = s.first_change && (full || (s.open_tx && !s.in_transaction) ||
+                                        (complete && s.drained && spaced));
     if (due) {
       flush(s);
+      flushed_before = true;
     }
     if (s.stop_at.value != 0 && !s.in_transaction && s.batch.empty() && !s.open_tx &&
         s.feedback.received() >= s.stop_at) {
@@ -801,12 +811,15 @@ StreamResult StreamSyncer::stream(bool until_current) {
       send_status(s, false, true);
       break;
     }
+    // Only what is already there while the input that piled up during a flush is read, or
+    // while a complete transaction waits to be applied; then, under --cdc-flush-ms, whatever
+    // arrives until the next flush may start.
     auto wait = k_poll;
-    if (s.backlog) {
-      wait = std::chrono::milliseconds(0); // only what is already there
-    } else if (s.first_change) {
+    if (s.backlog || (complete && !due && spaced)) {
+      wait = std::chrono::milliseconds(0);
+    } else if (complete && !due) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          *s.first_change + flush_after - std::chrono::steady_clock::now());
+          s.flush_started + spacing - std::chrono::steady_clock::now());
       wait = std::max(std::chrono::milliseconds(1), std::min(wait, left));
     }
     if (std::chrono::steady_clock::now() - s.last_status >= k_status_interval) {
@@ -820,6 +833,7 @@ StreamResult StreamSyncer::stream(bool until_current) {
     if (message) {
       s.last_input = std::chrono::steady_clock::now();
       s.ping_sent = false;
+      s.drained = false;
       handle(s, *message);
       continue;
     }

@@ -79,8 +79,9 @@ void add_sync_options(CLI::App& cmd, Context& ctx) {
                  "cdc_publication]")
       ->group("Mode");
   cmd.add_option("--cdc-flush-ms", o.cdc_flush_ms,
-                 "cdc mode: apply received changes at least every N ms [env: ACME_CDC_FLUSH_MS, "
-                 "default: 20]")
+                 "cdc mode: start a flush at most every N ms, 0 to 60000; 0 applies what has "
+                 "arrived as soon as the stream has no more waiting [env: ACME_CDC_FLUSH_MS, "
+                 "default: 0]")
       ->group("Mode");
   cmd.add_option("--cdc-receive-timeout", o.cdc_receive_timeout,
                  "cdc mode: seconds without any message from the source (data or keepalive) "

@@ -191,6 +191,41 @@ TEST_F(Cdc, ContinuousModeStreamsAndStopsOnSigtermWithinTwoSeconds) {
   EXPECT_EQ(slot_value("active"), "false");
 }
 
+// A received transaction used to wait --cdc-flush-ms for more input before it was applied: with
+// the longest setting, a lone change showed up a minute late. A flush starts once the stream has
+// nothing more waiting; the setting only spaces flushes that follow each other.
+TEST_F(Cdc, ALoneTransactionIsAppliedOnceTheStreamIsDrainedWithoutWaitingForMore) {
+  seed();
+  sync();
+  auto env = cdc_env();
+  env.emplace_back("ACME_CDC_FLUSH_MS=60000");
+  auto p = acme_background({"run-continuous-etl"}, env);
+  const auto streaming = [&] {
+    return src_value(fmt::format("SELECT count(*) FROM pg_replication_slots s JOIN "
+                                 "pg_stat_replication r ON r.pid = s.active_pid WHERE "
+                                 "s.slot_name = '{}' AND r.state IN ('catchup', 'streaming')",
+                                 m_slot)) == "1";
+  };
+  for (int i = 0; i < 600 && !streaming(); ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(streaming()) << p->err();
+  src_exec(fmt::format("UPDATE {} SET status = 'AT-ONCE' WHERE order_id = 2", src("orders")));
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string status;
+  // Far below the 60 s the old timer waited, and far above a flush on a busy machine.
+  while (status != "AT-ONCE" && std::chrono::steady_clock::now() - t0 < 15s) {
+    std::this_thread::sleep_for(20ms);
+    status = tgt_value("SELECT status FROM " + tgt("analytical_orders") + " WHERE order_id = 2");
+  }
+  EXPECT_EQ(status, "AT-ONCE") << p->err();
+  p->signal(SIGTERM);
+  const auto rc = p->wait(5000);
+  ASSERT_TRUE(rc.has_value());
+  EXPECT_EQ(*rc, 0) << p->err();
+  expect_invariant();
+}
+
 TEST_F(Cdc, ASlotInUseByAnotherProcessExits3) {
   seed();
   sync();

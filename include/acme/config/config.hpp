@@ -70,7 +70,7 @@ struct Config {
   SyncMode mode = SyncMode::poll;
   std::string cdc_slot = "acme";                   // the replication slot acme creates and owns
   std::string cdc_publication = "cdc_publication"; // the publication it streams
-  std::chrono::milliseconds cdc_flush{20};         // longest wait before applying received changes
+  std::chrono::milliseconds cdc_flush{0}; // least time between the starts of two CDC flushes
   // A stream silent this long (no data, no keepalive) is dead: reconnect (wal_receiver_timeout).
   std::chrono::milliseconds cdc_receive_timeout{60000};
   // How long a start waits for its slot: held by another process (a previous walsender that has
