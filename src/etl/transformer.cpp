@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fmt/format.h>
 #include <pqxx/pqxx>
+#include <set>
 #include <spdlog/spdlog.h>
 
 namespace acme::etl {
@@ -42,6 +43,21 @@ void Transformer::analyze_staging(const std::vector<std::string>& key_tables, st
   m_tx.exec("ANALYZE " + list);
 }
 
+std::set<std::string_view> Transformer::staged_tables() {
+  std::string sql = "SELECT ";
+  for (std::size_t i = 0; i < k_tables.size(); ++i) {
+    sql += fmt::format("{}EXISTS (SELECT 1 FROM {})", i == 0 ? "" : ", ", k_tables[i].staging);
+  }
+  const auto row = m_tx.exec(sql)[0];
+  std::set<std::string_view> out;
+  for (std::size_t i = 0; i < k_tables.size(); ++i) {
+    if (row[static_cast<pqxx::row::size_type>(i)].as<bool>()) {
+      out.insert(k_tables[i].source);
+    }
+  }
+  return out;
+}
+
 std::int64_t Transformer::run_counted(std::string_view step, std::string_view sql) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto r = m_tx.exec(render_sql(sql, m_schema));
@@ -61,40 +77,69 @@ MergeCounts Transformer::merge(const std::vector<std::string>& key_tables,
   // flush of ~400 changes: items merge 12 -> 60-110 ms, totals 5 -> 60 ms, flipping as the
   // tables grew). The ANALYZEs cost ~1.5 ms per flush.
   analyze_staging(key_tables, k_tables.size());
+  // A step whose input is empty is skipped (its count is 0): each reads the staged rows of one
+  // table or what earlier steps noted (acme_chg_*, acme_aff_orders), and writes only for them.
+  // A CDC flush of one order's change runs a third of the statements.
+  const auto staged = staged_tables();
   MergeCounts c;
+  const auto w = [&c](std::initializer_list<const char*> steps) {
+    std::int64_t n = 0;
+    for (const char* step : steps) {
+      n += c.written[step];
+    }
+    return n > 0;
+  };
+  const auto run_if = [&](bool due, const char* step, std::string_view sql) {
+    c.written[step] = due ? run_counted(step, sql) : 0;
+  };
   if (closed_set_changed) {
     c.written["orders_reopened"] = run_counted("orders_reopened", sql::etl_reopen_orders);
   }
-  merge_dimension_rows(key_tables, c);
-  c.written["orders"] = run_counted("orders", sql::etl_merge_orders);
+  merge_dimension_rows(key_tables, c, staged);
+  run_if(staged.count("orders") != 0, "orders", sql::etl_merge_orders);
   if (has_keys("orders")) {
     c.written["orders_deleted"] = run_counted("orders_deleted", sql::etl_delete_orders);
   }
-  c.written["orders_customer_fanout"] =
-      run_counted("orders_customer_fanout", sql::etl_fanout_customers);
+  // acme_chg_customers: customers whose name changed (written) or that are gone.
+  run_if(w({"customers", "customers_deleted"}), "orders_customer_fanout",
+         sql::etl_fanout_customers);
   if (has_keys("order_items")) {
     c.written["items_deleted"] = run_counted("items_deleted", sql::etl_delete_order_items);
   }
+  // acme_chg_orders and acme_chg_products: orders new, changed, gone or reopened; products
+  // renamed, re-priced or gone (each of them written).
+  const bool items_staged = staged.count("order_items") != 0;
+  const bool fanout_due =
+      w({"orders", "orders_deleted", "orders_reopened", "products", "products_deleted"});
   const auto analyze = [this](const char* tables) { m_tx.exec(std::string("ANALYZE ") + tables); };
-  analyze("acme_chg_customers, acme_chg_products, acme_chg_orders");
-  c.written["items"] = run_counted("items", sql::etl_merge_items);
-  c.written["items_fanout"] = run_counted("items_fanout", sql::etl_fanout_items);
-  analyze("acme_aff_orders");
-  c.written["order_totals"] = run_counted("order_totals", sql::etl_totals);
+  if (items_staged || fanout_due) {
+    analyze("acme_chg_customers, acme_chg_products, acme_chg_orders");
+  }
+  run_if(items_staged, "items", sql::etl_merge_items);
+  run_if(fanout_due, "items_fanout", sql::etl_fanout_items);
+  // acme_aff_orders: new orders, and orders whose items were merged, re-priced or deleted.
+  const bool totals_due = w({"orders", "items", "items_fanout", "items_deleted"});
+  if (totals_due) {
+    analyze("acme_aff_orders");
+  }
+  run_if(totals_due, "order_totals", sql::etl_totals);
   return c;
 }
 
 MergeCounts Transformer::merge_dimensions(const std::vector<std::string>& key_tables) {
   analyze_staging(key_tables, 2); // k_tables begins with customers and products
   MergeCounts c;
-  merge_dimension_rows(key_tables, c);
+  merge_dimension_rows(key_tables, c, staged_tables());
   return c;
 }
 
-void Transformer::merge_dimension_rows(const std::vector<std::string>& key_tables, MergeCounts& c) {
+void Transformer::merge_dimension_rows(const std::vector<std::string>& key_tables, MergeCounts& c,
+                                       const std::set<std::string_view>& staged) {
   const auto has_keys = [&](std::string_view t) { return listed(key_tables, t); };
-  c.written["customers"] = run_counted("customers", sql::etl_merge_customers);
-  c.written["products"] = run_counted("products", sql::etl_merge_products);
+  c.written["customers"] =
+      staged.count("customers") != 0 ? run_counted("customers", sql::etl_merge_customers) : 0;
+  c.written["products"] =
+      staged.count("products") != 0 ? run_counted("products", sql::etl_merge_products) : 0;
   if (has_keys("customers")) {
     c.written["customers_deleted"] = run_counted("customers_deleted", sql::etl_delete_customers);
   }
@@ -126,13 +171,20 @@ std::int64_t Transformer::record_history(const HistoryContext& context) {
     const char* events;
     const char* columns; // the key and the tracked attributes
     std::string_view transitions;
+    bool has_events;
   };
   std::int64_t n = 0;
+  // A table without events this cycle has no history to write.
+  const auto any = m_tx.exec("SELECT EXISTS (SELECT 1 FROM acme_evt_orders), "
+                             "EXISTS (SELECT 1 FROM acme_evt_customers)")[0];
   for (const History& h : {History{"analytical_order_status_history", "acme_evt_orders",
-                                   "order_id, status", sql::etl_history_orders},
+                                   "order_id, status", sql::etl_history_orders, any[0].as<bool>()},
                            History{"analytical_customer_history", "acme_evt_customers",
                                    "customer_id, customer_name, customer_address, is_active",
-                                   sql::etl_history_customers}}) {
+                                   sql::etl_history_customers, any[1].as<bool>()}}) {
+    if (!h.has_events) {
+      continue;
+    }
     const bool nothing_open =
         context.events_from_staging &&
         m_tx.exec("SELECT NOT EXISTS (SELECT 1 FROM " + db::qualify(m_schema, h.table) +

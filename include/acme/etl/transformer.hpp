@@ -6,7 +6,9 @@
 #include <map>
 #include <optional>
 #include <pqxx/transaction_base>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace acme::etl {
@@ -48,11 +50,15 @@ public:
 
 private:
   std::int64_t run_counted(std::string_view step, std::string_view sql);
+  // The source tables (k_tables' names) whose staging table holds rows, in one round trip.
+  std::set<std::string_view> staged_tables();
   // Planner statistics of the staging tables of the first `tables` of k_tables, and of the key
   // tables of those listed in `key_tables`.
   void analyze_staging(const std::vector<std::string>& key_tables, std::size_t tables);
-  // The customers and products steps of merge() and merge_dimensions(), into `c`.
-  void merge_dimension_rows(const std::vector<std::string>& key_tables, MergeCounts& c);
+  // The customers and products steps of merge() and merge_dimensions(), into `c`; a table
+  // without staged rows (not in `staged`) is not merged.
+  void merge_dimension_rows(const std::vector<std::string>& key_tables, MergeCounts& c,
+                            const std::set<std::string_view>& staged);
 
   pqxx::transaction_base& m_tx;
   std::string m_schema;
