@@ -495,13 +495,17 @@ private:
           fmt::format("{} is owned by {}, not by acme's role {}: migrations and the merge need "
                       "the owner's rights",
                       schema, r["owner"].as<std::string>(), role),
-          // The schema and every table and view in it (their indexes and serial sequences
-          // follow). Not REASSIGN OWNED: it moves everything the old owner has in the database,
-          // and refuses the bootstrap superuser.
-          fmt::format("ALTER SCHEMA {0} OWNER TO {1}; DO $$DECLARE t regclass; BEGIN FOR t IN "
+          // The schema, every table and view in it (their indexes and serial sequences
+          // follow) and its functions (the history partitions' helpers). Not REASSIGN OWNED: it
+          // moves everything the old owner has in the database, and refuses the bootstrap
+          // superuser.
+          fmt::format("ALTER SCHEMA {0} OWNER TO {1}; DO $$DECLARE t regclass; f regprocedure; "
+                      "BEGIN FOR t IN "
                       "SELECT oid FROM pg_class WHERE relnamespace = {2}::regnamespace AND "
                       "relkind IN ('r', 'p', 'v', 'm', 'f') LOOP EXECUTE format('ALTER TABLE "
-                      "%s OWNER TO %I', t, {3}); END LOOP; END$$;",
+                      "%s OWNER TO %I', t, {3}); END LOOP; FOR f IN SELECT oid FROM pg_proc "
+                      "WHERE pronamespace = {2}::regnamespace LOOP EXECUTE format('ALTER "
+                      "ROUTINE %s OWNER TO %I', f, {3}); END LOOP; END$$;",
                       db::quote_ident(schema), db::quote_ident(role),
                       conn.quote(db::quote_ident(schema)), conn.quote(role)));
     } else {
