@@ -27,3 +27,7 @@ JOIN orders o ON o.order_id = i.order_id AND o.status IN ('COMPLETED', 'CANCELLE
 CROSS JOIN span s
 CROSS JOIN generate_series(1, :copies) k
 WHERE o.order_id <= s.order_keys AND i.order_item_id <= s.item_keys;
+-- New rows (acme-datagen live, the bench's own inserts) take keys above the copies.
+SELECT setval(pg_get_serial_sequence('orders', 'order_id'), (SELECT max(order_id) FROM orders));
+SELECT setval(pg_get_serial_sequence('order_items', 'order_item_id'),
+              (SELECT max(order_item_id) FROM order_items));
