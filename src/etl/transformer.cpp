@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
-#include <initializer_list>
 #include <pqxx/pqxx>
 #include <set>
 #include <spdlog/spdlog.h>
@@ -44,16 +43,31 @@ void Transformer::analyze_staging(const std::vector<std::string>& key_tables, st
   m_tx.exec("ANALYZE " + list);
 }
 
-std::set<std::string_view> Transformer::staged_tables() {
-  std::string sql = "SELECT ";
-  for (std::size_t i = 0; i < k_tables.size(); ++i) {
-    sql += fmt::format("{}EXISTS (SELECT 1 FROM {})", i == 0 ? "" : ", ", k_tables[i].staging);
+std::set<std::string_view> Transformer::holding_rows(const std::vector<std::string_view>& tables) {
+  std::string sql;
+  for (const auto t : tables) {
+    sql += fmt::format("{}EXISTS (SELECT 1 FROM {})", sql.empty() ? "SELECT " : ", ", t);
   }
   const auto row = m_tx.exec(sql)[0];
   std::set<std::string_view> out;
-  for (std::size_t i = 0; i < k_tables.size(); ++i) {
+  for (std::size_t i = 0; i < tables.size(); ++i) {
     if (row[static_cast<pqxx::row::size_type>(i)].as<bool>()) {
-      out.insert(k_tables[i].source);
+      out.insert(tables[i]);
+    }
+  }
+  return out;
+}
+
+std::set<std::string_view> Transformer::staged_tables() {
+  std::vector<std::string_view> staging;
+  for (const auto& t : k_tables) {
+    staging.push_back(t.staging);
+  }
+  const auto holding = holding_rows(staging);
+  std::set<std::string_view> out;
+  for (const auto& t : k_tables) {
+    if (holding.count(t.staging) != 0) {
+      out.insert(t.source);
     }
   }
   return out;
@@ -84,12 +98,8 @@ MergeCounts Transformer::merge(const std::vector<std::string>& key_tables,
   // the statements.
   const auto staged = staged_tables();
   MergeCounts c;
-  const auto any_row = [this](std::initializer_list<const char*> tables) {
-    std::string any;
-    for (const char* t : tables) {
-      any += fmt::format("{}EXISTS (SELECT 1 FROM {})", any.empty() ? "" : " OR ", t);
-    }
-    return m_tx.exec("SELECT " + any)[0][0].as<bool>();
+  const auto any_row = [this](const std::vector<std::string_view>& tables) {
+    return !holding_rows(tables).empty();
   };
   const auto run_if = [&](bool due, const char* step, std::string_view sql) {
     c.written[step] = due ? run_counted(step, sql) : 0;
@@ -167,18 +177,16 @@ std::int64_t Transformer::record_history(const HistoryContext& context) {
     const char* events;
     const char* columns; // the key and the tracked attributes
     std::string_view transitions;
-    bool has_events;
   };
   std::int64_t n = 0;
   // A table without events this cycle has no history to write.
-  const auto any = m_tx.exec("SELECT EXISTS (SELECT 1 FROM acme_evt_orders), "
-                             "EXISTS (SELECT 1 FROM acme_evt_customers)")[0];
+  const auto with_events = holding_rows({"acme_evt_orders", "acme_evt_customers"});
   for (const History& h : {History{"analytical_order_status_history", "acme_evt_orders",
-                                   "order_id, status", sql::etl_history_orders, any[0].as<bool>()},
+                                   "order_id, status", sql::etl_history_orders},
                            History{"analytical_customer_history", "acme_evt_customers",
                                    "customer_id, customer_name, customer_address, is_active",
-                                   sql::etl_history_customers, any[1].as<bool>()}}) {
-    if (!h.has_events) {
+                                   sql::etl_history_customers}}) {
+    if (with_events.count(h.events) == 0) {
       continue;
     }
     const bool nothing_open =

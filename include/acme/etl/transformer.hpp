@@ -50,7 +50,9 @@ public:
 
 private:
   std::int64_t run_counted(std::string_view step, std::string_view sql);
-  // The source tables (k_tables' names) whose staging table holds rows, in one round trip.
+  // Those of the session tables `tables` that hold rows, in one round trip.
+  std::set<std::string_view> holding_rows(const std::vector<std::string_view>& tables);
+  // The source tables (k_tables' names) whose staging table holds rows.
   std::set<std::string_view> staged_tables();
   // Planner statistics of the staging tables of the first `tables` of k_tables, and of the key
   // tables of those listed in `key_tables`.
