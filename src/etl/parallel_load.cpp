@@ -222,10 +222,10 @@ void ParallelLoad::create_shadows() {
     // on the freshly loaded table holds a lock the swap's rename must wait for until the server
     // cancels it (deadlock_timeout, 1 s by default; seen at M). swap() restores the live table's
     // own setting.
-    // The fillfactor's free space is written too, settled rows included: a product rename
-    // rewrites every item of the product, closed orders' too, and in place (HOT, no index
-    // entries) only where the page has room (twice as fast as on pages packed full: figures in
-    // bench/RESULTS.md).
+    // The fillfactor's free space is written too: open orders' items are rewritten by every
+    // status, price and name change, in place (HOT, no index entries) only where the page has
+    // room (twice as fast as on pages packed full: figures in bench/RESULTS.md). Settled rows'
+    // free space stays unused until their order changes.
     const auto opts =
         conn.exec(db::render(sql::etl_shadow_live_options, {{"live", conn.quote(live_q)}}));
     const auto& kept = opts.at(0).at(0);
