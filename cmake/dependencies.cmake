@@ -8,6 +8,9 @@ find_package(nlohmann_json REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(prometheus-cpp CONFIG REQUIRED) # prometheus-cpp-dev: /metrics (include/acme/ops/metrics.hpp)
+# libcivetweb-dev: acme serve's HTTP server (include/acme/api/http.hpp); prometheus-cpp's /metrics
+# runs on it too, so it adds no library to the binary's closure.
+find_package(civetweb CONFIG REQUIRED)
 if(ACME_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -6,7 +6,8 @@
 # All destinations are relative to the prefix, so `cmake --install` (default /usr/local) and the
 # .deb (prefix /usr) use the same rules; systemd reads units from both <prefix>/lib/systemd/system.
 #   bin/acme, bin/acme-datagen (package acme-datagen)
-#   lib/systemd/system/acme-etl{,-once}.service, acme-etl.timer, acme-reports.{service,timer}
+#   lib/systemd/system/acme-etl{,-once}.service, acme-etl.timer, acme-reports.{service,timer},
+#   acme-api.service
 #   share/acme/acme.env.example    template of /etc/acme/acme.env (the .deb's postinst copies it)
 #   share/acme/roles/*.psql        least-privilege roles for the DBA (docs/operations.md)
 #   share/doc/acme/                README.md, docs/*.md (its links), env.example, examples/cron.d-acme
@@ -22,6 +23,7 @@ install(FILES
   deploy/systemd/acme-etl.timer
   deploy/systemd/acme-reports.service
   deploy/systemd/acme-reports.timer
+  deploy/systemd/acme-api.service
   DESTINATION "${ACME_UNIT_DIR}")
 install(FILES deploy/acme.env.example DESTINATION "${CMAKE_INSTALL_DATADIR}/acme")
 install(FILES sql/roles/source_reader.psql sql/roles/target_writer.psql sql/roles/source_owner.psql

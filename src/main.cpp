@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   acme::cli::add_cdc_command(app, ctx);
   acme::cli::add_doctor_command(app, ctx);
   acme::cli::add_verify_command(app, ctx);
+  acme::cli::add_serve_command(app, ctx);
 
   try {
     app.parse(argc, arg_ptrs.data());

@@ -179,6 +179,9 @@ std::vector<std::string> Config::secrets() const {
   auto out = dsn_secrets(source_dsn);
   auto more = dsn_secrets(target_dsn);
   out.insert(out.end(), more.begin(), more.end());
+  if (!api_token.empty()) {
+    out.push_back(api_token);
+  }
   return out;
 }
 
@@ -332,6 +335,25 @@ void validate_names(const Config& c) {
   check_identifier(setting("ACME_TARGET_SCHEMA"), c.target_schema);
 }
 
+// acme serve's settings. The token is read from the environment or .env only (no flag).
+void resolve_api(Resolver& r, const Overrides& flags, Config& c) {
+  if (auto v = r.get("ACME_API_LISTEN", flags.api_listen)) {
+    c.api_listen = *v; // checked by the serve command, with the token rule
+  }
+  if (auto v = r.get("ACME_API_TOKEN", std::optional<std::string>())) {
+    c.api_token = *v;
+  }
+  if (auto v = r.get("ACME_API_THREADS", flags.api_threads)) {
+    c.api_threads = static_cast<int>(parse_long("ACME_API_THREADS", *v, 1, 256));
+  }
+  if (auto v = r.get("ACME_API_POOL_SIZE", flags.api_pool_size)) {
+    c.api_pool_size = static_cast<int>(parse_long("ACME_API_POOL_SIZE", *v, 1, 64));
+  }
+  if (auto v = r.get("ACME_API_STATEMENT_TIMEOUT", flags.api_statement_timeout)) {
+    c.api_statement_timeout = parse_seconds("ACME_API_STATEMENT_TIMEOUT", *v, 3600, 0.01);
+  }
+}
+
 void validate_logging(const Config& c) {
   if (c.log_format != "text" && c.log_format != "json") {
     throw UsageError(fmt::format("{} must be 'text' or 'json', got '{}'",
@@ -363,6 +385,7 @@ Config load(const Overrides& flags, EnvLookup env) {
     c.metrics_address = *v; // checked by obs::serve_metrics, before any connection
   }
   resolve_cdc(r, flags, c);
+  resolve_api(r, flags, c);
   validate_names(c);
   validate_logging(c);
   for (const auto& key : r.unknown_keys()) {

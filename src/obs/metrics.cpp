@@ -21,38 +21,6 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Why the HTTP server could not listen on HOST:PORT, in the system's words: CivetServer only says
-// it failed ("null context when constructing CivetServer"), so bind a socket the same way and
-// report its errno ("Address already in use", "Cannot assign requested address"). `fallback`
-// when that bind succeeds.
-std::string bind_failure(const std::string& address, const std::string& fallback) {
-  const auto colon = address.rfind(':');
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[') {
-    host = host.substr(1, host.size() - 2);
-  }
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
-  if (const int rc = ::getaddrinfo(host.c_str(), address.c_str() + colon + 1, &hints, &found);
-      rc != 0) {
-    return ::gai_strerror(rc);
-  }
-  std::string why = fallback;
-  const int fd = ::socket(found->ai_family, found->ai_socktype, found->ai_protocol);
-  if (fd >= 0) {
-    const int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); // as CivetServer does
-    if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
-      why = std::strerror(errno);
-    }
-    ::close(fd);
-  }
-  ::freeaddrinfo(found);
-  return why;
-}
-
 // prometheus-cpp's families are thread-safe; this class only wires them together.
 class PrometheusMetrics final : public Metrics {
 public:
@@ -195,6 +163,38 @@ std::string written_table(std::string_view step) {
 Metrics& no_metrics() {
   static Metrics k_none; // stateless
   return k_none;
+}
+
+// Why an HTTP server could not listen on HOST:PORT, in the system's words: CivetServer only says
+// it failed ("null context when constructing CivetServer"), so bind a socket the same way and
+// report its errno ("Address already in use", "Cannot assign requested address"). `fallback`
+// when that bind succeeds.
+std::string bind_failure(const std::string& address, const std::string& fallback) {
+  const auto colon = address.rfind(':');
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (const int rc = ::getaddrinfo(host.c_str(), address.c_str() + colon + 1, &hints, &found);
+      rc != 0) {
+    return ::gai_strerror(rc);
+  }
+  std::string why = fallback;
+  const int fd = ::socket(found->ai_family, found->ai_socktype, found->ai_protocol);
+  if (fd >= 0) {
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); // as CivetServer does
+    if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
+      why = std::strerror(errno);
+    }
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  return why;
 }
 
 std::string metrics_address_problem(const std::string& address) {

@@ -48,8 +48,8 @@ footer { color: #666; font-size: 12px; border-top: 1px solid #ddd; padding-top: 
 )css";
 
 // Scripts, frames, fonts, images from anywhere: none. Only this page's inline style applies.
-constexpr std::string_view k_csp = "default-src 'none'; style-src 'unsafe-inline'; "
-                                   "img-src data:; base-uri 'none'; form-action 'none'";
+constexpr std::string_view k_csp_policy = "default-src 'none'; style-src 'unsafe-inline'; "
+                                          "img-src data:; base-uri 'none'; form-action 'none'";
 
 constexpr std::string_view k_null_text = "(none)";
 
@@ -199,7 +199,8 @@ std::string HtmlDocument::str() const {
   std::string out;
   out.reserve(m_body.size() + 4096);
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out += fmt::format("<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n", k_csp);
+  out +=
+      fmt::format("<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n", k_csp_policy);
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
   append_escaped(out, m_title);
   out += "</title>\n<style>";
@@ -230,6 +231,10 @@ std::string HtmlDocument::str() const {
   }
   out += "</body>\n</html>\n";
   return out;
+}
+
+std::string_view html_csp() {
+  return k_csp_policy;
 }
 
 } // namespace acme::report

@@ -41,7 +41,7 @@ datagen_deb=$(one_deb acme-datagen)
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$tmp/contents"
 for path in /usr/bin/acme \
   /usr/lib/systemd/system/acme-etl.service /usr/lib/systemd/system/acme-etl-once.service \
-  /usr/lib/systemd/system/acme-etl.timer /usr/share/acme/acme.env.example \
+  /usr/lib/systemd/system/acme-etl.timer /usr/lib/systemd/system/acme-api.service /usr/share/acme/acme.env.example \
   /usr/share/acme/roles/source_reader.psql /usr/share/acme/roles/target_writer.psql \
   /usr/share/doc/acme/docs/operations.md /usr/share/doc/acme/docs/configuration.md /usr/share/doc/acme/examples/cron.d-acme; do
   grep -qx "$path" "$tmp/contents" || fail "missing $path"
@@ -94,7 +94,7 @@ fi
 "$tmp/root/usr/bin/acme" --version | grep -q "^acme $version" || fail "extracted acme --version"
 cp -an /usr/lib/systemd/system/. "$tmp/root/usr/lib/systemd/system/"
 if ! out=$(systemd-analyze verify --root="$tmp/root" acme-etl.service acme-etl-once.service \
-  acme-etl.timer acme-reports.service acme-reports.timer 2>&1) || [ -n "$out" ]; then
+  acme-etl.timer acme-reports.service acme-reports.timer acme-api.service 2>&1) || [ -n "$out" ]; then
   fail "packaged units do not verify: $out"
 fi
 

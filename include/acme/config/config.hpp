@@ -38,6 +38,10 @@ struct Overrides {
   std::optional<std::string> history_days;
   std::optional<std::string> jobs;
   std::optional<std::string> metrics_address;
+  std::optional<std::string> api_listen;
+  std::optional<std::string> api_threads;
+  std::optional<std::string> api_pool_size;
+  std::optional<std::string> api_statement_timeout;
 };
 
 // Where changes come from: polling the source tables, or the logical replication stream.
@@ -86,10 +90,17 @@ struct Config {
   std::string metrics_address;     // run-continuous-etl: HOST:PORT serving /metrics; empty: off
   std::optional<int> history_days; // prune closed history intervals older than this; empty: keep
   int jobs = default_jobs();       // connections per side of a full load (parallel COPY, indexes)
+  // acme serve: where it listens, its bearer token (environment or .env only: never a flag,
+  // which `ps` shows), request threads, target sessions and their statement timeout.
+  std::string api_listen = "127.0.0.1:8080";
+  std::string api_token;
+  int api_threads = 8;
+  int api_pool_size = 4;
+  std::chrono::milliseconds api_statement_timeout{5000};
   std::map<std::string, std::string> origin; // setting name -> where it came from
   std::vector<std::string> ignored;          // the .env's unknown ACME_* keys, to warn about
 
-  // Every password contained in a configured DSN, for redaction.
+  // Every password contained in a configured DSN, and the API token, for redaction.
   std::vector<std::string> secrets() const;
 };
 

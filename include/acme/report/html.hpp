@@ -21,6 +21,10 @@ namespace acme::report {
 // Other bytes (UTF-8: RTL marks, emoji) pass unchanged.
 void append_escaped(std::string& out, std::string_view text);
 
+// The Content-Security-Policy every page acme renders carries (in a meta element, and as a
+// header where a server sends it): no scripts, frames, fonts or remote images.
+std::string_view html_csp();
+
 // `text` escaped as append_escaped does.
 std::string escape_html(std::string_view text);
 

@@ -1,0 +1,82 @@
+// The HTTP layer of `acme serve`: requests and responses as plain values, and HttpServer, which
+// serves one handler over civetweb (threads, limits, TLS) and logs every request.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace acme::api {
+
+// One request, as the handler sees it.
+struct Request {
+  std::string method;
+  std::string path;  // decoded, without the query string
+  std::string query; // raw query string, without '?'
+  std::map<std::string, std::string> headers; // names in lower case
+  std::string remote;
+
+  // The query parameter `name`, decoded; nullopt when absent.
+  std::optional<std::string> param(const std::string& name) const;
+  // The header `name` (any case), or an empty string.
+  std::string header(const std::string& name) const;
+};
+
+// One response: status, content type, body and extra headers.
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response json(int status, const nlohmann::json& body);
+  // {"error": message, "code": code}: what went wrong in words, and a stable machine code.
+  static Response error(int status, const std::string& code, const std::string& message);
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+// How the server listens and what it accepts.
+struct HttpOptions {
+  std::string address = "127.0.0.1:8080"; // HOST:PORT; port 0 picks a free port (tests)
+  int threads = 8;                         // requests served at once
+  std::chrono::milliseconds request_timeout{10000}; // reading a request, writing a response
+  std::size_t max_header_bytes = 8192;              // request line and headers
+};
+
+// Serves `handler` until destroyed. Only GET and HEAD are served (405 otherwise) and a request
+// with a body is refused (413): the API is read-only. A handler that throws answers 500 with a
+// JSON error that says nothing of the cause (logged instead). Every request is logged: method,
+// path, status, duration and remote address (never the query string or headers, which may
+// carry a token).
+class HttpServer {
+public:
+  // Throws acme::Fatal when the address cannot be bound. Plain HTTP only: Debian bookworm's
+  // civetweb 1.15 loads OpenSSL 3 at run time and calls SSL_get_peer_certificate, which
+  // OpenSSL 3 no longer exports, on every TLS connection (a NULL call: the server crashes), so
+  // TLS is left to a proxy in front (docs/api.md).
+  HttpServer(HttpOptions options, Handler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The port listened on (the chosen one when the address said 0).
+  int port() const;
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> m_impl;
+};
+
+// Compares two secrets in time that depends only on their lengths, not on where they differ.
+bool constant_time_equal(const std::string& a, const std::string& b);
+
+} // namespace acme::api

@@ -1,0 +1,384 @@
+// acme serve over real HTTP against a real target: the reports identical to export-reports' CSVs
+// and valid against the OpenAPI document, the cache per committed sync, one order, keyset
+// pagination, authentication, limits, a slow client, readiness and the command's refusals.
+#include "acme/api/api.hpp"
+#include "acme/api/http.hpp"
+#include "acme/report/html.hpp"
+#include "acme/report/reports.hpp"
+#include "support/etl_fixture.hpp"
+#include "support/temp_dir.hpp"
+
+#include <arpa/inet.h>
+#include <civetweb.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sstream>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+namespace acme::test {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers; // names in lower case
+};
+
+// One GET (or another method) over a fresh connection, with civetweb's client.
+Reply http(int port, const std::string& path, const std::vector<std::string>& headers = {},
+           bool tls = false, const std::string& method = "GET") {
+  std::array<char, 256> err{};
+  mg_connection* conn = mg_connect_client("127.0.0.1", port, tls ? 1 : 0, err.data(), err.size());
+  if (conn == nullptr) {
+    ADD_FAILURE() << "cannot connect: " << err.data();
+    return {};
+  }
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (const auto& h : headers) {
+    request += h + "\r\n";
+  }
+  request += "Connection: close\r\n\r\n";
+  mg_write(conn, request.data(), request.size());
+  Reply r;
+  if (mg_get_response(conn, err.data(), err.size(), 10000) < 0) {
+    ADD_FAILURE() << "no response: " << err.data();
+    mg_close_connection(conn);
+    return r;
+  }
+  const mg_response_info* info = mg_get_response_info(conn);
+  r.status = info->status_code;
+  for (int i = 0; i < info->num_headers; ++i) {
+    std::string name = info->http_headers[i].name;
+    for (auto& ch : name) {
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    r.headers[name] = info->http_headers[i].value;
+  }
+  std::array<char, 8192> buf{};
+  int n = 0;
+  while ((n = mg_read(conn, buf.data(), buf.size())) > 0) {
+    r.body.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  mg_close_connection(conn);
+  return r;
+}
+
+// A raw TCP connection to the server (for what a well-behaved client would not send).
+int raw_connect(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  return fd;
+}
+
+// Checks `value` against an OpenAPI 3.0 schema: the subset acme's document uses ($ref, type,
+// nullable, required, properties, items, oneOf, enum). Returns the first problem, or "".
+std::string check_schema(const json& doc, const json& schema, const json& value,
+                         const std::string& at) {
+  if (schema.contains("$ref")) {
+    const std::string name = schema["$ref"].get<std::string>().substr(21);
+    return check_schema(doc, doc["components"]["schemas"][name], value, at);
+  }
+  if (value.is_null()) {
+    return schema.value("nullable", false) ? "" : at + ": null but not nullable";
+  }
+  if (schema.contains("oneOf")) {
+    int matched = 0;
+    for (const auto& s : schema["oneOf"]) {
+      matched += check_schema(doc, s, value, at).empty() ? 1 : 0;
+    }
+    return matched == 1 ? "" : at + ": matches " + std::to_string(matched) + " of oneOf";
+  }
+  const std::string type = schema.value("type", "");
+  const bool ok = type.empty() || (type == "object" && value.is_object()) ||
+                  (type == "array" && value.is_array()) || (type == "string" && value.is_string()) ||
+                  (type == "integer" && value.is_number_integer()) ||
+                  (type == "number" && value.is_number()) ||
+                  (type == "boolean" && value.is_boolean());
+  if (!ok) {
+    return at + ": expected " + type + ", got " + value.dump();
+  }
+  for (const auto& req : schema.value("required", json::array())) {
+    if (!value.contains(req.get<std::string>())) {
+      return at + ": missing " + req.get<std::string>();
+    }
+  }
+  if (schema.contains("properties")) {
+    for (const auto& [name, sub] : schema["properties"].items()) {
+      if (value.contains(name)) {
+        if (auto p = check_schema(doc, sub, value[name], at + "." + name); !p.empty()) {
+          return p;
+        }
+      }
+    }
+  }
+  if (schema.contains("items")) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (auto p = check_schema(doc, schema["items"], value[i], at + "[" + std::to_string(i) + "]");
+          !p.empty()) {
+        return p;
+      }
+    }
+  }
+  return {};
+}
+
+// The 200 response schema of `path` for `media`.
+json response_schema(const json& doc, const std::string& path,
+                     const std::string& media = "application/json") {
+  return doc["paths"][path]["get"]["responses"]["200"]["content"][media]["schema"];
+}
+
+class ApiTest : public EtlTest {
+protected:
+  void SetUp() override {
+    EtlTest::SetUp();
+    seed();
+    sync();
+  }
+  void TearDown() override {
+    m_server.reset();
+    m_api.reset();
+    EtlTest::TearDown();
+  }
+
+  void start(api::ApiOptions options = {}, api::HttpOptions http_options = {}) {
+    options.target_dsn = config().target_dsn;
+    options.schema = m_target_schema;
+    options.watch_interval = std::chrono::milliseconds(100);
+    http_options.address = "127.0.0.1:0";
+    m_server.reset();
+    m_api = std::make_unique<api::Api>(options);
+    m_server = std::make_unique<api::HttpServer>(
+        http_options, [this](const api::Request& r) { return m_api->handle(r); });
+    wait_for_sync_id();
+  }
+
+  // Until the watcher has read the newest committed sync.
+  void wait_for_sync_id() {
+    const std::string newest = tgt_value("SELECT max(run_id) FROM " + tgt("acme_runs") +
+                                         " WHERE status = 'succeeded'");
+    for (int i = 0; i < 100; ++i) {
+      const auto w = m_api->watch();
+      if (w.sync_id && std::to_string(*w.sync_id) == newest) {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL() << "the watcher never saw sync " << newest;
+  }
+
+  Reply get(const std::string& path, const std::vector<std::string>& headers = {}) {
+    return http(m_server->port(), path, headers);
+  }
+
+  std::unique_ptr<api::Api> m_api;
+  std::unique_ptr<api::HttpServer> m_server;
+};
+
+TEST_F(ApiTest, ReportsAreExportReportsCsvsByteForByteAndTheirJsonMatchesTheOpenApiDocument) {
+  start();
+  TempDir dir("api");
+  const auto exported = acme({"export-reports", "--all", "--output-dir", dir.path().string()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const json doc = json::parse(get("/api/v1/openapi.json").body);
+  for (const auto& r : report::catalog()) {
+    const std::string path = "/api/v1/reports/" + std::string(r.name);
+    const Reply csv = get(path + "?format=csv");
+    ASSERT_EQ(csv.status, 200) << path << ": " << csv.body;
+    EXPECT_EQ(csv.headers.at("content-type"), "text/csv; charset=utf-8");
+    std::ifstream file(dir.path() / std::string(r.file_name), std::ios::binary);
+    const std::string expected((std::istreambuf_iterator<char>(file)), {});
+    EXPECT_EQ(csv.body, expected) << path;
+
+    const Reply js = get(path);
+    ASSERT_EQ(js.status, 200) << path;
+    const json body = json::parse(js.body);
+    EXPECT_EQ(check_schema(doc, response_schema(doc, path), body, path), "");
+    const auto lines = std::count(expected.begin(), expected.end(), '\n');
+    EXPECT_EQ(static_cast<long>(body["rows"].size()), lines - 1) << path;
+  }
+}
+
+TEST_F(ApiTest, RepeatedReportRequestsAreServedFromTheCacheUntilANewerSyncCommits) {
+  start();
+  const Reply first = get("/api/v1/reports/top-customers");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(m_api->cache_misses(), 1);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(get("/api/v1/reports/top-customers").body, first.body);
+  }
+  EXPECT_EQ(m_api->cache_misses(), 1);
+  EXPECT_EQ(m_api->cache_hits(), 5);
+  // The CSV is another entry of the cache, computed once too.
+  get("/api/v1/reports/top-customers?format=csv");
+  get("/api/v1/reports/top-customers?format=csv");
+  EXPECT_EQ(m_api->cache_misses(), 2);
+
+  src_exec("UPDATE " + src("customers") + " SET customer_name = 'Renamed by the API test', " +
+           "updated_at = updated_at + interval '1 hour'");
+  sync();
+  wait_for_sync_id();
+  const Reply after = get("/api/v1/reports/top-customers");
+  EXPECT_EQ(m_api->cache_misses(), 3);
+  EXPECT_NE(after.body, first.body);
+  EXPECT_NE(after.body.find("Renamed by the API test"), std::string::npos);
+}
+
+TEST_F(ApiTest, AnOrderComesWithItsItemsAndStatusHistory) {
+  start();
+  const std::string id = tgt_value("SELECT min(order_id) FROM " + tgt("analytical_orders"));
+  const Reply r = get("/api/v1/orders/" + id);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json body = json::parse(r.body);
+  const json doc = json::parse(get("/api/v1/openapi.json").body);
+  EXPECT_EQ(check_schema(doc, response_schema(doc, "/api/v1/orders/{id}"), body, "order"), "");
+  EXPECT_EQ(std::to_string(body["order"]["order_id"].get<std::int64_t>()), id);
+  EXPECT_EQ(std::to_string(body["items"].size()),
+            tgt_value("SELECT count(*) FROM " + tgt("analytical_order_items") +
+                      " WHERE order_id = " + id));
+  EXPECT_GE(body["status_history"].size(), 1U);
+  EXPECT_EQ(get("/api/v1/orders/999999999").status, 404);
+  const Reply bad = get("/api/v1/orders/abc");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["code"], "bad_id");
+}
+
+TEST_F(ApiTest, ACustomersOrdersArePagedByKeyWithABoundedLimit) {
+  start();
+  const std::string customer = tgt_value("SELECT customer_id FROM " + tgt("analytical_orders") +
+                                         " GROUP BY customer_id ORDER BY count(*) DESC LIMIT 1");
+  std::vector<std::int64_t> seen;
+  std::string after;
+  for (int page = 0; page < 100; ++page) {
+    const Reply r = get("/api/v1/customers/" + customer + "/orders?limit=3" +
+                        (after.empty() ? "" : "&after=" + after));
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json body = json::parse(r.body);
+    EXPECT_LE(body["orders"].size(), 3U);
+    for (const auto& o : body["orders"]) {
+      seen.push_back(o["order_id"].get<std::int64_t>());
+    }
+    if (body["next_after"].is_null()) {
+      break;
+    }
+    after = std::to_string(body["next_after"].get<std::int64_t>());
+  }
+  std::vector<std::int64_t> expected;
+  for (const auto& row : tgt_exec("SELECT order_id FROM " + tgt("analytical_orders") +
+                                  " WHERE customer_id = " + customer + " ORDER BY order_id")) {
+    expected.push_back(row[0].as<std::int64_t>());
+  }
+  EXPECT_EQ(seen, expected);
+  const Reply completed =
+      get("/api/v1/customers/" + customer + "/orders?status=COMPLETED&limit=500");
+  const json completed_body = json::parse(completed.body);
+  for (const auto& o : completed_body["orders"]) {
+    EXPECT_EQ(o["status"], "COMPLETED");
+  }
+  EXPECT_EQ(get("/api/v1/customers/" + customer + "/orders?limit=0").status, 400);
+  EXPECT_EQ(get("/api/v1/customers/" + customer + "/orders?limit=501").status, 400);
+  EXPECT_EQ(get("/api/v1/customers/" + customer + "/orders?after=x").status, 400);
+}
+
+TEST_F(ApiTest, ATokenIsRequiredOnceConfiguredAndCheckedExactly) {
+  api::ApiOptions options;
+  options.token = "0123456789abcdef0123456789abcdef";
+  start(options);
+  const Reply none = get("/api/v1/reports/open-orders");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(json::parse(none.body)["code"], "unauthorized");
+  EXPECT_EQ(none.headers.at("www-authenticate"), "Bearer realm=\"acme\"");
+  EXPECT_EQ(get("/api/v1/reports/open-orders", {"Authorization: Bearer wrong"}).status, 401);
+  EXPECT_EQ(get("/api/v1/reports/open-orders",
+                {"Authorization: Bearer 0123456789abcdef0123456789abcdeX"})
+                .status,
+            401);
+  EXPECT_EQ(get("/api/v1/reports/open-orders",
+                {"Authorization: Bearer " + options.token})
+                .status,
+            200);
+  EXPECT_EQ(get("/metrics").status, 401);
+  EXPECT_EQ(get("/healthz").status, 200); // probes need no token
+}
+
+TEST_F(ApiTest, ErrorsAreJsonAndLimitsAreEnforced) {
+  start();
+  const Reply unknown = get("/api/v1/reports/no-such-report");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(json::parse(unknown.body)["code"], "unknown_report");
+  EXPECT_EQ(get("/nowhere").status, 404);
+  EXPECT_EQ(get("/api/v1/reports/open-orders?format=xml").status, 400);
+  const Reply post = http(m_server->port(), "/api/v1/reports/open-orders", {}, false, "POST");
+  EXPECT_EQ(post.status, 405);
+  const Reply body = http(m_server->port(), "/healthz", {"Content-Length: 5"}, false, "GET");
+  EXPECT_NE(body.status, 200);
+  // A request line and headers over the limit (8 KiB) are refused, not buffered.
+  const Reply huge = get("/healthz", {"X-Padding: " + std::string(20000, 'a')});
+  EXPECT_GE(huge.status, 400);
+}
+
+TEST_F(ApiTest, ASlowClientDoesNotStallOthers) {
+  api::HttpOptions http_options;
+  http_options.threads = 4;
+  http_options.request_timeout = std::chrono::milliseconds(2000);
+  start({}, http_options);
+  // Half a request line, then nothing: it holds one thread until the request timeout.
+  const int slow = raw_connect(m_server->port());
+  const std::string partial = "GET /api/v1/rep";
+  ASSERT_EQ(::send(slow, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(get("/api/v1/reports/open-orders").status, 200);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  ::close(slow);
+}
+
+TEST_F(ApiTest, ReadinessFollowsTheNewestSyncsAge) {
+  start();
+  const Reply ready = get("/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_TRUE(json::parse(ready.body)["ready"].get<bool>());
+  api::ApiOptions strict;
+  strict.max_sync_age = std::chrono::duration<double>(0.001);
+  start(strict);
+  const Reply stale = get("/readyz");
+  EXPECT_EQ(stale.status, 503);
+  EXPECT_TRUE(json::parse(stale.body)["target_reachable"].get<bool>());
+}
+
+TEST_F(ApiTest, TheLivePageCarriesTheReportsCspAndReloadsItself) {
+  start();
+  const Reply page = get("/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.headers.at("content-security-policy"), std::string(report::html_csp()));
+  EXPECT_NE(page.body.find("<meta http-equiv=\"refresh\" content=\"30\">"), std::string::npos);
+  EXPECT_NE(page.body.find("Content-Security-Policy"), std::string::npos);
+  const Reply metrics = get("/metrics");
+  EXPECT_NE(metrics.body.find("acme_api_requests_total{route=\"/\",status=\"200\"} 1"),
+            std::string::npos)
+      << metrics.body;
+}
+
+TEST_F(ApiTest, TheCommandRefusesAPublicAddressWithoutAToken) {
+  const auto r = acme({"serve", "--listen", "0.0.0.0:8099"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("ACME_API_TOKEN"), std::string::npos) << r.err;
+  const auto short_token = acme({"serve"}, {"ACME_API_TOKEN=short"});
+  EXPECT_EQ(short_token.exit_code, 2);
+  EXPECT_EQ(short_token.err.find("short"), std::string::npos) << "the token leaked: "
+                                                              << short_token.err;
+}
+
+} // namespace
+} // namespace acme::test
