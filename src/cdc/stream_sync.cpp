@@ -7,11 +7,13 @@
 #include "acme/cdc/start_plan.hpp"
 #include "acme/config/dsn.hpp"
 #include "acme/db/connection.hpp"
-#include "acme/db/copy.hpp"
 #include "acme/error.hpp"
 #include "acme/etl/backoff.hpp"
+#include "acme/etl/cdc_position.hpp"
 #include "acme/etl/continuous.hpp"
-#include "acme/etl/loader.hpp"
+#include "acme/etl/extractor.hpp"
+#include "acme/etl/stager.hpp"
+#include "acme/etl/sync_state.hpp"
 #include "acme/etl/transformer.hpp"
 #include "acme/sql/embedded.hpp"
 #include "acme/test_point.hpp"
@@ -342,7 +344,7 @@ void StreamSyncer::open_stream(Stream& s, bool until_current) {
   std::optional<StoredPosition> stored;
   {
     pqxx::work tx(m_syncer.target(), "acme cdc state");
-    if (const auto state = etl::Loader(tx, m_config.target_schema).load_cdc_state(slot)) {
+    if (const auto state = etl::CdcPosition(tx, m_config.target_schema).load(slot)) {
       stored = StoredPosition{Lsn::parse(state->applied_lsn), state->needs_snapshot};
     }
     tx.commit();
@@ -405,7 +407,7 @@ void StreamSyncer::hand_off(Stream& s, const StartPlan& plan, bool slot_exists) 
     // Durable before the slot changes: from here until the hand-off commits, every start
     // re-snapshots, and recognizes the slot as acme's even if its creation was interrupted.
     pqxx::work tx(m_syncer.target(), "acme cdc snapshot needed");
-    etl::Loader(tx, m_config.target_schema).mark_snapshot_needed(slot);
+    etl::CdcPosition(tx, m_config.target_schema).mark_snapshot_needed(slot);
     tx.commit();
   }
   test_point::reach("cdc-snapshot-marked");
@@ -441,8 +443,8 @@ void StreamSyncer::send_status(Stream& s, bool reply_requested, bool store_posit
   if (position >= s.applied && !s.feedback.pending() && !s.open_tx && store_due) {
     s.last_position_store = std::chrono::steady_clock::now();
     pqxx::work tx(m_syncer.target(), "acme cdc position");
-    if (etl::Loader(tx, m_config.target_schema)
-            .advance_cdc_position(m_config.cdc_slot, position.to_string())) {
+    if (etl::CdcPosition(tx, m_config.target_schema)
+            .advance(m_config.cdc_slot, position.to_string())) {
       tx.commit();
       s.applied = position;
       s.result.applied_lsn = s.applied.to_string();
@@ -576,9 +578,11 @@ void StreamSyncer::flush(Stream& s) {
     s.open_tx_written = 0;
   }
   pqxx::work& ttx = *s.open_tx;
-  etl::Loader loader(ttx, m_config.target_schema);
-  const bool closed_changed = loader.prepare(m_config.closed_statuses);
-  const auto key_tables = stage_batch(s, loader, ttx);
+  etl::Stager stager(ttx, m_config.target_schema);
+  stager.prepare(m_config.closed_statuses);
+  etl::SyncState sync_state(ttx, m_config.target_schema);
+  const bool closed_changed = sync_state.store_closed_statuses(m_config.closed_statuses);
+  const auto key_tables = stage_batch(s, stager);
   merge_batch(s, ttx, key_tables, closed_changed);
   const auto changes = s.batch.changes();
   s.batch.clear();
@@ -588,7 +592,7 @@ void StreamSyncer::flush(Stream& s) {
                   changes);
     return;
   }
-  const bool advanced = commit_transaction(s, loader, ttx);
+  const bool advanced = commit_transaction(s, sync_state, ttx);
   pump.reset();
   const auto now = std::chrono::steady_clock::now();
   s.last_input = std::max(s.last_input, now); // nothing was read while the flush ran
@@ -610,8 +614,7 @@ void StreamSyncer::flush(Stream& s) {
 
 // Stages the batch's row images, deletes, truncations and history events (rows whose image was
 // incomplete are read again from the source); returns the tables whose key sets changed.
-std::vector<std::string> StreamSyncer::stage_batch(Stream& s, etl::Loader& loader,
-                                                   pqxx::work& ttx) {
+std::vector<std::string> StreamSyncer::stage_batch(Stream& s, etl::Stager& stager) {
   std::vector<std::string> key_tables;
   nlohmann::json& rows = s.open_tx_rows;
   std::unique_ptr<pqxx::work> source_read; // only for rows whose image was incomplete
@@ -625,28 +628,21 @@ std::vector<std::string> StreamSyncer::stage_batch(Stream& s, etl::Loader& loade
       images.push_back(std::move(row));
     }
     changes.upserts.clear();
-    loader.stage_rows(table, images);
+    stager.stage_rows(table, images);
     std::int64_t refetched = 0;
     if (!changes.refetch.empty()) {
       if (!source_read) {
         source_read = std::make_unique<pqxx::work>(m_syncer.source(), "acme cdc refetch");
       }
-      std::string keys;
-      for (const auto k : changes.refetch) {
-        keys += (keys.empty() ? "" : ",") + std::to_string(k);
-      }
-      refetched = db::copy_between(
-          *source_read,
-          fmt::format("SELECT {} FROM {} WHERE {} = ANY('{{{}}}'::bigint[])", table.columns,
-                      db::qualify(m_config.source_schema, table.source), db::quote_ident(table.pk),
-                      keys),
-          ttx, std::string(table.staging));
+      const std::vector<std::int64_t> keys(changes.refetch.begin(), changes.refetch.end());
+      refetched =
+          etl::Extractor(*source_read, m_config.source_schema).copy_rows(table, keys, stager);
     }
     if (changes.truncated) {
-      loader.keys_from_staging(table); // the staged rows are the table's whole key set
+      stager.keys_from_staging(table); // the staged rows are the table's whole key set
       key_tables.push_back(name);
     } else if (!changes.deletes.empty()) {
-      loader.stage_deletes(
+      stager.stage_deletes(
           table, std::vector<std::int64_t>(changes.deletes.begin(), changes.deletes.end()));
       key_tables.push_back(name);
     }
@@ -657,10 +653,10 @@ std::vector<std::string> StreamSyncer::stage_batch(Stream& s, etl::Loader& loade
     source_read->commit();
   }
   for (const auto& [name, events] : s.batch.events()) {
-    loader.stage_events(name, event_rows(name, events));
+    stager.stage_events(name, event_rows(name, events));
     for (const auto& e : events) {
       if (e.key < 0) {
-        loader.stage_truncate_event(name, e.seq, utc_text(e.commit_time));
+        stager.stage_truncate_event(name, e.seq, utc_text(e.commit_time));
       }
     }
   }
@@ -694,18 +690,19 @@ void StreamSyncer::merge_batch(Stream& s, pqxx::work& ttx,
 
 // Stores the position the source transaction ends at and the run, and commits; only then is the
 // position durable (and confirmable to the slot). Returns whether the position advanced.
-bool StreamSyncer::commit_transaction(Stream& s, etl::Loader& loader, pqxx::work& ttx) {
+bool StreamSyncer::commit_transaction(Stream& s, etl::SyncState& sync_state, pqxx::work& ttx) {
   const bool advances = s.batch_commit > s.applied;
   if (advances) {
-    loader.save_cdc_state(m_config.cdc_slot, s.batch_commit.to_string());
+    etl::CdcPosition(ttx, m_config.target_schema)
+        .save(m_config.cdc_slot, s.batch_commit.to_string());
     s.open_tx_rows["applied_lsn"] = s.batch_commit.to_string();
   }
-  etl::Loader::RunRecord run;
+  etl::SyncState::RunRecord run;
   run.started_at = s.open_tx_started_at;
   run.mode = "cdc";
   run.horizon_kind = "cdc";
   run.rows = s.open_tx_rows;
-  loader.record_run(run);
+  sync_state.record_run(run);
   test_point::reach("cdc-before-commit", &ttx);
   ttx.commit();
   s.open_tx.reset();
@@ -774,8 +771,8 @@ StreamResult StreamSyncer::stream(bool until_current) {
   bool closed_changed = false;
   {
     pqxx::read_transaction check(m_syncer.target(), "acme cdc settings");
-    closed_changed =
-        etl::Loader(check, m_config.target_schema).closed_statuses_differ(m_config.closed_statuses);
+    closed_changed = etl::SyncState(check, m_config.target_schema)
+                         .closed_statuses_differ(m_config.closed_statuses);
   }
   if (closed_changed) {
     spdlog::info("the closed-status set changed: recomputing openness before streaming");

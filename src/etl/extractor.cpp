@@ -129,6 +129,47 @@ std::string Extractor::invisible_rows_query(const TableSpec& table,
                      bigint_array(keys));
 }
 
+std::string Extractor::rows_query(const TableSpec& table,
+                                  const std::vector<std::int64_t>& keys) const {
+  return fmt::format("SELECT {} FROM {} WHERE {} = ANY({})", table.columns, table_name(table),
+                     db::quote_ident(table.pk), bigint_array(keys));
+}
+
+std::int64_t Extractor::copy_changes(const TableSpec& table, const Cursor& after, long limit,
+                                     Stager& into, const std::function<bool()>& should_stop) const {
+  return into.copy_in(m_tx, changes_query(table, after, limit), table, WorkTable::rows,
+                      should_stop);
+}
+
+std::int64_t Extractor::copy_all(const TableSpec& table, Stager& into,
+                                 const std::function<bool()>& should_stop,
+                                 const std::function<void(std::int64_t rows)>& on_rows) const {
+  return into.copy_in(m_tx, all_rows_query(table), table, WorkTable::rows, should_stop, on_rows);
+}
+
+std::int64_t Extractor::copy_rows(const TableSpec& table, const std::vector<std::int64_t>& keys,
+                                  Stager& into, const std::function<bool()>& should_stop) const {
+  return into.copy_in(m_tx, rows_query(table, keys), table, WorkTable::rows, should_stop);
+}
+
+std::int64_t Extractor::copy_buckets(const TableSpec& table, const std::optional<KeyRange>& range,
+                                     Stager& into, const std::function<bool()>& should_stop) const {
+  return into.copy_in(m_tx, buckets_query(table, range), table, WorkTable::buckets, should_stop);
+}
+
+std::int64_t Extractor::copy_keys(const TableSpec& table, const std::vector<std::int64_t>& buckets,
+                                  Stager& into, const std::function<bool()>& should_stop) const {
+  return into.copy_in(m_tx, keys_query(table, buckets), table, WorkTable::keys, should_stop);
+}
+
+std::int64_t Extractor::copy_invisible_rows(const TableSpec& table,
+                                            const std::vector<std::int64_t>& keys,
+                                            const std::optional<KeyRange>& range, Stager& into,
+                                            const std::function<bool()>& should_stop) const {
+  return into.copy_in(m_tx, invisible_rows_query(table, keys, range), table, WorkTable::rows,
+                      should_stop);
+}
+
 void Extractor::check_contract() {
   for (const auto& table : k_tables) {
     const auto r = m_tx.exec_params(

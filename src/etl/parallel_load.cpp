@@ -64,7 +64,7 @@ struct MaxKey {
     }
   }
   // Observes rows whose key is field `key` and updated_at field `updated_at`; rows with a NULL
-  // or infinite updated_at never make a cursor (as in Loader::staged_max).
+  // or infinite updated_at never make a cursor (as in Stager::staged_max).
   db::RowObserver observer(std::size_t key, std::size_t updated_at) {
     return [this, key, updated_at](const std::vector<db::BinaryField>& row) {
       if (row.size() <= std::max(key, updated_at) || row[key].data == nullptr) {
@@ -162,6 +162,14 @@ std::vector<std::string> ParallelLoad::swap_blockers(pqxx::transaction_base& tar
     out.push_back(row[0].as<std::string>());
   }
   return out;
+}
+
+bool ParallelLoad::target_empty(pqxx::transaction_base& target, const std::string& schema) {
+  return target
+      .exec(fmt::format("SELECT NOT EXISTS (SELECT 1 FROM {}) AND NOT EXISTS (SELECT 1 FROM {})",
+                        db::qualify(schema, "analytical_orders"),
+                        db::qualify(schema, "analytical_order_items")))[0][0]
+      .as<bool>();
 }
 
 bool ParallelLoad::stopping() const {

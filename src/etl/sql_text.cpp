@@ -4,6 +4,8 @@
 #include "acme/etl/cursor.hpp"
 #include "acme/sql/embedded.hpp"
 
+#include <algorithm>
+
 namespace acme::etl {
 
 namespace {
@@ -70,6 +72,13 @@ std::string render_sql(std::string_view sql, const std::string& schema, const Ta
     all.emplace("recon", std::string(table->recon));
   }
   return db::render(sql, all);
+}
+
+std::vector<std::string> closed_status_set(std::vector<std::string> closed_statuses) {
+  std::sort(closed_statuses.begin(), closed_statuses.end());
+  closed_statuses.erase(std::unique(closed_statuses.begin(), closed_statuses.end()),
+                        closed_statuses.end());
+  return closed_statuses;
 }
 
 } // namespace acme::etl

@@ -3,11 +3,14 @@
 #include "acme/config/dsn.hpp"
 #include "acme/db/canceller.hpp"
 #include "acme/db/connection.hpp"
-#include "acme/db/copy.hpp"
 #include "acme/db/migrator.hpp"
 #include "acme/db/writer_lock.hpp"
 #include "acme/etl/batch_plan.hpp"
+#include "acme/etl/cdc_position.hpp"
 #include "acme/etl/parallel_load.hpp"
+#include "acme/etl/reconciler.hpp"
+#include "acme/etl/stager.hpp"
+#include "acme/etl/sync_state.hpp"
 #include "acme/etl/transformer.hpp"
 #include "acme/obs/progress.hpp"
 #include "acme/test_point.hpp"
@@ -85,9 +88,9 @@ std::string reconcile_mode(int slices) {
 }
 
 // The record of a transaction that read the source at `horizon` and is about to commit.
-Loader::RunRecord succeeded_run(const std::string& started_at, const std::string& mode,
-                                const Horizon& horizon, const nlohmann::json& rows) {
-  Loader::RunRecord run;
+SyncState::RunRecord succeeded_run(const std::string& started_at, const std::string& mode,
+                                   const Horizon& horizon, const nlohmann::json& rows) {
+  SyncState::RunRecord run;
   run.started_at = started_at;
   run.mode = mode;
   run.horizon_kind = horizon.exact ? "exact" : "lookback";
@@ -262,21 +265,22 @@ void Syncer::log_horizon(const Horizon& horizon) {
 // One batch's transactions and what its steps hand to each other.
 struct Syncer::BatchRun {
   BatchRun(const Horizon& horizon_, SourceTx& stx_, Extractor& extractor_, pqxx::work& ttx_,
-           Loader& loader_, const std::optional<SyncRequest::Handoff>& handoff_,
+           const std::string& schema, const std::optional<SyncRequest::Handoff>& handoff_,
            std::unique_ptr<ParallelLoad>& parallel_load_)
-      : horizon(horizon_), stx(stx_), extractor(extractor_), ttx(ttx_), loader(loader_),
-        handoff(handoff_), parallel_load(parallel_load_) {}
+      : horizon(horizon_), stx(stx_), extractor(extractor_), ttx(ttx_), stager(ttx_, schema),
+        sync_state(ttx_, schema), handoff(handoff_), parallel_load(parallel_load_) {}
 
   const Horizon& horizon;
   SourceTx& stx;
   Extractor& extractor;
   pqxx::work& ttx;
-  Loader& loader;
+  Stager stager;        // the work tables, in ttx
+  SyncState sync_state; // cursors, pins and the run record, in ttx
   const std::optional<SyncRequest::Handoff>& handoff;
   std::unique_ptr<ParallelLoad>& parallel_load; // run_batch discards it if the batch fails
   bool closed_changed = false;
   std::map<std::string, TableState> state;
-  Loader::Pins pins;
+  SyncState::Pins pins;
   BatchPlan plan;
   std::optional<obs::Progress> progress; // of a full read
   std::map<std::string, std::int64_t> estimates;
@@ -308,8 +312,7 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile_requested, i
     }
     Extractor extractor(stx, m_config.source_schema); // its contract checked by connect()
     pqxx::work ttx(*m_target, "acme load");
-    Loader loader(ttx, m_config.target_schema);
-    BatchRun run(horizon, stx, extractor, ttx, loader, handoff, parallel_load);
+    BatchRun run(horizon, stx, extractor, ttx, m_config.target_schema, handoff, parallel_load);
     read_target_state(run);
 
     plan_run(run, full_requested, reconcile_requested);
@@ -354,11 +357,12 @@ Syncer::Batch Syncer::run_batch(bool full_requested, bool reconcile_requested, i
 }
 
 void Syncer::read_target_state(BatchRun& run) {
-  run.closed_changed = run.loader.prepare(m_config.closed_statuses);
+  run.stager.prepare(m_config.closed_statuses);
+  run.closed_changed = run.sync_state.store_closed_statuses(m_config.closed_statuses);
   if (run.closed_changed) {
     spdlog::warn("the closed-status set changed: recomputing which orders are open");
   }
-  run.state = run.loader.load_state();
+  run.state = run.sync_state.load_tables();
   for (const auto& [table, table_state] : run.state) {
     // updated_at has no time zone: if the writers' clock went back (daylight saving ends, a
     // clock fix), new changes are stamped behind the cursor and only a full read finds them.
@@ -369,7 +373,7 @@ void Syncer::read_target_state(BatchRun& run) {
                    run.horizon.source_now, run.horizon.time_zone, table, *table_state.cursor.ts);
     }
   }
-  run.pins = run.loader.pin_prepared(run.horizon.prepared);
+  run.pins = run.sync_state.pin_prepared(run.horizon.prepared);
   if (run.pins.added > 0 || (!run.pins.lowest.empty() && !m_pins_reported)) {
     for (const auto& p : run.horizon.prepared) {
       spdlog::warn("prepared transaction '{}' (prepared {} by {}) holds the cursors back until "
@@ -379,7 +383,8 @@ void Syncer::read_target_state(BatchRun& run) {
   }
   m_pins_reported = !run.pins.lowest.empty();
   if (!run.handoff) {
-    run.loader.invalidate_cdc_state(); // the stream no longer continues this target's state
+    // The stream no longer continues this target's state.
+    CdcPosition(run.ttx, m_config.target_schema).invalidate();
   }
 }
 
@@ -422,7 +427,7 @@ std::vector<std::string> Syncer::swap_blockers_logged(pqxx::transaction_base& tt
 
 // Orders and items go into shadow tables over `jobs` connections per side, swapped in at commit.
 void Syncer::load_shadow_tables(BatchRun& run) {
-  run.target_was_empty = run.loader.target_empty();
+  run.target_was_empty = ParallelLoad::target_empty(run.ttx, m_config.target_schema);
   // Every worker reads the snapshot of this transaction (taken after the horizon), or the
   // replication slot's in a CDC hand-off.
   const std::string snapshot =
@@ -467,19 +472,16 @@ void Syncer::read_tables(BatchRun& run, Batch& batch) {
       break;
     case TableRead::whole: {
       auto& shown = run.progress->start(name, run.estimates.at(name));
-      read = db::copy_between(run.stx, run.extractor.all_rows_query(t), run.ttx,
-                              std::string(t.staging), stop,
-                              [&shown](std::int64_t n) { shown.add(n); });
+      read =
+          run.extractor.copy_all(t, run.stager, stop, [&shown](std::int64_t n) { shown.add(n); });
       run.progress->finish(shown);
-      run.loader.keys_from_staging(t);
-      last_read = run.loader.staged_max(t);
+      run.stager.keys_from_staging(t);
+      last_read = run.stager.staged_max(t);
       break;
     }
     case TableRead::changes:
-      read =
-          db::copy_between(run.stx, run.extractor.changes_query(t, previous, m_config.batch_size),
-                           run.ttx, std::string(t.staging), stop);
-      last_read = run.loader.staged_max(t);
+      read = run.extractor.copy_changes(t, previous, m_config.batch_size, run.stager, stop);
+      last_read = run.stager.staged_max(t);
       break;
     }
     const auto pin = run.pins.lowest.find(name);
@@ -533,14 +535,14 @@ void Syncer::merge_and_commit(BatchRun& run, Batch& batch, const std::string& st
   batch.result.rows_written = counts.total();
   batch.result.written_by_step = counts.written;
   if (run.handoff) {
-    run.loader.forget_poll_state();
-    run.loader.save_cdc_state(run.handoff->slot, run.handoff->applied_lsn);
+    run.sync_state.forget_cursors();
+    CdcPosition(run.ttx, m_config.target_schema).save(run.handoff->slot, run.handoff->applied_lsn);
   } else {
     for (const auto& [name, step] : run.steps) {
-      run.loader.save_state(name, step.cursor, run.plan.full());
+      run.sync_state.save_cursor(name, step.cursor, run.plan.full());
     }
   }
-  run.loader.record_run(succeeded_run(started_at, mode, run.horizon, run.rows));
+  run.sync_state.record_run(succeeded_run(started_at, mode, run.horizon, run.rows));
   check_stop();
   test_point::reach("before-commit");
   run.ttx.commit();
@@ -556,8 +558,10 @@ void Syncer::reconcile_keys(pqxx::transaction_base& stx, const Extractor& extrac
   std::map<std::string, std::optional<std::int64_t>> next_slice;
   nlohmann::json rows = nlohmann::json::object();
   pqxx::work ttx(*m_target, "acme reconcile");
-  Loader loader(ttx, m_config.target_schema);
-  loader.prepare(m_config.closed_statuses); // empties the work tables the changes used
+  Stager stager(ttx, m_config.target_schema);
+  stager.prepare(m_config.closed_statuses); // empties the work tables the changes used
+  Reconciler reconciler(ttx, m_config.target_schema);
+  SyncState sync_state(ttx, m_config.target_schema);
   std::vector<std::string> key_tables;
   for (const auto& t : k_tables) {
     check_stop();
@@ -576,19 +580,18 @@ void Syncer::reconcile_keys(pqxx::transaction_base& stx, const Extractor& extrac
       next_slice[name] = s.next;
       rows[name]["reconciled_keys"] = {slice->lo, slice->hi};
     }
-    db::copy_between(stx, extractor.buckets_query(t, slice), ttx, std::string(t.buckets), stop);
-    const auto buckets = loader.mismatched_buckets(t, slice);
+    extractor.copy_buckets(t, slice, stager, stop);
+    const auto buckets = reconciler.mismatched_buckets(t, slice);
     if (!buckets.empty()) {
-      db::copy_between(stx, extractor.keys_query(t, buckets), ttx, std::string(t.keys), stop);
+      extractor.copy_keys(t, buckets, stager, stop);
     }
     rows[name]["ranges_compared"] = buckets.size();
-    const auto missing = loader.missing_keys(t, k_missing_keys_limit + 1);
+    const auto missing = reconciler.missing_keys(t, k_missing_keys_limit + 1);
     std::int64_t read = 0;
     if (static_cast<std::int64_t>(missing.size()) > k_missing_keys_limit) {
-      read = db::copy_between(stx, extractor.all_rows_query(t), ttx, std::string(t.staging), stop);
+      read = extractor.copy_all(t, stager, stop);
     } else { // also the slice's rows with no usable updated_at: changed or not, re-read
-      read = db::copy_between(stx, extractor.invisible_rows_query(t, missing, slice), ttx,
-                              std::string(t.staging), stop);
+      read = extractor.copy_invisible_rows(t, missing, slice, stager, stop);
     }
     rows[name]["read"] = read;
     result.rows_read += read;
@@ -608,10 +611,10 @@ void Syncer::reconcile_keys(pqxx::transaction_base& stx, const Extractor& extrac
     // A whole reconciliation, or the slice that ended a pass, compared every key of the table.
     const auto s = next_slice.find(std::string(t.source));
     if (s == next_slice.end() || !s->second.has_value()) {
-      loader.mark_reconciled(std::string(t.source));
+      sync_state.mark_reconciled(std::string(t.source));
     }
   }
-  loader.record_run(succeeded_run(started_at, reconcile_mode(slices), horizon, rows));
+  sync_state.record_run(succeeded_run(started_at, reconcile_mode(slices), horizon, rows));
   check_stop();
   test_point::reach("before-reconcile-commit");
   ttx.commit();
@@ -632,12 +635,12 @@ void Syncer::record_failure(const std::string& started_at, const std::string& mo
       return;
     }
     pqxx::nontransaction tx(*m_target);
-    Loader::RunRecord run;
+    SyncState::RunRecord run;
     run.started_at = started_at;
     run.mode = mode;
     run.succeeded = false;
     run.error = error;
-    Loader(tx, m_config.target_schema).record_run(run);
+    SyncState(tx, m_config.target_schema).record_run(run);
   } catch (const std::exception& e) {
     spdlog::debug("could not record the failed run: {}", e.what());
   }

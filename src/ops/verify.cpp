@@ -5,8 +5,9 @@
 #include "acme/db/writer_lock.hpp"
 #include "acme/error.hpp"
 #include "acme/etl/extractor.hpp"
-#include "acme/etl/loader.hpp"
 #include "acme/etl/sql_text.hpp"
+#include "acme/etl/stager.hpp"
+#include "acme/etl/sync_state.hpp"
 #include "acme/etl/tables.hpp"
 #include "acme/etl/transformer.hpp"
 #include "acme/obs/progress.hpp"
@@ -276,7 +277,7 @@ void pin_session(pqxx::transaction_base& tx) {
 
 // --repair: stages the source rows of the missing and different keys and the deletes of the
 // extra keys of every table, then runs the ordinary merge over them.
-std::int64_t stage_repair(const config::Config& c, pqxx::transaction_base& src, etl::Loader& loader,
+std::int64_t stage_repair(const config::Config& c, pqxx::transaction_base& src, etl::Stager& stager,
                           pqxx::transaction_base& tgt, const std::vector<Spec>& all,
                           const std::vector<Keys>& keys, std::vector<std::string>& key_tables) {
   std::int64_t staged = 0;
@@ -303,10 +304,10 @@ std::int64_t stage_repair(const config::Config& c, pqxx::transaction_base& src, 
         rows.push_back(std::move(row));
       }
       staged += static_cast<std::int64_t>(rows.size());
-      loader.stage_rows(t, rows);
+      stager.stage_rows(t, rows);
     }
     if (!keys[i].extra.empty()) {
-      loader.stage_deletes(t, keys[i].extra);
+      stager.stage_deletes(t, keys[i].extra);
       key_tables.emplace_back(t.source);
       staged += static_cast<std::int64_t>(keys[i].extra.size());
     }
@@ -460,10 +461,12 @@ VerifyReport run_verify(const config::Config& config, bool repair) {
     }
     progress.reset();
     if (repair && report.drift()) {
-      etl::Loader loader(*ttx, config.target_schema);
-      const bool closed_changed = loader.prepare(config.closed_statuses);
+      etl::Stager stager(*ttx, config.target_schema);
+      stager.prepare(config.closed_statuses);
+      const bool closed_changed =
+          etl::SyncState(*ttx, config.target_schema).store_closed_statuses(config.closed_statuses);
       std::vector<std::string> key_tables;
-      report.rows_staged = stage_repair(config, stx, loader, *ttx, all, keys, key_tables);
+      report.rows_staged = stage_repair(config, stx, stager, *ttx, all, keys, key_tables);
       report.rows_written =
           etl::Transformer(*ttx, config.target_schema).merge(key_tables, closed_changed).total();
       for (std::size_t i = 0; i < all.size(); ++i) {

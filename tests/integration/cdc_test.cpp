@@ -1,4 +1,4 @@
-// CDC mode: the source's logical replication stream applied through the same Loader, checked
+// CDC mode: the source's logical replication stream applied through the same Stager, checked
 // against the SQL oracle after every step.
 #include "acme/db/connection.hpp"
 #include "support/etl_fixture.hpp"

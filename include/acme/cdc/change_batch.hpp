@@ -1,7 +1,7 @@
 #pragma once
 
 // The CDC change source's pure half: which stream relations are contract tables, and the row
-// changes of one or more source transactions reduced to what the Loader stages (the latest row
+// changes of one or more source transactions reduced to what the Stager stages (the latest row
 // image per key, the deleted keys, truncations). No I/O: unit-tested in tests/unit.
 
 #include "acme/cdc/pgoutput.hpp"

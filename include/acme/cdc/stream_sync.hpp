@@ -1,5 +1,5 @@
 // CDC mode's sync: StreamSyncer applies the source's logical replication stream to the target
-// through the same Loader and Transformer as polling, and run_continuous() keeps it streaming
+// through the same Stager and Transformer as polling, and run_continuous() keeps it streaming
 // across failures.
 #pragma once
 
@@ -7,7 +7,9 @@
 #include "acme/cdc/feedback.hpp"
 #include "acme/cdc/start_plan.hpp"
 #include "acme/config/config.hpp"
+#include "acme/etl/stager.hpp"
 #include "acme/etl/sync.hpp"
+#include "acme/etl/sync_state.hpp"
 #include "acme/obs/metrics.hpp"
 
 #include <chrono>
@@ -33,7 +35,7 @@ struct StreamResult {
 };
 
 // CDC mode's change source: the source's logical replication stream (pgoutput) read through
-// acme's own slot. Changes go through the same Loader as polling (staging, merge and fan-out
+// acme's own slot. Changes go through the same Stager as polling (staging, merge and fan-out
 // SQL of sql/etl/), several source transactions per target transaction, and a source
 // transaction is never split across target transactions. The end LSN of the last applied source
 // commit is stored in that target transaction, and confirmed to the server only after it
@@ -78,10 +80,10 @@ private:
   void flush(Stream& s);
   // flush()'s steps: stage the batch (returns the tables whose key sets changed), merge it, and
   // commit the source transaction's target transaction (returns whether the position advanced).
-  std::vector<std::string> stage_batch(Stream& s, etl::Loader& loader, pqxx::work& ttx);
+  std::vector<std::string> stage_batch(Stream& s, etl::Stager& stager);
   void merge_batch(Stream& s, pqxx::work& ttx, const std::vector<std::string>& key_tables,
                    bool closed_changed);
-  bool commit_transaction(Stream& s, etl::Loader& loader, pqxx::work& ttx);
+  bool commit_transaction(Stream& s, etl::SyncState& sync_state, pqxx::work& ttx);
   // A standby status update; an idle position is stored in the target first (throttled unless
   // `store_position`), and nothing above the stored position is ever confirmed.
   void send_status(Stream& s, bool reply_requested = false, bool store_position = false);

@@ -1,13 +1,16 @@
-// The source side of a sync cycle: the queries acme reads the source tables with (changes, full
-// loads, key reconciliation), the check of the source contract, and the tables' row estimates.
+// The source side of a sync cycle: the reads of the source tables (changes, full loads, key
+// reconciliation) copied into the Stager's work tables, the queries of the parallel full load, the
+// check of the source contract, and the tables' row estimates.
 #pragma once
 
 #include "acme/etl/cursor.hpp"
 #include "acme/etl/horizon.hpp"
+#include "acme/etl/stager.hpp"
 #include "acme/etl/tables.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <pqxx/transaction_base>
@@ -17,16 +20,46 @@
 namespace acme::etl {
 
 // The source side of a cycle: reads from one REPEATABLE READ READ ONLY transaction that the
-// caller owns. It only builds queries and reads; it never writes to the source.
+// caller owns, into the target's work tables (Stager) or as queries that the caller runs. It
+// never writes to the source.
 class Extractor {
 public:
   Extractor(pqxx::transaction_base& source, std::string schema);
 
-  // Rows after `after` in cursor order, at most `limit` (NULL updated_at rows are never included).
-  std::string changes_query(const TableSpec& table, const Cursor& after, long limit) const;
+  // --- COPYs into the target's work tables, from this transaction; each returns the rows
+  // copied. `should_stop` is polled during the COPY (db::copy_between). ------------------------
 
-  // Every row of the table, in no particular order.
-  std::string all_rows_query(const TableSpec& table) const;
+  // Rows after `after` in cursor order, at most `limit` (NULL updated_at rows are never
+  // included), into the table's staging table.
+  std::int64_t copy_changes(const TableSpec& table, const Cursor& after, long limit, Stager& into,
+                            const std::function<bool()>& should_stop) const;
+
+  // Every row of the table into its staging table; `on_rows` is told the rows copied so far.
+  std::int64_t copy_all(const TableSpec& table, Stager& into,
+                        const std::function<bool()>& should_stop,
+                        const std::function<void(std::int64_t rows)>& on_rows = {}) const;
+
+  // The rows with the given keys into the table's staging table (CDC: row images that arrived
+  // incomplete).
+  std::int64_t copy_rows(const TableSpec& table, const std::vector<std::int64_t>& keys,
+                         Stager& into, const std::function<bool()>& should_stop = {}) const;
+
+  // Reconciliation: per key range (bucket = key >> k_bucket_bits) within `range`, the count, sum
+  // and hash sum of the keys, into the table's buckets work table.
+  std::int64_t copy_buckets(const TableSpec& table, const std::optional<KeyRange>& range,
+                            Stager& into, const std::function<bool()>& should_stop) const;
+
+  // Reconciliation: the primary keys in the given key ranges, into the table's keys work table.
+  std::int64_t copy_keys(const TableSpec& table, const std::vector<std::int64_t>& buckets,
+                         Stager& into, const std::function<bool()>& should_stop) const;
+
+  // Reconciliation: rows a cursor cannot see (NULL or infinite updated_at, within `range`) plus
+  // the given keys, into the table's staging table.
+  std::int64_t copy_invisible_rows(const TableSpec& table, const std::vector<std::int64_t>& keys,
+                                   const std::optional<KeyRange>& range, Stager& into,
+                                   const std::function<bool()>& should_stop) const;
+
+  // --- Queries that other connections run (ParallelLoad's workers) or that the caller reads ----
 
   // Full load: every item (in heap blocks `blocks`, if given) with its product's name and price
   // and its order's status, delivery date and openness, joined in the source snapshot, in the
@@ -48,24 +81,20 @@ public:
   // The greatest (updated_at, primary key) of the table, as a cursor row.
   std::string max_cursor_query(const TableSpec& table) const;
 
-  // Per key range (bucket = key >> k_bucket_bits) within `range`: count, sum and hash sum of the
-  // keys.
-  std::string buckets_query(const TableSpec& table,
-                            const std::optional<KeyRange>& range = std::nullopt) const;
-
-  // The primary keys in the given key ranges.
-  std::string keys_query(const TableSpec& table, const std::vector<std::int64_t>& buckets) const;
-
-  // Rows a cursor cannot see: NULL or infinite updated_at (within `range`), plus the given keys.
-  std::string invisible_rows_query(const TableSpec& table, const std::vector<std::int64_t>& keys,
-                                   const std::optional<KeyRange>& range = std::nullopt) const;
-
   // Checks that the source tables and columns of the contract exist and are readable; throws
   // acme::Fatal naming what is missing.
   void check_contract();
 
 private:
   std::string table_name(const TableSpec& table) const;
+  // The queries of the COPYs above.
+  std::string changes_query(const TableSpec& table, const Cursor& after, long limit) const;
+  std::string all_rows_query(const TableSpec& table) const;
+  std::string rows_query(const TableSpec& table, const std::vector<std::int64_t>& keys) const;
+  std::string buckets_query(const TableSpec& table, const std::optional<KeyRange>& range) const;
+  std::string keys_query(const TableSpec& table, const std::vector<std::int64_t>& buckets) const;
+  std::string invisible_rows_query(const TableSpec& table, const std::vector<std::int64_t>& keys,
+                                   const std::optional<KeyRange>& range) const;
 
   pqxx::transaction_base& m_tx;
   std::string m_schema;

@@ -71,6 +71,10 @@ public:
   static std::vector<std::string> swap_blockers(pqxx::transaction_base& target,
                                                 const std::string& schema);
 
+  // Whether the target holds no order and no item yet: a full load then has no settled prices to
+  // keep (Options::keep_settled_prices).
+  static bool target_empty(pqxx::transaction_base& target, const std::string& schema);
+
   // Connects the workers, creates the shadow tables, loads them (the items in ranges of heap
   // blocks, then the orders in one COPY), builds their indexes and analyzes them. `extractor`
   // builds the source queries (before any worker starts); `item_blocks`: the number of heap blocks

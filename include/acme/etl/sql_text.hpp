@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace acme::etl {
 
@@ -32,6 +33,10 @@ std::string max_cursor_sql(const TableSpec& table, std::string_view relation);
 
 // The closed set inside a target cycle: the session's acme_closed table (sql/etl/staging.sql).
 inline constexpr std::string_view k_session_closed_set = "ARRAY(SELECT status FROM acme_closed)";
+
+// The closed-status set as a target cycle loads it into acme_closed and stores it in
+// acme_settings: sorted, without duplicates.
+std::vector<std::string> closed_status_set(std::vector<std::string> closed_statuses);
 
 // The text of one of acme's SQL files (sql/, embedded) for the target `schema`: substitutes
 // {schema}, {bucket_bits}, {is_open_s} and {is_open_o} (is_open_sql() of s.status and o.status

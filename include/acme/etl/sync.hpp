@@ -5,7 +5,6 @@
 #include "acme/config/config.hpp"
 #include "acme/error.hpp"
 #include "acme/etl/extractor.hpp"
-#include "acme/etl/loader.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -80,7 +79,8 @@ public:
   void reset();
 
   // Connects (if needed), takes the writer lock and applies migrations; then the connections
-  // are available to another change source (CDC) that applies through the same Loader.
+  // are available to another change source (CDC) that stages and merges through the same
+  // Stager and Transformer.
   void connect();
   pqxx::connection& source() { return *m_source; }
   pqxx::connection& target() { return *m_target; }

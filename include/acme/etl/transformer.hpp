@@ -20,7 +20,7 @@ struct MergeCounts {
 };
 
 // The transformation rules of design.md section 3 — the merge, fan-out, totals and history SQL
-// of sql/etl/ — applied to what a change source staged through the Loader (a polling cycle's
+// of sql/etl/ — applied to what a change source staged through the Stager (a polling cycle's
 // rows or a CDC flush's), in the caller's target transaction. One implementation for both
 // change sources: a rule exists once.
 class Transformer {
