@@ -9,6 +9,7 @@
 #include "acme/etl/cdc_position.hpp"
 #include "acme/etl/parallel_load.hpp"
 #include "acme/etl/reconciler.hpp"
+#include "acme/etl/shadow_tables.hpp"
 #include "acme/etl/stager.hpp"
 #include "acme/etl/sync_state.hpp"
 #include "acme/etl/transformer.hpp"
@@ -185,7 +186,7 @@ void Syncer::connect() {
   try {
     db::migrate(*m_target, m_config.target_schema);
     // Under the writer lock: what a killed full load left behind is nobody's work in progress.
-    ParallelLoad::drop_leftovers(*m_target, m_config.target_schema);
+    ShadowTables::drop_leftovers(*m_target, m_config.target_schema);
   } catch (...) {
     reset();
     db::rethrow_classified("preparing the target");
@@ -412,7 +413,7 @@ void Syncer::plan_run(BatchRun& run, bool full_requested, bool reconcile_request
 }
 
 std::vector<std::string> Syncer::swap_blockers_logged(pqxx::transaction_base& ttx) const {
-  auto blockers = ParallelLoad::swap_blockers(ttx, m_config.target_schema);
+  auto blockers = ShadowTables::swap_blockers(ttx, m_config.target_schema);
   if (!blockers.empty()) {
     std::string list;
     for (const auto& b : blockers) {
@@ -427,7 +428,7 @@ std::vector<std::string> Syncer::swap_blockers_logged(pqxx::transaction_base& tt
 
 // Orders and items go into shadow tables over `jobs` connections per side, swapped in at commit.
 void Syncer::load_shadow_tables(BatchRun& run) {
-  run.target_was_empty = ParallelLoad::target_empty(run.ttx, m_config.target_schema);
+  run.target_was_empty = ShadowTables::target_empty(run.ttx, m_config.target_schema);
   // Every worker reads the snapshot of this transaction (taken after the horizon), or the
   // replication slot's in a CDC hand-off.
   const std::string snapshot =

@@ -1,9 +1,11 @@
 // The full load of analytical_orders and analytical_order_items over N connections per side:
-// shadow tables filled by COPY from one exported snapshot, indexed in parallel, then swapped in.
+// ParallelLoad fills the shadow tables (etl/shadow_tables.hpp) by COPY from one exported
+// snapshot and indexes them, in parallel jobs, before they are swapped in.
 #pragma once
 
 #include "acme/etl/cursor.hpp"
 #include "acme/etl/extractor.hpp"
+#include "acme/etl/shadow_tables.hpp"
 #include "acme/obs/progress.hpp"
 
 #include <atomic>
@@ -20,12 +22,12 @@ namespace acme::etl {
 
 // The full load of analytical_orders and analytical_order_items: N source connections read one
 // exported snapshot, the items split by ranges of heap blocks, and N target connections COPY into
-// shadow tables (same columns, storage options and defaults as the live ones, no indexes), then
-// build every index of the live tables on them and ANALYZE them, all in parallel. Nothing the
-// readers see changes until swap(), which runs in the caller's (short) target transaction with
-// the cursors and the run record: DROP the live tables, RENAME the shadows in, same index and
-// constraint names, owner and grants. A crash before that commit leaves only shadow tables,
-// which drop_leftovers() removes at the next start.
+// shadow tables (ShadowTables: same columns, storage options and defaults as the live ones, no
+// indexes), then build every index of the live tables on them and ANALYZE them, all in
+// parallel. Nothing the readers see changes until swap(), which runs in the caller's (short)
+// target transaction with the cursors and the run record (ShadowTables::swap). A crash before
+// that commit leaves only shadow tables, which ShadowTables::drop_leftovers() removes at the
+// next start.
 //
 // The orders are loaded once the items are, with their totals: on an empty target summed from the
 // item rows as they stream past (etl/order_totals.hpp; no second read of any item), on a loaded
@@ -63,18 +65,6 @@ public:
   ParallelLoad(const ParallelLoad&) = delete;
   ParallelLoad& operator=(const ParallelLoad&) = delete;
 
-  // Drops shadow tables a crashed or failed load left behind (needs the writer lock).
-  static void drop_leftovers(pqxx::connection& target, const std::string& schema);
-
-  // Objects that a swap would break or lose (dependent views, foreign keys, triggers, ...), as
-  // descriptions; a full load with any of them must load in place instead.
-  static std::vector<std::string> swap_blockers(pqxx::transaction_base& target,
-                                                const std::string& schema);
-
-  // Whether the target holds no order and no item yet: a full load then has no settled prices to
-  // keep (Options::keep_settled_prices).
-  static bool target_empty(pqxx::transaction_base& target, const std::string& schema);
-
   // Connects the workers, creates the shadow tables, loads them (the items in ranges of heap
   // blocks, then the orders in one COPY), builds their indexes and analyzes them. `extractor`
   // builds the source queries (before any worker starts); `item_blocks`: the number of heap blocks
@@ -82,35 +72,18 @@ public:
   // in binary format (db/copy_connection.hpp).
   Result run(const Extractor& extractor, std::optional<std::int64_t> item_blocks);
 
-  // In the caller's target transaction: records the history events of the load (every loaded
-  // order, a delete for every live order not loaded) for Transformer::record_history().
+  // In the caller's target transaction: ShadowTables::stage_history_events() of this load.
   void stage_history_events(pqxx::transaction_base& target);
 
-  // In the caller's target transaction: replaces the live tables by the shadows. Waits for
-  // sessions holding the live tables in attempts of 1 s (lock_timeout), so readers are never
-  // queued behind it for longer, warning with the holders every 10 s; Error after 5 minutes.
+  // In the caller's target transaction: ShadowTables::swap() of this load, which gives up
+  // between attempts once a stop is requested.
   void swap(pqxx::dbtransaction& target);
 
   // Best effort after a failure: drops the shadow tables through a worker connection.
   void discard() noexcept;
 
 private:
-  // One attempt of swap(): DROP, RENAME, constraints, owner and grants of both tables.
-  void swap_tables(pqxx::transaction_base& target);
   struct Worker;
-  struct Index {
-    std::string live_name;   // index name on the live table
-    std::string shadow_name; // the same index built on the shadow
-    std::string create;      // CREATE INDEX statement for the shadow
-    std::string constraint;  // primary key / unique constraint name, or empty
-    std::string constraint_kind;
-  };
-  struct Table {
-    std::string live;   // name in the target schema
-    std::string shadow; // name in the target schema
-    std::vector<Index> indexes;
-    std::optional<std::string> autovacuum; // the live table's autovacuum_enabled, if set
-  };
   // A unit of work for one connection pair. A job runs once every job of the group it waits
   // for has finished (indexes after their table's COPYs, ANALYZE after its indexes), so a
   // connection that is done with one step moves on to the next instead of idling.
@@ -121,13 +94,12 @@ private:
   };
 
   void connect_workers();
-  void create_shadows();
   // run()'s steps: the job graph and its jobs, over the state one run shares (LoadRun).
   struct LoadRun;
   std::vector<Job> job_graph(LoadRun& run, std::optional<std::int64_t> item_blocks);
   std::function<void(Worker&)> orders_copy_job(LoadRun& run);
   std::function<void(Worker&)> items_copy_job(LoadRun& run, std::optional<BlockRange> blocks);
-  std::function<void(Worker&)> index_job(LoadRun& run, const Index& ix);
+  std::function<void(Worker&)> index_job(LoadRun& run, const ShadowTables::Index& ix);
   // Runs `jobs` on the workers; `group_done`, if given, is called with each group as it completes.
   void run_jobs(std::vector<Job> jobs, const std::vector<std::string>& group_names,
                 const std::function<void(int group)>& group_done = {});
@@ -142,8 +114,7 @@ private:
 
   Options m_options;
   std::vector<std::unique_ptr<Worker>> m_workers;
-  std::vector<Table> m_tables; // orders, items
-  std::string m_partials;      // the partial order totals table (first load), or empty
+  ShadowTables m_shadows;
   std::atomic<bool> m_abort{false};
 };
 
