@@ -38,10 +38,6 @@ void cancel_statement(pqxx::connection& c) noexcept {
   }
 }
 
-// Above this many keys missing from the target, re-reading the table whole is cheaper than
-// asking the source for each key.
-constexpr std::int64_t k_missing_keys_limit = 50000;
-
 using SourceTx = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
 
 std::string utc_now() {
@@ -568,9 +564,8 @@ void Syncer::reconcile_keys(pqxx::transaction_base& stx, const Extractor& extrac
     check_stop();
     const std::string name(t.source);
     key_tables.push_back(name);
-    // Range by range: only key ranges whose (count, sum, hash sum) differ are compared key by
-    // key, so a reconciliation without deletes moves one summary row per 256 keys. The target
-    // holds this snapshot's changes already: what differs is what a cursor cannot see.
+    // The target holds this snapshot's changes already: what differs is what a cursor cannot
+    // see (Reconciler::compare).
     std::optional<KeyRange> slice;
     if (sliced) {
       const auto at = m_reconcile_next.find(name);
@@ -581,19 +576,9 @@ void Syncer::reconcile_keys(pqxx::transaction_base& stx, const Extractor& extrac
       next_slice[name] = s.next;
       rows[name]["reconciled_keys"] = {slice->lo, slice->hi};
     }
-    extractor.copy_buckets(t, slice, stager, stop);
-    const auto buckets = reconciler.mismatched_buckets(t, slice);
-    if (!buckets.empty()) {
-      extractor.copy_keys(t, buckets, stager, stop);
-    }
-    rows[name]["ranges_compared"] = buckets.size();
-    const auto missing = reconciler.missing_keys(t, k_missing_keys_limit + 1);
-    std::int64_t read = 0;
-    if (static_cast<std::int64_t>(missing.size()) > k_missing_keys_limit) {
-      read = extractor.copy_all(t, stager, stop);
-    } else { // also the slice's rows with no usable updated_at: changed or not, re-read
-      read = extractor.copy_invisible_rows(t, missing, slice, stager, stop);
-    }
+    const auto compared = reconciler.compare(t, slice, extractor, stager, stop);
+    rows[name]["ranges_compared"] = compared.ranges_compared;
+    const std::int64_t read = compared.rows_read;
     rows[name]["read"] = read;
     result.rows_read += read;
     result.read_by_table[name] += read;
