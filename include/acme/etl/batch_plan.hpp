@@ -18,7 +18,8 @@ struct BatchFacts {
   bool reconcile_requested = false; // compare key sets after the changes commit
   bool handoff = false;             // a CDC hand-off: read the slot's exported snapshot
   bool every_table_loaded = true;   // a full read of every table has committed before
-  bool swap_blocked = false;        // objects depend on the analytical tables (see ParallelLoad)
+  bool swap_blocked =
+      false; // objects depend on the analytical tables (ShadowTables::swap_blockers)
 };
 
 struct BatchPlan {
