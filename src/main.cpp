@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
   CLI::App app{"acme: keeps an analytical copy of the ACME orders database in a second "
                "PostgreSQL database and exports business reports from it.\n"
                "Exit codes: 0 ok, 1 failure, 2 usage or configuration error, "
-               "3 another acme holds the lock, 4 verify found drift."};
+               "3 another acme holds the lock, 4 verify found drift, 5 quality score below "
+               "--fail-below."};
   app.set_version_flag("--version", fmt::format("acme {}", acme::version()));
   app.require_subcommand(1);
   app.fallthrough();
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
   acme::cli::add_doctor_command(app, ctx);
   acme::cli::add_verify_command(app, ctx);
   acme::cli::add_serve_command(app, ctx);
+  acme::cli::add_quality_command(app, ctx);
 
   try {
     app.parse(argc, arg_ptrs.data());

@@ -16,6 +16,7 @@ enum class ExitCode : int {
   usage = 2,        // bad flag, bad .env, missing or invalid setting
   locked = 3,       // another acme instance holds the target's lock
   drift = 4,        // acme verify: the target differs from the source
+  quality = 5,      // acme quality: the overall score is below --fail-below
   interrupted = 130 // not used for SIGTERM/SIGINT in continuous mode, which exit 0 by design
 };
 

@@ -38,5 +38,6 @@ void add_cdc_command(CLI::App& app, Context& ctx);
 void add_doctor_command(CLI::App& app, Context& ctx);
 void add_verify_command(CLI::App& app, Context& ctx);
 void add_serve_command(CLI::App& app, Context& ctx);
+void add_quality_command(CLI::App& app, Context& ctx);
 
 } // namespace acme::cli

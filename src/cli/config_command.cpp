@@ -42,6 +42,7 @@ int run_config(Context& ctx, const ConfigOptions& opts) {
       {"ACME_HISTORY_DAYS", c.history_days ? std::to_string(*c.history_days) : std::string()},
       {"ACME_JOBS", std::to_string(c.jobs)},
       {"ACME_METRICS_ADDRESS", c.metrics_address},
+      {"ACME_QUALITY_RULES", c.quality_rules},
       {"ACME_MODE", c.mode == config::SyncMode::cdc ? "cdc" : "poll"},
       {"ACME_CDC_SLOT", c.cdc_slot},
       {"ACME_CDC_PUBLICATION", c.cdc_publication},

@@ -384,6 +384,9 @@ Config load(const Overrides& flags, EnvLookup env) {
   if (auto v = r.get("ACME_METRICS_ADDRESS", flags.metrics_address)) {
     c.metrics_address = *v; // checked by obs::serve_metrics, before any connection
   }
+  if (auto v = r.get("ACME_QUALITY_RULES", flags.quality_rules)) {
+    c.quality_rules = *v; // read and checked by acme quality (quality::load_rules)
+  }
   resolve_cdc(r, flags, c);
   resolve_api(r, flags, c);
   validate_names(c);

@@ -6,6 +6,7 @@
 #include "acme/db/writer_lock.hpp"
 #include "acme/etl/cursor.hpp"
 #include "acme/log/logging.hpp"
+#include "acme/quality/evaluator.hpp"
 
 #include <fmt/format.h>
 #include <pqxx/pqxx>
@@ -141,6 +142,19 @@ void source_lag(nlohmann::json& j, const config::Config& config, const pqxx::res
   }
 }
 
+// The last quality run's score, or that there is none.
+std::string quality_line(const nlohmann::json& q) {
+  if (q.is_null()) {
+    return "quality:         never evaluated (acme quality)\n";
+  }
+  const int failed = q["rules_failed"].get<int>();
+  return fmt::format(
+      "quality:         score {} (quality run #{}, finished {}{})\n",
+      q["score"].is_null() ? std::string("-") : fmt::format("{:.2f}", q["score"].get<double>()),
+      q["run_id"].get<long long>(), q["finished_at"].get<std::string>(),
+      failed == 0 ? std::string() : fmt::format("; {} rule(s) could not be evaluated", failed));
+}
+
 } // namespace
 
 Status read_status(const config::Config& config) {
@@ -176,6 +190,9 @@ Status read_status(const config::Config& config) {
   }
   if (version >= 4) {
     j["history"] = history(tx, config);
+  }
+  if (version >= 10) {
+    j["quality"] = quality::last_run(tx, config.target_schema);
   }
   j["prepared_transactions"] =
       version >= 2 ? prepared_transactions(tx, config.target_schema) : nlohmann::json::array();
@@ -260,6 +277,9 @@ std::string format_status(const nlohmann::json& j) {
         static_cast<double>(h["bytes"].get<long long>()) / 1048576.0,
         h["retention_days"].is_number() ? std::to_string(h["retention_days"].get<int>()) + " days"
                                         : std::string("keep all"));
+  }
+  if (j.contains("quality")) {
+    out += quality_line(j["quality"]);
   }
   if (!j["tables"].empty()) {
     out += "tables:\n";
