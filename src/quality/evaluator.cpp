@@ -77,7 +77,7 @@ RuleResult evaluate_rule(pqxx::dbtransaction& tx, const std::string& schema, con
   try {
     const std::string sql =
         db::render(sql::quality_evaluate_rule, {{"violations", db::render(rule.sql, values)}});
-    pqxx::subtransaction sub(tx, "quality rule");
+    pqxx::subtransaction sub(tx, "acme_quality_rule");
     // exec_params: the extended protocol runs one statement only, so a custom predicate cannot
     // end the READ ONLY transaction and start another.
     const auto row = sub.exec_params(sql)[0];

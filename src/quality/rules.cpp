@@ -5,6 +5,7 @@
 #include "acme/sql/embedded.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -354,12 +355,16 @@ RuleSet load_rules(const std::string& path, const std::vector<std::string>& clos
   if (path.empty()) {
     return parse_rules("", "(defaults)", closed_statuses);
   }
+  std::error_code ec;
   std::ifstream in(path);
-  if (!in) {
-    bad(path, "cannot be read");
+  if (!std::filesystem::is_regular_file(path, ec) || !in) {
+    bad(path, "cannot be read (not a readable file)");
   }
   std::ostringstream text_json;
   text_json << in.rdbuf();
+  if (text_json.str().find_first_not_of(" \t\r\n") == std::string::npos) {
+    bad(path, "is empty (the built-in rules with their defaults: {})");
+  }
   return parse_rules(text_json.str(), path, closed_statuses);
 }
 
