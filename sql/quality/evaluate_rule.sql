@@ -1,4 +1,4 @@
--- One rule's result in the quality snapshot (src/quality/evaluator.cpp): {violations} is the
+-- One rule's result in the quality snapshot (src/quality/evaluator.cpp): violations is the
 -- rule's SELECT of its violating rows as (key bigint, age interval). Returns how many there are,
 -- the 10 smallest keys (comma-separated) and the largest age in seconds (NULL when the rule
 -- measures none). Plain SELECTs only: a quality run never blocks a sync.

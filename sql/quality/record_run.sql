@@ -1,13 +1,13 @@
 -- Records one quality run and its rules' results in one statement (src/quality/evaluator.cpp).
 -- $1 started_at, $2 score ('' = NULL), $3 table scores (jsonb), $4 rules, $5 rules failed,
--- $6 snapshot (jsonb), $7 settings (json text, digested with SHA-256), $8 acme version,
+-- $6 snapshot (jsonb), $7 settings (JSON; its jsonb text is digested with SHA-256), $8 acme version,
 -- $9 results: a JSON array of objects with the acme_quality_results columns but run_id.
 WITH run AS (
     INSERT INTO {schema}.acme_quality_runs
         (started_at, score, table_scores, rules, rules_failed, snapshot, config, config_digest,
          acme_version)
     VALUES ($1::timestamptz, NULLIF($2, '')::float8, $3::jsonb, $4::integer, $5::integer,
-            $6::jsonb, $7::jsonb, encode(sha256(convert_to($7, 'UTF8')), 'hex'), $8)
+            $6::jsonb, $7::jsonb, encode(sha256(convert_to($7::jsonb::text, 'UTF8')), 'hex'), $8)
     RETURNING run_id, finished_at
 ), results AS (
     INSERT INTO {schema}.acme_quality_results

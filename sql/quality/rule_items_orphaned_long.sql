@@ -1,4 +1,4 @@
--- Items whose order or product has been missing for longer than {grace_hours} hours: acme last
+-- Items whose order or product has been missing for longer than grace_hours hours: acme last
 -- wrote the item (synced_at) more than that ago and the reference is still missing.
 SELECT i.order_item_id AS key, now() - i.synced_at AS age
 FROM {schema}.analytical_order_items i

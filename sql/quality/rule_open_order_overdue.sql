@@ -1,4 +1,4 @@
--- Open orders whose delivery date is more than {overdue_days} days before today (the target
+-- Open orders whose delivery date is more than overdue_days days before today (the target
 -- session's current_date). Age: how long past the delivery date.
 SELECT o.order_id AS key, (current_date - o.delivery_date) * interval '1 day' AS age
 FROM {schema}.analytical_orders o

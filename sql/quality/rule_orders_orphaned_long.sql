@@ -1,4 +1,4 @@
--- Orders whose customer has been missing for longer than {grace_hours} hours (acme last wrote the
+-- Orders whose customer has been missing for longer than grace_hours hours (acme last wrote the
 -- order more than that ago and the customer is still missing).
 SELECT o.order_id AS key, now() - o.synced_at AS age
 FROM {schema}.analytical_orders o

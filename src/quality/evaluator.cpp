@@ -70,7 +70,7 @@ RuleResult result_of(const Rule& rule, std::int64_t total) {
 // One rule under a savepoint: a failing statement (syntax, timeout, permission) rolls back to
 // it and becomes the rule's error; a lost connection is no rule's fault and propagates.
 RuleResult evaluate_rule(pqxx::dbtransaction& tx, const std::string& schema, const Rule& rule,
-                         std::int64_t total) {
+                         std::int64_t total, int timeout_ms) {
   RuleResult r = result_of(rule, total);
   auto values = rule.values;
   values["schema"] = db::quote_ident(schema);
@@ -78,6 +78,9 @@ RuleResult evaluate_rule(pqxx::dbtransaction& tx, const std::string& schema, con
     const std::string sql =
         db::render(sql::quality_evaluate_rule, {{"violations", db::render(rule.sql, values)}});
     pqxx::subtransaction sub(tx, "acme_quality_rule");
+    // exec(), not exec_params(): libpqxx 6.4 sends the SAVEPOINT before a subtransaction's first
+    // exec() only, and without it a failed rule would abort the whole snapshot.
+    sub.exec(fmt::format("SET LOCAL statement_timeout = {}", timeout_ms));
     // exec_params: the extended protocol runs one statement only, so a custom predicate cannot
     // end the READ ONLY transaction and start another.
     const auto row = sub.exec_params(sql)[0];
@@ -108,8 +111,8 @@ nlohmann::json results_json(const QualityRun& run) {
                    {"total_rows", r.total},
                    {"share", ok ? nlohmann::json(r.share) : nlohmann::json(nullptr)},
                    {"sample_keys", ok ? nlohmann::json(r.samples) : nlohmann::json(nullptr)},
-                   {"oldest_seconds", r.oldest_seconds ? nlohmann::json(*r.oldest_seconds)
-                                                       : nlohmann::json(nullptr)},
+                   {"oldest_seconds",
+                    r.oldest_seconds ? nlohmann::json(*r.oldest_seconds) : nlohmann::json(nullptr)},
                    {"error", r.error ? nlohmann::json(*r.error) : nlohmann::json(nullptr)}});
   }
   return out;
@@ -137,7 +140,8 @@ QualityRun evaluate(pqxx::connection& target, const std::string& schema, const R
   std::vector<RuleOutcome> outcomes;
   for (const auto& rule : rules.rules) {
     const auto it = totals.find(rule.table);
-    run.results.push_back(evaluate_rule(tx, schema, rule, it == totals.end() ? 0 : it->second));
+    run.results.push_back(evaluate_rule(tx, schema, rule, it == totals.end() ? 0 : it->second,
+                                        rules.thresholds.statement_timeout_ms));
     const auto& r = run.results.back();
     outcomes.push_back({r.table, r.severity, r.violating, r.total, r.error.has_value()});
   }
@@ -149,12 +153,11 @@ QualityRun evaluate(pqxx::connection& target, const std::string& schema, const R
 void record(pqxx::connection& target, const std::string& schema, QualityRun& run) {
   pqxx::work tx(target, "acme quality record");
   nlohmann::json tables = run.scores.tables;
-  const auto r =
-      tx.exec_params(db::with_schema(sql::quality_record_run, schema), run.started_at,
-                     run.scores.overall ? fmt::format("{}", *run.scores.overall) : std::string(),
-                     tables.dump(), static_cast<int>(run.results.size()), failed_rules(run),
-                     run.snapshot.dump(), run.settings_json, std::string(version()),
-                     results_json(run).dump())[0];
+  const auto r = tx.exec_params(
+      db::with_schema(sql::quality_record_run, schema), run.started_at,
+      run.scores.overall ? fmt::format("{}", *run.scores.overall) : std::string(), tables.dump(),
+      static_cast<int>(run.results.size()), failed_rules(run), run.snapshot.dump(),
+      run.settings_json, std::string(version()), results_json(run).dump())[0];
   tx.commit();
   run.run_id = r["run_id"].as<std::int64_t>();
   run.finished_at = r["finished_at"].as<std::string>();

@@ -110,12 +110,14 @@ const std::vector<Builtin>& builtins() {
        sql::quality_rule_open_order_no_delivery_date,
        "open orders without a delivery date: missing from the delivery reports"},
       {"delivery_before_order", "analytical_orders", Severity::minor,
-       sql::quality_rule_delivery_before_order, "orders whose delivery date is before their order date"},
+       sql::quality_rule_delivery_before_order,
+       "orders whose delivery date is before their order date"},
       {"open_order_overdue", "analytical_orders", Severity::minor,
        sql::quality_rule_open_order_overdue,
        "open orders whose delivery date is more than overdue_days days past"},
       {"product_barcode_shared", "products", Severity::minor,
-       sql::quality_rule_product_barcode_shared, "products sharing their barcode with another product"},
+       sql::quality_rule_product_barcode_shared,
+       "products sharing their barcode with another product"},
       {"order_without_items", "analytical_orders", Severity::minor,
        sql::quality_rule_order_without_items, "orders without any item"},
   };
@@ -146,7 +148,8 @@ void only_keys(const json& object, const std::string& where, std::set<std::strin
 
 int integer(const json& v, const std::string& where, int min, int max, const std::string& origin) {
   if (!v.is_number_integer() || v.get<long long>() < min || v.get<long long>() > max) {
-    bad(origin, fmt::format("{} must be an integer from {} to {}, got {}", where, min, max, v.dump()));
+    bad(origin,
+        fmt::format("{} must be an integer from {} to {}, got {}", where, min, max, v.dump()));
   }
   return v.get<int>();
 }
@@ -162,7 +165,8 @@ Severity severity(const json& v, const std::string& where, const std::string& or
   if (auto s = v.is_string() ? parse_severity(v.get<std::string>()) : std::nullopt) {
     return *s;
   }
-  bad(origin, fmt::format("{} must be \"critical\", \"major\" or \"minor\", got {}", where, v.dump()));
+  bad(origin,
+      fmt::format("{} must be \"critical\", \"major\" or \"minor\", got {}", where, v.dump()));
 }
 
 bool enabled(const json& rule, const std::string& where, const std::string& origin) {
@@ -178,8 +182,8 @@ bool enabled(const json& rule, const std::string& where, const std::string& orig
 Thresholds thresholds(const json& doc, const std::string& origin) {
   Thresholds t;
   if (doc.contains("statement_timeout_seconds")) {
-    t.statement_timeout_ms =
-        1000 * integer(doc["statement_timeout_seconds"], "statement_timeout_seconds", 1, 86400, origin);
+    t.statement_timeout_ms = 1000 * integer(doc["statement_timeout_seconds"],
+                                            "statement_timeout_seconds", 1, 86400, origin);
   }
   if (!doc.contains("thresholds")) {
     return t;
@@ -260,7 +264,8 @@ std::optional<Rule> custom_rule(const json& c, const std::string& where, const s
     return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
   });
   if (!name_ok || r.name.size() > 63) {
-    bad(origin, fmt::format("{}.name '{}' may contain only a-z, 0-9 and _ (at most 63)", where, r.name));
+    bad(origin,
+        fmt::format("{}.name '{}' may contain only a-z, 0-9 and _ (at most 63)", where, r.name));
   }
   if (taken.count(r.name) != 0) {
     bad(origin, fmt::format("{}.name '{}' is already a rule's name", where, r.name));

@@ -27,12 +27,9 @@ std::string rule_line(const RuleResult& r) {
 }
 
 nlohmann::json rule_json(const RuleResult& r) {
-  nlohmann::json j{{"name", r.name},
-                   {"table", r.table},
-                   {"severity", severity_name(r.severity)},
-                   {"custom", r.custom},
-                   {"meaning", r.description},
-                   {"total_rows", r.total}};
+  nlohmann::json j{
+      {"name", r.name},     {"table", r.table},         {"severity", severity_name(r.severity)},
+      {"custom", r.custom}, {"meaning", r.description}, {"total_rows", r.total}};
   if (r.error) {
     j["error"] = *r.error;
     return j;
@@ -94,8 +91,8 @@ nlohmann::json to_json(const QualityRun& run) {
   }
   return {{"run_id", run.run_id ? nlohmann::json(*run.run_id) : nullptr},
           {"started_at", run.started_at},
-          {"finished_at", run.finished_at.empty() ? nlohmann::json(nullptr)
-                                                  : nlohmann::json(run.finished_at)},
+          {"finished_at",
+           run.finished_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.finished_at)},
           {"score", run.scores.overall ? nlohmann::json(*run.scores.overall) : nullptr},
           {"table_scores", run.scores.tables},
           {"rules_failed", failed},

@@ -33,8 +33,8 @@ TEST(QualityScore, TableAndOverallAreSeverityWeightedMeansOfPassFractions) {
 }
 
 TEST(QualityScore, FailedRulesAreLeftOutAndNoScoredRuleMeansNoScore) {
-  const auto s = compute_scores({{"items", Severity::critical, 0, 0, true},
-                                 {"orders", Severity::minor, 1, 4, false}});
+  const auto s = compute_scores(
+      {{"items", Severity::critical, 0, 0, true}, {"orders", Severity::minor, 1, 4, false}});
   EXPECT_EQ(s.tables.count("items"), 0U);
   EXPECT_NEAR(*s.overall, 75.0, 1e-9);
   EXPECT_FALSE(compute_scores({{"items", Severity::major, 0, 0, true}}).overall);
@@ -96,8 +96,7 @@ TEST(QualityRules, ABadFileIsAUsageErrorNamingTheProblem) {
   EXPECT_NE(message("{").find("not valid JSON"), std::string::npos);
   EXPECT_NE(message(R"({"tresholds": {}})").find("unknown key 'tresholds'"), std::string::npos);
   EXPECT_NE(message(R"({"rules": {"no_such_rule": {}}})").find("no_such_rule"), std::string::npos);
-  EXPECT_NE(message(R"({"rules": {"order_without_items": {"severity": "huge"}}})")
-                .find("critical"),
+  EXPECT_NE(message(R"({"rules": {"order_without_items": {"severity": "huge"}}})").find("critical"),
             std::string::npos);
   EXPECT_NE(message(R"({"custom_rules": [{"name": "x", "table": "pg_authid", "where": "true"}]})")
                 .find("not an analytical table"),

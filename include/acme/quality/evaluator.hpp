@@ -28,7 +28,7 @@ struct RuleResult {
   std::int64_t violating = 0;
   std::int64_t total = 0; // rows of `table` in the snapshot
   double share = 0.0;
-  std::vector<std::int64_t> samples;   // up to 10 violating keys, smallest first
+  std::vector<std::int64_t> samples;    // up to 10 violating keys, smallest first
   std::optional<double> oldest_seconds; // the longest-standing violation, when the rule knows
   std::optional<std::string> error;
 };
