@@ -130,7 +130,7 @@ const std::vector<Builtin>& builtins() {
 }
 
 // Refuses keys of `object` (at `where`) outside `known`.
-void only_keys(const json& object, const std::string& where, std::set<std::string> known,
+void only_keys(const json& object, const std::string& where, const std::set<std::string>& known,
                const std::string& origin) {
   if (!object.is_object()) {
     bad(origin, where + " must be a JSON object");

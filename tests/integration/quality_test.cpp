@@ -225,7 +225,7 @@ TEST_F(Quality, ARulesFileDisablesRulesChangesSeveritiesAndAddsCustomRules) {
       {"name": "slow", "table": "products", "where": "pg_sleep(5) IS NOT NULL"},
       {"name": "escape", "table": "customers", "where": "ESCAPE"}
     ]})",
-                                 "ESCAPE", escape);
+                               "ESCAPE", escape);
   const json doc = quality_json({"--rules", path});
   auto rules = by_name(doc);
   EXPECT_EQ(rules.count("order_without_items"), 0U);
