@@ -117,7 +117,7 @@ protected:
       const std::string quoted = json(value).dump();
       text.replace(text.find('"' + marker + '"'), marker.size() + 2, quoted);
     }
-    const std::string path = m_dir.str() + "/rules.json";
+    std::string path = m_dir.str() + "/rules.json";
     std::ofstream(path) << text;
     return path;
   }
