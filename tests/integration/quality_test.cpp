@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 namespace {
 
@@ -262,6 +263,29 @@ TEST_F(Quality, ABadRulesFileExits2NamingTheProblem) {
   const auto env = acme({"quality"}, {"ACME_QUALITY_RULES=" + rules_file("{\"rules\": 1")});
   EXPECT_EQ(env.exit_code, 2) << env.err;
   EXPECT_NE(env.err.find("not valid JSON"), std::string::npos) << env.err;
+}
+
+// The target schema is an identifier everywhere, in the built-in rules and the custom ones.
+TEST_F(Quality, ASchemaNameWithQuotesWorks) {
+  plant();
+  const std::string hostile = fmt::format("acme q'b \"{}\"", ::getpid());
+  const auto drop = [&] {
+    tgt_exec("DROP SCHEMA IF EXISTS " + m_tgt->quote_name(hostile) + " CASCADE");
+  };
+  drop();
+  const std::vector<std::string> env{"ACME_TARGET_SCHEMA=" + hostile};
+  ASSERT_EQ(acme({"run-etl"}, env).exit_code, 0);
+  const auto path = rules_file(R"({"custom_rules": [{"name": "no_name", "table": "customers",
+                                                      "where": "customer_name IS NULL"}]})");
+  const auto r = acme({"quality", "--json", "--rules", path}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json doc = json::parse(r.out);
+  EXPECT_EQ(doc["rules_failed"], 0) << r.out;
+  const auto rules = by_name(doc);
+  EXPECT_EQ(rules.at("item_order_missing").value("sample_keys", json()),
+            json::array({101, 102, 103}));
+  EXPECT_EQ(rules.at("no_name").value("violating_rows", -1), 0);
+  drop();
 }
 
 // The rules read one snapshot with plain SELECTs: a sync started while it is open commits, and
