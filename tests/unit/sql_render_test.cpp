@@ -45,7 +45,8 @@ TEST(SqlRender, EveryPlaceholderOfEveryFileIsOneTheRenderersKnow) {
       "live",          "order_totals", "quantity",       "price",       "open",      "refreshed",
       "kept",          "current",      "items",          "products",    "orders",    "customers",
       "where",         "relation",     "ts_format",      "buckets",     "range",     "limit",
-      "live",          "known",        "overdue_days",   "grace_hours", "violations"};
+      "live",          "known",        "overdue_days",   "grace_hours", "violations",
+      "sets", "set_id", "value", "min_max"};
   const std::regex token(R"(\{([A-Za-z_][A-Za-z0-9_]*)\})");
   for (const auto& f : acme::sql::k_files) {
     std::string text(f.text);
