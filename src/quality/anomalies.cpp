@@ -39,7 +39,9 @@ std::optional<double> as_number(const std::optional<std::string>& v) {
 }
 
 // A query parameter: NULL when empty (the view lives as long as `v`).
-const char* or_null(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
+const char* or_null(const std::optional<std::string>& v) {
+  return v ? v->c_str() : nullptr;
+}
 
 struct Range {
   std::string first;
@@ -128,7 +130,8 @@ double median(std::vector<double> values) {
   if (values.size() % 2 == 1) {
     return upper;
   }
-  const double lower = *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
+  const double lower =
+      *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
   return (lower + upper) / 2;
 }
 
@@ -175,9 +178,9 @@ RobustScore robust_score(double x, const std::vector<double>& baseline, double t
   return r;
 }
 
-std::vector<std::optional<RobustScore>> score_series(const std::vector<std::optional<double>>& values,
-                                                     std::size_t first, std::size_t window,
-                                                     double threshold, std::size_t min_baseline) {
+std::vector<std::optional<RobustScore>>
+score_series(const std::vector<std::optional<double>>& values, std::size_t first,
+             std::size_t window, double threshold, std::size_t min_baseline) {
   std::vector<std::optional<RobustScore>> out(values.size());
   for (std::size_t i = first; i < values.size(); ++i) {
     if (!values[i]) {
@@ -223,9 +226,10 @@ AnomalyResult anomalies(pqxx::transaction_base& tx, const std::string& schema,
   for (const auto& r : tx.exec_params(db::with_schema(sql::quality_anomaly_series, schema),
                                       range.baseline, range.last, options.cancelled_status)) {
     const auto day = r["day"].as<std::string>();
-    first += day < range.first ? 1 : 0;
+    first += day < range.first ? std::size_t{1} : std::size_t{0};
     for (std::size_t i = 0; i < result.series.size(); ++i) {
-      result.series[i].points.push_back({day, opt(r[static_cast<pqxx::row::size_type>(i + 1)]), {}});
+      result.series[i].points.push_back(
+          {day, opt(r[static_cast<pqxx::row::size_type>(i + 1)]), {}});
     }
   }
   for (auto& s : result.series) {
@@ -255,14 +259,15 @@ StuckResult stuck_orders(pqxx::transaction_base& tx, const std::string& schema,
   if (result.as_of.empty()) {
     return result; // no history at all
   }
-  for (const auto& r : tx.exec_params(db::with_schema(sql::quality_anomaly_stuck_orders, schema),
-                                      result.as_of, limits.dump(),
-                                      static_cast<long long>(options.sample_orders))) {
+  for (const auto& r :
+       tx.exec_params(db::with_schema(sql::quality_anomaly_stuck_orders, schema), result.as_of,
+                      limits.dump(), static_cast<long long>(options.sample_orders))) {
     auto& s = entry(result.statuses, opt(r["status"]));
     s.open = r["open"].as<std::int64_t>();
     s.stuck = r["stuck"].as<std::int64_t>();
-    s.oldest_hours = r["oldest"].is_null() ? std::nullopt
-                                           : std::optional<double>(r["oldest"].as<double>() / 3600.0);
+    s.oldest_hours = r["oldest"].is_null()
+                         ? std::nullopt
+                         : std::optional<double>(r["oldest"].as<double>() / 3600.0);
     s.sample_order_ids = split_ids(opt(r["samples"]));
   }
   return result;

@@ -56,7 +56,8 @@ std::string min_expr(const CatalogColumn& c, const std::string& e, bool max) {
 // sql/quality/profile_exact.sql rendered for `cols` of `relation`.
 std::string exact_sql(const std::string& relation, const std::vector<CatalogColumn>& cols,
                       std::size_t top_n) {
-  std::string columns, sets, set_id = "CASE", value = "COALESCE(", mins = "CASE col", maxs = "CASE col";
+  std::string columns, sets, set_id = "CASE", value = "COALESCE(", mins = "CASE col",
+                             maxs = "CASE col";
   for (std::size_t i = 0; i < cols.size(); ++i) {
     const auto e = grouped(cols[i]);
     const auto sep = i == 0 ? "" : ", ";
@@ -138,7 +139,8 @@ void apply_stats(ColumnProfile& p, const pqxx::result& stats, std::size_t top_n)
     }
     const auto nd = r["n_distinct"].as<double>();
     const auto rows = static_cast<double>(p.rows - p.nulls);
-    p.distinct = static_cast<std::int64_t>(std::llround(nd >= 0 ? std::min(nd, rows) : -nd * static_cast<double>(p.rows)));
+    p.distinct = static_cast<std::int64_t>(
+        std::llround(nd >= 0 ? std::min(nd, rows) : -nd * static_cast<double>(p.rows)));
     p.distinct_method = "estimated";
     if (!r["value"].is_null() && p.top_values.size() < top_n) {
       p.top_values.push_back({r["value"].as<std::string>(),
@@ -156,10 +158,11 @@ std::vector<ColumnProfile> profile_estimated(pqxx::transaction_base& tx, const s
   std::string columns;
   for (std::size_t i = 0; i < cols.size(); ++i) {
     const auto e = grouped(cols[i]);
-    columns += fmt::format("{}count({}), {}, {}", i == 0 ? "" : ", ", e, min_expr(cols[i], e, false),
-                           min_expr(cols[i], e, true));
+    columns += fmt::format("{}count({}), {}, {}", i == 0 ? "" : ", ", e,
+                           min_expr(cols[i], e, false), min_expr(cols[i], e, true));
   }
-  const auto row = tx.exec1(db::render(sql::quality_profile_scan, {{"relation", relation}, {"columns", columns}}));
+  const auto row = tx.exec1(
+      db::render(sql::quality_profile_scan, {{"relation", relation}, {"columns", columns}}));
   const auto stats = tx.exec_params(std::string(sql::quality_profile_stats), schema, table,
                                     static_cast<int>(top_n));
   std::vector<ColumnProfile> out;
@@ -179,13 +182,12 @@ std::vector<ColumnProfile> profile_estimated(pqxx::transaction_base& tx, const s
 } // namespace
 
 void require_snapshot(pqxx::transaction_base& tx) {
-  const auto r = tx.exec1("SELECT current_setting('transaction_isolation'), "
-                          "current_setting('transaction_read_only')");
-  const auto iso = r[0].as<std::string>();
-  if ((iso != "repeatable read" && iso != "serializable") || r[1].as<std::string>() != "on") {
+  const auto iso = tx.exec1("SHOW transaction_isolation")[0].as<std::string>();
+  const auto read_only = tx.exec1("SHOW transaction_read_only")[0].as<std::string>();
+  if ((iso != "repeatable read" && iso != "serializable") || read_only != "on") {
     throw Fatal(fmt::format("quality: needs a REPEATABLE READ READ ONLY transaction (got {}, "
                             "read only {})",
-                            iso, r[1].as<std::string>()));
+                            iso, read_only));
   }
 }
 
@@ -216,7 +218,7 @@ ProfileResult profile(pqxx::transaction_base& tx, const std::string& schema,
 }
 
 std::vector<std::string> profile_csv_header() {
-  return {"table", "column",          "type", "rows", "null_share",
+  return {"table",    "column",          "type", "rows", "null_share",
           "distinct", "distinct_method", "min",  "max",  "top_values"};
 }
 
@@ -227,11 +229,10 @@ std::vector<std::vector<std::optional<std::string>>> profile_csv_rows(const Prof
     for (const auto& t : c.top_values) {
       top.push_back({{"value", t.value}, {"count", t.count}});
     }
-    rows.push_back({c.table, c.column, c.type, std::to_string(c.rows),
-                    fmt::format("{:.4f}", c.null_share),
-                    c.distinct ? std::optional<std::string>(std::to_string(*c.distinct))
-                               : std::nullopt,
-                    c.distinct_method, c.min, c.max, top.dump()});
+    rows.push_back(
+        {c.table, c.column, c.type, std::to_string(c.rows), fmt::format("{:.4f}", c.null_share),
+         c.distinct ? std::optional<std::string>(std::to_string(*c.distinct)) : std::nullopt,
+         c.distinct_method, c.min, c.max, top.dump()});
   }
   return rows;
 }

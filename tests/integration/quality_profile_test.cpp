@@ -30,9 +30,8 @@ protected:
     Snapshot tx(*m_tgt);
     return acme::quality::profile(tx, m_target_schema, options);
   }
-  static const acme::quality::ColumnProfile& column(const acme::quality::ProfileResult& r,
-                                                    const std::string& table,
-                                                    const std::string& name) {
+  static const acme::quality::ColumnProfile&
+  column(const acme::quality::ProfileResult& r, const std::string& table, const std::string& name) {
     for (const auto& c : r.columns) {
       if (c.table == table && c.column == name) {
         return c;
@@ -61,10 +60,11 @@ TEST_F(QualityProfile, ExactFiguresForEveryColumnFromTheCatalog) {
   plant();
   const auto r = run(orders_only());
   // Every column of the table, in catalog order, none hard-coded.
-  EXPECT_EQ(r.columns.size(), std::stoul(tgt_value(fmt::format(
-                                  "SELECT count(*) FROM pg_attribute WHERE attrelid = '{}'::regclass "
-                                  "AND attnum > 0 AND NOT attisdropped",
-                                  tgt("analytical_orders")))));
+  EXPECT_EQ(r.columns.size(),
+            std::stoul(tgt_value(
+                fmt::format("SELECT count(*) FROM pg_attribute WHERE attrelid = '{}'::regclass "
+                            "AND attnum > 0 AND NOT attisdropped",
+                            tgt("analytical_orders")))));
   EXPECT_EQ(r.columns.front().column, "order_id");
 
   const auto& id = column(r, "analytical_orders", "order_id");

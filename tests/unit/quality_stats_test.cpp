@@ -18,7 +18,7 @@ TEST(QualityStats, MedianOfOddAndEvenCountsAndOfNothing) {
 TEST(QualityStats, SpreadIsMedianMadAndMeanAbsoluteDeviation) {
   const auto s = acme::quality::spread({1, 2, 3, 4, 100});
   EXPECT_DOUBLE_EQ(s.median, 3);
-  EXPECT_DOUBLE_EQ(s.mad, 1);                          // |dev| = 2 1 0 1 97
+  EXPECT_DOUBLE_EQ(s.mad, 1); // |dev| = 2 1 0 1 97
   EXPECT_DOUBLE_EQ(s.mean_ad, (2 + 1 + 0 + 1 + 97) / 5.0);
 }
 
@@ -79,7 +79,7 @@ TEST(QualityStats, ASeriesIsScoredAgainstItsTrailingWindowOnly) {
   for (int d = 0; d < 40; ++d) {
     v.emplace_back(8 + (d * 7) % 5);
   }
-  v[35] = 100;        // the spike
+  v[35] = 100;          // the spike
   v[20] = std::nullopt; // a day without a value: skipped, and not in the baselines
   const auto s = acme::quality::score_series(v, 5, 28, 3.5, 7);
   ASSERT_EQ(s.size(), v.size());
@@ -90,8 +90,8 @@ TEST(QualityStats, ASeriesIsScoredAgainstItsTrailingWindowOnly) {
     }
   }
   EXPECT_EQ(flagged, std::vector<std::size_t>{35});
-  EXPECT_FALSE(s[4]);                     // before `first`
-  EXPECT_FALSE(s[20]);                    // no value
+  EXPECT_FALSE(s[4]);                            // before `first`
+  EXPECT_FALSE(s[20]);                           // no value
   EXPECT_EQ(s[5]->scale, Scale::short_baseline); // 5 days behind it
   EXPECT_EQ(s[7]->baseline_values, 7U);
   EXPECT_EQ(s[39]->baseline_values, 27U); // 28 days back, one without a value

@@ -54,9 +54,9 @@ RobustScore robust_score(double x, const std::vector<double>& baseline, double t
 
 // Scores each known value of `values` (one per consecutive day; empty: unknown) from index
 // `first` on against the known values of the `window` entries before it.
-std::vector<std::optional<RobustScore>> score_series(const std::vector<std::optional<double>>& values,
-                                                     std::size_t first, std::size_t window,
-                                                     double threshold, std::size_t min_baseline);
+std::vector<std::optional<RobustScore>>
+score_series(const std::vector<std::optional<double>>& values, std::size_t first,
+             std::size_t window, double threshold, std::size_t min_baseline);
 
 // The smallest value whose robust z-score against `s` exceeds `threshold` (a constant baseline:
 // its median, exceeded by anything longer).
@@ -64,23 +64,23 @@ double robust_limit(const Spread& s, double threshold);
 
 // What anomalies() and stuck_orders() look at.
 struct AnomalyOptions {
-  std::optional<std::string> to;            // last day scored (YYYY-MM-DD); default: yesterday
-  std::optional<std::string> from;          // first day scored; default: `to` - 59 days
-  int window = 28;                          // baseline: the `window` days before each day
-  double threshold = 3.5;                   // |robust z| above it flags a day or an order
-  int min_baseline = 7;                     // fewer known baseline days: the day is not scored
+  std::optional<std::string> to;              // last day scored (YYYY-MM-DD); default: yesterday
+  std::optional<std::string> from;            // first day scored; default: `to` - 59 days
+  int window = 28;                            // baseline: the `window` days before each day
+  double threshold = 3.5;                     // |robust z| above it flags a day or an order
+  int min_baseline = 7;                       // fewer known baseline days: the day is not scored
   std::string cancelled_status = "CANCELLED"; // status whose intervals count as cancellations
-  int stuck_days = 28;                      // completed intervals that ended in these days
-  int min_completed = 10;                   // fewer completed intervals: status not judged
-  std::size_t sample_orders = 10;           // order ids listed per status
-  std::optional<std::string> as_of;         // "now" for stuck orders; default: the history's newest time
+  int stuck_days = 28;                        // completed intervals that ended in these days
+  int min_completed = 10;                     // fewer completed intervals: status not judged
+  std::size_t sample_orders = 10;             // order ids listed per status
+  std::optional<std::string> as_of; // "now" for stuck orders; default: the history's newest time
 };
 
 // One day of one series.
 struct SeriesPoint {
-  std::string day;                   // YYYY-MM-DD
-  std::optional<std::string> value;  // exact, as PostgreSQL printed it; empty: no orders that day
-  std::optional<RobustScore> score;  // empty before `from` and for days without a value
+  std::string day;                  // YYYY-MM-DD
+  std::optional<std::string> value; // exact, as PostgreSQL printed it; empty: no orders that day
+  std::optional<RobustScore> score; // empty before `from` and for days without a value
 };
 
 // One daily series over [from - window, to].
@@ -110,10 +110,10 @@ struct StuckStatus {
   std::int64_t completed = 0;        // completed intervals in the baseline window
   double median_hours = 0;           // of the completed intervals
   double mad_hours = 0;
-  std::optional<double> limit_hours; // empty: too few completed intervals to judge
-  std::int64_t open = 0;             // open orders in this status now
-  std::int64_t stuck = 0;            // of which older than limit_hours
-  std::optional<double> oldest_hours; // age of the oldest stuck one
+  std::optional<double> limit_hours;          // empty: too few completed intervals to judge
+  std::int64_t open = 0;                      // open orders in this status now
+  std::int64_t stuck = 0;                     // of which older than limit_hours
+  std::optional<double> oldest_hours;         // age of the oldest stuck one
   std::vector<std::int64_t> sample_order_ids; // the oldest stuck ones first
 };
 

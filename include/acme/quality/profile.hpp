@@ -38,11 +38,11 @@ struct TopValue {
 struct ColumnProfile {
   std::string table;
   std::string column;
-  std::string type;  // format_type(), e.g. "bigint", "timestamp(3) without time zone"
+  std::string type;     // format_type(), e.g. "bigint", "timestamp(3) without time zone"
   bool numeric = false; // a number or a date: its min/max are written as numbers in CSV
   std::int64_t rows = 0;
   std::int64_t nulls = 0;
-  double null_share = 0; // nulls / rows (0 for an empty table)
+  double null_share = 0;                // nulls / rows (0 for an empty table)
   std::optional<std::int64_t> distinct; // non-NULL distinct values; empty: unavailable
   std::string distinct_method;          // exact | estimated (pg_stats) | unavailable (no stats)
   std::optional<std::string> min;       // empty for types without an order, or no values
