@@ -104,6 +104,24 @@ StuckStatus& entry(std::vector<StuckStatus>& all, const std::optional<std::strin
   return all.back();
 }
 
+nlohmann::ordered_json number_or_null(const std::optional<double>& v) {
+  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json point_json(const SeriesPoint& p) {
+  nlohmann::ordered_json j{{"day", p.day},
+                           {"value", p.value ? nlohmann::ordered_json(*p.value) : nullptr}};
+  if (p.score) {
+    j["median"] = p.score->median;
+    j["mad"] = p.score->mad;
+    j["z"] = number_or_null(p.score->z);
+    j["scale"] = to_string(p.score->scale);
+    j["baseline_days"] = p.score->baseline_values;
+    j["flagged"] = p.score->flagged;
+  }
+  return j;
+}
+
 } // namespace
 
 const char* to_string(Scale scale) {
@@ -271,6 +289,41 @@ StuckResult stuck_orders(pqxx::transaction_base& tx, const std::string& schema,
     s.sample_order_ids = split_ids(opt(r["samples"]));
   }
   return result;
+}
+
+nlohmann::ordered_json to_json(const AnomalyResult& result) {
+  nlohmann::ordered_json j{{"from", result.from},
+                           {"to", result.to},
+                           {"window", result.window},
+                           {"threshold", result.threshold},
+                           {"series", nlohmann::ordered_json::array()}};
+  for (const auto& s : result.series) {
+    auto points = nlohmann::ordered_json::array();
+    for (const auto& p : s.points) {
+      points.push_back(point_json(p));
+    }
+    j["series"].push_back({{"name", s.name},
+                           {"unit", s.unit},
+                           {"flagged_days", s.flagged_days()},
+                           {"points", points}});
+  }
+  return j;
+}
+
+nlohmann::ordered_json to_json(const StuckResult& result) {
+  nlohmann::ordered_json j{{"as_of", result.as_of}, {"statuses", nlohmann::ordered_json::array()}};
+  for (const auto& s : result.statuses) {
+    j["statuses"].push_back({{"status", s.status ? nlohmann::ordered_json(*s.status) : nullptr},
+                             {"completed", s.completed},
+                             {"median_hours", s.median_hours},
+                             {"mad_hours", s.mad_hours},
+                             {"limit_hours", number_or_null(s.limit_hours)},
+                             {"open", s.open},
+                             {"stuck", s.stuck},
+                             {"oldest_hours", number_or_null(s.oldest_hours)},
+                             {"sample_order_ids", s.sample_order_ids}});
+  }
+  return j;
 }
 
 } // namespace acme::quality

@@ -217,6 +217,31 @@ ProfileResult profile(pqxx::transaction_base& tx, const std::string& schema,
   return result;
 }
 
+nlohmann::ordered_json to_json(const ProfileResult& result) {
+  auto out = nlohmann::ordered_json::array();
+  for (const auto& c : result.columns) {
+    auto top = nlohmann::ordered_json::array();
+    for (const auto& t : c.top_values) {
+      top.push_back({{"value", t.value}, {"count", t.count}});
+    }
+    const auto text = [](const std::optional<std::string>& v) {
+      return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+    };
+    out.push_back({{"table", c.table},
+                   {"column", c.column},
+                   {"type", c.type},
+                   {"rows", c.rows},
+                   {"nulls", c.nulls},
+                   {"null_share", c.null_share},
+                   {"distinct", c.distinct ? nlohmann::ordered_json(*c.distinct) : nullptr},
+                   {"distinct_method", c.distinct_method},
+                   {"min", text(c.min)},
+                   {"max", text(c.max)},
+                   {"top_values", top}});
+  }
+  return out;
+}
+
 std::vector<std::string> profile_csv_header() {
   return {"table",    "column",          "type", "rows", "null_share",
           "distinct", "distinct_method", "min",  "max",  "top_values"};

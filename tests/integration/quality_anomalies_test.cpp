@@ -80,6 +80,12 @@ TEST_F(QualityAnomalies, ExactlyThePlantedDaysAreFlagged) {
   EXPECT_EQ(series(r, "order_amount").points[32].value, "100.00");
   EXPECT_EQ(series(r, "items_per_order").points[32].value, "20.0000");
   EXPECT_EQ(series(r, "cancellations").points[37].value, "8");
+
+  const auto j = acme::quality::to_json(r);
+  EXPECT_EQ(j["series"][0]["name"], "new_orders");
+  EXPECT_EQ(j["series"][0]["flagged_days"], nlohmann::ordered_json::array({"2026-10-05"}));
+  EXPECT_EQ(j["series"][0]["points"][34]["scale"], "mad");
+  EXPECT_FALSE(j["series"][0]["points"][0].contains("z")); // baseline only: no score
 }
 
 TEST_F(QualityAnomalies, DaysWithoutOrdersCountZeroAndHaveNoMeans) {
@@ -135,6 +141,8 @@ TEST_F(QualityAnomalies, AnOrderLeftInAStatusWhileOthersMoveOnIsStuck) {
   EXPECT_EQ(processing.completed, 30);
   EXPECT_EQ(processing.open, 0);
   EXPECT_EQ(processing.stuck, 0);
+  const auto j = acme::quality::to_json(r);
+  EXPECT_EQ(j["statuses"][0]["sample_order_ids"], nlohmann::ordered_json::array({31}));
 }
 
 TEST_F(QualityAnomalies, TooFewCompletedIntervalsJudgeNothing) {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/transaction_base>
 #include <string>
@@ -127,5 +128,12 @@ struct StuckResult {
 // deviations of that status's completed intervals, in `tx`'s snapshot.
 StuckResult stuck_orders(pqxx::transaction_base& tx, const std::string& schema,
                          const AnomalyOptions& options = {});
+
+// The series as JSON (for --json): range, window, threshold, and per series its points with
+// value, median, mad, z, scale and flagged.
+nlohmann::ordered_json to_json(const AnomalyResult& result);
+
+// Stuck orders as JSON: as_of and one object per status with the StuckStatus fields.
+nlohmann::ordered_json to_json(const StuckResult& result);
 
 } // namespace acme::quality

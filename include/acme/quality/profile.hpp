@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/transaction_base>
 #include <string>
@@ -66,5 +67,8 @@ std::vector<std::string> profile_csv_header();
 // One data_profile.csv row per column (empty: NULL); null_share with 4 decimals, top_values as a
 // JSON array of {"value","count"}.
 std::vector<std::vector<std::optional<std::string>>> profile_csv_rows(const ProfileResult& result);
+
+// The profile as JSON (for --json): an array of column objects with the ColumnProfile fields.
+nlohmann::ordered_json to_json(const ProfileResult& result);
 
 } // namespace acme::quality
