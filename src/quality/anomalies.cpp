@@ -61,8 +61,7 @@ void score(Series& s, std::size_t first, const AnomalyOptions& o) {
   for (const auto& p : s.points) {
     values.push_back(as_number(p.value));
   }
-  const auto scores = score_series(values, first, static_cast<std::size_t>(o.window), o.threshold,
-                                   static_cast<std::size_t>(o.min_baseline));
+  const auto scores = score_series(values, first, static_cast<std::size_t>(o.window), o.rule);
   for (std::size_t i = 0; i < s.points.size(); ++i) {
     s.points[i].score = scores[i];
   }
@@ -88,7 +87,7 @@ StuckStatus baseline_status(const pqxx::row& r, const AnomalyOptions& o) {
   s.median_hours = sp.median / 3600.0;
   s.mad_hours = sp.mad / 3600.0;
   if (s.completed >= o.min_completed) {
-    s.limit_hours = robust_limit(sp, o.threshold) / 3600.0;
+    s.limit_hours = robust_limit(sp, o.rule) / 3600.0;
   }
   return s;
 }
@@ -170,17 +169,17 @@ Spread spread(const std::vector<double>& values) {
   return s;
 }
 
-RobustScore robust_score(double x, const std::vector<double>& baseline, double threshold,
-                         std::size_t min_baseline) {
+RobustScore robust_score(double x, const std::vector<double>& baseline, const ScoreRule& rule) {
   RobustScore r;
   r.baseline_values = baseline.size();
   const auto s = spread(baseline);
   r.median = s.median;
   r.mad = s.mad;
-  if (baseline.empty() || baseline.size() < min_baseline) {
+  if (baseline.empty() || baseline.size() < rule.min_baseline) {
     r.scale = Scale::short_baseline;
     return r;
   }
+  const bool changed = std::fabs(x - s.median) > rule.min_change * std::fabs(s.median);
   if (s.mad > 0) {
     r.scale = Scale::mad;
     r.z = 0.6745 * (x - s.median) / s.mad;
@@ -189,16 +188,16 @@ RobustScore robust_score(double x, const std::vector<double>& baseline, double t
     r.z = (x - s.median) / (k_mean_ad_sigma * s.mean_ad);
   } else {
     r.scale = Scale::constant;
-    r.flagged = x != s.median;
+    r.flagged = changed && x != s.median;
     return r;
   }
-  r.flagged = std::fabs(*r.z) > threshold;
+  r.flagged = changed && std::fabs(*r.z) > rule.threshold;
   return r;
 }
 
 std::vector<std::optional<RobustScore>>
 score_series(const std::vector<std::optional<double>>& values, std::size_t first,
-             std::size_t window, double threshold, std::size_t min_baseline) {
+             std::size_t window, const ScoreRule& rule) {
   std::vector<std::optional<RobustScore>> out(values.size());
   for (std::size_t i = first; i < values.size(); ++i) {
     if (!values[i]) {
@@ -210,16 +209,16 @@ score_series(const std::vector<std::optional<double>>& values, std::size_t first
         baseline.push_back(*values[j]);
       }
     }
-    out[i] = robust_score(*values[i], baseline, threshold, min_baseline);
+    out[i] = robust_score(*values[i], baseline, rule);
   }
   return out;
 }
 
-double robust_limit(const Spread& s, double threshold) {
-  if (s.mad > 0) {
-    return s.median + threshold * k_mad_sigma * s.mad;
-  }
-  return s.median + threshold * k_mean_ad_sigma * s.mean_ad; // constant: the median itself
+double robust_limit(const Spread& s, const ScoreRule& rule) {
+  // Constant baseline (both deviations 0): the median itself.
+  const double sigma = s.mad > 0 ? k_mad_sigma * s.mad : k_mean_ad_sigma * s.mean_ad;
+  return std::max(s.median + rule.threshold * sigma,
+                  s.median + rule.min_change * std::fabs(s.median));
 }
 
 std::vector<std::string> Series::flagged_days() const {
@@ -236,7 +235,7 @@ AnomalyResult anomalies(pqxx::transaction_base& tx, const std::string& schema,
                         const AnomalyOptions& options) {
   require_snapshot(tx);
   const auto range = scored_range(tx, options);
-  AnomalyResult result{range.first, range.last, options.window, options.threshold, {}};
+  AnomalyResult result{range.first, range.last, options.window, options.rule.threshold, {}};
   for (const auto& spec : k_series) {
     result.series.push_back({spec.name, spec.unit, {}});
   }

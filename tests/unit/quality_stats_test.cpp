@@ -71,7 +71,7 @@ TEST(QualityStats, AShortBaselineIsNeverFlagged) {
   EXPECT_FALSE(r.flagged);
   EXPECT_EQ(acme::quality::robust_score(1000, {}).scale, Scale::short_baseline);
   // A custom minimum.
-  EXPECT_TRUE(acme::quality::robust_score(1000, base, 3.5, 5).flagged);
+  EXPECT_TRUE(acme::quality::robust_score(1000, base, {3.5, 5}).flagged);
 }
 
 TEST(QualityStats, ASeriesIsScoredAgainstItsTrailingWindowOnly) {
@@ -81,7 +81,7 @@ TEST(QualityStats, ASeriesIsScoredAgainstItsTrailingWindowOnly) {
   }
   v[35] = 100;          // the spike
   v[20] = std::nullopt; // a day without a value: skipped, and not in the baselines
-  const auto s = acme::quality::score_series(v, 5, 28, 3.5, 7);
+  const auto s = acme::quality::score_series(v, 5, 28);
   ASSERT_EQ(s.size(), v.size());
   std::vector<std::size_t> flagged;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -99,8 +99,28 @@ TEST(QualityStats, ASeriesIsScoredAgainstItsTrailingWindowOnly) {
 
 TEST(QualityStats, RobustLimitIsWhereTheZScoreReachesTheThreshold) {
   const acme::quality::Spread s{600, 60, 70};
-  const double limit = acme::quality::robust_limit(s, 3.5);
+  const double limit = acme::quality::robust_limit(s);
   EXPECT_NEAR(0.6745 * (limit - 600) / 60, 3.5, 1e-3);
-  EXPECT_NEAR(acme::quality::robust_limit({600, 0, 10}, 3.5), 600 + 3.5 * 1.253314 * 10, 1e-9);
-  EXPECT_DOUBLE_EQ(acme::quality::robust_limit({600, 0, 0}, 3.5), 600);
+  const acme::quality::ScoreRule no_min{3.5, 7, 0.0};
+  EXPECT_NEAR(acme::quality::robust_limit({600, 0, 10}, no_min), 600 + 3.5 * 1.253314 * 10, 1e-9);
+  EXPECT_DOUBLE_EQ(acme::quality::robust_limit({600, 0, 0}, no_min), 600);
+  // With the default minimum change, never less than 10% above the median.
+  EXPECT_DOUBLE_EQ(acme::quality::robust_limit({600, 0, 10}), 660);
+  EXPECT_DOUBLE_EQ(acme::quality::robust_limit({600, 0, 0}), 660);
+}
+
+TEST(QualityStats, ASmallChangeOfAVeryRegularSeriesIsNotFlagged) {
+  // 222 or 223 orders every day: MAD 0.5, so 224 has z = 2.7 and 226 has z = 5.4, but 226 is
+  // 1.6% above the median: noise, not an anomaly, under the default 10% minimum change.
+  const std::vector<double> base{222, 223, 222, 223, 222, 223, 222, 223, 222, 223};
+  const auto small = acme::quality::robust_score(226, base);
+  ASSERT_TRUE(small.z);
+  EXPECT_GT(*small.z, 3.5);
+  EXPECT_FALSE(small.flagged);
+  EXPECT_TRUE(acme::quality::robust_score(226, base, {3.5, 7, 0.0}).flagged);
+  EXPECT_TRUE(acme::quality::robust_score(250, base).flagged); // 12% above
+  // A constant baseline: a 5% change is not flagged, a 20% change is.
+  const std::vector<double> flat(10, 2.0);
+  EXPECT_FALSE(acme::quality::robust_score(2.1, flat).flagged);
+  EXPECT_TRUE(acme::quality::robust_score(2.4, flat).flagged);
 }

@@ -48,28 +48,37 @@ struct RobustScore {
   Scale scale = Scale::short_baseline;
 };
 
-// Scores `x` against `baseline`: |z| > threshold flags it; with fewer than `min_baseline` values
-// nothing is flagged; a constant baseline flags any different value.
-RobustScore robust_score(double x, const std::vector<double>& baseline, double threshold = 3.5,
-                         std::size_t min_baseline = 7);
+// When a value is an anomaly.
+struct ScoreRule {
+  double threshold = 3.5;       // |robust z| above it flags a value
+  std::size_t min_baseline = 7; // fewer known baseline values: never flagged
+  // ... and only when it differs from the baseline median by more than this share of it: a very
+  // regular series (a MAD of 0.5 orders a day) would otherwise flag a difference of 2 orders.
+  double min_change = 0.10;
+};
+
+// Scores `x` against `baseline`: flagged when |z| > threshold and |x - median| > min_change *
+// |median|; with fewer than `min_baseline` values never; a constant baseline flags any value
+// different enough from it (there is no z).
+RobustScore robust_score(double x, const std::vector<double>& baseline, const ScoreRule& rule = {});
 
 // Scores each known value of `values` (one per consecutive day; empty: unknown) from index
 // `first` on against the known values of the `window` entries before it.
 std::vector<std::optional<RobustScore>>
 score_series(const std::vector<std::optional<double>>& values, std::size_t first,
-             std::size_t window, double threshold, std::size_t min_baseline);
+             std::size_t window, const ScoreRule& rule = {});
 
-// The smallest value whose robust z-score against `s` exceeds `threshold` (a constant baseline:
-// its median, exceeded by anything longer).
-double robust_limit(const Spread& s, double threshold);
+// The smallest value flagged as too high against `s`: the robust z-score reaches the threshold,
+// and the value exceeds the median by min_change of it (a constant baseline: its median,
+// exceeded by anything longer than the min_change).
+double robust_limit(const Spread& s, const ScoreRule& rule = {});
 
 // What anomalies() and stuck_orders() look at.
 struct AnomalyOptions {
   std::optional<std::string> to;              // last day scored (YYYY-MM-DD); default: yesterday
   std::optional<std::string> from;            // first day scored; default: `to` - 59 days
   int window = 28;                            // baseline: the `window` days before each day
-  double threshold = 3.5;                     // |robust z| above it flags a day or an order
-  int min_baseline = 7;                       // fewer known baseline days: the day is not scored
+  ScoreRule rule;                             // when a day or an order's age is flagged
   std::string cancelled_status = "CANCELLED"; // status whose intervals count as cancellations
   int stuck_days = 28;                        // completed intervals that ended in these days
   int min_completed = 10;                     // fewer completed intervals: status not judged
