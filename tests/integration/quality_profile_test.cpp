@@ -5,7 +5,9 @@
 #include "acme/report/quality_csv.hpp"
 #include "support/etl_fixture.hpp"
 
+#include <chrono>
 #include <fmt/format.h>
+#include <future>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 #include <sstream>
@@ -162,6 +164,28 @@ TEST_F(QualityProfile, WithoutStatisticsTheEstimateIsUnavailable) {
   EXPECT_EQ(note.nulls, 5);
   EXPECT_TRUE(acme::quality::to_json(r).back()["distinct"].is_null());
   EXPECT_EQ(column(r, "analytical_orders", "status").distinct_method, "estimated");
+}
+
+TEST_F(QualityProfile, AnOpenProfileSnapshotDoesNotBlockASync) {
+  plant();
+  Snapshot tx(*m_tgt);
+  const auto before = acme::quality::profile(tx, m_target_schema, {});
+  // While the snapshot is still open: orders change status (the history closes intervals in a
+  // new month partition), a new order and its item arrive.
+  src_exec(fmt::format("UPDATE {o} SET status = 'COMPLETED', updated_at = localtimestamp(3) "
+                       "WHERE order_id IN (1, 2);"
+                       "INSERT INTO {o} (order_id, status) VALUES (6, 'PENDING');"
+                       "INSERT INTO {i} (order_item_id, order_id, quanity) VALUES (1, 6, 3)",
+                       fmt::arg("o", src("orders")), fmt::arg("i", src("order_items"))));
+  auto done = std::async(std::launch::async, [this] { return sync(); });
+  const bool finished = done.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  tx.commit(); // unblocks a sync that waited, so that the test ends either way
+  EXPECT_TRUE(finished) << "the sync waited for the profile's snapshot";
+  done.get();
+  EXPECT_EQ(tgt_value(fmt::format("SELECT count(*) FROM {} WHERE status = 'COMPLETED'",
+                                  tgt("analytical_orders"))),
+            "3");
+  EXPECT_EQ(column(before, "analytical_orders", "order_id").rows, 5);
 }
 
 TEST_F(QualityProfile, NeedsAReadOnlyRepeatableReadSnapshot) {
