@@ -18,7 +18,7 @@ namespace acme::quality {
 enum class Scale {
   mad,            // z = 0.6745 * (x - median) / MAD
   mean_ad,        // MAD = 0: z = (x - median) / (1.253314 * mean absolute deviation)
-  constant,       // every baseline value equal: no z; flagged when x differs from it
+  constant,       // every baseline value equal: no z; flagged when x differs enough from it
   short_baseline, // fewer baseline values than required: no z, never flagged
 };
 
