@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <pqxx/nontransaction>
+#include <pqxx/result>
 #include <spdlog/spdlog.h>
 
 namespace acme::api {
@@ -22,7 +23,7 @@ std::string route_label(const std::string& path) {
       return label;
     }
   }
-  static const std::vector<std::string> exact = {"/",        "/healthz", "/readyz", "/metrics",
+  static const std::vector<std::string> exact = {"/", "/healthz", "/readyz", "/metrics",
                                                  "/api/v1/openapi.json"};
   for (const auto& e : exact) {
     if (path == e) {
@@ -32,7 +33,42 @@ std::string route_label(const std::string& path) {
   return "other";
 }
 
+// A Prometheus label value: backslash, quote and newline escaped.
+std::string label(const std::string& value) {
+  std::string out;
+  for (const char ch : value) {
+    if (ch == '\\' || ch == '"') {
+      out += '\\';
+      out += ch;
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 } // namespace
+
+std::string Api::quality_gauges_text() const {
+  const std::lock_guard<std::mutex> lock(m_mutex);
+  if (m_quality_gauges.empty()) {
+    return {};
+  }
+  std::string score = "# HELP acme_quality_score Score (0-100) of the newest `acme quality` run, "
+                      "per table and overall.\n# TYPE acme_quality_score gauge\n";
+  std::string violations = "# HELP acme_quality_violations Violating rows per rule in the newest "
+                           "`acme quality` run.\n# TYPE acme_quality_violations gauge\n";
+  for (const auto& [kind, name, value] : m_quality_gauges) {
+    if (kind == "score") {
+      score += fmt::format("acme_quality_score{{table=\"{}\"}} {}\n", label(name), value);
+    } else {
+      violations += fmt::format("acme_quality_violations{{rule=\"{}\"}} {}\n", label(name), value);
+    }
+  }
+  return score + violations;
+}
 
 Api::Api(ApiOptions options)
     : m_options(std::move(options)),
@@ -54,8 +90,11 @@ SyncWatch Api::watch() const {
 }
 
 void Api::read_watch(pqxx::connection& conn) {
-  pqxx::nontransaction tx(conn);
-  const auto row = tx.exec(db::with_schema(sql::api_sync_state, m_options.schema))[0];
+  const pqxx::result state = [&] {
+    pqxx::nontransaction tx(conn); // ended before the gauges' read below
+    return tx.exec(db::with_schema(sql::api_sync_state, m_options.schema));
+  }();
+  const auto row = state[0];
   SyncWatch w;
   if (!row["sync_id"].is_null()) {
     w.sync_id = row["sync_id"].as<std::int64_t>();
@@ -63,10 +102,29 @@ void Api::read_watch(pqxx::connection& conn) {
   if (!row["sync_age_seconds"].is_null()) {
     w.sync_age_seconds = row["sync_age_seconds"].as<double>();
   }
+  if (!row["quality_run_id"].is_null()) {
+    w.quality_run_id = row["quality_run_id"].as<std::int64_t>();
+  }
   w.reachable = true;
   w.read_at = std::chrono::steady_clock::now();
+  if (w.quality_run_id && w.quality_run_id != m_gauges_run_id) {
+    read_quality_gauges(conn, *w.quality_run_id); // only when a new run was recorded
+  }
   const std::lock_guard<std::mutex> lock(m_mutex);
   m_watch = w;
+}
+
+void Api::read_quality_gauges(pqxx::connection& conn, std::int64_t quality_run_id) {
+  pqxx::nontransaction tx(conn);
+  std::vector<std::tuple<std::string, std::string, double>> gauges;
+  for (const auto& row :
+       tx.exec_params(db::with_schema(sql::api_quality_gauges, m_options.schema), quality_run_id)) {
+    gauges.emplace_back(row["kind"].as<std::string>(), row["name"].as<std::string>(),
+                        row["value"].as<double>());
+  }
+  const std::lock_guard<std::mutex> lock(m_mutex);
+  m_quality_gauges = std::move(gauges);
+  m_gauges_run_id = quality_run_id;
 }
 
 // Reads the newest committed sync every watch_interval on a session of its own, so that a
@@ -118,8 +176,9 @@ Response Api::handle(const Request& request) {
     if (state == "57014") {
       res = Response::error(504, "timeout", "the query took longer than the statement timeout");
     } else if (dynamic_cast<const Fatal*>(&e) != nullptr) {
-      res = Response::error(503, "not_ready", "the target has no acme schema yet, or acme "
-                                              "cannot read it; the server log says why");
+      res = Response::error(503, "not_ready",
+                            "the target has no acme schema yet, or acme "
+                            "cannot read it; the server log says why");
     } else {
       res = Response::error(503, "target_unavailable",
                             "the target database cannot answer now; the server log says why");
@@ -139,8 +198,8 @@ Response Api::route(const Request& request) {
     return ready();
   }
   if (!authorized(request)) {
-    Response r = Response::error(401, "unauthorized",
-                                 "this server needs an Authorization: Bearer token");
+    Response r =
+        Response::error(401, "unauthorized", "this server needs an Authorization: Bearer token");
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"acme\"");
     return r;
   }
@@ -180,9 +239,8 @@ Response Api::ready() {
   nlohmann::json body{{"ready", reachable && fresh},
                       {"target_reachable", reachable},
                       {"sync_id", w.sync_id ? nlohmann::json(*w.sync_id) : nlohmann::json()},
-                      {"sync_age_seconds", w.sync_age_seconds
-                                               ? nlohmann::json(*w.sync_age_seconds)
-                                               : nlohmann::json()},
+                      {"sync_age_seconds",
+                       w.sync_age_seconds ? nlohmann::json(*w.sync_age_seconds) : nlohmann::json()},
                       {"max_sync_age_seconds", m_options.max_sync_age.count()}};
   return Response::json(reachable && fresh ? 200 : 503, body);
 }
@@ -219,6 +277,7 @@ Response Api::metrics() {
                        "# TYPE acme_api_sync_age_seconds gauge\nacme_api_sync_age_seconds {}\n",
                        *w.sync_age_seconds);
   }
+  out += quality_gauges_text();
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = std::move(out);
@@ -228,7 +287,8 @@ Response Api::metrics() {
 std::optional<Response> Api::from_cache(const std::string& key) {
   const std::lock_guard<std::mutex> lock(m_mutex);
   const auto it = m_cache.find(key);
-  if (it == m_cache.end() || !m_watch.sync_id || it->second.sync_id != *m_watch.sync_id) {
+  if (it == m_cache.end() || !m_watch.sync_id ||
+      !(it->second.state == StateKey{m_watch.sync_id, m_watch.quality_run_id})) {
     return std::nullopt;
   }
   Response r;
@@ -237,12 +297,12 @@ std::optional<Response> Api::from_cache(const std::string& key) {
   return r;
 }
 
-void Api::store(const std::string& key, std::optional<std::int64_t> sync_id, const Response& r) {
-  if (!sync_id || r.status != 200) {
+void Api::store(const std::string& key, const StateKey& state, const Response& r) {
+  if (!state.sync_id || r.status != 200) {
     return; // a never-synced target has nothing to key the result by
   }
   const std::lock_guard<std::mutex> lock(m_mutex);
-  m_cache[key] = Cached{*sync_id, r.content_type, r.body};
+  m_cache[key] = Cached{state, r.content_type, r.body};
 }
 
 } // namespace acme::api

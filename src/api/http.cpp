@@ -143,12 +143,10 @@ HttpServer::HttpServer(HttpOptions options, Handler handler) : m_impl(std::make_
   const std::string threads = std::to_string(o.threads);
   const std::string timeout = std::to_string(o.request_timeout.count());
   const std::string header_bytes = std::to_string(o.max_header_bytes);
-  std::vector<const char*> opts = {"listening_ports",       ports.c_str(),
-                                   "num_threads",           threads.c_str(),
-                                   "request_timeout_ms",    timeout.c_str(),
-                                   "max_request_size",      header_bytes.c_str(),
-                                   "enable_keep_alive",     "yes",
-                                   "keep_alive_timeout_ms", "5000"};
+  std::vector<const char*> opts = {
+      "listening_ports",    ports.c_str(),   "num_threads",           threads.c_str(),
+      "request_timeout_ms", timeout.c_str(), "max_request_size",      header_bytes.c_str(),
+      "enable_keep_alive",  "yes",           "keep_alive_timeout_ms", "5000"};
   opts.push_back(nullptr);
   mg_callbacks callbacks{};
   callbacks.log_message = &Impl::on_log;
@@ -174,6 +172,8 @@ HttpServer::~HttpServer() {
   }
 }
 
-int HttpServer::port() const { return m_impl->port; }
+int HttpServer::port() const {
+  return m_impl->port;
+}
 
 } // namespace acme::api

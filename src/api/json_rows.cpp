@@ -21,8 +21,8 @@ bool json_number(std::string_view text) {
 } // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-  out += nlohmann::json(std::string(text)).dump(-1, ' ', false,
-                                                nlohmann::json::error_handler_t::replace);
+  out += nlohmann::json(std::string(text))
+             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void append_json_cell(std::string& out, std::optional<std::string_view> value,

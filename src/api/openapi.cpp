@@ -23,7 +23,9 @@ json cell_schema(report::CellKind kind) {
   }
 }
 
-json schema_ref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
+json schema_ref(const std::string& name) {
+  return {{"$ref", "#/components/schemas/" + name}};
+}
 
 json response(const std::string& description, const json& schema,
               const std::string& media = "application/json") {
@@ -82,19 +84,19 @@ json schemas() {
                            {"valid_from", {{"type", "string"}}},
                            {"valid_to", {{"type", "string"}, {"nullable", true}}},
                            {"observed_by", {{"type", "string"}}}}}};
-  s["OrderDetail"] = {{"type", "object"},
-                      {"required", {"order", "items", "status_history"}},
-                      {"properties",
-                       {{"order", schema_ref("Order")},
-                        {"items", {{"type", "array"}, {"items", schema_ref("Item")}}},
-                        {"status_history", {{"type", "array"}, {"items", schema_ref("StatusInterval")}}}}}};
-  s["CustomerOrders"] = {
+  s["OrderDetail"] = {
       {"type", "object"},
-      {"required", {"customer_id", "orders", "next_after"}},
+      {"required", {"order", "items", "status_history"}},
       {"properties",
-       {{"customer_id", {{"type", "integer"}}},
-        {"orders", {{"type", "array"}, {"items", {{"type", "object"}}}}},
-        {"next_after", {{"type", "integer"}, {"nullable", true}}}}}};
+       {{"order", schema_ref("Order")},
+        {"items", {{"type", "array"}, {"items", schema_ref("Item")}}},
+        {"status_history", {{"type", "array"}, {"items", schema_ref("StatusInterval")}}}}}};
+  s["CustomerOrders"] = {{"type", "object"},
+                         {"required", {"customer_id", "orders", "next_after"}},
+                         {"properties",
+                          {{"customer_id", {{"type", "integer"}}},
+                           {"orders", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                           {"next_after", {{"type", "integer"}, {"nullable", true}}}}}};
   for (const auto& r : report::catalog()) {
     json row = {{"type", "object"}, {"properties", json::object()}, {"required", json::array()}};
     for (const auto& c : r.columns) {
@@ -116,13 +118,12 @@ json schemas() {
 json report_paths() {
   json paths = json::object();
   for (const auto& r : report::catalog()) {
-    json get = {
-        {"summary", "The " + std::string(r.name) + " report (same SQL and columns as " +
-                        "export-reports' " + std::string(r.file_name) + ")"},
-        {"parameters",
-         json::array({param("format", "query", {{"type", "string"}, {"enum", {"json", "csv"}}},
-                            false, "json (default) or csv")})},
-        {"responses", errors()}};
+    json get = {{"summary", "The " + std::string(r.name) + " report (same SQL and columns as " +
+                                "export-reports' " + std::string(r.file_name) + ")"},
+                {"parameters", json::array({param("format", "query",
+                                                  {{"type", "string"}, {"enum", {"json", "csv"}}},
+                                                  false, "json (default) or csv")})},
+                {"responses", errors()}};
     if (r.name == "status-durations") {
       get["parameters"].push_back(param("days", "query",
                                         {{"type", "integer"}, {"minimum", 1}, {"maximum", 3650}},
@@ -151,22 +152,22 @@ nlohmann::json Api::openapi() {
                 {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}},
               {"security", json::array({{{"bearer", json::array()}}})}};
   json paths = report_paths();
-  json order_get = {{"summary", "One order, its items and its status history"},
-                    {"parameters", json::array({param("id", "path", {{"type", "integer"}}, true,
-                                                      "order_id")})},
-                    {"responses", errors()}};
+  json order_get = {
+      {"summary", "One order, its items and its status history"},
+      {"parameters", json::array({param("id", "path", {{"type", "integer"}}, true, "order_id")})},
+      {"responses", errors()}};
   order_get["responses"]["200"] = response("The order", schema_ref("OrderDetail"));
   paths["/api/v1/orders/{id}"] = {{"get", order_get}};
   json customer_get = {
       {"summary", "A customer's orders, oldest key first, one page at a time"},
       {"parameters",
-       json::array({param("id", "path", {{"type", "integer"}}, true, "customer_id"),
-                    param("status", "query", {{"type", "string"}}, false, "only this status"),
-                    param("limit", "query",
-                          {{"type", "integer"}, {"minimum", 1}, {"maximum", k_max_page}}, false,
-                          "page size (default 50)"),
-                    param("after", "query", {{"type", "integer"}}, false,
-                          "next_after of the previous page")})},
+       json::array(
+           {param("id", "path", {{"type", "integer"}}, true, "customer_id"),
+            param("status", "query", {{"type", "string"}}, false, "only this status"),
+            param("limit", "query", {{"type", "integer"}, {"minimum", 1}, {"maximum", k_max_page}},
+                  false, "page size (default 50)"),
+            param("after", "query", {{"type", "integer"}}, false,
+                  "next_after of the previous page")})},
       {"responses", errors()}};
   customer_get["responses"]["200"] = response("One page", schema_ref("CustomerOrders"));
   paths["/api/v1/customers/{id}/orders"] = {{"get", customer_get}};
@@ -175,12 +176,12 @@ nlohmann::json Api::openapi() {
                         {{"summary", "The process is up"},
                          {"security", open},
                          {"responses", {{"200", {{"description", "up"}}}}}}}};
-  paths["/readyz"] = {{"get",
-                       {{"summary", "Target reachable and newest sync younger than the limit"},
-                        {"security", open},
-                        {"responses",
-                         {{"200", {{"description", "ready"}}},
-                          {"503", {{"description", "not ready"}}}}}}}};
+  paths["/readyz"] = {
+      {"get",
+       {{"summary", "Target reachable and newest sync younger than the limit"},
+        {"security", open},
+        {"responses",
+         {{"200", {{"description", "ready"}}}, {"503", {{"description", "not ready"}}}}}}}};
   paths["/metrics"] = {{"get",
                         {{"summary", "Prometheus metrics of the API"},
                          {"responses", {{"200", {{"description", "text exposition"}}}}}}}};

@@ -65,6 +65,8 @@ int ConnectionPool::in_use() const {
 ConnectionPool::Lease::Lease(ConnectionPool& pool, std::unique_ptr<pqxx::connection> conn)
     : m_pool(pool), m_conn(std::move(conn)) {}
 
-ConnectionPool::Lease::~Lease() { m_pool.give_back(std::move(m_conn), m_discard); }
+ConnectionPool::Lease::~Lease() {
+  m_pool.give_back(std::move(m_conn), m_discard);
+}
 
 } // namespace acme::api

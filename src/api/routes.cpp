@@ -1,7 +1,6 @@
 // The data routes of acme serve: reports, one order, a customer's orders, the live page. Each
 // reads one REPEATABLE READ READ ONLY snapshot of the target on a pooled session.
 #include "acme/api/api.hpp"
-
 #include "acme/db/connection.hpp"
 #include "acme/report/exporter.hpp"
 #include "acme/report/html.hpp"
@@ -44,6 +43,7 @@ auto in_snapshot(ConnectionPool& pool, std::chrono::milliseconds wait, Read&& re
 
 struct SnapshotKey {
   std::optional<std::int64_t> sync_id;
+  std::optional<std::int64_t> quality_run_id;
   std::string generated_at;
 };
 
@@ -52,6 +52,9 @@ SnapshotKey read_snapshot_key(pqxx::transaction_base& tx, const std::string& sch
   SnapshotKey k;
   if (!row["sync_id"].is_null()) {
     k.sync_id = row["sync_id"].as<std::int64_t>();
+  }
+  if (!row["quality_run_id"].is_null()) {
+    k.quality_run_id = row["quality_run_id"].as<std::int64_t>();
   }
   k.generated_at = row["generated_at"].as<std::string>();
   return k;
@@ -117,11 +120,11 @@ Response Api::report(const Request& request, const std::string& name) {
   }
   ++m_cache_misses;
   Response res;
-  std::optional<std::int64_t> sync_id;
+  StateKey state;
   in_snapshot(m_pool, m_options.pool_wait, [&](pqxx::transaction_base& tx) {
     report::check_target_schema(tx, m_options.schema);
     const SnapshotKey k = read_snapshot_key(tx, m_options.schema);
-    sync_id = k.sync_id;
+    state = StateKey{k.sync_id, k.quality_run_id};
     if (format == "csv") {
       res.content_type = "text/csv; charset=utf-8";
       res.body = report_csv(tx, params, *r);
@@ -130,7 +133,7 @@ Response Api::report(const Request& request, const std::string& name) {
     }
     return 0;
   });
-  store(key, sync_id, res);
+  store(key, state, res);
   return res;
 }
 
@@ -148,13 +151,13 @@ Response Api::order(const std::string& id) {
     res.body = "{\"order\":";
     append_json_row(res.body, order[0]);
     res.body += ",\"items\":";
-    append_json_rows(res.body, tx.exec_params(db::with_schema(sql::api_order_items,
-                                                              m_options.schema),
-                                              *order_id));
+    append_json_rows(
+        res.body,
+        tx.exec_params(db::with_schema(sql::api_order_items, m_options.schema), *order_id));
     res.body += ",\"status_history\":";
-    append_json_rows(res.body, tx.exec_params(db::with_schema(sql::api_order_history,
-                                                              m_options.schema),
-                                              *order_id));
+    append_json_rows(
+        res.body,
+        tx.exec_params(db::with_schema(sql::api_order_history, m_options.schema), *order_id));
     res.body += '}';
     return res;
   });
@@ -199,8 +202,7 @@ Response Api::customer_orders(const Request& request, const std::string& id) {
       append_json_row(res.body, rows[i]);
     }
     res.body += "],\"next_after\":";
-    res.body += more ? rows[static_cast<std::size_t>(limit - 1)]["order_id"].c_str()
-                     : "null";
+    res.body += more ? rows[static_cast<std::size_t>(limit - 1)]["order_id"].c_str() : "null";
     res.body += '}';
     return res;
   });
@@ -215,11 +217,11 @@ Response Api::live_page() {
   }
   ++m_cache_misses;
   Response res;
-  std::optional<std::int64_t> sync_id;
+  StateKey state;
   in_snapshot(m_pool, m_options.pool_wait, [&](pqxx::transaction_base& tx) {
     report::check_target_schema(tx, m_options.schema);
     const SnapshotKey k = read_snapshot_key(tx, m_options.schema);
-    sync_id = k.sync_id;
+    state = StateKey{k.sync_id, k.quality_run_id};
     report::SnapshotInfo info{k.generated_at, m_options.schema,
                               report::read_sync_state(tx, m_options.schema)};
     std::map<std::string, report::ReportRows, std::less<>> data;
@@ -242,13 +244,13 @@ Response Api::live_page() {
     return 0;
   });
   // The page reloads itself: the newest sync's reports without a click.
-  const std::string refresh = fmt::format("<meta http-equiv=\"refresh\" content=\"{}\">\n",
-                                          m_options.page_refresh_seconds);
+  const std::string refresh =
+      fmt::format("<meta http-equiv=\"refresh\" content=\"{}\">\n", m_options.page_refresh_seconds);
   if (const auto head = res.body.find("<head>\n"); head != std::string::npos) {
     res.body.insert(head + 7, refresh);
   }
   res.content_type = "text/html; charset=utf-8";
-  store(key, sync_id, res);
+  store(key, state, res);
   res.headers.emplace_back("Content-Security-Policy", std::string(report::html_csp()));
   return res;
 }

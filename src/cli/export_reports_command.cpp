@@ -53,7 +53,7 @@ std::vector<const report::Report*> selection(const ExportReportsOptions& opts) {
   std::vector<const report::Report*> out;
   for (const auto& r : report::catalog()) {
     const auto it = opts.selected.find(std::string(r.name));
-    if (opts.all || (it != opts.selected.end() && it->second)) {
+    if ((opts.all && r.in_all) || (it != opts.selected.end() && it->second)) {
       out.push_back(&r);
     }
   }
@@ -66,7 +66,8 @@ int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
   const bool html = opts.html || opts.all;
   if (reports.empty() && !html) {
     throw UsageError("export-reports: select at least one report: --all, --open-orders, "
-                     "--top-dates, --pending-items, --top-customers, --status-durations or --html");
+                     "--top-dates, --pending-items, --top-customers, --status-durations, "
+                     "--quality or --html");
   }
   const bool durations =
       html || std::any_of(reports.begin(), reports.end(),

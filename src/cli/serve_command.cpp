@@ -52,8 +52,8 @@ int run_serve(Context& ctx) {
   api::HttpServer server(http, [&api](const api::Request& r) { return api.handle(r); });
   spdlog::info("acme serve: listening on http://{} (target schema {}, {} request threads, {} "
                "target sessions, authentication {})",
-               c.api_listen, c.target_schema, c.api_threads,
-               c.api_pool_size, c.api_token.empty() ? "off (loopback only)" : "bearer token");
+               c.api_listen, c.target_schema, c.api_threads, c.api_pool_size,
+               c.api_token.empty() ? "off (loopback only)" : "bearer token");
   while (!stop_requested()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -76,8 +76,9 @@ void add_serve_command(CLI::App& app, Context& ctx) {
                   "Requests served at once [env: ACME_API_THREADS, default: 8]");
   cmd->add_option("--pool-size", o.api_pool_size,
                   "Target sessions at most [env: ACME_API_POOL_SIZE, default: 4]");
-  cmd->add_option("--statement-timeout", o.api_statement_timeout,
-                  "Seconds a request's query may run [env: ACME_API_STATEMENT_TIMEOUT, default: 5]");
+  cmd->add_option(
+      "--statement-timeout", o.api_statement_timeout,
+      "Seconds a request's query may run [env: ACME_API_STATEMENT_TIMEOUT, default: 5]");
   cmd->add_option("--max-sync-age", o.max_sync_age,
                   "/readyz fails when nothing synced for this many seconds [env: "
                   "ACME_MAX_SYNC_AGE, default: max(300, 3 x ACME_POLLING_INTERVAL)]");

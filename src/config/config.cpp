@@ -59,7 +59,10 @@ public:
 
 private:
   // Read from the same .env by docker-compose.yaml, not by acme.
-  static constexpr std::string_view k_compose_keys[] = {"ACME_APP_MODE",
+  static constexpr std::string_view k_compose_keys[] = {"ACME_API_PASSWORD",
+                                                        "ACME_API_PORT",
+                                                        "ACME_API_USER",
+                                                        "ACME_APP_MODE",
                                                         "ACME_DEMO_IMAGE",
                                                         "ACME_IMAGE",
                                                         "ACME_METRICS_PORT",

@@ -48,6 +48,23 @@ const std::vector<Report>& catalog() {
         {"max_hours", CellKind::number},
         {"open_intervals", CellKind::number},
         {"open_p90_hours", CellKind::number}}},
+      // Not in --all: it shows what the newest `acme quality` run found, not the orders.
+      {"quality",
+       "data_quality.csv",
+       sql::reports_data_quality,
+       {{"run_id", CellKind::number},
+        {"finished_at", CellKind::text},
+        {"run_score", CellKind::number},
+        {"rule", CellKind::text},
+        {"table_name", CellKind::text},
+        {"severity", CellKind::text},
+        {"violating_rows", CellKind::number},
+        {"total_rows", CellKind::number},
+        {"share", CellKind::number},
+        {"sample_keys", CellKind::text},
+        {"oldest_seconds", CellKind::number},
+        {"error", CellKind::text}},
+       false},
   };
   return reports;
 }

@@ -99,11 +99,11 @@ std::string check_schema(const json& doc, const json& schema, const json& value,
     return matched == 1 ? "" : at + ": matches " + std::to_string(matched) + " of oneOf";
   }
   const std::string type = schema.value("type", "");
-  const bool ok = type.empty() || (type == "object" && value.is_object()) ||
-                  (type == "array" && value.is_array()) || (type == "string" && value.is_string()) ||
-                  (type == "integer" && value.is_number_integer()) ||
-                  (type == "number" && value.is_number()) ||
-                  (type == "boolean" && value.is_boolean());
+  const bool ok =
+      type.empty() || (type == "object" && value.is_object()) ||
+      (type == "array" && value.is_array()) || (type == "string" && value.is_string()) ||
+      (type == "integer" && value.is_number_integer()) || (type == "number" && value.is_number()) ||
+      (type == "boolean" && value.is_boolean());
   if (!ok) {
     return at + ": expected " + type + ", got " + value.dump();
   }
@@ -165,8 +165,8 @@ protected:
 
   // Until the watcher has read the newest committed sync.
   void wait_for_sync_id() {
-    const std::string newest = tgt_value("SELECT max(run_id) FROM " + tgt("acme_runs") +
-                                         " WHERE status = 'succeeded'");
+    const std::string newest =
+        tgt_value("SELECT max(run_id) FROM " + tgt("acme_runs") + " WHERE status = 'succeeded'");
     for (int i = 0; i < 100; ++i) {
       const auto w = m_api->watch();
       if (w.sync_id && std::to_string(*w.sync_id) == newest) {
@@ -188,7 +188,10 @@ protected:
 TEST_F(ApiTest, ReportsAreExportReportsCsvsByteForByteAndTheirJsonMatchesTheOpenApiDocument) {
   start();
   TempDir dir("api");
-  const auto exported = acme({"export-reports", "--all", "--output-dir", dir.path().string()});
+  ASSERT_EQ(acme({"quality"}).exit_code, 0); // a recorded run for the quality report
+  wait_for_sync_id();
+  const auto exported =
+      acme({"export-reports", "--all", "--quality", "--output-dir", dir.path().string()});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
   const json doc = json::parse(get("/api/v1/openapi.json").body);
   for (const auto& r : report::catalog()) {
@@ -299,13 +302,11 @@ TEST_F(ApiTest, ATokenIsRequiredOnceConfiguredAndCheckedExactly) {
   EXPECT_EQ(json::parse(none.body)["code"], "unauthorized");
   EXPECT_EQ(none.headers.at("www-authenticate"), "Bearer realm=\"acme\"");
   EXPECT_EQ(get("/api/v1/reports/open-orders", {"Authorization: Bearer wrong"}).status, 401);
-  EXPECT_EQ(get("/api/v1/reports/open-orders",
-                {"Authorization: Bearer 0123456789abcdef0123456789abcdeX"})
-                .status,
-            401);
-  EXPECT_EQ(get("/api/v1/reports/open-orders",
-                {"Authorization: Bearer " + options.token})
-                .status,
+  EXPECT_EQ(
+      get("/api/v1/reports/open-orders", {"Authorization: Bearer 0123456789abcdef0123456789abcdeX"})
+          .status,
+      401);
+  EXPECT_EQ(get("/api/v1/reports/open-orders", {"Authorization: Bearer " + options.token}).status,
             200);
   EXPECT_EQ(get("/metrics").status, 401);
   EXPECT_EQ(get("/healthz").status, 200); // probes need no token
@@ -370,14 +371,50 @@ TEST_F(ApiTest, TheLivePageCarriesTheReportsCspAndReloadsItself) {
       << metrics.body;
 }
 
+TEST_F(ApiTest, TheQualityReportAndGaugesFollowTheNewestRecordedQualityRun) {
+  start();
+  const auto wait_for_quality_run = [this](std::optional<std::int64_t> after) {
+    for (int i = 0; i < 100; ++i) {
+      const auto q = m_api->watch().quality_run_id;
+      if (q && q != after) {
+        return q;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "the watcher never saw a new quality run";
+    return after;
+  };
+  const Reply none = get("/api/v1/reports/quality");
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(json::parse(none.body)["rows"].size(), 0U);
+  ASSERT_EQ(acme({"quality"}).exit_code, 0);
+  const auto first = wait_for_quality_run(std::nullopt);
+  const Reply report = get("/api/v1/reports/quality");
+  const json rows = json::parse(report.body)["rows"];
+  ASSERT_GT(rows.size(), 10U) << report.body;
+  EXPECT_EQ(rows[0]["run_id"], *first);
+  const Reply metrics = get("/metrics");
+  EXPECT_NE(metrics.body.find("acme_quality_score{table=\"overall\"} "), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("acme_quality_violations{rule=\"order_without_items\"} "),
+            std::string::npos)
+      << metrics.body;
+  // A newer run, with no sync in between, is a new state: not the cached report.
+  ASSERT_EQ(acme({"quality"}).exit_code, 0);
+  const auto second = wait_for_quality_run(first);
+  const json again = json::parse(get("/api/v1/reports/quality").body)["rows"];
+  ASSERT_FALSE(again.empty());
+  EXPECT_EQ(again[0]["run_id"], *second);
+}
+
 TEST_F(ApiTest, TheCommandRefusesAPublicAddressWithoutAToken) {
   const auto r = acme({"serve", "--listen", "0.0.0.0:8099"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("ACME_API_TOKEN"), std::string::npos) << r.err;
   const auto short_token = acme({"serve"}, {"ACME_API_TOKEN=short"});
   EXPECT_EQ(short_token.exit_code, 2);
-  EXPECT_EQ(short_token.err.find("short"), std::string::npos) << "the token leaked: "
-                                                              << short_token.err;
+  EXPECT_EQ(short_token.err.find("short"), std::string::npos)
+      << "the token leaked: " << short_token.err;
 }
 
 } // namespace

@@ -195,6 +195,49 @@ TEST_F(Quality, TheTextOutputHasOneLinePerRuleAndTheScores) {
   }
   EXPECT_NE(r.out.find("keys 101,102,103"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  overall "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nanomalies "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nstuck orders as of "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\nprofile: "), std::string::npos) << "profiled without --profile";
+}
+
+TEST_F(Quality, ExportReportsQualityWritesTheNewestRunsRules) {
+  plant();
+  const auto none = acme({"export-reports", "--quality", "--stdout"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(std::count(none.out.begin(), none.out.end(), '\n'), 1) << "no run yet: the header only";
+  ASSERT_EQ(acme({"quality"}).exit_code, 0);
+  const auto r = acme({"export-reports", "--quality", "--stdout"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
+            "run_id,finished_at,run_score,rule,table_name,severity,violating_rows,total_rows,"
+            "share,sample_keys,oldest_seconds,error");
+  EXPECT_EQ(static_cast<std::size_t>(std::count(r.out.begin(), r.out.end(), '\n')),
+            expected().size() + 1)
+      << r.out;
+  EXPECT_NE(r.out.find(",item_order_missing,analytical_order_items,critical,3,"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("101 102 103"), std::string::npos) << r.out;
+}
+
+TEST_F(Quality, ProfileAndAnomaliesComeWithTheRunInTextAndJson) {
+  plant();
+  const auto text = acme({"quality", "--profile"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("\nprofile: "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("analytical_order_items  quantity "), std::string::npos) << text.out;
+  const auto r = acme({"quality", "--json", "--profile"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j.contains("rules")) << r.out.substr(0, 400);
+  ASSERT_TRUE(j.contains("anomalies"));
+  EXPECT_EQ(j["anomalies"]["series"].size(), 4U);
+  ASSERT_TRUE(j.contains("stuck_orders"));
+  ASSERT_TRUE(j.contains("profile"));
+  bool quantity = false;
+  for (const auto& c : j["profile"]) {
+    quantity = quantity || (c["table"] == "analytical_order_items" && c["column"] == "quantity");
+  }
+  EXPECT_TRUE(quantity) << j["profile"].dump().substr(0, 400);
 }
 
 TEST_F(Quality, AScoreBelowFailBelowExits5) {

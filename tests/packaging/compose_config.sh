@@ -20,7 +20,8 @@ refused() { # env-file
 refused "$tmp/empty.env"
 refused "$src/.env.example"
 # .env.example with every password set, as docs/operations.md says to do.
-sed -E 's/^([A-Z_]+_PASSWORD)=$/\1=set-by-the-operator/' "$src/.env.example" >"$tmp/filled.env"
+sed -E -e 's/^([A-Z_]+_PASSWORD)=$/\1=set-by-the-operator/' \
+  -e 's/^ACME_API_TOKEN=$/ACME_API_TOKEN=set-by-the-operator-32-characters/' "$src/.env.example" >"$tmp/filled.env"
 "${compose[@]}" --env-file "$tmp/filled.env" config -q
 "${compose[@]}" --env-file "$tmp/filled.env" --profile reports config >"$tmp/config.yaml"
 
@@ -33,7 +34,7 @@ def check(cond, what):
     if not cond:
         errors.append(what)
 
-check(set(s) == {"source-db", "analytics-db", "source-init", "workload", "app", "reports"},
+check(set(s) == {"source-db", "analytics-db", "source-init", "workload", "app", "reports", "api"},
       f"services: {sorted(s)}")
 check("wal_level=logical" in s["source-db"]["command"], "source-db runs with wal_level=logical")
 for db in ("source-db", "analytics-db"):
@@ -78,7 +79,7 @@ check(any(m[1] == "/output" and m[0].endswith("/output")
 check("export-reports" in s["reports"]["command"], "reports runs export-reports")
 check(s["reports"]["command"][-2:] == ["--output-dir", "/output"], "reports writes into /output")
 # Least privilege: acme connects as its own roles, never as the postgres superuser.
-for name in ("app", "reports", "source-init", "workload"):
+for name in ("app", "reports", "source-init", "workload", "api"):
     for key, value in s[name]["environment"].items():
         if key.endswith("_DSN"):
             user = value.split("://", 1)[1].split(":", 1)[0]
@@ -87,6 +88,15 @@ check(s["app"]["environment"]["ACME_SOURCE_DSN"].startswith("postgresql://acme_r
       "app reads the source as acme_reader")
 check(s["app"]["environment"]["ACME_TARGET_DSN"].startswith("postgresql://acme_writer:"),
       "app writes the target as acme_writer")
+api = s["api"]
+check(api["command"] == ["serve"], "api runs acme serve")
+check(api["environment"]["ACME_TARGET_DSN"].startswith("postgresql://acme_api:"),
+      "api reads the target as the read-only acme_api")
+check(bool(api["environment"].get("ACME_API_TOKEN")), "api has a bearer token (it listens on 0.0.0.0)")
+check("/readyz" in " ".join(api["healthcheck"]["test"]), "api health is /readyz")
+for p in api.get("ports", []):
+    host_ip = p.get("host_ip", "") if isinstance(p, dict) else str(p).split(":")[0]
+    check(host_ip == "127.0.0.1", f"api publishes on 127.0.0.1 only: {p}")
 # Hardened: read-only root, no capabilities (the databases' entrypoint gets the five it needs to
 # chown its data directory and switch to the postgres user), no privilege gain.
 db_caps = {"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"}
@@ -99,7 +109,7 @@ for name, svc in s.items():
     check(set(svc.get("cap_add", [])) <= allowed, f"{name} adds only {sorted(allowed)}: {svc.get('cap_add')}")
 # The production image (no acme-datagen) for acme's own services; the demo image for the two
 # services that play the orders application.
-for name in ("app", "reports"):
+for name in ("app", "reports", "api"):
     check(s[name]["build"].get("target") == "runtime", f"{name} uses the production image")
 for name in ("source-init", "workload"):
     check(s[name]["build"].get("target") == "demo", f"{name} uses the demo image (acme-datagen)")

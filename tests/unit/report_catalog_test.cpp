@@ -11,7 +11,7 @@ using acme::report::find_report;
 
 TEST(ReportCatalog, HasEveryReportWithItsExactFileAndColumns) {
   const auto& c = catalog();
-  ASSERT_EQ(c.size(), 5U);
+  ASSERT_EQ(c.size(), 6U);
   auto names = [](const acme::report::Report& r) {
     std::string out;
     for (const auto& col : r.columns) {
@@ -30,6 +30,12 @@ TEST(ReportCatalog, HasEveryReportWithItsExactFileAndColumns) {
   EXPECT_EQ(c[4].file_name, "status_durations.csv");
   EXPECT_EQ(names(c[4]), "status,intervals,orders,avg_hours,p50_hours,p90_hours,max_hours,"
                          "open_intervals,open_p90_hours");
+  EXPECT_EQ(c[5].file_name, "data_quality.csv");
+  EXPECT_EQ(names(c[5]), "run_id,finished_at,run_score,rule,table_name,severity,violating_rows,"
+                         "total_rows,share,sample_keys,oldest_seconds,error");
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    EXPECT_EQ(c[i].in_all, i < 5) << c[i].name << ": --all exports the orders' reports only";
+  }
 }
 
 TEST(ReportCatalog, DaysAndSchemaAreSubstitutedEverywhere) {
@@ -53,7 +59,9 @@ TEST(ReportCatalog, OnlyNameAndStatusColumnsAreText) {
   }
   EXPECT_EQ(text,
             (std::set<std::string>{"open-orders.status", "pending-items.product_name",
-                                   "top-customers.customer_name", "status-durations.status"}));
+                                   "top-customers.customer_name", "status-durations.status",
+                                   "quality.finished_at", "quality.rule", "quality.table_name",
+                                   "quality.severity", "quality.sample_keys", "quality.error"}));
 }
 
 TEST(ReportCatalog, EveryQueryIsSchemaQualifiedAndCursorSafe) {

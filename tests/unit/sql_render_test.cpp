@@ -36,17 +36,17 @@ TEST(SqlRender, APlaceholderWithoutAValueInSqlTextThrows) {
 // before any test runs the file.
 TEST(SqlRender, EveryPlaceholderOfEveryFileIsOneTheRenderersKnow) {
   const std::set<std::string> known{
-      "schema",        "bucket_bits",  "is_open_s",      "is_open_o",   "pk",        "target",
-      "staging",       "keys",         "recon",          "s",           "t",         "filter",
-      "item_filter",   "bits",         "rows",           "seen_at",     "tz",        "observed_by",
-      "partials",      "events",       "days",           "shadow",      "key",       "seq",
-      "history",       "status",       "closed",         "columns",     "is_open",   "totals",
-      "committed_utc", "shadow_items", "order_totals_i", "item_price",  "item_name", "order_name",
-      "live",          "order_totals", "quantity",       "price",       "open",      "refreshed",
-      "kept",          "current",      "items",          "products",    "orders",    "customers",
-      "where",         "relation",     "ts_format",      "buckets",     "range",     "limit",
-      "live",          "known",        "overdue_days",   "grace_hours", "violations",
-      "sets", "set_id", "value", "min_max"};
+      "schema",        "bucket_bits",  "is_open_s",      "is_open_o",   "pk",         "target",
+      "staging",       "keys",         "recon",          "s",           "t",          "filter",
+      "item_filter",   "bits",         "rows",           "seen_at",     "tz",         "observed_by",
+      "partials",      "events",       "days",           "shadow",      "key",        "seq",
+      "history",       "status",       "closed",         "columns",     "is_open",    "totals",
+      "committed_utc", "shadow_items", "order_totals_i", "item_price",  "item_name",  "order_name",
+      "live",          "order_totals", "quantity",       "price",       "open",       "refreshed",
+      "kept",          "current",      "items",          "products",    "orders",     "customers",
+      "where",         "relation",     "ts_format",      "buckets",     "range",      "limit",
+      "live",          "known",        "overdue_days",   "grace_hours", "violations", "sets",
+      "set_id",        "value",        "min_max"};
   const std::regex token(R"(\{([A-Za-z_][A-Za-z0-9_]*)\})");
   for (const auto& f : acme::sql::k_files) {
     std::string text(f.text);

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace acme::api {
@@ -26,18 +27,19 @@ struct ApiOptions {
   std::string token; // empty: no authentication (loopback only; the command enforces it)
   int pool_size = 4;
   std::chrono::milliseconds statement_timeout{5000};
-  std::chrono::milliseconds pool_wait{2000};        // a request waits this long for a session
-  std::chrono::milliseconds watch_interval{1000};   // how often the newest sync is read
+  std::chrono::milliseconds pool_wait{2000};         // a request waits this long for a session
+  std::chrono::milliseconds watch_interval{1000};    // how often the newest sync is read
   std::chrono::duration<double> max_sync_age{300.0}; // /readyz: newest sync at most this old
   int page_refresh_seconds = 30;                     // GET /: the page reloads itself
 };
 
-// The newest committed sync as the watcher last read it.
+// The target's state as the watcher last read it: what a cached report is valid for.
 struct SyncWatch {
-  std::optional<std::int64_t> sync_id; // nullopt: never synced (or not read yet)
+  std::optional<std::int64_t> sync_id;        // nullopt: never synced (or not read yet)
+  std::optional<std::int64_t> quality_run_id; // the newest recorded `acme quality` run
   std::optional<double> sync_age_seconds;
-  bool reachable = false;                            // the last read succeeded
-  std::chrono::steady_clock::time_point read_at{};   // when it was read
+  bool reachable = false;                          // the last read succeeded
+  std::chrono::steady_clock::time_point read_at{}; // when it was read
 };
 
 // The largest page GET /api/v1/customers/{id}/orders returns, and its default.
@@ -69,18 +71,28 @@ private:
   Response customer_orders(const Request& request, const std::string& id);
   Response ready();
   Response metrics();
+  std::string quality_gauges_text() const;
   Response live_page();
   bool authorized(const Request& request) const;
   void watch_loop();
   void read_watch(pqxx::connection& conn);
 
+  // What a snapshot saw: a result computed in it is valid while the watcher sees the same.
+  struct StateKey {
+    std::optional<std::int64_t> sync_id;
+    std::optional<std::int64_t> quality_run_id;
+    bool operator==(const StateKey& o) const {
+      return sync_id == o.sync_id && quality_run_id == o.quality_run_id;
+    }
+  };
   struct Cached {
-    std::int64_t sync_id;
+    StateKey state;
     std::string content_type;
     std::string body;
   };
   std::optional<Response> from_cache(const std::string& key);
-  void store(const std::string& key, std::optional<std::int64_t> sync_id, const Response& r);
+  void store(const std::string& key, const StateKey& state, const Response& r);
+  void read_quality_gauges(pqxx::connection& conn, std::int64_t quality_run_id);
 
   ApiOptions m_options;
   ConnectionPool m_pool;
@@ -88,6 +100,9 @@ private:
   SyncWatch m_watch;
   std::map<std::string, Cached> m_cache;
   std::map<std::pair<std::string, int>, std::int64_t> m_requests; // (route, status) -> count
+  // The newest quality run's gauges: ("score", table) and ("violations", rule) -> value.
+  std::vector<std::tuple<std::string, std::string, double>> m_quality_gauges;
+  std::optional<std::int64_t> m_gauges_run_id;
   std::atomic<std::int64_t> m_cache_hits{0};
   std::atomic<std::int64_t> m_cache_misses{0};
   std::condition_variable m_stop_cv;

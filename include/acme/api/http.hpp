@@ -18,8 +18,8 @@ namespace acme::api {
 // One request, as the handler sees it.
 struct Request {
   std::string method;
-  std::string path;  // decoded, without the query string
-  std::string query; // raw query string, without '?'
+  std::string path;                           // decoded, without the query string
+  std::string query;                          // raw query string, without '?'
   std::map<std::string, std::string> headers; // names in lower case
   std::string remote;
 
@@ -45,8 +45,8 @@ using Handler = std::function<Response(const Request&)>;
 
 // How the server listens and what it accepts.
 struct HttpOptions {
-  std::string address = "127.0.0.1:8080"; // HOST:PORT; port 0 picks a free port (tests)
-  int threads = 8;                         // requests served at once
+  std::string address = "127.0.0.1:8080";           // HOST:PORT; port 0 picks a free port (tests)
+  int threads = 8;                                  // requests served at once
   std::chrono::milliseconds request_timeout{10000}; // reading a request, writing a response
   std::size_t max_header_bytes = 8192;              // request line and headers
 };

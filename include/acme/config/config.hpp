@@ -98,7 +98,7 @@ struct Config {
   int api_threads = 8;
   int api_pool_size = 4;
   std::chrono::milliseconds api_statement_timeout{5000};
-  std::string quality_rules;       // acme quality: the rules file (JSON); empty: built-in defaults
+  std::string quality_rules; // acme quality: the rules file (JSON); empty: built-in defaults
   std::map<std::string, std::string> origin; // setting name -> where it came from
   std::vector<std::string> ignored;          // the .env's unknown ACME_* keys, to warn about
 

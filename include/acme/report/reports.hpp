@@ -17,6 +17,7 @@ struct Report {
   std::string_view file_name;  // e.g. "open_orders_by_delivery_date_and_status.csv"
   std::string_view sql;        // sql/reports/*.sql with the {schema} and {days} placeholders
   std::vector<Column> columns; // exactly the query's result columns, in order
+  bool in_all = true;          // exported by --all (and listed in its usage)
 };
 
 // How many days of closed status intervals status_durations.csv covers unless --days says.
