@@ -147,6 +147,9 @@ HttpServer::HttpServer(HttpOptions options, Handler handler) : m_impl(std::make_
       "listening_ports",    ports.c_str(),   "num_threads",           threads.c_str(),
       "request_timeout_ms", timeout.c_str(), "max_request_size",      header_bytes.c_str(),
       "enable_keep_alive",  "yes",           "keep_alive_timeout_ms", "5000"};
+  // Headers and body go out in separate writes: without TCP_NODELAY a small response waits for
+  // the client's delayed ACK (Nagle's algorithm), some 40 ms a request on Linux.
+  opts.insert(opts.end(), {"tcp_nodelay", "1"});
   opts.push_back(nullptr);
   mg_callbacks callbacks{};
   callbacks.log_message = &Impl::on_log;

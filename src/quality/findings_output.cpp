@@ -5,7 +5,9 @@
 namespace acme::quality {
 namespace {
 
-std::string or_dash(const std::optional<std::string>& v) { return v ? *v : std::string("-"); }
+std::string or_dash(const std::optional<std::string>& v) {
+  return v ? *v : std::string("-");
+}
 
 std::string series_lines(const Series& s) {
   std::string out;
