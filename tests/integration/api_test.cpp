@@ -4,7 +4,9 @@
 #include "acme/api/api.hpp"
 #include "acme/api/http.hpp"
 #include "acme/report/html.hpp"
+#include "acme/report/html_report.hpp"
 #include "acme/report/reports.hpp"
+#include "support/chromium.hpp"
 #include "support/etl_fixture.hpp"
 #include "support/temp_dir.hpp"
 
@@ -369,6 +371,24 @@ TEST_F(ApiTest, TheLivePageCarriesTheReportsCspAndReloadsItself) {
   EXPECT_NE(metrics.body.find("acme_api_requests_total{route=\"/\",status=\"200\"} 1"),
             std::string::npos)
       << metrics.body;
+}
+
+TEST_F(ApiTest, TheLivePageRendersInChromiumUnderItsCsp) {
+  start();
+  // Over HTTP, as a browser gets it: the CSP arrives as a header too.
+  const auto dump =
+      chromium("http://127.0.0.1:" + std::to_string(m_server->port()) + "/", {"--dump-dom"});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  const std::string& dom = dump.out;
+  ASSERT_NE(dom.find("<h1>ACME orders"), std::string::npos) << dom.substr(0, 2000);
+  EXPECT_NE(dom.find("id=\"freshness\""), std::string::npos);
+  EXPECT_GE(std::count(dom.begin(), dom.end(), '<'), 100) << "a page with its tables";
+  std::size_t charts = 0;
+  for (auto pos = dom.find("<svg"); pos != std::string::npos; pos = dom.find("<svg", pos + 4)) {
+    ++charts;
+  }
+  EXPECT_EQ(charts, report::html_sections().size()) << "one chart per report section";
+  EXPECT_NE(dom.find("http-equiv=\"refresh\""), std::string::npos);
 }
 
 TEST_F(ApiTest, TheQualityReportAndGaugesFollowTheNewestRecordedQualityRun) {

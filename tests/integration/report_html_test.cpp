@@ -6,6 +6,7 @@
 #include "acme/report/html_report.hpp"
 #include "acme/report/reports.hpp"
 #include "acme/sql/embedded.hpp"
+#include "support/chromium.hpp"
 #include "support/csv_reader.hpp"
 #include "support/pg.hpp"
 #include "support/temp_dir.hpp"
@@ -50,47 +51,6 @@ std::string lower(std::string s) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return s;
-}
-
-// `program` looked up in PATH (the test helpers exec without a search), or "" if absent.
-std::string find_program(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const fs::path candidate = fs::path(dir) / program;
-    if (!dir.empty() && access(candidate.c_str(), X_OK) == 0) {
-      return candidate.string();
-    }
-  }
-  return {};
-}
-
-// Runs headless Chromium on `page` with a fresh profile (removed afterwards), plus `args`.
-// Chromium is a test dependency (scripts/install-deps): missing, the test fails.
-acme::test::ProcessResult chromium(const fs::path& page, const std::vector<std::string>& args) {
-  const std::string browser = find_program("chromium");
-  const std::string timeout = find_program("timeout");
-  if (browser.empty() || timeout.empty()) {
-    ADD_FAILURE() << "chromium (and coreutils timeout) must be installed: scripts/install-deps";
-    return {};
-  }
-  const TempDir profile("chromium");
-  std::vector<std::string> argv{timeout,
-                                "120",
-                                browser,
-                                "--headless",
-                                "--no-sandbox",
-                                "--disable-gpu",
-                                "--disable-quic",
-                                "--no-first-run",
-                                "--disable-background-networking",
-                                "--disable-component-update",
-                                "--disable-sync",
-                                "--hide-scrollbars",
-                                "--user-data-dir=" + profile.path().string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back("file://" + page.string());
-  return run_process(argv, {"HOME=" + profile.path().string()});
 }
 
 // A PNG's size from its IHDR chunk; {0, 0} if the bytes are not a PNG.
@@ -224,7 +184,7 @@ TEST_F(HtmlExport, ChromiumRendersEveryChartAndTableAndHostileNamesStayText) {
   EXPECT_EQ(lower(html).find("<script"), std::string::npos) << "no script element in the file";
 
   // The DOM as Chromium built it.
-  const auto dump = chromium(page, {"--dump-dom"});
+  const auto dump = acme::test::chromium("file://" + page.string(), {"--dump-dom"});
   ASSERT_EQ(dump.exit_code, 0) << dump.err;
   const std::string& dom = dump.out;
   ASSERT_NE(dom.find("<h1>ACME orders"), std::string::npos) << dom.substr(0, 2000);
@@ -274,7 +234,8 @@ TEST_F(HtmlExport, ChromiumRendersEveryChartAndTableAndHostileNamesStayText) {
   // The screenshot is a real rendering: a 1280 x 2000 PNG far larger than a blank page's.
   const TempDir shots("shots");
   const fs::path png = shots.path() / "report.png";
-  const auto shot = chromium(page, {"--screenshot=" + png.string(), "--window-size=1280,2000"});
+  const auto shot = acme::test::chromium(
+      "file://" + page.string(), {"--screenshot=" + png.string(), "--window-size=1280,2000"});
   ASSERT_EQ(shot.exit_code, 0) << shot.err;
   const std::string bytes = read_file(png);
   EXPECT_EQ(png_size(bytes), (std::pair<std::uint32_t, std::uint32_t>{1280, 2000}));
@@ -282,7 +243,8 @@ TEST_F(HtmlExport, ChromiumRendersEveryChartAndTableAndHostileNamesStayText) {
   std::ofstream(blank_page) << "<!DOCTYPE html><html><body></body></html>\n";
   const fs::path blank_png = shots.path() / "blank.png";
   const auto blank =
-      chromium(blank_page, {"--screenshot=" + blank_png.string(), "--window-size=1280,2000"});
+      acme::test::chromium("file://" + blank_page.string(),
+                           {"--screenshot=" + blank_png.string(), "--window-size=1280,2000"});
   ASSERT_EQ(blank.exit_code, 0) << blank.err;
   const auto blank_size = fs::file_size(blank_png);
   EXPECT_GT(bytes.size(), 40U * 1024U);
@@ -331,7 +293,7 @@ TEST_F(HtmlExport, EmptyTargetPageSaysSoAndWarnsThatItWasNeverSynced) {
   const auto r = acme({"export-reports", "--html", "--output-dir", m_out.path().string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const fs::path page = m_out.path() / "report.html";
-  const auto dump = chromium(page, {"--dump-dom"});
+  const auto dump = acme::test::chromium("file://" + page.string(), {"--dump-dom"});
   ASSERT_EQ(dump.exit_code, 0) << dump.err;
   EXPECT_EQ(count(dump.out, "<svg"), 0U);
   EXPECT_EQ(count(dump.out, "<table"), 0U);
@@ -366,7 +328,7 @@ TEST_F(HtmlExport, ThePagesContentSecurityPolicyStopsAScriptThatGotIn) {
                         "<img src=x onerror=\"document.title='pwned'\">");
   const fs::path tampered = m_out.path() / "tampered.html";
   std::ofstream(tampered) << html;
-  const auto dump = chromium(tampered, {"--dump-dom"});
+  const auto dump = acme::test::chromium("file://" + tampered.string(), {"--dump-dom"});
   ASSERT_EQ(dump.exit_code, 0) << dump.err;
   EXPECT_NE(dump.out.find("<script>"), std::string::npos) << "the injected element is there";
   EXPECT_EQ(dump.out.find("data-pwned=\"1\""), std::string::npos) << "but it did not run";
