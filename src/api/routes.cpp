@@ -41,25 +41,6 @@ auto in_snapshot(ConnectionPool& pool, std::chrono::milliseconds wait, Read&& re
   }
 }
 
-struct SnapshotKey {
-  std::optional<std::int64_t> sync_id;
-  std::optional<std::int64_t> quality_run_id;
-  std::string generated_at;
-};
-
-SnapshotKey read_snapshot_key(pqxx::transaction_base& tx, const std::string& schema) {
-  const auto row = tx.exec(db::with_schema(sql::api_snapshot, schema))[0];
-  SnapshotKey k;
-  if (!row["sync_id"].is_null()) {
-    k.sync_id = row["sync_id"].as<std::int64_t>();
-  }
-  if (!row["quality_run_id"].is_null()) {
-    k.quality_run_id = row["quality_run_id"].as<std::int64_t>();
-  }
-  k.generated_at = row["generated_at"].as<std::string>();
-  return k;
-}
-
 std::string report_csv(pqxx::transaction_base& tx, const report::ReportParams& params,
                        const report::Report& r) {
   std::string body;
@@ -69,12 +50,13 @@ std::string report_csv(pqxx::transaction_base& tx, const report::ReportParams& p
 }
 
 std::string report_json(pqxx::transaction_base& tx, const report::ReportParams& params,
-                        const report::Report& r, const SnapshotKey& key) {
+                        const report::Report& r, std::optional<std::int64_t> sync_id,
+                        const std::string& generated_at) {
   std::string body = "{\"report\":";
   append_json_string(body, r.name);
-  body += fmt::format(",\"sync_id\":{},\"generated_at\":",
-                      key.sync_id ? std::to_string(*key.sync_id) : "null");
-  append_json_string(body, key.generated_at);
+  body +=
+      fmt::format(",\"sync_id\":{},\"generated_at\":", sync_id ? std::to_string(*sync_id) : "null");
+  append_json_string(body, generated_at);
   body += ",\"rows\":[";
   bool first = true;
   report::run_report(tx, params, r, [&](const report::Cells& cells) {
@@ -114,27 +96,17 @@ Response Api::report(const Request& request, const std::string& name) {
     params.days = static_cast<int>(*n);
   }
   const std::string key = fmt::format("{}|{}|{}", name, format, params.days);
-  if (auto cached = from_cache(key)) {
-    ++m_cache_hits;
-    return *cached;
-  }
-  ++m_cache_misses;
-  Response res;
-  StateKey state;
-  in_snapshot(m_pool, m_options.pool_wait, [&](pqxx::transaction_base& tx) {
-    report::check_target_schema(tx, m_options.schema);
-    const SnapshotKey k = read_snapshot_key(tx, m_options.schema);
-    state = StateKey{k.sync_id, k.quality_run_id};
-    if (format == "csv") {
-      res.content_type = "text/csv; charset=utf-8";
-      res.body = report_csv(tx, params, *r);
-    } else {
-      res.body = report_json(tx, params, *r, k);
-    }
-    return 0;
-  });
-  store(key, state, res);
-  return res;
+  return cached(
+      key, [&](pqxx::transaction_base& tx, const StateKey& state, const std::string& generated_at) {
+        Response res;
+        if (format == "csv") {
+          res.content_type = "text/csv; charset=utf-8";
+          res.body = report_csv(tx, params, *r);
+        } else {
+          res.body = report_json(tx, params, *r, state.sync_id, generated_at);
+        }
+        return res;
+      });
 }
 
 Response Api::order(const std::string& id) {
@@ -208,21 +180,40 @@ Response Api::customer_orders(const Request& request, const std::string& id) {
   });
 }
 
-Response Api::live_page() {
-  const std::string key = "page";
-  if (auto cached = from_cache(key)) {
+// The snapshot's state (newest sync and quality run) and its now() in UTC.
+std::tuple<Api::StateKey, std::string> Api::snapshot_state(pqxx::transaction_base& tx) const {
+  const auto row = tx.exec(db::with_schema(sql::api_snapshot, m_options.schema))[0];
+  StateKey state;
+  if (!row["sync_id"].is_null()) {
+    state.sync_id = row["sync_id"].as<std::int64_t>();
+  }
+  if (!row["quality_run_id"].is_null()) {
+    state.quality_run_id = row["quality_run_id"].as<std::int64_t>();
+  }
+  return {state, row["generated_at"].as<std::string>()};
+}
+
+Response Api::cached(const std::string& key, const Compute& compute) {
+  if (auto hit = from_cache(key)) {
     ++m_cache_hits;
-    cached->headers.emplace_back("Content-Security-Policy", std::string(report::html_csp()));
-    return *cached;
+    return *hit;
   }
   ++m_cache_misses;
-  Response res;
   StateKey state;
-  in_snapshot(m_pool, m_options.pool_wait, [&](pqxx::transaction_base& tx) {
+  Response res = in_snapshot(m_pool, m_options.pool_wait, [&](pqxx::transaction_base& tx) {
     report::check_target_schema(tx, m_options.schema);
-    const SnapshotKey k = read_snapshot_key(tx, m_options.schema);
-    state = StateKey{k.sync_id, k.quality_run_id};
-    report::SnapshotInfo info{k.generated_at, m_options.schema,
+    std::string generated_at;
+    std::tie(state, generated_at) = snapshot_state(tx);
+    return compute(tx, state, generated_at);
+  });
+  store(key, state, res);
+  return res;
+}
+
+Response Api::live_page() {
+  Response res = cached("page", [this](pqxx::transaction_base& tx, const StateKey& /*state*/,
+                                       const std::string& generated_at) {
+    report::SnapshotInfo info{generated_at, m_options.schema,
                               report::read_sync_state(tx, m_options.schema)};
     std::map<std::string, report::ReportRows, std::less<>> data;
     const report::ReportParams params{m_options.schema, report::k_default_status_days};
@@ -240,17 +231,17 @@ Response Api::live_page() {
                            }
                          });
     }
-    res.body = report::render_html_report(info, data);
-    return 0;
+    Response page;
+    page.content_type = "text/html; charset=utf-8";
+    page.body = report::render_html_report(info, data);
+    // The page reloads itself: the newest sync's reports without a click.
+    const std::string refresh = fmt::format("<meta http-equiv=\"refresh\" content=\"{}\">\n",
+                                            m_options.page_refresh_seconds);
+    if (const auto head = page.body.find("<head>\n"); head != std::string::npos) {
+      page.body.insert(head + 7, refresh);
+    }
+    return page;
   });
-  // The page reloads itself: the newest sync's reports without a click.
-  const std::string refresh =
-      fmt::format("<meta http-equiv=\"refresh\" content=\"{}\">\n", m_options.page_refresh_seconds);
-  if (const auto head = res.body.find("<head>\n"); head != std::string::npos) {
-    res.body.insert(head + 7, refresh);
-  }
-  res.content_type = "text/html; charset=utf-8";
-  store(key, state, res);
   res.headers.emplace_back("Content-Security-Policy", std::string(report::html_csp()));
   return res;
 }

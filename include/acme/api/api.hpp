@@ -9,11 +9,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <pqxx/transaction_base>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -90,6 +92,13 @@ private:
     std::string content_type;
     std::string body;
   };
+  // The response stored under `key` while the watcher still sees the state it was computed for;
+  // else `compute` runs in a snapshot of the target (its schema checked) with the state that
+  // snapshot sees and its now() in UTC, and the result is stored under that state.
+  using Compute = std::function<Response(pqxx::transaction_base& tx, const StateKey& state,
+                                         const std::string& generated_at)>;
+  Response cached(const std::string& key, const Compute& compute);
+  std::tuple<StateKey, std::string> snapshot_state(pqxx::transaction_base& tx) const;
   std::optional<Response> from_cache(const std::string& key);
   void store(const std::string& key, const StateKey& state, const Response& r);
   void read_quality_gauges(pqxx::connection& conn, std::int64_t quality_run_id);
