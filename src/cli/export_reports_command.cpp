@@ -22,6 +22,7 @@ struct ExportReportsOptions {
   bool all = false;
   std::map<std::string, bool> selected; // report name -> flag given
   bool html = false;
+  bool profile = false;
   std::string output_dir = "output";
   int days = report::k_default_status_days;
   bool days_given = false;
@@ -64,10 +65,10 @@ int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
   const auto reports = selection(opts);
   const mode_t file_mode = parse_file_mode(opts.file_mode);
   const bool html = opts.html || opts.all;
-  if (reports.empty() && !html) {
+  if (reports.empty() && !html && !opts.profile) {
     throw UsageError("export-reports: select at least one report: --all, --open-orders, "
                      "--top-dates, --pending-items, --top-customers, --status-durations, "
-                     "--quality or --html");
+                     "--quality, --html or --profile");
   }
   const bool durations =
       html || std::any_of(reports.begin(), reports.end(),
@@ -76,8 +77,9 @@ int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
     throw UsageError("export-reports: --days sets the window of --status-durations (or --html, "
                      "--all), which is not selected");
   }
-  if (opts.to_stdout && opts.html) {
-    throw UsageError("export-reports: --stdout writes one CSV report, not --html");
+  if (opts.to_stdout && (opts.html || opts.profile)) {
+    throw UsageError(fmt::format("export-reports: --stdout writes one CSV report, not {}",
+                                 opts.html ? "--html" : "--profile"));
   }
   if (opts.to_stdout && reports.size() != 1) {
     throw UsageError(fmt::format("export-reports: --stdout writes exactly one report, but {} "
@@ -103,10 +105,13 @@ int run_export_reports(Context& ctx, const ExportReportsOptions& opts) {
   }
 
   const report::ExportOptions options{
-      c.target_schema, c.closed_statuses, opts.output_dir, reports, html, opts.days, file_mode};
+      c.target_schema, c.closed_statuses, opts.output_dir, reports, html,
+      opts.profile,    opts.days,         file_mode};
   const auto summary = report::export_to_directory(*conn, options);
   for (const auto& f : summary.files) {
-    if (f.format == "csv") {
+    if (!f.name.empty()) {
+      std::cout << fmt::format("{}\t{} columns\n", f.path.string(), f.rows);
+    } else if (f.format == "csv") {
       std::cout << fmt::format("{}\t{} rows\n", f.path.string(), f.rows);
     } else {
       std::cout << fmt::format("{}\t{} reports\n", f.path.string(), f.reports.size());
@@ -134,6 +139,10 @@ void add_export_reports_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--html", opts->html,
                 "report.html: every report as an SVG chart and a table under a freshness banner "
                 "(no JavaScript, no external resources; prints well)")
+      ->group(which);
+  cmd->add_flag("--profile", opts->profile,
+                "data_profile.csv: every column of the analytical tables profiled (null share, "
+                "distinct count, min, max, top values; not in --all: it reads every row)")
       ->group(which);
   cmd->add_option_function<int>(
          "--days",

@@ -2,7 +2,9 @@
 
 #include "acme/db/connection.hpp"
 #include "acme/error.hpp"
+#include "acme/quality/profile.hpp"
 #include "acme/report/atomic_file.hpp"
+#include "acme/report/quality_csv.hpp"
 #include "acme/sql/embedded.hpp"
 #include "acme/version.hpp"
 
@@ -12,6 +14,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
+#include <sstream>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
@@ -79,6 +82,27 @@ void create_output_dir(const std::filesystem::path& dir) {
                                  dir.string(), st.st_mode & 07777));
   }
 }
+
+// data_profile.csv, written invisibly from `tx`'s snapshot; published with the reports.
+struct ProfileFile {
+  std::unique_ptr<AtomicFile> file;
+  std::int64_t rows = 0;
+
+  void write(pqxx::transaction_base& tx, const ExportOptions& options) {
+    const quality::ProfileResult profile = quality::profile(tx, options.target_schema);
+    std::ostringstream csv;
+    write_profile_csv(profile, csv);
+    file = std::make_unique<AtomicFile>(options.output_dir / k_profile_file, options.file_mode);
+    file->write(csv.str());
+    rows = static_cast<std::int64_t>(profile.columns.size());
+  }
+
+  WrittenFile publish() {
+    file->commit();
+    return WrittenFile{"csv", file->destination(), {},
+                       rows,  "profile",           quality::profile_csv_header()};
+  }
+};
 
 } // namespace
 
@@ -199,7 +223,13 @@ nlohmann::ordered_json make_manifest(const std::string& generated_at, const Expo
                                      const std::vector<WrittenFile>& files) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& f : files) {
-    if (f.format == "csv" && f.reports.size() == 1) {
+    if (!f.name.empty()) {
+      list.push_back({{"report", f.name},
+                      {"file", f.path.filename().string()},
+                      {"format", f.format},
+                      {"rows", f.rows},
+                      {"columns", f.columns}});
+    } else if (f.format == "csv" && f.reports.size() == 1) {
       nlohmann::ordered_json columns = nlohmann::ordered_json::array();
       for (const auto& c : f.reports.front()->columns) {
         columns.push_back(std::string(c.name));
@@ -260,6 +290,7 @@ ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions&
   if (options.html) {
     writers.push_back(make_html_writer(options.output_dir, options.file_mode));
   }
+  ProfileFile profile;
   std::string generated_at;
   nlohmann::ordered_json sync;
   try {
@@ -295,6 +326,9 @@ ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions&
       }
       spdlog::debug("report {}: {} rows", report.name, rows);
     }
+    if (options.profile) {
+      profile.write(tx, options);
+    }
     tx.commit();
     const SnapshotInfo info{generated_at, options.target_schema, sync};
     for (auto& w : writers) {
@@ -309,6 +343,9 @@ ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions&
   for (auto& w : writers) {
     auto files = w->publish();
     summary.files.insert(summary.files.end(), files.begin(), files.end());
+  }
+  if (profile.file) {
+    summary.files.push_back(profile.publish());
   }
   AtomicFile manifest(options.output_dir / k_manifest_file, options.file_mode);
   manifest.write(make_manifest(generated_at, options, sync, summary.files).dump(2) + "\n");

@@ -44,7 +44,7 @@ public:
     std::vector<WrittenFile> written;
     for (auto& f : m_files) {
       f.file->commit();
-      written.push_back(WrittenFile{"csv", f.file->destination(), {f.report}, f.rows});
+      written.push_back(WrittenFile{"csv", f.file->destination(), {f.report}, f.rows, {}, {}});
     }
     return written;
   }
@@ -100,7 +100,7 @@ public:
 
   std::vector<WrittenFile> publish() override {
     m_file->commit();
-    return {WrittenFile{"html", m_file->destination(), m_reports, 0}};
+    return {WrittenFile{"html", m_file->destination(), m_reports, 0, {}, {}}};
   }
 
 private:

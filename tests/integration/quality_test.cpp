@@ -9,13 +9,17 @@
 #include "support/etl_fixture.hpp"
 #include "support/temp_dir.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <future>
 #include <gtest/gtest.h>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <unistd.h>
 
 namespace {
@@ -217,6 +221,41 @@ TEST_F(Quality, ExportReportsQualityWritesTheNewestRunsRules) {
   EXPECT_NE(r.out.find(",item_order_missing,analytical_order_items,critical,3,"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("101 102 103"), std::string::npos) << r.out;
+}
+
+TEST_F(Quality, ExportReportsProfileWritesDataProfileCsvListedInTheManifest) {
+  plant();
+  const std::string dir = m_dir.str() + "/out";
+  const auto r = acme({"export-reports", "--profile", "--output-dir", dir});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::set<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    files.insert(e.path().filename().string());
+  }
+  EXPECT_EQ(files, (std::set<std::string>{"data_profile.csv", "manifest.json"}));
+  std::ifstream in(dir + "/data_profile.csv");
+  const std::string csv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "table,column,type,rows,null_share,distinct,distinct_method,min,max,top_values");
+  // 49 items, one of them (108) planted with a NULL quantity; 0 and -2 are the smallest.
+  const auto line = csv.find("\nanalytical_order_items,quantity,");
+  ASSERT_NE(line, std::string::npos) << csv;
+  const std::string quantity = csv.substr(line + 1, csv.find('\n', line + 1) - line - 1);
+  EXPECT_NE(quantity.find(",49,0.0204,"), std::string::npos) << quantity;
+  EXPECT_NE(quantity.find(",exact,-2,"), std::string::npos) << quantity;
+  const auto rows = static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')) - 1;
+  std::ifstream m(dir + "/manifest.json");
+  const auto manifest = json::parse(m);
+  ASSERT_EQ(manifest["files"].size(), 1U) << manifest.dump(2);
+  const auto& entry = manifest["files"][0];
+  EXPECT_EQ(entry["report"], "profile");
+  EXPECT_EQ(entry["file"], "data_profile.csv");
+  EXPECT_EQ(entry["rows"].get<std::size_t>(), rows);
+  EXPECT_EQ(entry["columns"][0], "table");
+
+  const auto refused = acme({"export-reports", "--profile", "--stdout"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("not --profile"), std::string::npos) << refused.err;
 }
 
 TEST_F(Quality, ProfileAndAnomaliesComeWithTheRunInTextAndJson) {

@@ -24,6 +24,9 @@ using SnapshotTransaction = pqxx::transaction<pqxx::repeatable_read, pqxx::read_
 // The file next to the CSVs that says what they reflect.
 inline constexpr std::string_view k_manifest_file = "manifest.json";
 
+// The column profiles of the analytical tables (--profile; quality_csv.hpp).
+inline constexpr std::string_view k_profile_file = "data_profile.csv";
+
 // What to export and where.
 struct ExportOptions {
   std::string target_schema;
@@ -31,11 +34,13 @@ struct ExportOptions {
   std::filesystem::path output_dir;         // created if missing; refused unless ours (see below)
   std::vector<const Report*> reports;       // CSVs to write, from catalog(), in catalog order
   bool html = false;                        // also report.html (every report, charts + tables)
+  bool profile = false;                     // also data_profile.csv (quality::profile())
   int status_days = k_default_status_days;  // status_durations: closed intervals of N days
   mode_t file_mode = 0640;                  // every file written, exactly (not the umask)
 };
 
-// What an export wrote: the CSVs in catalog order, then report.html if asked for.
+// What an export wrote: the CSVs in catalog order, then report.html and data_profile.csv if asked
+// for.
 struct ExportSummary {
   std::vector<WrittenFile> files;
   std::filesystem::path manifest;

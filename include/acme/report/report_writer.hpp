@@ -32,6 +32,10 @@ struct WrittenFile {
   std::filesystem::path path;
   std::vector<const Report*> reports; // a CSV's one report; every report report.html shows
   std::int64_t rows = 0;              // CSV records, header excluded (0 for HTML)
+  // A CSV that is not a catalog report (data_profile.csv): its name in manifest.json and its
+  // columns. Empty for the others.
+  std::string name;
+  std::vector<std::string> columns;
 };
 
 // The "report format" role: one output format of export-reports. The exporter runs every
