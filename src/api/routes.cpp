@@ -2,6 +2,7 @@
 // reads one REPEATABLE READ READ ONLY snapshot of the target on a pooled session.
 #include "acme/api/api.hpp"
 #include "acme/db/connection.hpp"
+#include "acme/quality/anomalies.hpp"
 #include "acme/report/exporter.hpp"
 #include "acme/report/html.hpp"
 #include "acme/report/html_report.hpp"
@@ -213,8 +214,9 @@ Response Api::cached(const std::string& key, const Compute& compute) {
 Response Api::live_page() {
   Response res = cached("page", [this](pqxx::transaction_base& tx, const StateKey& /*state*/,
                                        const std::string& generated_at) {
-    report::SnapshotInfo info{generated_at, m_options.schema,
-                              report::read_sync_state(tx, m_options.schema)};
+    const report::SnapshotInfo info{generated_at, m_options.schema,
+                                    report::read_sync_state(tx, m_options.schema),
+                                    quality::anomalies(tx, m_options.schema)};
     std::map<std::string, report::ReportRows, std::less<>> data;
     const report::ReportParams params{m_options.schema, report::k_default_status_days};
     for (const auto& spec : report::html_sections()) {

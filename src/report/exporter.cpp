@@ -2,6 +2,7 @@
 
 #include "acme/db/connection.hpp"
 #include "acme/error.hpp"
+#include "acme/quality/anomalies.hpp"
 #include "acme/quality/profile.hpp"
 #include "acme/report/atomic_file.hpp"
 #include "acme/report/quality_csv.hpp"
@@ -293,6 +294,7 @@ ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions&
   ProfileFile profile;
   std::string generated_at;
   nlohmann::ordered_json sync;
+  std::optional<quality::AnomalyResult> anomalies;
   try {
     target.set_client_encoding("UTF8");
     SnapshotTransaction tx(target);
@@ -326,11 +328,14 @@ ExportSummary export_to_directory(pqxx::connection& target, const ExportOptions&
       }
       spdlog::debug("report {}: {} rows", report.name, rows);
     }
+    if (options.html) {
+      anomalies = quality::anomalies(tx, options.target_schema);
+    }
     if (options.profile) {
       profile.write(tx, options);
     }
     tx.commit();
-    const SnapshotInfo info{generated_at, options.target_schema, sync};
+    const SnapshotInfo info{generated_at, options.target_schema, sync, anomalies};
     for (auto& w : writers) {
       w->finish(info);
     }

@@ -177,6 +177,9 @@ void HtmlDocument::add_section(const HtmlSection& section) {
     append_escaped(out, section.description);
     out += "</p>";
   }
+  for (const auto& chart : section.series_charts) {
+    out += render_svg(chart);
+  }
   if (section.table.rows.empty()) {
     out += R"(<p class="empty">)";
     append_escaped(out, section.empty_message.empty() ? "No data." : section.empty_message);

@@ -212,6 +212,133 @@ HtmlSection status_durations_section(const ReportRows& r) {
   return s;
 }
 
+// The newest recorded quality run's rules (data_quality.csv's rows): the run and its score in the
+// description, the share of each table's rows that each rule finds as a chart, the rules as a
+// table.
+HtmlSection quality_section(const ReportRows& r) {
+  HtmlSection s;
+  s.id = "quality";
+  s.title = "Data quality";
+  s.empty_message = "No quality run recorded yet: run acme quality (from cron or a timer) before "
+                    "exporting, and its rules and score show here.";
+  if (r.rows.empty()) {
+    s.description = "The rules of the newest acme quality run.";
+    return s;
+  }
+  const auto& first = r.rows.front();
+  s.description = fmt::format(
+      "Score {} of 100 in the newest acme quality run (run {}, finished {}). Each rule counts "
+      "the rows of one table that break it; the score weighs the shares by severity "
+      "(docs/quality.md).",
+      or_text(cell(first, 2), "unknown (no rule could be evaluated)"), or_text(cell(first, 0), "?"),
+      or_text(cell(first, 1), "?"));
+  BarChart c = horizontal_chart("quality-chart", "Share of the table's rows that break each rule",
+                                "Rule", "% of rows");
+  c.series = {"% of rows"};
+  c.decimals = 2;
+  ReportRows shown;
+  std::size_t failed = 0;
+  for (const auto& row : r.rows) {
+    const double share = number(cell(row, 8)) * 100.0;
+    if (number(cell(row, 6)) > 0) {
+      c.categories.push_back(or_text(cell(row, 3), "(no name)"));
+      c.values.push_back({share});
+    }
+    if (cell(row, 11)) {
+      ++failed;
+    }
+    shown.rows.push_back({cell(row, 3), cell(row, 4), cell(row, 5), cell(row, 6), cell(row, 7),
+                          fmt::format("{:.2f}", share), cell(row, 9), cell(row, 11)});
+  }
+  if (failed > 0) {
+    s.note = fmt::format("{} rule(s) could not be evaluated (see the Error column): they are left "
+                         "out of the score.",
+                         failed);
+  }
+  s.chart = std::move(c);
+  s.table = table(
+      {"Rule", "Table", "Severity", "Violating rows", "Rows", "% of rows", "Sample keys", "Error"},
+      {false, false, false, true, true, true, false, false}, shown,
+      {"", "", "", "(not evaluated)", "", "", "", ""});
+  return s;
+}
+
+// What a daily series counts, for its chart.
+struct SeriesText {
+  std::string_view name;
+  std::string_view title;
+  std::string_view axis;
+  int decimals;
+};
+
+constexpr SeriesText k_series_text[] = {
+    {"new_orders", "New orders per day", "Orders", 0},
+    {"cancellations", "Cancellations per day", "Cancellations", 0},
+    {"items_per_order", "Items per new order (mean)", "Items", 2},
+    {"order_amount", "Amount per new order (mean)", "Amount", 2},
+};
+
+// One series' chart over the scored days, from `from` on (YYYY-MM-DD compares as text).
+BarChart series_chart(const quality::Series& series, const std::string& from) {
+  SeriesText text{series.name, series.name, series.unit, 2};
+  for (const auto& t : k_series_text) {
+    if (t.name == series.name) {
+      text = t;
+    }
+  }
+  BarChart c;
+  c.id = "anomaly-" + series.name;
+  c.title = std::string(text.title);
+  c.category_axis = "Day";
+  c.value_axis = std::string(text.axis);
+  c.orientation = Orientation::vertical;
+  c.decimals = text.decimals;
+  c.series = {"Within its baseline", "Flagged"};
+  for (const auto& p : series.points) {
+    if (p.day < from) {
+      continue; // the first scored day's baseline
+    }
+    const double v = number(p.value);
+    const bool flagged = p.score && p.score->flagged;
+    c.categories.push_back(p.day);
+    c.values.push_back({flagged ? 0.0 : v, flagged ? v : 0.0});
+  }
+  return c;
+}
+
+} // namespace
+
+HtmlSection anomalies_section(const quality::AnomalyResult& result) {
+  HtmlSection s;
+  s.id = "anomalies";
+  s.title = "Anomalies in the daily series";
+  s.description = fmt::format(
+      "Each day from {} to {} against the {} days before it: a day is flagged when its robust "
+      "z-score (median and MAD of the baseline) is beyond {} and it differs from the median by "
+      "more than 10% (docs/quality.md). Flagged days are drawn in the second colour.",
+      result.from, result.to, result.window, format_number(result.threshold, 1));
+  s.empty_message =
+      fmt::format("No day from {} to {} is outside its baseline.", result.from, result.to);
+  ReportRows flagged;
+  for (const auto& series : result.series) {
+    s.series_charts.push_back(series_chart(series, result.from));
+    for (const auto& p : series.points) {
+      if (p.score && p.score->flagged) {
+        flagged.rows.push_back({series.name, p.day, p.value, format_number(p.score->median, 2),
+                                p.score->z
+                                    ? std::optional<std::string>(format_number(*p.score->z, 2))
+                                    : std::nullopt});
+      }
+    }
+  }
+  s.table =
+      table({"Series", "Day", "Value", "Baseline median", "Robust z"},
+            {false, false, true, true, true}, flagged, {"", "", "", "", "(constant baseline)"});
+  return s;
+}
+
+namespace {
+
 // "2024-06-01T10:01:02.000000Z" -> "2024-06-01 10:01:02 UTC".
 std::string display_time(const std::string& iso) {
   if (iso.size() < 19) {
@@ -249,6 +376,7 @@ const std::vector<HtmlSectionSpec>& html_sections() {
       {"pending-items", k_top_products, pending_items_section},
       {"top-customers", k_all, top_customers_section},
       {"status-durations", k_all, status_durations_section},
+      {"quality", k_all, quality_section},
   };
   return sections;
 }
@@ -372,6 +500,9 @@ std::string render_html_report(const SnapshotInfo& snapshot,
   for (const auto& spec : html_sections()) {
     const auto it = data.find(spec.report);
     doc.add_section(spec.build(it == data.end() ? none : it->second));
+  }
+  if (snapshot.anomalies) {
+    doc.add_section(anomalies_section(*snapshot.anomalies));
   }
   doc.set_footer(fmt::format("Generated by acme {} from one REPEATABLE READ snapshot of the "
                              "target at {}. The CSV files next to this page hold the same data.",

@@ -188,7 +188,9 @@ TEST_F(HtmlExport, ChromiumRendersEveryChartAndTableAndHostileNamesStayText) {
   ASSERT_EQ(dump.exit_code, 0) << dump.err;
   const std::string& dom = dump.out;
   ASSERT_NE(dom.find("<h1>ACME orders"), std::string::npos) << dom.substr(0, 2000);
-  EXPECT_EQ(count(dom, "<svg"), 4U) << "one chart per report";
+  EXPECT_EQ(count(dom, "<svg"), 8U)
+      << "one chart per report with rows (no history, no quality run here) and one per daily "
+         "series";
   EXPECT_EQ(lower(dom).find("<script"), std::string::npos) << "no injected script element";
   EXPECT_EQ(dom.find("<img"), std::string::npos) << "no injected image element";
   EXPECT_EQ(dom.find("data-pwned=\"1\""), std::string::npos) << "the event handler never ran";
@@ -261,6 +263,57 @@ TEST_F(HtmlExport, ChromiumRendersEveryChartAndTableAndHostileNamesStayText) {
   EXPECT_EQ(m["files"].back()["reports"].size(), acme::report::html_sections().size());
 }
 
+// The quality section shows the newest recorded run (score, one table row per rule, as
+// data_quality.csv has them) and the anomalies section marks a planted spike: 5 new orders a day
+// for 90 days, then 40 yesterday (the target's yesterday: the last complete day scored).
+TEST_F(HtmlExport, ChromiumShowsTheQualityRunAndMarksTheFlaggedDay) {
+  sql(k_data);
+  sql(R"sql(
+INSERT INTO {schema}.analytical_orders (order_id, customer_id, order_date, status, total_amount,
+                                        is_open)
+SELECT 1000 + row_number() OVER (), 1, current_date - d, 'COMPLETED', 10, false
+FROM generate_series(1, 90) d, generate_series(1, 5) k
+UNION ALL
+SELECT 2000 + k, 1, current_date - 1, 'COMPLETED', 10, false FROM generate_series(1, 35) k;
+)sql");
+  const std::string yesterday =
+      tgt_exec("SELECT (current_date - 1)::text").front().front().as<std::string>();
+  ASSERT_EQ(acme({"quality"}).exit_code, 0);
+  const auto r =
+      acme({"export-reports", "--quality", "--html", "--output-dir", m_out.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto dump =
+      acme::test::chromium("file://" + (m_out.path() / "report.html").string(), {"--dump-dom"});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  const std::string& dom = dump.out;
+
+  auto rules = acme::test::parse_csv(read_file(m_out.path() / "data_quality.csv"));
+  rules.erase(rules.begin());
+  ASSERT_FALSE(rules.empty());
+  const auto shown = table_rows(dom, "quality-table");
+  ASSERT_EQ(shown.size(), rules.size());
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    EXPECT_EQ(shown[i][0], rules[i][3]) << "rule";
+    EXPECT_EQ(shown[i][1], rules[i][4]) << "table";
+    EXPECT_EQ(shown[i][3], rules[i][6]) << "violating rows of " << rules[i][3];
+  }
+  EXPECT_NE(dom.find("Score " + rules[0][2] + " of 100"), std::string::npos) << "the run's score";
+  EXPECT_NE(dom.find("id=\"quality\""), std::string::npos);
+
+  const auto flagged = table_rows(dom, "anomalies-table");
+  ASSERT_FALSE(flagged.empty()) << dom.substr(dom.find("id=\"anomalies\""), 2000);
+  EXPECT_EQ(flagged[0][0], "new_orders");
+  EXPECT_EQ(flagged[0][1], yesterday);
+  EXPECT_EQ(flagged[0][2], "40");
+  EXPECT_EQ(flagged[0][3], "5.00") << "the baseline median";
+  // In the chart, yesterday's bar is in the flagged series; the day before is not.
+  EXPECT_NE(dom.find("<title>" + yesterday + " — Flagged: 40</title>"), std::string::npos);
+  const std::string before =
+      tgt_exec("SELECT (current_date - 2)::text").front().front().as<std::string>();
+  EXPECT_NE(dom.find("<title>" + before + " — Within its baseline: 5</title>"), std::string::npos);
+  EXPECT_EQ(count(dom, "— Flagged: "), flagged.size()) << "one flagged bar per flagged day";
+}
+
 TEST_F(HtmlExport, HtmlAloneWritesOnlyThePageAndTheManifest) {
   sql(k_data);
   const auto r = acme({"export-reports", "--html", "--output-dir", m_out.path().string()});
@@ -286,7 +339,7 @@ TEST_F(HtmlExport, HtmlWithOneCsvWritesBothFromOneRun) {
   EXPECT_TRUE(fs::is_regular_file(m_out.path() / "report.html"));
   EXPECT_FALSE(fs::exists(m_out.path() / "pending_items_by_product.csv"));
   const std::string html = read_file(m_out.path() / "report.html");
-  EXPECT_EQ(count(html, "<svg"), 4U) << "the page shows every report whatever CSVs are chosen";
+  EXPECT_EQ(count(html, "<svg"), 8U) << "the page shows every report whatever CSVs are chosen";
 }
 
 TEST_F(HtmlExport, EmptyTargetPageSaysSoAndWarnsThatItWasNeverSynced) {
@@ -295,9 +348,10 @@ TEST_F(HtmlExport, EmptyTargetPageSaysSoAndWarnsThatItWasNeverSynced) {
   const fs::path page = m_out.path() / "report.html";
   const auto dump = acme::test::chromium("file://" + page.string(), {"--dump-dom"});
   ASSERT_EQ(dump.exit_code, 0) << dump.err;
-  EXPECT_EQ(count(dump.out, "<svg"), 0U);
+  EXPECT_EQ(count(dump.out, "<svg"), 4U) << "only the daily series, at zero";
   EXPECT_EQ(count(dump.out, "<table"), 0U);
-  EXPECT_EQ(count(dump.out, "class=\"empty\""), acme::report::html_sections().size());
+  EXPECT_EQ(count(dump.out, "class=\"empty\""), acme::report::html_sections().size() + 1)
+      << "every report and the anomalies (no flagged day)";
   EXPECT_NE(dump.out.find("class=\"banner warning\""), std::string::npos);
   EXPECT_NE(dump.out.find("never been synced"), std::string::npos);
 }

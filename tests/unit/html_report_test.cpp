@@ -392,13 +392,47 @@ TEST(HtmlReport, OpenOrdersStacksStatusesPerDateInByteOrderWithNullLast) {
   EXPECT_EQ(section.table.rows.size(), 4U) << "the table is the CSV's rows";
 }
 
+TEST(HtmlReport, AnomaliesDrawOnlyTheScoredDaysWithFlaggedOnesInTheSecondSeries) {
+  acme::quality::AnomalyResult result;
+  result.from = "2024-03-02";
+  result.to = "2024-03-04";
+  result.window = 1;
+  result.threshold = 3.5;
+  acme::quality::RobustScore calm;
+  calm.median = 5;
+  acme::quality::RobustScore spike = calm;
+  spike.flagged = true;
+  spike.z = 12.5;
+  acme::quality::Series s{"new_orders", "orders", {}};
+  s.points = {{"2024-03-01", "5", std::nullopt},
+              {"2024-03-02", "5", calm},
+              {"2024-03-03", std::nullopt, std::nullopt},
+              {"2024-03-04", "40", spike}};
+  result.series = {s};
+  const HtmlSection section = anomalies_section(result);
+  ASSERT_EQ(section.series_charts.size(), 1U);
+  const BarChart& c = section.series_charts.front();
+  EXPECT_EQ(c.categories, (std::vector<std::string>{"2024-03-02", "2024-03-03", "2024-03-04"}))
+      << "the baseline day before `from` is not drawn";
+  EXPECT_EQ(c.values, (std::vector<std::vector<double>>{{5, 0}, {0, 0}, {0, 40}}));
+  EXPECT_EQ(c.series.back(), "Flagged");
+  ASSERT_EQ(section.table.rows.size(), 1U);
+  EXPECT_EQ(section.table.rows[0],
+            (std::vector<HtmlCell>{"new_orders", "2024-03-04", "40", "5.00", "12.50"}));
+
+  result.series[0].points[3].score = calm;
+  EXPECT_TRUE(anomalies_section(result).table.rows.empty());
+  EXPECT_NE(anomalies_section(result).empty_message.find("No day from 2024-03-02 to 2024-03-04"),
+            std::string::npos);
+}
+
 TEST(HtmlReport, SectionsCoverTheCatalogInPageOrder) {
   std::vector<std::string> names;
   for (const auto& s : html_sections()) {
     names.emplace_back(s.report);
   }
   EXPECT_EQ(names, (std::vector<std::string>{"open-orders", "top-dates", "pending-items",
-                                             "top-customers", "status-durations"}));
+                                             "top-customers", "status-durations", "quality"}));
   EXPECT_EQ(find_html_section("nope"), nullptr);
 }
 

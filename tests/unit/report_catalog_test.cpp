@@ -97,15 +97,21 @@ TEST(ReportManifest, RecordsSnapshotSettingsSyncStateAndFiles) {
   nlohmann::ordered_json sync = {{"last_successful_sync_at", nullptr},
                                  {"cursors", nlohmann::ordered_json::object()}};
   std::vector<acme::report::WrittenFile> files{
-      {"csv", "out/top_delivery_dates.csv", {&catalog()[1]}, 3},
-      {"csv", "out/top_customers_by_pending_orders.csv", {&catalog()[3]}, 0},
-      {"html", "out/report.html", {&catalog()[0], &catalog()[1], &catalog()[2], &catalog()[3]}, 0}};
+      {"csv", "out/top_delivery_dates.csv", {&catalog()[1]}, 3, {}, {}},
+      {"csv", "out/top_customers_by_pending_orders.csv", {&catalog()[3]}, 0, {}, {}},
+      {"html",
+       "out/report.html",
+       {&catalog()[0], &catalog()[1], &catalog()[2], &catalog()[3]},
+       0,
+       {},
+       {}},
+      {"csv", "out/data_profile.csv", {}, 41, "profile", {"table", "column"}}};
   const auto m = acme::report::make_manifest("2024-05-01T10:00:00.000000Z", options, sync, files);
   EXPECT_EQ(m["generated_at"], "2024-05-01T10:00:00.000000Z");
   EXPECT_EQ(m["target_schema"], "analytics");
   EXPECT_EQ(m["closed_statuses"], nlohmann::ordered_json::array({"COMPLETED", "CANCELLED"}));
   EXPECT_TRUE(m["sync"]["last_successful_sync_at"].is_null());
-  ASSERT_EQ(m["files"].size(), 3U);
+  ASSERT_EQ(m["files"].size(), 4U);
   EXPECT_EQ(m["files"][0]["report"], "top-dates");
   EXPECT_EQ(m["files"][0]["format"], "csv");
   EXPECT_EQ(m["files"][0]["file"], "top_delivery_dates.csv");
@@ -118,5 +124,11 @@ TEST(ReportManifest, RecordsSnapshotSettingsSyncStateAndFiles) {
             nlohmann::ordered_json::array(
                 {"open-orders", "top-dates", "pending-items", "top-customers"}));
   EXPECT_FALSE(m["files"][2].contains("rows"));
+  // A CSV that is not a catalog report: named and described by the file itself.
+  EXPECT_EQ(m["files"][3], nlohmann::ordered_json({{"report", "profile"},
+                                                   {"file", "data_profile.csv"},
+                                                   {"format", "csv"},
+                                                   {"rows", 41},
+                                                   {"columns", {"table", "column"}}}));
   EXPECT_FALSE(m["acme_version"].get<std::string>().empty());
 }

@@ -45,12 +45,14 @@ struct HtmlTable {
   std::vector<std::vector<HtmlCell>> rows;
 };
 
-// One report in the page: a chart and its table, or the empty message when it has no rows.
+// One report in the page: a chart and its table, or the empty message when it has no rows; charts
+// that stand on their own (a daily series) come before either.
 struct HtmlSection {
   std::string id;          // HTML id of the <section>
   std::string title;       // <h2>
   std::string description; // one sentence under the title
   std::optional<BarChart> chart;
+  std::vector<BarChart> series_charts; // drawn first, even when the table is empty
   HtmlTable table;
   std::string empty_message; // replaces chart and table when the table has no rows
   std::string note;          // under the table (e.g. "top 20 of 312 products")

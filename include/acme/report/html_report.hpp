@@ -39,8 +39,13 @@ const std::vector<HtmlSectionSpec>& html_sections();
 // The section spec for catalog report `name`, or nullptr if the page does not show it.
 const HtmlSectionSpec* find_html_section(std::string_view name);
 
+// The anomalies section: one chart per daily series over the scored days, the days outside
+// their trailing baseline drawn as a second, highlighted series ("Flagged"), and a table of the
+// flagged days (series, day, value, baseline median, robust z).
+HtmlSection anomalies_section(const quality::AnomalyResult& result);
+
 // The whole page: banner from `snapshot`, then every section of html_sections() (a report
-// missing from `data` shows as empty).
+// missing from `data` shows as empty), then the anomalies when `snapshot` carries them.
 std::string render_html_report(const SnapshotInfo& snapshot,
                                const std::map<std::string, ReportRows, std::less<>>& data);
 

@@ -2,6 +2,7 @@
 // rows from the one snapshot, and its CSV and HTML implementations.
 #pragma once
 
+#include "acme/quality/anomalies.hpp"
 #include "acme/report/reports.hpp"
 
 #include <cstdint>
@@ -24,6 +25,9 @@ struct SnapshotInfo {
   std::string generated_at; // the snapshot's now(), UTC, e.g. 2024-06-01T10:01:02.123456Z
   std::string target_schema;
   nlohmann::ordered_json sync_state; // read_sync_state(), as manifest.json records it
+  // The daily series scored against their baselines in the same snapshot (report.html's
+  // anomalies section); empty when the format does not show them.
+  std::optional<quality::AnomalyResult> anomalies;
 };
 
 // One file an export wrote, as manifest.json lists it.
