@@ -53,19 +53,18 @@ std::string label(const std::string& value) {
 
 std::string Api::quality_gauges_text() const {
   const std::lock_guard<std::mutex> lock(m_mutex);
-  if (m_quality_gauges.empty()) {
+  if (!m_quality_gauges) {
     return {};
   }
   std::string score = "# HELP acme_quality_score Score (0-100) of the newest `acme quality` run, "
                       "per table and overall.\n# TYPE acme_quality_score gauge\n";
   std::string violations = "# HELP acme_quality_violations Violating rows per rule in the newest "
                            "`acme quality` run.\n# TYPE acme_quality_violations gauge\n";
-  for (const auto& [kind, name, value] : m_quality_gauges) {
-    if (kind == "score") {
-      score += fmt::format("acme_quality_score{{table=\"{}\"}} {}\n", label(name), value);
-    } else {
-      violations += fmt::format("acme_quality_violations{{rule=\"{}\"}} {}\n", label(name), value);
-    }
+  for (const auto& [table, value] : m_quality_gauges->scores) {
+    score += fmt::format("acme_quality_score{{table=\"{}\"}} {}\n", label(table), value);
+  }
+  for (const auto& [rule, value] : m_quality_gauges->violations) {
+    violations += fmt::format("acme_quality_violations{{rule=\"{}\"}} {}\n", label(rule), value);
   }
   return score + violations;
 }
@@ -107,7 +106,7 @@ void Api::read_watch(pqxx::connection& conn) {
   }
   w.reachable = true;
   w.read_at = std::chrono::steady_clock::now();
-  if (w.quality_run_id && w.quality_run_id != m_gauges_run_id) {
+  if (w.quality_run_id && (!m_quality_gauges || *w.quality_run_id != m_quality_gauges->run_id)) {
     read_quality_gauges(conn, *w.quality_run_id); // only when a new run was recorded
   }
   const std::lock_guard<std::mutex> lock(m_mutex);
@@ -116,15 +115,9 @@ void Api::read_watch(pqxx::connection& conn) {
 
 void Api::read_quality_gauges(pqxx::connection& conn, std::int64_t quality_run_id) {
   pqxx::nontransaction tx(conn);
-  std::vector<std::tuple<std::string, std::string, double>> gauges;
-  for (const auto& row :
-       tx.exec_params(db::with_schema(sql::api_quality_gauges, m_options.schema), quality_run_id)) {
-    gauges.emplace_back(row["kind"].as<std::string>(), row["name"].as<std::string>(),
-                        row["value"].as<double>());
-  }
+  auto gauges = quality::run_gauges(tx, m_options.schema, quality_run_id);
   const std::lock_guard<std::mutex> lock(m_mutex);
   m_quality_gauges = std::move(gauges);
-  m_gauges_run_id = quality_run_id;
 }
 
 // Reads the newest committed sync every watch_interval on a session of its own, so that a

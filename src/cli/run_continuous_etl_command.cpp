@@ -2,7 +2,7 @@
 #include "acme/cdc/stream_sync.hpp"
 #include "acme/etl/continuous.hpp"
 #include "acme/obs/metrics.hpp"
-#include "acme/ops/slot_monitor.hpp"
+#include "acme/ops/monitors.hpp"
 #include "acme/stop_signal.hpp"
 #include "cli/common.hpp"
 
@@ -25,13 +25,15 @@ int run_run_continuous_etl(Context& ctx) {
     spdlog::info("serving Prometheus metrics on http://{}/metrics",
                  obs::metrics_listen_address(c.metrics_address));
   }
+  // The newest recorded quality run's scores, read every 30 s while metrics are on.
+  const auto quality_monitor =
+      metrics ? ops::monitor_quality(c.target_dsn, c.target_schema, *metrics) : nullptr;
   if (c.mode == config::SyncMode::cdc) {
     cdc::StreamSyncer streamer(c, stop);
-    std::unique_ptr<ops::SlotMonitor> slot_monitor; // the slot's retained WAL, every 10 s
+    std::unique_ptr<ops::Monitor> slot_monitor; // the slot's retained WAL, every 10 s
     if (metrics) {
       streamer.set_metrics(*metrics);
-      slot_monitor = std::make_unique<ops::SlotMonitor>(c.source_dsn, c.cdc_slot, *metrics,
-                                                        ops::SlotMonitor::default_interval());
+      slot_monitor = ops::monitor_slot(c.source_dsn, c.cdc_slot, *metrics);
     }
     cdc::run_continuous(streamer, etl::ContinuousOptions{}.backoff_base,
                         etl::ContinuousOptions{}.backoff_cap, stop);

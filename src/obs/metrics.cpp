@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <netdb.h>
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
@@ -77,6 +78,15 @@ public:
                            .Help("WAL acme's replication slot retains on the source "
                                  "(pg_current_wal_lsn() - restart_lsn), read every 10 s")
                            .Register(*m_registry)),
+        m_quality_score(prometheus::BuildGauge()
+                            .Name("acme_quality_score")
+                            .Help("Score (0-100) of the newest `acme quality` run, per table and "
+                                  "overall (read every 30 s)")
+                            .Register(*m_registry)),
+        m_quality_violations(prometheus::BuildGauge()
+                                 .Name("acme_quality_violations")
+                                 .Help("Violating rows per rule in the newest `acme quality` run")
+                                 .Register(*m_registry)),
         m_errors(prometheus::BuildCounter()
                      .Name("acme_errors_total")
                      .Help("Failed cycles by class: retryable (acme::Error) or fatal (acme::Fatal)")
@@ -119,11 +129,39 @@ public:
     m_retained_wal.Add({}).Set(static_cast<double>(bytes));
   }
 
+  void quality_run(const std::map<std::string, double>& scores,
+                   const std::map<std::string, double>& violations) override {
+    const std::lock_guard<std::mutex> lock(m_quality_mutex);
+    replace(m_quality_score, "table", scores, m_scores);
+    replace(m_quality_violations, "rule", violations, m_violations);
+  }
+
   void cycle_failed(ErrorClass error_class) override {
     (error_class == ErrorClass::fatal ? m_errors_fatal : m_errors_retryable).Increment();
   }
 
 private:
+  // Sets `family`'s series to `values` (label `key`), removing those `values` no longer names.
+  static void replace(prometheus::Family<prometheus::Gauge>& family, const std::string& key,
+                      const std::map<std::string, double>& values,
+                      std::map<std::string, prometheus::Gauge*>& shown) {
+    for (auto it = shown.begin(); it != shown.end();) {
+      if (values.count(it->first) == 0) {
+        family.Remove(it->second);
+        it = shown.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const auto& [name, value] : values) {
+      auto& gauge = shown[name];
+      if (gauge == nullptr) {
+        gauge = &family.Add({{key, name}});
+      }
+      gauge->Set(value);
+    }
+  }
+
   std::shared_ptr<prometheus::Registry> m_registry;
   prometheus::Gauge& m_up;
   prometheus::Gauge& m_last_success;
@@ -135,6 +173,11 @@ private:
   prometheus::Family<prometheus::Counter>& m_table_read;
   prometheus::Family<prometheus::Counter>& m_table_written;
   prometheus::Family<prometheus::Gauge>& m_retained_wal;
+  prometheus::Family<prometheus::Gauge>& m_quality_score;
+  prometheus::Family<prometheus::Gauge>& m_quality_violations;
+  std::mutex m_quality_mutex; // the series shown, below
+  std::map<std::string, prometheus::Gauge*> m_scores;
+  std::map<std::string, prometheus::Gauge*> m_violations;
   prometheus::Family<prometheus::Counter>& m_errors;
   prometheus::Counter& m_errors_retryable;
   prometheus::Counter& m_errors_fatal;

@@ -187,6 +187,22 @@ QualityRun run_quality(const config::Config& config, const RuleSet& rules) {
   return run;
 }
 
+std::optional<std::int64_t> newest_run_id(pqxx::transaction_base& tx, const std::string& schema) {
+  const auto row = tx.exec1(db::with_schema(sql::quality_newest_run, schema));
+  return row["run_id"].is_null() ? std::nullopt
+                                 : std::optional<std::int64_t>(row["run_id"].as<std::int64_t>());
+}
+
+RunGauges run_gauges(pqxx::transaction_base& tx, const std::string& schema, std::int64_t run_id) {
+  RunGauges g;
+  g.run_id = run_id;
+  for (const auto& row : tx.exec_params(db::with_schema(sql::quality_gauges, schema), run_id)) {
+    auto& into = row["kind"].as<std::string>() == "score" ? g.scores : g.violations;
+    into[row["name"].as<std::string>()] = row["value"].as<double>();
+  }
+  return g;
+}
+
 nlohmann::json last_run(pqxx::transaction_base& tx, const std::string& schema) {
   const auto rows = tx.exec(db::with_schema(sql::quality_last_run, schema));
   if (rows.empty()) {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <sys/socket.h>
 #include <thread>
@@ -214,6 +215,52 @@ TEST_F(Metrics, CdcModeScrapeShowsFlushesAndRowsMoving) {
   auto env = cdc_env();
   env.emplace_back("ACME_SLOT_MONITOR_INTERVAL_MS=200");
   expect_values_move(env, true);
+}
+
+// The newest recorded quality run appears as gauges while acme syncs, and a newer run replaces
+// it: a rule the newer run does not evaluate (disabled) disappears, the score follows.
+TEST_F(Metrics, QualityGaugesFollowTheNewestRecordedRun) {
+  seed();
+  src_exec(fmt::format("INSERT INTO {} (order_item_id, order_id, product_id, quanity) VALUES "
+                       "(900, 4242, 1, 1), (901, 4242, 1, 1)",
+                       src("order_items")));
+  const int port = free_port();
+  auto p = acme_background({"run-continuous-etl", "--polling-interval", "0.2", "--metrics-address",
+                            fmt::format("127.0.0.1:{}", port)},
+                           {"ACME_QUALITY_MONITOR_INTERVAL_MS=200"});
+  const std::string orphans = R"(acme_quality_violations{rule="item_order_missing"})";
+  const std::string overall = R"(acme_quality_score{table="overall"})";
+  const auto synced =
+      scrape_until(port, [](const std::string& t) { return sample(t, "acme_cycles_total") >= 1; });
+  ASSERT_GE(sample(synced, "acme_cycles_total"), 1) << synced << p->err();
+  EXPECT_EQ(series_value(synced, overall), -1) << "no run recorded yet: no sample";
+
+  const auto first_run = acme({"quality", "--json"});
+  ASSERT_EQ(first_run.exit_code, 0) << first_run.err;
+  const double score = nlohmann::json::parse(first_run.out)["score"].get<double>();
+  const auto first =
+      scrape_until(port, [&](const std::string& t) { return series_value(t, orphans) >= 0; });
+  EXPECT_EQ(series_value(first, orphans), 2) << first << p->err();
+  EXPECT_NEAR(series_value(first, overall), score, 1e-6) << first;
+  EXPECT_GE(series_value(first, R"(acme_quality_score{table="analytical_order_items"})"), 0)
+      << first;
+
+  const acme::test::TempDir dir("quality-gauges");
+  const std::string rules = dir.str() + "/rules.json";
+  std::ofstream(rules) << R"({"rules": {"item_order_missing": {"enabled": false}}})";
+  const auto second_run = acme({"quality", "--json", "--rules", rules});
+  ASSERT_EQ(second_run.exit_code, 0) << second_run.err;
+  const double second_score = nlohmann::json::parse(second_run.out)["score"].get<double>();
+  ASSERT_NE(second_score, score);
+  const auto second =
+      scrape_until(port, [&](const std::string& t) { return series_value(t, orphans) == -1; });
+  EXPECT_EQ(series_value(second, orphans), -1) << "the disabled rule is gone: " << second;
+  EXPECT_NEAR(series_value(second, overall), second_score, 1e-6) << second;
+
+  p->signal(SIGTERM);
+  const auto rc = p->wait(10000);
+  ASSERT_TRUE(rc.has_value());
+  EXPECT_EQ(*rc, 0) << p->err();
 }
 
 TEST_F(Metrics, MalformedAddressExits2BeforeConnecting) {

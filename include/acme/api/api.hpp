@@ -5,6 +5,7 @@
 
 #include "acme/api/http.hpp"
 #include "acme/api/pool.hpp"
+#include "acme/quality/evaluator.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -109,9 +110,8 @@ private:
   SyncWatch m_watch;
   std::map<std::string, Cached> m_cache;
   std::map<std::pair<std::string, int>, std::int64_t> m_requests; // (route, status) -> count
-  // The newest quality run's gauges: ("score", table) and ("violations", rule) -> value.
-  std::vector<std::tuple<std::string, std::string, double>> m_quality_gauges;
-  std::optional<std::int64_t> m_gauges_run_id;
+  // The newest quality run's gauges (none before the first run).
+  std::optional<quality::RunGauges> m_quality_gauges;
   std::atomic<std::int64_t> m_cache_hits{0};
   std::atomic<std::int64_t> m_cache_misses{0};
   std::condition_variable m_stop_cv;

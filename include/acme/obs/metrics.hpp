@@ -34,6 +34,10 @@ public:
   virtual void cycle_failed(ErrorClass /*error_class*/) {}
   // CDC mode: WAL the slot retains on the source, in bytes.
   virtual void slot_retained_wal(std::int64_t /*bytes*/) {}
+  // The newest recorded `acme quality` run: score per table (and "overall") and violating rows
+  // per rule. Replaces the previous run's: a table or rule it does not name disappears.
+  virtual void quality_run(const std::map<std::string, double>& /*scores*/,
+                           const std::map<std::string, double>& /*violations*/) {}
 };
 
 // The target table a merge step writes (`orders_customer_fanout` -> `analytical_orders`,

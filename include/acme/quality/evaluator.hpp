@@ -8,6 +8,7 @@
 #include "acme/quality/score.hpp"
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/connection>
@@ -55,6 +56,20 @@ void record(pqxx::connection& target, const std::string& schema, QualityRun& run
 // Connects to the target, checks its schema is at migration 10 or later, evaluates and records.
 // Throws acme::Fatal when the target was never synced or not migrated yet.
 QualityRun run_quality(const config::Config& config, const RuleSet& rules);
+
+// A recorded run as /metrics shows it: the score per table and "overall", and the violating
+// rows of each rule that could be evaluated.
+struct RunGauges {
+  std::int64_t run_id = 0;
+  std::map<std::string, double> scores;
+  std::map<std::string, double> violations;
+};
+
+// The id of the newest recorded run, or nullopt when there is none.
+std::optional<std::int64_t> newest_run_id(pqxx::transaction_base& tx, const std::string& schema);
+
+// Recorded run `run_id` as gauges (sql/quality/gauges.sql).
+RunGauges run_gauges(pqxx::transaction_base& tx, const std::string& schema, std::int64_t run_id);
 
 // The newest recorded run (run_id, finished_at, score, tables, rules_failed) for acme status, or
 // null when there is none. Needs migration 10.

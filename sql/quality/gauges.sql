@@ -1,5 +1,5 @@
--- acme serve's /metrics: the newest recorded quality run ($1) as gauges: its score per table and
--- overall (acme_quality_score{table}), and each rule's violating rows
+-- /metrics (acme serve and run-continuous-etl): recorded quality run $1 as gauges: its score per
+-- table and overall (acme_quality_score{table}), and each rule's violating rows
 -- (acme_quality_violations{rule}; a rule that failed to evaluate has none).
 SELECT 'score' AS kind, t.key AS name, t.value::float8 AS value
 FROM {schema}.acme_quality_runs r, jsonb_each_text(r.table_scores) t
