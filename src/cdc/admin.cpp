@@ -120,8 +120,7 @@ namespace {
 // wal_level must be logical (else Fatal); a role without REPLICATION is a finding with its fix.
 void check_source_server(pqxx::connection& source, SetupResult& result) {
   pqxx::nontransaction tx(source, "acme cdc setup");
-  const auto r = tx.exec("SELECT current_setting('wal_level'), r.rolname, r.rolsuper, "
-                         "r.rolreplication FROM pg_roles r WHERE r.rolname = current_user");
+  const auto r = tx.exec(std::string(sql::source_cdc_setup_server));
   const auto wal_level = r[0][0].as<std::string>();
   if (wal_level != "logical") {
     throw Fatal(fmt::format(
@@ -287,11 +286,9 @@ DropSlotResult drop_slot(const config::Config& config, bool force) {
   if (!ttx.exec_params("SELECT to_regclass($1) IS NOT NULL", state_table)[0][0].as<bool>()) {
     result.recorded = false;
   } else {
-    result.recorded = ttx.exec_params("UPDATE " + state_table +
-                                          " SET needs_snapshot = true, updated_at = now() "
-                                          "WHERE slot = $1 RETURNING 1",
-                                      slot)
-                          .size() == 1;
+    result.recorded =
+        ttx.exec_params(db::with_schema(sql::etl_state_forget_cdc_slot, config.target_schema), slot)
+            .size() == 1;
   }
   if (!result.recorded && !force) {
     throw UsageError(fmt::format(

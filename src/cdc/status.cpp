@@ -105,9 +105,8 @@ void slot_warnings(const config::Config& config, const std::optional<pqxx::row>&
 std::optional<nlohmann::json> read_status(const config::Config& config,
                                           pqxx::transaction_base& target) {
   const auto q = [&](const char* t) { return db::qualify(config.target_schema, t); };
-  const auto state = target.exec_params("SELECT applied_lsn::text, needs_snapshot FROM " +
-                                            q("acme_cdc_state") + " WHERE slot = $1",
-                                        config.cdc_slot);
+  const auto state = target.exec_params(
+      db::with_schema(sql::etl_state_load_cdc, config.target_schema), config.cdc_slot);
   if (state.empty()) {
     return std::nullopt;
   }
@@ -123,11 +122,8 @@ std::optional<nlohmann::json> read_status(const config::Config& config,
   j["needs_snapshot"] = state[0][1].as<bool>();
   // The last flush that applied source commits (or the snapshot hand-off): the target was
   // complete up to the source as of then.
-  const auto applied = target.exec(
-      "SELECT finished_at::text, extract(epoch FROM now() - finished_at)::float8 FROM " +
-      q("acme_runs") +
-      " WHERE status = 'succeeded' AND (mode = 'cdc-snapshot' OR (mode = 'cdc' AND rows ? "
-      "'applied_lsn')) ORDER BY run_id DESC LIMIT 1");
+  const auto applied =
+      target.exec(db::with_schema(sql::etl_state_last_cdc_applied, config.target_schema));
   j["last_applied_at"] = applied.empty() ? nlohmann::json(nullptr) : text_or_null(applied[0][0]);
   const std::optional<double> applied_age = applied.empty() || applied[0][1].is_null()
                                                 ? std::nullopt

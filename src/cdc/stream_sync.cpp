@@ -223,10 +223,7 @@ std::optional<SlotView> StreamSyncer::read_slot() {
                             "another name",
                             m_config.cdc_slot, kind->kind));
   }
-  const auto r = tx.exec_params("SELECT COALESCE(wal_status, ''), "
-                                "COALESCE(confirmed_flush_lsn, '0/0')::text FROM "
-                                "pg_replication_slots WHERE slot_name = $1",
-                                m_config.cdc_slot);
+  const auto r = tx.exec_params(std::string(sql::source_cdc_slot_position), m_config.cdc_slot);
   if (r.empty()) {
     return std::nullopt; // dropped in between
   }

@@ -54,9 +54,7 @@ std::vector<int> migrate(pqxx::connection& conn, const std::string& schema, int 
             .as<bool>()) {
       tx.exec("CREATE SCHEMA " + quote_ident(schema));
     }
-    tx.exec("CREATE TABLE IF NOT EXISTS " + qualify(schema, "acme_schema_migrations") +
-            " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-            "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+    tx.exec(with_schema(sql::db_schema_migrations, schema));
     tx.commit();
   }
   const int have = current_version(conn, schema);
@@ -73,9 +71,10 @@ std::vector<int> migrate(pqxx::connection& conn, const std::string& schema, int 
     }
     pqxx::work tx(conn);
     tx.exec(with_schema(m.sql, schema));
-    tx.exec_params("INSERT INTO " + qualify(schema, "acme_schema_migrations") +
-                       " (version, name) VALUES ($1, $2)",
-                   m.version, m.name);
+    tx.exec_params(
+        with_schema("INSERT INTO {schema}.acme_schema_migrations (version, name) VALUES ($1, $2)",
+                    schema),
+        m.version, m.name);
     tx.commit();
     spdlog::info("applied target migration {:04}_{} to schema {}", m.version, m.name, schema);
     applied.push_back(m.version);

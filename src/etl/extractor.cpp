@@ -77,10 +77,7 @@ std::string Extractor::orders_query(const std::vector<std::string>& closed_statu
 
 std::string Extractor::block_count_query(const TableSpec& table) const {
   // Only a plain table (or materialized view) has heap blocks a TID range can address.
-  return fmt::format(
-      "SELECT CASE WHEN relkind IN ('r', 'm') THEN pg_relation_size(oid) / "
-      "current_setting('block_size')::bigint END FROM pg_class WHERE oid = {}::regclass",
-      m_tx.quote(table_name(table)));
+  return db::render(sql::source_table_blocks, {{"relation", m_tx.quote(table_name(table))}});
 }
 
 std::string Extractor::key_bounds_query(const TableSpec& table) const {
@@ -95,12 +92,10 @@ std::string Extractor::max_cursor_query(const TableSpec& table) const {
 std::string Extractor::buckets_query(const TableSpec& table,
                                      const std::optional<KeyRange>& range) const {
   const std::string pk = db::quote_ident(table.pk);
-  return db::render("SELECT {pk} >> {bits}, count(*), sum({pk}), sum(hashint8({pk})) FROM {t} "
-                    "WHERE {range} GROUP BY 1",
-                    {{"pk", pk},
-                     {"bits", std::to_string(k_bucket_bits)},
-                     {"t", table_name(table)},
-                     {"range", key_condition(pk, range)}});
+  return db::render(sql::source_recon_buckets, {{"pk", pk},
+                                                {"bits", std::to_string(k_bucket_bits)},
+                                                {"t", table_name(table)},
+                                                {"range", key_condition(pk, range)}});
 }
 
 std::string Extractor::keys_query(const TableSpec& table,
@@ -111,22 +106,22 @@ std::string Extractor::keys_query(const TableSpec& table,
   const auto [lo, hi] = std::minmax_element(buckets.begin(), buckets.end());
   const auto bounds =
       buckets.empty() ? std::nullopt : std::optional<KeyRange>(bucket_keys(*lo, *hi));
-  return db::render("SELECT {pk} FROM {t} WHERE {range} AND {pk} >> {bits} = ANY({list})",
-                    {{"pk", pk},
-                     {"t", table_name(table)},
-                     {"range", key_condition(pk, bounds)},
-                     {"bits", std::to_string(k_bucket_bits)},
-                     {"list", bigint_array(buckets)}});
+  return db::render(sql::source_recon_keys, {{"pk", pk},
+                                             {"t", table_name(table)},
+                                             {"range", key_condition(pk, bounds)},
+                                             {"bits", std::to_string(k_bucket_bits)},
+                                             {"list", bigint_array(buckets)}});
 }
 
 std::string Extractor::invisible_rows_query(const TableSpec& table,
                                             const std::vector<std::int64_t>& keys,
                                             const std::optional<KeyRange>& range) const {
   const std::string pk = db::quote_ident(table.pk);
-  return fmt::format("SELECT {} FROM {} WHERE ({} AND (updated_at IS NULL OR NOT "
-                     "isfinite(updated_at))) OR {} = ANY({})",
-                     table.columns, table_name(table), key_condition(pk, range), pk,
-                     bigint_array(keys));
+  return db::render(sql::source_recon_invisible_rows, {{"columns", std::string(table.columns)},
+                                                       {"t", table_name(table)},
+                                                       {"range", key_condition(pk, range)},
+                                                       {"pk", pk},
+                                                       {"keys", bigint_array(keys)}});
 }
 
 std::string Extractor::rows_query(const TableSpec& table,
@@ -172,10 +167,8 @@ std::int64_t Extractor::copy_invisible_rows(const TableSpec& table,
 
 void Extractor::check_contract() {
   for (const auto& table : k_tables) {
-    const auto r = m_tx.exec_params(
-        "SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_class c "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
-        m_schema, std::string(table.source));
+    const auto r = m_tx.exec_params(std::string(sql::source_contract_readable), m_schema,
+                                    std::string(table.source));
     if (r.empty()) {
       throw Fatal(fmt::format("source table {}.{} does not exist: check ACME_SOURCE_SCHEMA "
                               "(now '{}') and the source database in ACME_SOURCE_DSN",
@@ -187,9 +180,7 @@ void Extractor::check_contract() {
                               m_schema, table.source));
     }
     const auto cols =
-        m_tx.exec_params("SELECT string_agg(a.attname, ',') FROM pg_attribute a WHERE a.attrelid = "
-                         "to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
-                         table_name(table));
+        m_tx.exec_params(std::string(sql::source_contract_columns), table_name(table));
     const std::string have = "," + cols[0][0].as<std::string>("") + ",";
     std::string_view wanted = table.columns;
     while (!wanted.empty()) {

@@ -42,10 +42,8 @@ ShadowTables::ShadowTables(std::string schema, bool keep_settled_prices)
 
 void ShadowTables::drop_leftovers(pqxx::connection& target, const std::string& schema) {
   pqxx::nontransaction tx(target, "acme shadow cleanup");
-  const auto r = tx.exec_params("SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
-                                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                "WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname LIKE $2",
-                                schema, std::string(k_shadow_prefix) + "%");
+  const auto r = tx.exec_params(std::string(sql::etl_shadow_leftovers), schema,
+                                std::string(k_shadow_prefix) + "%");
   for (const auto& row : r) {
     spdlog::info("removing {} left behind by an interrupted full load", row[0].as<std::string>());
     tx.exec("DROP TABLE IF EXISTS " + row[0].as<std::string>());
@@ -64,11 +62,7 @@ std::vector<std::string> ShadowTables::swap_blockers(pqxx::transaction_base& tar
 }
 
 bool ShadowTables::target_empty(pqxx::transaction_base& target, const std::string& schema) {
-  return target
-      .exec(fmt::format("SELECT NOT EXISTS (SELECT 1 FROM {}) AND NOT EXISTS (SELECT 1 FROM {})",
-                        db::qualify(schema, "analytical_orders"),
-                        db::qualify(schema, "analytical_order_items")))[0][0]
-      .as<bool>();
+  return target.exec(db::with_schema(sql::etl_shadow_target_empty, schema))[0][0].as<bool>();
 }
 
 void ShadowTables::create(db::CopyConnection& conn) {
@@ -217,10 +211,7 @@ void ShadowTables::swap_tables(pqxx::transaction_base& target) const {
   for (const auto& t : m_tables) {
     const auto live_q = db::qualify(schema, t.live);
     // Owner and grants of the live table carry over to its replacement.
-    const auto owner = target.exec_params(
-        "SELECT quote_ident(pg_get_userbyid(relowner)), relowner = (SELECT oid FROM pg_roles "
-        "WHERE rolname = current_user) FROM pg_class WHERE oid = $1::regclass",
-        live_q)[0];
+    const auto owner = target.exec_params(std::string(sql::etl_shadow_live_owner), live_q)[0];
     const auto grants = target.exec_params(std::string(sql::etl_shadow_live_grants), live_q);
     target.exec("DROP TABLE " + live_q);
     target.exec(fmt::format("ALTER TABLE {} RENAME TO {}", db::qualify(schema, t.shadow),

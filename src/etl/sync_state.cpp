@@ -16,9 +16,8 @@ SyncState::SyncState(pqxx::transaction_base& target, std::string schema)
 
 std::map<std::string, TableState> SyncState::load_tables() {
   std::map<std::string, TableState> out;
-  const auto r = m_tx.exec(fmt::format(
-      "SELECT table_name, to_char(cursor_ts, '{}'), cursor_pk, last_full_at IS NOT NULL FROM {}",
-      k_ts_format, db::qualify(m_schema, "acme_sync_state")));
+  const auto r = m_tx.exec(render_sql(sql::etl_state_load_cursors, m_schema, nullptr,
+                                      {{"ts_format", "'" + std::string(k_ts_format) + "'"}}));
   for (const auto& row : r) {
     TableState s;
     if (!row[1].is_null()) {
@@ -37,9 +36,7 @@ void SyncState::save_cursor(const std::string& table, const Cursor& cursor, bool
 }
 
 void SyncState::mark_reconciled(const std::string& table) {
-  m_tx.exec_params("UPDATE " + db::qualify(m_schema, "acme_sync_state") +
-                       " SET last_reconciled_at = now(), updated_at = now() WHERE table_name = $1",
-                   table);
+  m_tx.exec_params(render_sql(sql::etl_state_mark_reconciled, m_schema), table);
 }
 
 void SyncState::forget_cursors() {
@@ -48,7 +45,7 @@ void SyncState::forget_cursors() {
 
 std::optional<nlohmann::json> SyncState::stored_closed_set() {
   const auto stored = m_tx.exec_params(
-      "SELECT value::text FROM " + db::qualify(m_schema, "acme_settings") + " WHERE key = $1",
+      db::with_schema("SELECT value::text FROM {schema}.acme_settings WHERE key = $1", m_schema),
       "closed_statuses");
   if (stored.empty()) {
     return std::nullopt;
@@ -61,10 +58,8 @@ bool SyncState::store_closed_statuses(const std::vector<std::string>& closed_sta
   const auto stored = stored_closed_set();
   const bool changed = !stored || *stored != wanted;
   if (changed) {
-    m_tx.exec_params("INSERT INTO " + db::qualify(m_schema, "acme_settings") +
-                         " (key, value) VALUES ($1, $2::jsonb) "
-                         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-                     "closed_statuses", wanted.dump());
+    m_tx.exec_params(render_sql(sql::etl_state_save_setting, m_schema), "closed_statuses",
+                     wanted.dump());
   }
   return changed && stored;
 }
@@ -105,17 +100,11 @@ SyncState::Pins SyncState::pin_prepared(const std::vector<PreparedXact>& prepare
 }
 
 void SyncState::record_run(const RunRecord& run) {
-  const auto runs = db::qualify(m_schema, "acme_runs");
-  m_tx.exec_params("INSERT INTO " + runs +
-                       " (started_at, mode, status, horizon_kind, horizon, rows, error, "
-                       "acme_version) VALUES ($1::timestamptz, $2, $3, $4, $5::timestamp(3), "
-                       "$6::jsonb, $7, $8)",
-                   run.started_at, run.mode, run.succeeded ? "succeeded" : "failed",
-                   run.horizon_kind, run.horizon, run.rows.dump(), run.error,
-                   std::string(version()));
+  m_tx.exec_params(render_sql(sql::etl_state_record_run, m_schema), run.started_at, run.mode,
+                   run.succeeded ? "succeeded" : "failed", run.horizon_kind, run.horizon,
+                   run.rows.dump(), run.error, std::string(version()));
   // Bounded history: keep the newest 10,000 runs.
-  m_tx.exec("DELETE FROM " + runs + " WHERE run_id <= (SELECT max(run_id) - 10000 FROM " + runs +
-            ")");
+  m_tx.exec(render_sql(sql::etl_state_prune_runs, m_schema));
 }
 
 } // namespace acme::etl

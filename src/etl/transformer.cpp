@@ -191,8 +191,8 @@ std::int64_t Transformer::record_history(const HistoryContext& context) {
     }
     const bool nothing_open =
         context.events_from_staging &&
-        m_tx.exec("SELECT NOT EXISTS (SELECT 1 FROM " + db::qualify(m_schema, h.table) +
-                  " WHERE valid_to IS NULL)")[0][0]
+        m_tx.exec(db::render("SELECT NOT EXISTS (SELECT 1 FROM {history} WHERE valid_to IS NULL)",
+                             {{"history", db::qualify(m_schema, h.table)}}))[0][0]
             .as<bool>();
     if (nothing_open) {
       auto v = values;

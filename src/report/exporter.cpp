@@ -210,8 +210,8 @@ nlohmann::ordered_json read_sync_state(pqxx::transaction_base& tx, const std::st
   }
   state["cursors"] = std::move(cursors);
   nlohmann::ordered_json settings = nlohmann::ordered_json::object();
-  for (const auto& row : tx.exec("SELECT key, value::text AS value FROM " +
-                                 db::qualify(schema, "acme_settings") + " ORDER BY key")) {
+  for (const auto& row : tx.exec(db::with_schema(
+           "SELECT key, value::text AS value FROM {schema}.acme_settings ORDER BY key", schema))) {
     settings[row["key"].as<std::string>()] =
         nlohmann::ordered_json::parse(row["value"].as<std::string>());
   }
