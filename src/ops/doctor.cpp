@@ -33,6 +33,28 @@ const char* status_name(CheckStatus s) {
   return "?";
 }
 
+// A fix kept in a SQL file, as doctor prints it: on one line, without the file's comment lines.
+std::string one_line(std::string_view sql) {
+  std::string out;
+  while (!sql.empty()) {
+    const auto end = sql.find('\n');
+    std::string_view line = sql.substr(0, end);
+    sql = end == std::string_view::npos ? std::string_view() : sql.substr(end + 1);
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string_view::npos || line.substr(first, 2) == "--") {
+      continue;
+    }
+    line = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+    out += (out.empty() ? "" : " ") + std::string(line);
+  }
+  return out;
+}
+
+// A fix and a remark for whoever runs it, after the SQL as a comment.
+std::string with_remark(const std::string& fix, std::string_view remark) {
+  return fix + "  -- " + std::string(remark);
+}
+
 std::string bytes(long long n) {
   const char* units[] = {"B", "kB", "MB", "GB", "TB"};
   auto v = static_cast<double>(n);
@@ -495,19 +517,11 @@ private:
           fmt::format("{} is owned by {}, not by acme's role {}: migrations and the merge need "
                       "the owner's rights",
                       schema, r["owner"].as<std::string>(), role),
-          // The schema, every table and view in it (their indexes and serial sequences
-          // follow) and its functions (the history partitions' helpers). Not REASSIGN OWNED: it
-          // moves everything the old owner has in the database, and refuses the bootstrap
-          // superuser.
-          fmt::format("ALTER SCHEMA {0} OWNER TO {1}; DO $$DECLARE t regclass; f regprocedure; "
-                      "BEGIN FOR t IN "
-                      "SELECT oid FROM pg_class WHERE relnamespace = {2}::regnamespace AND "
-                      "relkind IN ('r', 'p', 'v', 'm', 'f') LOOP EXECUTE format('ALTER TABLE "
-                      "%s OWNER TO %I', t, {3}); END LOOP; FOR f IN SELECT oid FROM pg_proc "
-                      "WHERE pronamespace = {2}::regnamespace LOOP EXECUTE format('ALTER "
-                      "ROUTINE %s OWNER TO %I', f, {3}); END LOOP; END$$;",
-                      db::quote_ident(schema), db::quote_ident(role),
-                      conn.quote(db::quote_ident(schema)), conn.quote(role)));
+          db::render(one_line(sql::ops_doctor_fix_schema_owner),
+                     {{"schema", db::quote_ident(schema)},
+                      {"role", db::quote_ident(role)},
+                      {"schema_lit", conn.quote(db::quote_ident(schema))},
+                      {"role_lit", conn.quote(role)}}));
     } else {
       add("target schema", CheckStatus::ok,
           fmt::format("{} owned by {}", schema, r["owner"].as<std::string>()));
@@ -527,9 +541,8 @@ private:
           fmt::format("{} per session: {}; a build over the limit fails the load, which then "
                       "changes nothing",
                       temp_file_limit, temp_files),
-          fmt::format("ALTER ROLE {} SET temp_file_limit = -1;  -- or a size above 30 bytes x "
-                      "the source's items",
-                      db::quote_ident(role)));
+          with_remark(fmt::format("ALTER ROLE {} SET temp_file_limit = -1;", db::quote_ident(role)),
+                      "or a size above 30 bytes x the source's items"));
     }
   }
 
@@ -572,10 +585,10 @@ private:
     auto wanted = m_c.closed_statuses;
     std::sort(wanted.begin(), wanted.end());
     wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
-    const auto stored =
-        tx.exec_params("SELECT value::text FROM " +
-                           db::qualify(m_c.target_schema, "acme_settings") + " WHERE key = $1",
-                       "closed_statuses");
+    const auto stored = tx.exec_params(
+        db::with_schema("SELECT value::text FROM {schema}.acme_settings WHERE key = $1",
+                        m_c.target_schema),
+        "closed_statuses");
     const std::string configured = nlohmann::json(wanted).dump();
     if (stored.empty()) {
       add("closed statuses", CheckStatus::ok,
@@ -604,11 +617,8 @@ private:
   void unseen_statuses_check(pqxx::transaction_base& tx, const std::vector<std::string>& wanted,
                              const std::string& configured) {
     const std::string& schema = m_c.target_schema;
-    const auto unseen = tx.exec_params(
-        "SELECT s FROM unnest($1::text[]) s WHERE EXISTS (SELECT 1 FROM " +
-            db::qualify(schema, "analytical_orders") + ") AND NOT EXISTS (SELECT 1 FROM " +
-            db::qualify(schema, "analytical_orders") + " o WHERE o.status = s) ORDER BY 1",
-        db::text_array(wanted));
+    const auto unseen = tx.exec_params(db::with_schema(sql::ops_doctor_unseen_statuses, schema),
+                                       db::text_array(wanted));
     if (!unseen.empty()) {
       std::string names;
       for (const auto& u : unseen) {
@@ -661,8 +671,8 @@ private:
     } else if (keep == "-1") {
       add("cdc max_slot_wal_keep_size", CheckStatus::warn,
           "-1: a slot that is not consumed (acme stopped) retains WAL until the disk is full",
-          "ALTER SYSTEM SET max_slot_wal_keep_size = '50GB'; SELECT pg_reload_conf();  -- a "
-          "size the WAL disk can hold");
+          with_remark("ALTER SYSTEM SET max_slot_wal_keep_size = '50GB'; SELECT pg_reload_conf();",
+                      "a size the WAL disk can hold"));
     } else {
       add("cdc max_slot_wal_keep_size", CheckStatus::ok,
           keep + ": a stalled slot is invalidated before it fills the disk");
@@ -707,9 +717,8 @@ private:
     }
     if (!rows[0]["publication_exists"].as<bool>()) {
       add("cdc publication", CheckStatus::fail, "publication " + pub + " does not exist",
-          fmt::format("CREATE PUBLICATION {} FOR TABLE {};  -- as the tables' owner, or run "
-                      "acme cdc setup",
-                      db::quote_ident(pub), all));
+          with_remark(fmt::format("CREATE PUBLICATION {} FOR TABLE {};", db::quote_ident(pub), all),
+                      "as the tables' owner, or run acme cdc setup"));
       return;
     }
     std::vector<std::string> missing;
@@ -747,9 +756,8 @@ private:
       }
       add("cdc publication", CheckStatus::fail,
           "publication " + pub + " filters rows: " + names + ": the target would miss rows",
-          fmt::format("CREATE PUBLICATION acme_cdc FOR TABLE {};  -- then set "
-                      "ACME_CDC_PUBLICATION=acme_cdc",
-                      all));
+          with_remark(fmt::format("CREATE PUBLICATION acme_cdc FOR TABLE {};", all),
+                      "then set ACME_CDC_PUBLICATION=acme_cdc"));
     } else {
       add("cdc publication", CheckStatus::ok,
           fmt::format("{} publishes the four tables{} (every action)", pub,
@@ -766,11 +774,8 @@ private:
       try {
         if (db::current_version(*target, m_c.target_schema) >= 3) {
           pqxx::nontransaction ttx(*target);
-          recorded =
-              !ttx.exec_params("SELECT 1 FROM " + db::qualify(m_c.target_schema, "acme_cdc_state") +
-                                   " WHERE slot = $1",
-                               slot)
-                   .empty();
+          const std::string q = "SELECT 1 FROM {schema}.acme_cdc_state WHERE slot = $1";
+          recorded = !ttx.exec_params(db::with_schema(q, m_c.target_schema), slot).empty();
         } else {
           recorded = false;
         }

@@ -7,6 +7,7 @@
 #include "acme/etl/cursor.hpp"
 #include "acme/log/logging.hpp"
 #include "acme/quality/evaluator.hpp"
+#include "acme/sql/embedded.hpp"
 
 #include <fmt/format.h>
 #include <pqxx/pqxx>
@@ -36,14 +37,17 @@ nlohmann::json run_json(const pqxx::row& r) {
   return j;
 }
 
+// The cursor's format as a quoted literal, for {ts_format}.
+std::string ts_format() {
+  return "'" + std::string(etl::k_ts_format) + "'";
+}
+
 // Each table's cursor and when it was last read whole and reconciled.
 nlohmann::json table_cursors(pqxx::transaction_base& tx, const std::string& schema) {
   auto tables = nlohmann::json::object();
-  for (const auto& r : tx.exec(fmt::format(
-           "SELECT table_name, to_char(cursor_ts, '{}') AS cursor_ts, cursor_pk, "
-           "last_full_at::text AS last_full_at, last_reconciled_at::text AS last_reconciled_at "
-           "FROM {} ORDER BY table_name",
-           etl::k_ts_format, db::qualify(schema, "acme_sync_state")))) {
+  for (const auto& r :
+       tx.exec(db::render(sql::ops_status_cursors,
+                          {{"ts_format", ts_format()}, {"schema", db::quote_ident(schema)}}))) {
     nlohmann::json t;
     t["cursor_updated_at"] = field(r["cursor_ts"]);
     t["cursor_key"] = r["cursor_pk"].is_null() ? nlohmann::json(nullptr)
@@ -60,16 +64,13 @@ nlohmann::json table_cursors(pqxx::transaction_base& tx, const std::string& sche
 // Older than the allowed age: stale and unhealthy, with the writer lock's holder if any.
 void freshness(Status& s, pqxx::transaction_base& tx, const config::Config& config, int version) {
   auto& j = s.report;
-  const auto q = [&](const char* t) { return db::qualify(config.target_schema, t); };
+  const std::string schema = db::quote_ident(config.target_schema);
   const std::string cdc_seen =
-      version >= 3 ? fmt::format("(SELECT updated_at FROM {} WHERE slot = {} AND NOT "
-                                 "needs_snapshot)",
-                                 q("acme_cdc_state"), tx.quote(config.cdc_slot))
+      version >= 3 ? db::render(sql::ops_status_cdc_seen,
+                                {{"schema", schema}, {"slot", tx.quote(config.cdc_slot)}})
                    : std::string("NULL::timestamptz");
-  const auto fresh = tx.exec(fmt::format(
-      "SELECT extract(epoch FROM now() - greatest((SELECT max(finished_at) FROM {} WHERE status = "
-      "'succeeded'), {}))::float8",
-      q("acme_runs"), cdc_seen))[0][0];
+  const auto fresh = tx.exec(
+      db::render(sql::ops_status_sync_age, {{"schema", schema}, {"cdc_seen", cdc_seen}}))[0][0];
   const double max_age = std::chrono::duration<double>(config.effective_max_sync_age()).count();
   j["max_sync_age_seconds"] = max_age;
   j["sync_age_seconds"] =
@@ -89,16 +90,8 @@ void freshness(Status& s, pqxx::transaction_base& tx, const config::Config& conf
 nlohmann::json history(pqxx::transaction_base& tx, const config::Config& config) {
   const auto q = [&](const char* t) { return db::qualify(config.target_schema, t); };
   const auto h =
-      tx.exec(fmt::format("SELECT (SELECT count(*) FROM {0}) AS statuses, "
-                          "(SELECT count(*) FROM {0} WHERE valid_to IS NULL) AS open_statuses, "
-                          "(SELECT count(*) FROM {1}) AS customers, "
-                          "(SELECT COALESCE(sum(pg_total_relation_size(relid)), 0) FROM "
-                          "pg_partition_tree({2}::regclass)) + (SELECT "
-                          "COALESCE(sum(pg_total_relation_size(relid)), 0) FROM "
-                          "pg_partition_tree({3}::regclass)) AS bytes",
-                          q("analytical_order_status_history"), q("analytical_customer_history"),
-                          tx.quote(q("analytical_order_status_history")),
-                          tx.quote(q("analytical_customer_history"))))[0];
+      tx.exec_params(db::with_schema(sql::ops_status_history, config.target_schema),
+                     q("analytical_order_status_history"), q("analytical_customer_history"))[0];
   return {{"status_intervals", h["statuses"].as<long long>()},
           {"open_status_intervals", h["open_statuses"].as<long long>()},
           {"customer_versions", h["customers"].as<long long>()},
@@ -110,10 +103,7 @@ nlohmann::json history(pqxx::transaction_base& tx, const config::Config& config)
 // The prepared transactions that pin the cursors (migration 2 on), oldest pin first.
 nlohmann::json prepared_transactions(pqxx::transaction_base& tx, const std::string& schema) {
   auto out = nlohmann::json::array();
-  for (const auto& r :
-       tx.exec(fmt::format("SELECT gid, prepared_at, min(first_seen)::text AS first_seen FROM {} "
-                           "GROUP BY xact, gid, prepared_at ORDER BY 3",
-                           db::qualify(schema, "acme_prepared_pins")))) {
+  for (const auto& r : tx.exec(db::with_schema(sql::ops_status_prepared_transactions, schema))) {
     out.push_back({{"gid", r["gid"].as<std::string>()},
                    {"prepared_at", r["prepared_at"].as<std::string>()},
                    {"pinning_since", r["first_seen"].as<std::string>()}});
@@ -131,10 +121,8 @@ void source_lag(nlohmann::json& j, const config::Config& config, const pqxx::res
     try {
       auto source = db::connect(config.source_dsn, "source", "acme status");
       pqxx::nontransaction stx(*source);
-      const auto r = stx.exec_params(
-          "SELECT extract(epoch FROM (statement_timestamp() AT TIME ZONE "
-          "COALESCE(NULLIF($1, ''), current_setting('TimeZone'))) - $2::timestamp(3))::float8",
-          config.source_timezone, ok[0]["horizon"].as<std::string>());
+      const auto r = stx.exec_params(std::string(sql::source_status_lag), config.source_timezone,
+                                     ok[0]["horizon"].as<std::string>());
       j["lag_seconds"] = r[0][0].as<double>();
     } catch (const std::exception& e) {
       j["source_error"] = e.what();
@@ -170,16 +158,12 @@ Status read_status(const config::Config& config) {
     return s;
   }
   pqxx::nontransaction tx(*target);
-  const auto runs = db::qualify(config.target_schema, "acme_runs");
   j["tables"] = table_cursors(tx, config.target_schema);
-  const std::string cols = fmt::format(
-      "run_id, started_at::text AS started_at, finished_at::text AS finished_at, mode, status, "
-      "horizon_kind, to_char(horizon, '{}') AS horizon, rows::text AS rows, error",
-      etl::k_ts_format);
-  const auto last =
-      tx.exec(fmt::format("SELECT {} FROM {} ORDER BY run_id DESC LIMIT 1", cols, runs));
-  const auto ok = tx.exec(fmt::format(
-      "SELECT {} FROM {} WHERE status = 'succeeded' ORDER BY run_id DESC LIMIT 1", cols, runs));
+  const std::string run_sql =
+      db::render(sql::ops_status_run,
+                 {{"schema", db::quote_ident(config.target_schema)}, {"ts_format", ts_format()}});
+  const auto last = tx.exec_params(run_sql, false);
+  const auto ok = tx.exec_params(run_sql, true);
   j["last_run"] = last.empty() ? nlohmann::json(nullptr) : run_json(last[0]);
   j["last_success"] = ok.empty() ? nlohmann::json(nullptr) : run_json(ok[0]);
   s.healthy = !last.empty() && last[0]["status"].as<std::string>() == "succeeded";
