@@ -60,9 +60,9 @@ set(CPACK_STRIP_FILES TRUE)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION database)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# Runtime libraries (libpqxx-6.4, libpq5, libspdlog1.10, libfmt9, libstdc++6, ...) are computed
-# from the binaries by dpkg-shlibdeps, with the minimum versions they need; the Docker runtime
-# image installs this package, so both get the same libraries. passwd: the postinst's useradd.
+# Runtime libraries (libpqxx-6.4, libpq5, libspdlog1.10, libfmt9, libcpp-httplib0.11, libssl3,
+# libstdc++6, ...) are computed from the binaries by dpkg-shlibdeps, with the minimum versions
+# they need; the Docker runtime image installs this package, so both get the same libraries. passwd: the postinst's useradd.
 set(CPACK_DEBIAN_ACME_PACKAGE_DEPENDS "passwd")
 find_program(ACME_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(ACME_DPKG_SHLIBDEPS)
@@ -71,7 +71,7 @@ else()
   message(STATUS "dpkg-shlibdeps not found (package dpkg-dev): the .debs list their libraries by name")
   set(libs "libpqxx-6.4, libpq5, libspdlog1.10, libfmt9, libstdc++6, libgcc-s1, libc6")
   set(CPACK_DEBIAN_ACME_PACKAGE_DEPENDS
-    "passwd, ${libs}, libprometheus-cpp-pull1.0, libprometheus-cpp-core1.0")
+    "passwd, ${libs}, libprometheus-cpp-pull1.0, libprometheus-cpp-core1.0, libcivetweb1, libcpp-httplib0.11, libssl3")
   set(CPACK_DEBIAN_DATAGEN_PACKAGE_DEPENDS "${libs}")
 endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")

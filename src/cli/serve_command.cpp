@@ -31,6 +31,13 @@ void check_listen(const config::Config& c) {
   if (!c.api_token.empty() && c.api_token.size() < 16) {
     throw UsageError("ACME_API_TOKEN must be at least 16 characters (e.g. openssl rand -hex 32)");
   }
+  if (c.api_tls_cert.empty() != c.api_tls_key.empty()) {
+    throw UsageError(c.api_tls_cert.empty()
+                         ? "ACME_API_TLS_KEY is set but ACME_API_TLS_CERT (--tls-cert) is not: "
+                           "HTTPS needs both the certificate and its key"
+                         : "ACME_API_TLS_CERT is set but ACME_API_TLS_KEY (--tls-key) is not: "
+                           "HTTPS needs both the certificate and its key");
+  }
 }
 
 int run_serve(Context& ctx) {
@@ -49,11 +56,21 @@ int run_serve(Context& ctx) {
   api::HttpOptions http;
   http.address = c.api_listen;
   http.threads = c.api_threads;
+  http.tls_cert = c.api_tls_cert;
+  http.tls_key = c.api_tls_key;
   api::HttpServer server(http, [&api](const api::Request& r) { return api.handle(r); });
-  spdlog::info("acme serve: listening on http://{} (target schema {}, {} request threads, {} "
-               "target sessions, authentication {})",
-               c.api_listen, c.target_schema, c.api_threads, c.api_pool_size,
+  spdlog::info("acme serve: listening on {}://{} (TLS {}, target schema {}, {} request threads, "
+               "{} target sessions, authentication {})",
+               server.tls() ? "https" : "http", c.api_listen,
+               server.tls() ? "on: " + c.api_tls_cert : std::string("off"), c.target_schema,
+               c.api_threads, c.api_pool_size,
                c.api_token.empty() ? "off (loopback only)" : "bearer token");
+  if (!server.tls() && !loopback(c.api_listen)) {
+    spdlog::warn("acme serve: {} is not a loopback address and TLS is off: the bearer token and "
+                 "the data travel in clear unless a TLS proxy is in front (set "
+                 "ACME_API_TLS_CERT and ACME_API_TLS_KEY to serve HTTPS)",
+                 c.api_listen);
+  }
   while (!stop_requested()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -72,6 +89,12 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--listen", o.api_listen,
                   "HOST:PORT to listen on; a non-loopback host needs ACME_API_TOKEN [env: "
                   "ACME_API_LISTEN, default: 127.0.0.1:8080]");
+  cmd->add_option("--tls-cert", o.api_tls_cert,
+                  "PEM certificate (chain) file: serve HTTPS only, with --tls-key [env: "
+                  "ACME_API_TLS_CERT, default: none, plain HTTP]");
+  cmd->add_option("--tls-key", o.api_tls_key,
+                  "PEM private key file of --tls-cert (unencrypted) [env: ACME_API_TLS_KEY, "
+                  "default: none]");
   cmd->add_option("--threads", o.api_threads,
                   "Requests served at once [env: ACME_API_THREADS, default: 8]");
   cmd->add_option("--pool-size", o.api_pool_size,

@@ -355,6 +355,13 @@ void resolve_api(Resolver& r, const Overrides& flags, Config& c) {
   if (auto v = r.get("ACME_API_STATEMENT_TIMEOUT", flags.api_statement_timeout)) {
     c.api_statement_timeout = parse_seconds("ACME_API_STATEMENT_TIMEOUT", *v, 3600, 0.01);
   }
+  // PEM paths, both or neither (checked by the serve command); an empty value is unset.
+  if (auto v = r.get("ACME_API_TLS_CERT", flags.api_tls_cert)) {
+    c.api_tls_cert = *v;
+  }
+  if (auto v = r.get("ACME_API_TLS_KEY", flags.api_tls_key)) {
+    c.api_tls_key = *v;
+  }
 }
 
 void validate_logging(const Config& c) {

@@ -209,9 +209,9 @@ Metrics& no_metrics() {
 }
 
 // Why an HTTP server could not listen on HOST:PORT, in the system's words: CivetServer only says
-// it failed ("null context when constructing CivetServer"), so bind a socket the same way and
-// report its errno ("Address already in use", "Cannot assign requested address"). `fallback`
-// when that bind succeeds.
+// it failed ("null context when constructing CivetServer"), cpp-httplib's bind_to_port only
+// false, so bind a socket the same way and report its errno ("Address already in use", "Cannot
+// assign requested address"). `fallback` when that bind succeeds.
 std::string bind_failure(const std::string& address, const std::string& fallback) {
   const auto colon = address.rfind(':');
   std::string host = address.substr(0, colon);
@@ -230,7 +230,7 @@ std::string bind_failure(const std::string& address, const std::string& fallback
   const int fd = ::socket(found->ai_family, found->ai_socktype, found->ai_protocol);
   if (fd >= 0) {
     const int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); // as CivetServer does
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); // as both servers do
     if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
       why = std::strerror(errno);
     }

@@ -11,9 +11,11 @@
 #include "support/temp_dir.hpp"
 
 #include <arpa/inet.h>
-#include <civetweb.h>
+#include <array>
+#include <csignal>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sstream>
 #include <sys/socket.h>
@@ -30,44 +32,50 @@ struct Reply {
   int status = 0;
   std::string body;
   std::map<std::string, std::string> headers; // names in lower case
+  std::string error;                          // why no response came, when status is 0
 };
 
-// One GET (or another method) over a fresh connection, with civetweb's client.
+// One GET (or another method) over a fresh connection, with cpp-httplib's client: HTTPS when
+// `ca_cert` names the PEM certificate to verify the server with (its name: 127.0.0.1), else HTTP.
+// A request that gets no response has status 0 and the client's error in `error`.
 Reply http(int port, const std::string& path, const std::vector<std::string>& headers = {},
-           bool tls = false, const std::string& method = "GET") {
-  std::array<char, 256> err{};
-  mg_connection* conn = mg_connect_client("127.0.0.1", port, tls ? 1 : 0, err.data(), err.size());
-  if (conn == nullptr) {
-    ADD_FAILURE() << "cannot connect: " << err.data();
-    return {};
+           const std::string& ca_cert = "", const std::string& method = "GET") {
+  std::unique_ptr<httplib::ClientImpl> client;
+  if (ca_cert.empty()) {
+    client = std::make_unique<httplib::ClientImpl>("127.0.0.1", port);
+  } else {
+    auto tls = std::make_unique<httplib::SSLClient>("127.0.0.1", port);
+    tls->set_ca_cert_path(ca_cert);
+    tls->enable_server_certificate_verification(true);
+    client = std::move(tls);
   }
-  std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  client->set_connection_timeout(10);
+  client->set_read_timeout(10);
+  client->set_keep_alive(false);
+  client->set_url_encode(false);
+  httplib::Request req;
+  req.method = method;
+  req.path = path;
   for (const auto& h : headers) {
-    request += h + "\r\n";
+    const auto colon = h.find(": ");
+    req.set_header(h.substr(0, colon), h.substr(colon + 2));
   }
-  request += "Connection: close\r\n\r\n";
-  mg_write(conn, request.data(), request.size());
+  httplib::Response res;
+  httplib::Error error = httplib::Error::Success;
   Reply r;
-  if (mg_get_response(conn, err.data(), err.size(), 10000) < 0) {
-    ADD_FAILURE() << "no response: " << err.data();
-    mg_close_connection(conn);
+  if (!client->send(req, res, error)) {
+    r.error = httplib::to_string(error);
     return r;
   }
-  const mg_response_info* info = mg_get_response_info(conn);
-  r.status = info->status_code;
-  for (int i = 0; i < info->num_headers; ++i) {
-    std::string name = info->http_headers[i].name;
-    for (auto& ch : name) {
+  r.status = res.status;
+  r.body = res.body;
+  for (const auto& [name, value] : res.headers) {
+    std::string key = name;
+    for (auto& ch : key) {
       ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     }
-    r.headers[name] = info->http_headers[i].value;
+    r.headers[key] = value;
   }
-  std::array<char, 8192> buf{};
-  int n = 0;
-  while ((n = mg_read(conn, buf.data(), buf.size())) > 0) {
-    r.body.append(buf.data(), static_cast<std::size_t>(n));
-  }
-  mg_close_connection(conn);
   return r;
 }
 
@@ -80,6 +88,35 @@ int raw_connect(int port) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   return fd;
+}
+
+// A throwaway self-signed certificate for 127.0.0.1 and its unencrypted key, made by the openssl
+// command in `dir` as NAME.crt and NAME.key.
+struct TestCert {
+  std::string cert;
+  std::string key;
+};
+TestCert make_cert(const TempDir& dir, const std::string& name) {
+  TestCert c{(dir.path() / (name + ".crt")).string(), (dir.path() / (name + ".key")).string()};
+  const auto r = run_process({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                              "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", c.key, "-out",
+                              c.cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                              "subjectAltName=IP:127.0.0.1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return c;
+}
+
+// A TCP port nobody listens on right now (the kernel's pick).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
 }
 
 // Checks `value` against an OpenAPI 3.0 schema: the subset acme's document uses ($ref, type,
@@ -321,13 +358,31 @@ TEST_F(ApiTest, ErrorsAreJsonAndLimitsAreEnforced) {
   EXPECT_EQ(json::parse(unknown.body)["code"], "unknown_report");
   EXPECT_EQ(get("/nowhere").status, 404);
   EXPECT_EQ(get("/api/v1/reports/open-orders?format=xml").status, 400);
-  const Reply post = http(m_server->port(), "/api/v1/reports/open-orders", {}, false, "POST");
+  const Reply post = http(m_server->port(), "/api/v1/reports/open-orders", {}, "", "POST");
   EXPECT_EQ(post.status, 405);
-  const Reply body = http(m_server->port(), "/healthz", {"Content-Length: 5"}, false, "GET");
-  EXPECT_NE(body.status, 200);
-  // A request line and headers over the limit (8 KiB) are refused, not buffered.
+  EXPECT_EQ(json::parse(post.body)["code"], "method_not_allowed");
+  EXPECT_EQ(post.headers.at("allow"), "GET, HEAD");
+  const Reply body = http(m_server->port(), "/healthz", {"Content-Length: 5"}, "", "GET");
+  EXPECT_EQ(body.status, 413);
+  EXPECT_EQ(json::parse(body.body)["code"], "body_not_allowed");
+  const Reply head = http(m_server->port(), "/healthz", {}, "", "HEAD");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.headers.at("x-content-type-options"), "nosniff");
+  // A request line and headers over the limit (8 KiB) are refused, not buffered: one long
+  // header, and many short ones (each under any per-line limit, 20 KB in all).
   const Reply huge = get("/healthz", {"X-Padding: " + std::string(20000, 'a')});
-  EXPECT_GE(huge.status, 400);
+  EXPECT_EQ(huge.status, 431) << huge.error;
+  EXPECT_EQ(json::parse(huge.body)["code"], "headers_too_large");
+  std::vector<std::string> many;
+  for (int i = 0; i < 200; ++i) {
+    many.push_back("X-Padding-" + std::to_string(i) + ": " + std::string(90, 'a'));
+  }
+  EXPECT_EQ(get("/healthz", many).status, 431);
+  const Reply long_uri = get("/healthz?padding=" + std::string(9000, 'a'));
+  EXPECT_EQ(long_uri.status, 431) << long_uri.error;
+  EXPECT_EQ(json::parse(long_uri.body)["code"], "headers_too_large");
+  EXPECT_EQ(get("/healthz", {"X-Padding: " + std::string(7000, 'a')}).status, 200);
 }
 
 TEST_F(ApiTest, ASlowClientDoesNotStallOthers) {
@@ -437,6 +492,148 @@ TEST_F(ApiTest, TheCommandRefusesAPublicAddressWithoutAToken) {
   EXPECT_EQ(short_token.exit_code, 2);
   EXPECT_EQ(short_token.err.find("short"), std::string::npos)
       << "the token leaked: " << short_token.err;
+}
+
+TEST_F(ApiTest, HttpsServesWhatHttpServesAndNothingToPlainHttpOrAnUntrustingClient) {
+  TempDir dir("tls");
+  const TestCert cert = make_cert(dir, "server");
+  const TestCert other = make_cert(dir, "other");
+  api::ApiOptions options;
+  options.token = "0123456789abcdef0123456789abcdef";
+  start(options); // m_server: plain HTTP, the same Api
+  api::HttpOptions tls_options;
+  tls_options.address = "127.0.0.1:0";
+  tls_options.tls_cert = cert.cert;
+  tls_options.tls_key = cert.key;
+  api::HttpServer https(tls_options, [this](const api::Request& r) { return m_api->handle(r); });
+  ASSERT_TRUE(https.tls());
+  ASSERT_FALSE(m_server->tls());
+  const Reply health = http(https.port(), "/healthz", {}, cert.cert);
+  EXPECT_EQ(health.status, 200) << health.error;
+  const std::string auth = "Authorization: Bearer " + options.token;
+  for (const std::string path :
+       {"/api/v1/reports/top-customers", "/api/v1/reports/open-orders?format=csv"}) {
+    const Reply secure = http(https.port(), path, {auth}, cert.cert);
+    ASSERT_EQ(secure.status, 200) << path << ": " << secure.error;
+    const Reply plain = http(m_server->port(), path, {auth});
+    EXPECT_EQ(secure.body, plain.body) << path;
+    EXPECT_EQ(secure.headers.at("content-type"), plain.headers.at("content-type"));
+    // The token is required over TLS as over HTTP.
+    EXPECT_EQ(http(https.port(), path, {}, cert.cert).status, 401) << path;
+  }
+  // HTTP to the HTTPS port: the handshake fails, nothing is served.
+  const Reply cleartext = http(https.port(), "/api/v1/reports/top-customers", {auth});
+  EXPECT_EQ(cleartext.status, 0);
+  EXPECT_TRUE(cleartext.body.empty());
+  const int fd = raw_connect(https.port());
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  std::string got;
+  std::array<char, 4096> buf{};
+  for (ssize_t n = 0; (n = ::recv(fd, buf.data(), buf.size(), 0)) > 0;) {
+    got.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_EQ(got.find("HTTP/1.1 200"), std::string::npos) << got;
+  EXPECT_EQ(got.find("\"ok\""), std::string::npos) << got;
+  // A client that verifies against another certificate gets nothing either.
+  const Reply untrusted = http(https.port(), "/healthz", {}, other.cert);
+  EXPECT_EQ(untrusted.status, 0);
+  EXPECT_EQ(untrusted.error, "SSLServerVerification");
+  // And the server still serves after all that.
+  EXPECT_EQ(http(https.port(), "/healthz", {}, cert.cert).status, 200);
+}
+
+TEST_F(ApiTest, TheCommandServesHttpsGivenACertificateAndItsKey) {
+  TempDir dir("tls");
+  const TestCert cert = make_cert(dir, "server");
+  const int port = free_port();
+  auto serve = acme_background({"serve", "--listen", "127.0.0.1:" + std::to_string(port)},
+                               {"ACME_API_TLS_CERT=" + cert.cert, "ACME_API_TLS_KEY=" + cert.key});
+  Reply health;
+  for (int i = 0; i < 100 && health.status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    health = http(port, "/healthz", {}, cert.cert);
+  }
+  EXPECT_EQ(health.status, 200) << health.error << serve->err();
+  EXPECT_EQ(http(port, "/healthz").status, 0) << "plain HTTP served on the HTTPS port";
+  const Reply report = http(port, "/api/v1/reports/top-dates", {}, cert.cert);
+  ASSERT_EQ(report.status, 200) << report.error;
+  EXPECT_FALSE(json::parse(report.body)["rows"].empty()) << report.body;
+  serve->signal(SIGTERM);
+  EXPECT_EQ(serve->wait(10000), 0);
+  const std::string log = serve->err();
+  EXPECT_NE(log.find("listening on https://127.0.0.1:" + std::to_string(port)), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("TLS on"), std::string::npos) << log;
+}
+
+TEST_F(ApiTest, TheCommandRefusesAHalfOrBadTlsSettingBeforeListening) {
+  TempDir dir("tls");
+  const TestCert cert = make_cert(dir, "server");
+  const TestCert other = make_cert(dir, "other");
+  std::ifstream key_file(cert.key);
+  const std::string key_text((std::istreambuf_iterator<char>(key_file)), {});
+  const auto key_line = key_text.substr(key_text.find('\n') + 1, 40); // base64 of the key
+  const std::string missing = (dir.path() / "missing.key").string();
+  const std::string not_pem = (dir.path() / "not.pem").string();
+  std::ofstream(not_pem) << "not a key\n";
+  const std::string encrypted = (dir.path() / "encrypted.key").string();
+  ASSERT_EQ(run_process({"openssl", "pkey", "-in", cert.key, "-aes256", "-passout", "pass:secret",
+                         "-out", encrypted})
+                .exit_code,
+            0);
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string says;
+  };
+  const std::string cert_flag = "--tls-cert=" + cert.cert;
+  const std::vector<Case> cases = {
+      {{"serve", cert_flag}, {}, "ACME_API_TLS_KEY (--tls-key) is not"},
+      {{"serve"}, {"ACME_API_TLS_KEY=" + cert.key}, "ACME_API_TLS_CERT (--tls-cert) is not"},
+      {{"serve", cert_flag, "--tls-key", missing},
+       {},
+       "cannot read the TLS private key '" + missing},
+      {{"serve", "--tls-cert", missing, "--tls-key", cert.key},
+       {},
+       "cannot read the TLS certificate"},
+      {{"serve", cert_flag, "--tls-key", other.key}, {}, "does not match the certificate"},
+      {{"serve", "--tls-cert", not_pem, "--tls-key", cert.key}, {}, "is not a PEM certificate"},
+      {{"serve", cert_flag, "--tls-key", not_pem}, {}, "is not an unencrypted PEM private key"},
+      {{"serve", cert_flag, "--tls-key", encrypted}, {}, "is not an unencrypted PEM private key"},
+      // TLS does not replace the token on a public address.
+      {{"serve", "--listen", "0.0.0.0:" + std::to_string(free_port()), cert_flag, "--tls-key",
+        cert.key},
+       {},
+       "set ACME_API_TOKEN"},
+  };
+  for (const auto& c : cases) {
+    const auto r = acme(c.args, c.env);
+    const std::string what = c.args.back() + " " + (c.env.empty() ? "" : c.env[0]);
+    EXPECT_EQ(r.exit_code, 2) << what << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << what << ": " << r.err;
+    EXPECT_EQ(r.err.find("listening on"), std::string::npos) << what << ": " << r.err;
+    EXPECT_EQ(r.err.find(key_line), std::string::npos) << "the key leaked: " << r.err;
+    EXPECT_EQ(r.err.find("PRIVATE KEY"), std::string::npos) << r.err;
+  }
+}
+
+TEST_F(ApiTest, APublicAddressWithoutTlsIsServedWithAWarning) {
+  const int port = free_port();
+  auto serve = acme_background({"serve", "--listen", "0.0.0.0:" + std::to_string(port)},
+                               {"ACME_API_TOKEN=0123456789abcdef0123456789abcdef"});
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = http(port, "/healthz").status;
+  }
+  EXPECT_EQ(status, 200) << serve->err();
+  serve->signal(SIGTERM);
+  EXPECT_EQ(serve->wait(10000), 0);
+  EXPECT_NE(serve->err().find("TLS is off: the bearer token and the data travel in clear"),
+            std::string::npos)
+      << serve->err();
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 // The HTTP layer of `acme serve`: requests and responses as plain values, and HttpServer, which
-// serves one handler over civetweb (threads, limits, TLS) and logs every request.
+// serves one handler over HTTP or HTTPS (cpp-httplib's parser, OpenSSL for TLS) with its limits
+// and threads, and logs every request.
 #pragma once
 
 #include <chrono>
@@ -49,6 +50,10 @@ struct HttpOptions {
   int threads = 8;                                  // requests served at once
   std::chrono::milliseconds request_timeout{10000}; // reading a request, writing a response
   std::size_t max_header_bytes = 8192;              // request line and headers
+  // PEM files: the certificate (chain) and its private key. Both set: HTTPS only; both empty:
+  // plain HTTP. Loaded and checked against each other before listening.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 // Serves `handler` until destroyed. Only GET and HEAD are served (405 otherwise) and a request
@@ -58,10 +63,10 @@ struct HttpOptions {
 // carry a token).
 class HttpServer {
 public:
-  // Throws acme::Fatal when the address cannot be bound. Plain HTTP only: Debian bookworm's
-  // civetweb 1.15 loads OpenSSL 3 at run time and calls SSL_get_peer_certificate, which
-  // OpenSSL 3 no longer exports, on every TLS connection (a NULL call: the server crashes), so
-  // TLS is left to a proxy in front (docs/api.md).
+  // Throws acme::Fatal when the certificate or key cannot be loaded (or do not match) and when
+  // the address cannot be bound, before anything is served. Requests are parsed by cpp-httplib
+  // 0.11 (Debian's libcpp-httplib); the connections (keep-alive, timeouts, the header limit)
+  // and TLS (OpenSSL 3, TLS 1.2 at least) are acme's own: see docs/api.md for why not civetweb.
   HttpServer(HttpOptions options, Handler handler);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -69,8 +74,10 @@ public:
 
   // The port listened on (the chosen one when the address said 0).
   int port() const;
+  // Whether it serves HTTPS.
+  bool tls() const;
 
-  struct Impl;
+  class Impl;
 
 private:
   std::unique_ptr<Impl> m_impl;

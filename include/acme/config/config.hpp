@@ -42,6 +42,8 @@ struct Overrides {
   std::optional<std::string> api_threads;
   std::optional<std::string> api_pool_size;
   std::optional<std::string> api_statement_timeout;
+  std::optional<std::string> api_tls_cert;
+  std::optional<std::string> api_tls_key;
   std::optional<std::string> quality_rules;
 };
 
@@ -92,12 +94,15 @@ struct Config {
   std::optional<int> history_days; // prune closed history intervals older than this; empty: keep
   int jobs = default_jobs();       // connections per side of a full load (parallel COPY, indexes)
   // acme serve: where it listens, its bearer token (environment or .env only: never a flag,
-  // which `ps` shows), request threads, target sessions and their statement timeout.
+  // which `ps` shows), request threads, target sessions and their statement timeout, and its
+  // TLS certificate and key (PEM files; both empty: plain HTTP).
   std::string api_listen = "127.0.0.1:8080";
   std::string api_token;
   int api_threads = 8;
   int api_pool_size = 4;
   std::chrono::milliseconds api_statement_timeout{5000};
+  std::string api_tls_cert;
+  std::string api_tls_key;
   std::string quality_rules; // acme quality: the rules file (JSON); empty: built-in defaults
   std::map<std::string, std::string> origin; // setting name -> where it came from
   std::vector<std::string> ignored;          // the .env's unknown ACME_* keys, to warn about

@@ -62,9 +62,9 @@ std::string metrics_address_problem(const std::string& address);
 // written out, e.g. 0.0.0.0:9187 in a container. Anything else is returned as it is.
 std::string metrics_listen_address(const std::string& address);
 
-// Why an HTTP server could not listen on HOST:PORT, in the system's words: civetweb only says it
-// failed, so this binds a socket the same way and reports its errno ("Address already in use").
-// `fallback` when that bind succeeds.
+// Why an HTTP server could not listen on HOST:PORT, in the system's words: civetweb (/metrics)
+// and cpp-httplib (acme serve) only say they failed, so this binds a socket the same way and
+// reports its errno ("Address already in use"). `fallback` when that bind succeeds.
 std::string bind_failure(const std::string& address, const std::string& fallback);
 
 } // namespace acme::obs
