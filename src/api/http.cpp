@@ -434,10 +434,11 @@ void HttpServer::Impl::route(const httplib::Request& req, httplib::Response& res
     }
   }
   res.status = out.status;
-  res.set_content(std::move(out.body), out.content_type.c_str());
+  res.body = std::move(out.body); // what set_content does, without copying the body
+  res.set_header("Content-Type", out.content_type);
   res.set_header("X-Content-Type-Options", "nosniff");
   for (const auto& [name, value] : out.headers) {
-    res.set_header(name.c_str(), value);
+    res.set_header(name, value);
   }
   if (out.status == 405 || out.status == 413) {
     res.set_header("Connection", "close"); // an unread body must not be taken for a request
@@ -460,7 +461,7 @@ httplib::Server::HandlerResponse HttpServer::Impl::error_page(const httplib::Req
   const Response e = res.status == 431 ? header_limit_error(options.max_header_bytes)
                                        : Response::error(res.status, "bad_request",
                                                          "the request could not be parsed");
-  res.set_content(e.body, e.content_type.c_str());
+  res.set_content(e.body, e.content_type);
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_header("Connection", "close"); // what follows a refused request is not one
   if (t_exchange != nullptr) {
@@ -500,6 +501,10 @@ std::pair<std::string, int> split_address(const std::string& address) {
 }
 
 } // namespace
+
+void check_tls_files(const std::string& cert_path, const std::string& key_path) {
+  load_tls_context(cert_path, key_path);
+}
 
 HttpServer::HttpServer(HttpOptions options, Handler handler) : m_impl(std::make_unique<Impl>()) {
   Impl& s = *m_impl;

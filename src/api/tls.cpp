@@ -24,7 +24,9 @@ std::string openssl_errors() {
   while (const unsigned long e = ERR_get_error()) {
     const char* reason = ERR_reason_error_string(e);
     const std::string one = reason != nullptr ? reason : fmt::format("error {:#x}", e);
-    text += (text.empty() ? "" : "; ") + one;
+    if (text.find(one) == std::string::npos) { // each reason once
+      text += (text.empty() ? "" : "; ") + one;
+    }
   }
   return text.empty() ? "unknown OpenSSL error" : text;
 }
@@ -67,9 +69,12 @@ TlsContext load_tls_context(const std::string& cert_path, const std::string& key
                                  key_path, cert_path, openssl_errors()));
   }
   if (SSL_CTX_check_private_key(ctx.get()) != 1) {
+    // OpenSSL drops a certificate whose key does not match: its reason is "no certificate
+    // assigned", which would mislead.
+    ERR_clear_error();
     throw UsageError(fmt::format("acme serve: the private key '{}' (ACME_API_TLS_KEY) does not "
-                                 "match the certificate '{}' (ACME_API_TLS_CERT): {}",
-                                 key_path, cert_path, openssl_errors()));
+                                 "match the certificate '{}' (ACME_API_TLS_CERT)",
+                                 key_path, cert_path));
   }
   return ctx;
 }

@@ -38,6 +38,9 @@ void check_listen(const config::Config& c) {
                          : "ACME_API_TLS_CERT is set but ACME_API_TLS_KEY (--tls-key) is not: "
                            "HTTPS needs both the certificate and its key");
   }
+  if (!c.api_tls_cert.empty()) {
+    api::check_tls_files(c.api_tls_cert, c.api_tls_key); // before the target is opened
+  }
 }
 
 int run_serve(Context& ctx) {

@@ -83,6 +83,10 @@ private:
   std::unique_ptr<Impl> m_impl;
 };
 
+// Loads the TLS certificate and key as HttpServer would, and throws the same acme::UsageError
+// if they cannot be used: for a command to refuse them before it starts anything else.
+void check_tls_files(const std::string& cert_path, const std::string& key_path);
+
 // Compares two secrets in time that depends only on their lengths, not on where they differ.
 bool constant_time_equal(const std::string& a, const std::string& b);
 
