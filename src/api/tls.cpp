@@ -63,18 +63,24 @@ TlsContext load_tls_context(const std::string& cert_path, const std::string& key
     throw UsageError(fmt::format("acme serve: '{}' (ACME_API_TLS_CERT) is not a PEM certificate: {}",
                                  cert_path, openssl_errors()));
   }
+  const std::string mismatch =
+      fmt::format("acme serve: the private key '{}' (ACME_API_TLS_KEY) does not match the "
+                  "certificate '{}' (ACME_API_TLS_CERT)",
+                  key_path, cert_path);
   if (SSL_CTX_use_PrivateKey_file(ctx.get(), key_path.c_str(), SSL_FILETYPE_PEM) != 1) {
+    const std::string why = openssl_errors();
+    if (why.find("key values mismatch") != std::string::npos) { // a key of the same type
+      throw UsageError(mismatch);
+    }
     throw UsageError(fmt::format("acme serve: '{}' (ACME_API_TLS_KEY) is not an unencrypted PEM "
-                                 "private key matching the certificate '{}': {}",
-                                 key_path, cert_path, openssl_errors()));
+                                 "private key: {}",
+                                 key_path, why));
   }
   if (SSL_CTX_check_private_key(ctx.get()) != 1) {
-    // OpenSSL drops a certificate whose key does not match: its reason is "no certificate
+    // A key of another type: OpenSSL dropped the certificate, and says "no certificate
     // assigned", which would mislead.
     ERR_clear_error();
-    throw UsageError(fmt::format("acme serve: the private key '{}' (ACME_API_TLS_KEY) does not "
-                                 "match the certificate '{}' (ACME_API_TLS_CERT)",
-                                 key_path, cert_path));
+    throw UsageError(mismatch);
   }
   return ctx;
 }

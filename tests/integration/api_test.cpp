@@ -98,7 +98,9 @@ struct TestCert {
 };
 TestCert make_cert(const TempDir& dir, const std::string& name) {
   TestCert c{(dir.path() / (name + ".crt")).string(), (dir.path() / (name + ".key")).string()};
-  const auto r = run_process({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+  const std::string openssl = find_program("openssl");
+  EXPECT_FALSE(openssl.empty()) << "the openssl command must be installed: scripts/install-deps";
+  const auto r = run_process({openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
                               "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", c.key, "-out",
                               c.cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
                               "subjectAltName=IP:127.0.0.1"});
@@ -579,8 +581,13 @@ TEST_F(ApiTest, TheCommandRefusesAHalfOrBadTlsSettingBeforeListening) {
   const std::string not_pem = (dir.path() / "not.pem").string();
   std::ofstream(not_pem) << "not a key\n";
   const std::string encrypted = (dir.path() / "encrypted.key").string();
-  ASSERT_EQ(run_process({"openssl", "pkey", "-in", cert.key, "-aes256", "-passout", "pass:secret",
+  ASSERT_EQ(run_process({find_program("openssl"), "pkey", "-in", cert.key, "-aes256", "-passout", "pass:secret",
                          "-out", encrypted})
+                .exit_code,
+            0);
+  const std::string rsa_key = (dir.path() / "rsa.key").string();
+  ASSERT_EQ(run_process({find_program("openssl"), "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                         "rsa_keygen_bits:2048", "-out", rsa_key})
                 .exit_code,
             0);
   struct Case {
@@ -599,6 +606,7 @@ TEST_F(ApiTest, TheCommandRefusesAHalfOrBadTlsSettingBeforeListening) {
        {},
        "cannot read the TLS certificate"},
       {{"serve", cert_flag, "--tls-key", other.key}, {}, "does not match the certificate"},
+      {{"serve", cert_flag, "--tls-key", rsa_key}, {}, "does not match the certificate"},
       {{"serve", "--tls-cert", not_pem, "--tls-key", cert.key}, {}, "is not a PEM certificate"},
       {{"serve", cert_flag, "--tls-key", not_pem}, {}, "is not an unencrypted PEM private key"},
       {{"serve", cert_flag, "--tls-key", encrypted}, {}, "is not an unencrypted PEM private key"},
