@@ -60,8 +60,9 @@ TlsContext load_tls_context(const std::string& cert_path, const std::string& key
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_default_passwd_cb(ctx.get(), &no_passphrase);
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert_path.c_str()) != 1) {
-    throw UsageError(fmt::format("acme serve: '{}' (ACME_API_TLS_CERT) is not a PEM certificate: {}",
-                                 cert_path, openssl_errors()));
+    throw UsageError(
+        fmt::format("acme serve: '{}' (ACME_API_TLS_CERT) is not a PEM certificate: {}", cert_path,
+                    openssl_errors()));
   }
   const std::string mismatch =
       fmt::format("acme serve: the private key '{}' (ACME_API_TLS_KEY) does not match the "

@@ -581,8 +581,8 @@ TEST_F(ApiTest, TheCommandRefusesAHalfOrBadTlsSettingBeforeListening) {
   const std::string not_pem = (dir.path() / "not.pem").string();
   std::ofstream(not_pem) << "not a key\n";
   const std::string encrypted = (dir.path() / "encrypted.key").string();
-  ASSERT_EQ(run_process({find_program("openssl"), "pkey", "-in", cert.key, "-aes256", "-passout", "pass:secret",
-                         "-out", encrypted})
+  ASSERT_EQ(run_process({find_program("openssl"), "pkey", "-in", cert.key, "-aes256", "-passout",
+                         "pass:secret", "-out", encrypted})
                 .exit_code,
             0);
   const std::string rsa_key = (dir.path() / "rsa.key").string();
