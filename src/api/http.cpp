@@ -390,6 +390,9 @@ void HttpServer::Impl::serve_connection(Connection& conn, const std::string& rem
     const bool last = count >= k_keep_alive_max_requests;
     const bool ok = process_request(conn, last, closed, [](httplib::Request& req) {
       req.ranges.clear(); // whole bodies only, as before: a Range header is ignored
+      // Bodies go out as they are, as before: cpp-httplib would gzip or brotli each response
+      // again for a client that accepts it (CPU per request, a cached report included).
+      req.headers.erase("Accept-Encoding");
     });
     t_exchange = nullptr;
     if (!ok && exchange.over_header_limit && conn.written() == 0) {

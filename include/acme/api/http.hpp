@@ -58,16 +58,17 @@ struct HttpOptions {
 
 // Serves `handler` until destroyed. Only GET and HEAD are served (405 otherwise) and a request
 // with a body is refused (413) unread: the API is read-only. The request line and headers are
-// at most max_header_bytes in all (431, counted as they are read). A handler that throws answers 500 with a
-// JSON error that says nothing of the cause (logged instead). Every request is logged: method,
-// path, status, duration and remote address (never the query string or headers, which may
+// at most max_header_bytes in all (431, counted as they are read). A handler that throws answers
+// 500 with a JSON error that says nothing of the cause (logged instead). Every request is logged:
+// method, path, status, duration and remote address (never the query string or headers, which may
 // carry a token).
 class HttpServer {
 public:
   // Throws acme::UsageError (a Fatal) when the certificate or key cannot be loaded or do not
-  // match, and acme::Fatal when the address cannot be bound, before anything is served. Requests are parsed by cpp-httplib
-  // 0.11 (Debian's libcpp-httplib); the connections (keep-alive, timeouts, the header limit)
-  // and TLS (OpenSSL 3, TLS 1.2 at least) are acme's own: see docs/api.md for why not civetweb.
+  // match, and acme::Fatal when the address cannot be bound, before anything is served. Requests
+  // are parsed by cpp-httplib 0.11 (Debian's libcpp-httplib); the connections (keep-alive,
+  // timeouts, the header limit) and TLS (OpenSSL 3, TLS 1.2 at least) are acme's own: see
+  // docs/api.md for why not civetweb.
   HttpServer(HttpOptions options, Handler handler);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
