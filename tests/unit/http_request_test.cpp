@@ -20,7 +20,7 @@ TEST(HttpRequest, AParameterIsTheFirstPairOfItsNameDecoded) {
   EXPECT_EQ(r.param("status"), "ON HOLD");
   EXPECT_EQ(r.param("after"), "1,2");
   EXPECT_EQ(r.param("empty"), "");
-  EXPECT_EQ(r.param("xa"), "1"); // the name is decoded too (mg_get_var compared it raw)
+  EXPECT_EQ(r.param("xa"), "1");           // the name is decoded too (mg_get_var compared it raw)
   EXPECT_EQ(r.param("mat"), std::nullopt); // not a suffix of another name
   EXPECT_EQ(r.param("limit"), std::nullopt);
   EXPECT_EQ(with_query("").param("format"), std::nullopt);
