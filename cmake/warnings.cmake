@@ -9,10 +9,12 @@ if(ACME_SANITIZE)
 endif()
 
 # gcov instrumentation for scripts/coverage (the coverage preset, with gcovr); Debug only, so the
-# line counts match the source.
+# line counts match the source. Atomic counter updates: the full load's and the API's threads
+# run the same code at once, and plain increments lose counts (gcov then prints negative branch
+# counts, which gcovr 5.2 refuses to parse).
 option(ACME_COVERAGE "Build with gcov coverage instrumentation (--coverage)" OFF)
 if(ACME_COVERAGE)
-  target_compile_options(acme_options INTERFACE --coverage)
+  target_compile_options(acme_options INTERFACE --coverage -fprofile-update=atomic)
   target_link_options(acme_options INTERFACE --coverage)
 endif()
 

@@ -321,7 +321,12 @@ HtmlSection anomalies_section(const quality::AnomalyResult& result) {
       fmt::format("No day from {} to {} is outside its baseline.", result.from, result.to);
   ReportRows flagged;
   for (const auto& series : result.series) {
-    s.series_charts.push_back(series_chart(series, result.from));
+    BarChart chart = series_chart(series, result.from);
+    const bool drawn = std::any_of(chart.values.begin(), chart.values.end(),
+                                   [](const auto& v) { return v[0] + v[1] != 0; });
+    if (drawn) { // a series that is 0 every day (no orders, no history) says nothing
+      s.series_charts.push_back(std::move(chart));
+    }
     for (const auto& p : series.points) {
       if (p.score && p.score->flagged) {
         flagged.rows.push_back({series.name, p.day, p.value, format_number(p.score->median, 2),
@@ -330,6 +335,11 @@ HtmlSection anomalies_section(const quality::AnomalyResult& result) {
                                     : std::nullopt});
       }
     }
+  }
+  if (s.series_charts.empty()) {
+    s.empty_message =
+        fmt::format("No new orders and no status changes from {} to {}: nothing to score.",
+                    result.from, result.to);
   }
   s.table =
       table({"Series", "Day", "Value", "Baseline median", "Robust z"},

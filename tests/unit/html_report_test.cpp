@@ -424,6 +424,12 @@ TEST(HtmlReport, AnomaliesDrawOnlyTheScoredDaysWithFlaggedOnesInTheSecondSeries)
   EXPECT_TRUE(anomalies_section(result).table.rows.empty());
   EXPECT_NE(anomalies_section(result).empty_message.find("No day from 2024-03-02 to 2024-03-04"),
             std::string::npos);
+  // A series at 0 on every scored day (an empty target) is not drawn.
+  for (auto& p : result.series[0].points) {
+    p.value = "0";
+  }
+  EXPECT_TRUE(anomalies_section(result).series_charts.empty());
+  EXPECT_NE(anomalies_section(result).empty_message.find("nothing to score"), std::string::npos);
 }
 
 TEST(HtmlReport, SectionsCoverTheCatalogInPageOrder) {
