@@ -57,22 +57,40 @@ std::string closed_array(pqxx::transaction_base& tx,
 }
 } // namespace
 
-std::string Extractor::denormalized_items_query(const std::vector<std::string>& closed_statuses,
-                                                const std::optional<BlockRange>& blocks) const {
+LoadReader Extractor::load_reader(const std::vector<std::string>& closed_statuses) const {
+  return LoadReader(is_open_sql("o.status", closed_array(m_tx, closed_statuses)), m_schema);
+}
+
+LoadReader::LoadReader(std::string open, std::string schema)
+    : m_open(std::move(open)), m_schema(std::move(schema)) {}
+
+std::string LoadReader::items_query(const std::optional<BlockRange>& blocks) const {
   const std::string where = blocks ? " WHERE " + block_condition("i", *blocks) : "";
   return db::render(sql::source_denormalized_items,
-                    {{"open", is_open_sql("o.status", closed_array(m_tx, closed_statuses))},
+                    {{"open", m_open},
                      {"items", db::qualify(m_schema, "order_items")},
                      {"products", db::qualify(m_schema, "products")},
                      {"orders", db::qualify(m_schema, "orders")},
                      {"where", where}});
 }
 
-std::string Extractor::orders_query(const std::vector<std::string>& closed_statuses) const {
-  return db::render(sql::source_denormalized_orders,
-                    {{"open", is_open_sql("o.status", closed_array(m_tx, closed_statuses))},
-                     {"orders", db::qualify(m_schema, "orders")},
-                     {"customers", db::qualify(m_schema, "customers")}});
+std::int64_t LoadReader::copy_items(db::CopyConnection& source,
+                                    const std::optional<BlockRange>& blocks,
+                                    db::CopyConnection& target, const std::string& table,
+                                    const std::function<bool()>& should_stop,
+                                    const db::RowObserver& observe) const {
+  return db::copy_binary(source, items_query(blocks), target, table, should_stop, observe);
+}
+
+std::int64_t LoadReader::copy_orders(db::CopyConnection& source, db::CopyConnection& target,
+                                     const std::string& table,
+                                     const std::function<bool()>& should_stop,
+                                     const db::RowObserver& observe) const {
+  const std::string query = db::render(sql::source_denormalized_orders,
+                                       {{"open", m_open},
+                                        {"orders", db::qualify(m_schema, "orders")},
+                                        {"customers", db::qualify(m_schema, "customers")}});
+  return db::copy_binary(source, query, target, table, should_stop, observe);
 }
 
 std::string Extractor::block_count_query(const TableSpec& table) const {

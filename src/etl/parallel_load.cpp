@@ -290,14 +290,14 @@ enum LoadGroup : int { k_orders, k_items, k_items_indexes, k_orders_indexes, k_a
 const std::vector<std::string> k_load_group_names{"orders copy", "items copy", "items indexes",
                                                   "orders indexes", "analyze"};
 
-// One run(): the queries its jobs stream (built once, before any worker starts), the progress
-// lines, and what the jobs found, which they add under the mutex.
+// One run(): the reader of the source (its queries built once, before any worker starts), the
+// progress lines, and what the jobs found, which they add under the mutex.
 struct ParallelLoad::LoadRun {
   LoadRun(const Options& options, const ShadowTables& shadows, const Extractor& extractor_)
-      : extractor(extractor_), settled(options.keep_settled_prices),
+      : reader(extractor_.load_reader(options.closed_statuses)),
+        settled(options.keep_settled_prices),
         orders_shadow(db::qualify(options.target_schema, shadows.orders().shadow)),
         items_shadow(db::qualify(options.target_schema, shadows.items().shadow)),
-        orders_query(extractor_.orders_query(options.closed_statuses)),
         work_tables(sql::etl_shadow_work),
         index_count(static_cast<std::int64_t>(shadows.orders().indexes.size() +
                                               shadows.items().indexes.size())) {
@@ -322,11 +322,10 @@ struct ParallelLoad::LoadRun {
     }
   }
 
-  const Extractor& extractor;
+  const LoadReader reader;
   const bool settled; // a reload keeps the prices of closed orders' items
   const std::string orders_shadow;
   const std::string items_shadow;
-  const std::string orders_query;
   const std::string work_tables;
   std::string orders_totals; // sql/etl/shadow_orders_totals.sql with this load's totals
   const std::int64_t index_count;
@@ -431,8 +430,8 @@ std::function<void(ParallelLoad::Worker&)> ParallelLoad::orders_copy_job(LoadRun
     w.target->exec(run.work_tables);
     w.target->exec(std::string("SET LOCAL work_mem = '64MB'") +
                    (run.settled ? "" : "; SET LOCAL enable_hashagg = off"));
-    db::copy_binary(
-        *w.source, run.orders_query, *w.target, "acme_w_orders", [this] { return stopping(); },
+    run.reader.copy_orders(
+        *w.source, *w.target, "acme_w_orders", [this] { return stopping(); },
         counted(seen.observer(0, 7), shown));
     const std::int64_t n = w.count(run.orders_totals);
     if (!m_shadows.partials().empty()) {
@@ -452,9 +451,7 @@ std::function<void(ParallelLoad::Worker&)> ParallelLoad::orders_copy_job(LoadRun
 // (OrderTotals) into the partials table.
 std::function<void(ParallelLoad::Worker&)>
 ParallelLoad::items_copy_job(LoadRun& run, std::optional<BlockRange> blocks) {
-  return [this, &run, blocks,
-          query = run.extractor.denormalized_items_query(m_options.closed_statuses, blocks)](
-             Worker& w) {
+  return [this, &run, blocks](Worker& w) {
     const auto t = std::chrono::steady_clock::now();
     const auto stop = [this] { return stopping(); };
     w.target->exec("BEGIN");
@@ -463,8 +460,8 @@ ParallelLoad::items_copy_job(LoadRun& run, std::optional<BlockRange> blocks) {
     obs::RowCounter shown(run.items_progress);
     if (run.settled) {
       w.target->exec(run.work_tables);
-      db::copy_binary(*w.source, query, *w.target, "acme_w_items", stop,
-                      counted(seen.observer(0, 9), shown));
+      run.reader.copy_items(*w.source, blocks, *w.target, "acme_w_items", stop,
+                            counted(seen.observer(0, 9), shown));
       n = w.count(render_sql(
           sql::etl_shadow_items_settled, m_options.target_schema, nullptr,
           {{"shadow", run.items_shadow},
@@ -472,14 +469,14 @@ ParallelLoad::items_copy_job(LoadRun& run, std::optional<BlockRange> blocks) {
     } else {
       OrderTotals totals;
       const auto cursor = seen.observer(0, 9);
-      n = db::copy_binary(*w.source, query, *w.target, run.items_shadow + " " + k_item_columns,
-                          stop,
-                          counted(
-                              [&](const std::vector<db::BinaryField>& row) {
-                                cursor(row);
-                                totals.add(row);
-                              },
-                              shown));
+      n = run.reader.copy_items(*w.source, blocks, *w.target,
+                                run.items_shadow + " " + k_item_columns, stop,
+                                counted(
+                                    [&](const std::vector<db::BinaryField>& row) {
+                                      cursor(row);
+                                      totals.add(row);
+                                    },
+                                    shown));
       totals.write(*w.target, m_shadows.partials() + " (order_id, items, amount, price)");
     }
     test_point::reach("load-copy");

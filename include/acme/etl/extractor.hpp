@@ -1,8 +1,9 @@
 // The source side of a sync cycle: the reads of the source tables (changes, full loads, key
-// reconciliation) copied into the Stager's work tables, the queries of the parallel full load, the
-// check of the source contract, and the tables' row estimates.
+// reconciliation) copied into the Stager's work tables, the parallel full load's reads
+// (LoadReader), the check of the source contract, and the tables' row estimates.
 #pragma once
 
+#include "acme/db/copy_connection.hpp"
 #include "acme/etl/cursor.hpp"
 #include "acme/etl/horizon.hpp"
 #include "acme/etl/stager.hpp"
@@ -18,6 +19,8 @@
 #include <vector>
 
 namespace acme::etl {
+
+class LoadReader;
 
 // The source side of a cycle: reads from one REPEATABLE READ READ ONLY transaction that the
 // caller owns, into the target's work tables (Stager) or as queries that the caller runs. It
@@ -59,17 +62,11 @@ public:
                                    const std::optional<KeyRange>& range, Stager& into,
                                    const std::function<bool()>& should_stop) const;
 
-  // --- Queries that other connections run (ParallelLoad's workers) or that the caller reads ----
+  // --- Queries the caller runs -----------------------------------------------------------------
 
-  // Full load: every item (in heap blocks `blocks`, if given) with its product's name and price
-  // and its order's status, delivery date and openness, joined in the source snapshot, in the
-  // column order of ParallelLoad's item destination.
-  std::string denormalized_items_query(const std::vector<std::string>& closed_statuses,
-                                       const std::optional<BlockRange>& blocks) const;
-
-  // Full load: every order with its customer's name and openness, in the column order of
-  // ParallelLoad's order work table (the totals are summed in the target: etl/order_totals.hpp).
-  std::string orders_query(const std::vector<std::string>& closed_statuses) const;
+  // The full load's reads (ParallelLoad's workers), their queries built now, on the thread that
+  // owns this transaction.
+  LoadReader load_reader(const std::vector<std::string>& closed_statuses) const;
 
   // The number of heap blocks of the table (its size on disk, not a statistic); NULL when the
   // relation is not a plain table (a view, a foreign or partitioned table: no TID ranges).
@@ -97,6 +94,37 @@ private:
                                    const std::optional<KeyRange>& range) const;
 
   pqxx::transaction_base& m_tx;
+  std::string m_schema;
+};
+
+// The full load's reads of the source: every order and every item, denormalized in the load's
+// snapshot, streamed by binary COPY (db::copy_binary) into a target COPY destination. Made by
+// Extractor::load_reader(); its copies run on ParallelLoad's worker threads, each on the worker's
+// own source connection, which has imported the load's snapshot. It holds only query text, so
+// one reader serves every worker at once.
+class LoadReader {
+public:
+  // Every item (in heap blocks `blocks`, if given) with its product's name and price and its
+  // order's status, delivery date and openness, in the column order of ParallelLoad's item
+  // destination (`table` of `target`). `observe` sees each row on its way (etl/order_totals.hpp
+  // names the fields). Returns the rows the target stored.
+  std::int64_t copy_items(db::CopyConnection& source, const std::optional<BlockRange>& blocks,
+                          db::CopyConnection& target, const std::string& table,
+                          const std::function<bool()>& should_stop,
+                          const db::RowObserver& observe) const;
+
+  // Every order with its customer's name and openness, in the column order of ParallelLoad's
+  // order work table (the totals are summed in the target: etl/order_totals.hpp).
+  std::int64_t copy_orders(db::CopyConnection& source, db::CopyConnection& target,
+                           const std::string& table, const std::function<bool()>& should_stop,
+                           const db::RowObserver& observe) const;
+
+private:
+  friend class Extractor;
+  LoadReader(std::string open, std::string schema);
+  std::string items_query(const std::optional<BlockRange>& blocks) const;
+
+  std::string m_open; // is_open_sql() over the source's o.status, the closed statuses quoted
   std::string m_schema;
 };
 

@@ -33,7 +33,7 @@ __extension__ using Int128 = __int128;
 // Memory stays bounded: the rows go to an anonymous temporary file past 64 KB.
 class OrderTotals {
 public:
-  // Fields of the denormalized item row (Extractor::denormalized_items_query).
+  // Fields of the denormalized item row (LoadReader::copy_items).
   static constexpr std::size_t k_order_id = 1;
   static constexpr std::size_t k_quantity = 4;
   static constexpr std::size_t k_price = 5;

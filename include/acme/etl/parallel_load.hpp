@@ -66,10 +66,10 @@ public:
   ParallelLoad& operator=(const ParallelLoad&) = delete;
 
   // Connects the workers, creates the shadow tables, loads them (the items in ranges of heap
-  // blocks, then the orders in one COPY), builds their indexes and analyzes them. `extractor`
-  // builds the source queries (before any worker starts); `item_blocks`: the number of heap blocks
-  // of the source's items table (nullopt: not a plain table, read whole by one job). COPY streams
-  // in binary format (db/copy_connection.hpp).
+  // blocks, then the orders in one COPY), builds their indexes and analyzes them. The workers read
+  // through `extractor`'s LoadReader (made before any worker starts); `item_blocks`: the number of
+  // heap blocks of the source's items table (nullopt: not a plain table, read whole by one job).
+  // COPY streams in binary format (db/copy_connection.hpp).
   Result run(const Extractor& extractor, std::optional<std::int64_t> item_blocks);
 
   // In the caller's target transaction: ShadowTables::stage_history_events() of this load.
