@@ -241,8 +241,7 @@ TEST_F(ApiTest, ReportsAreExportReportsCsvsByteForByteAndTheirJsonMatchesTheOpen
     const Reply csv = get(path + "?format=csv");
     ASSERT_EQ(csv.status, 200) << path << ": " << csv.body;
     EXPECT_EQ(csv.headers.at("content-type"), "text/csv; charset=utf-8");
-    std::ifstream file(dir.path() / std::string(r.file_name), std::ios::binary);
-    const std::string expected((std::istreambuf_iterator<char>(file)), {});
+    const std::string expected = read_file(dir.path() / std::string(r.file_name));
     EXPECT_EQ(csv.body, expected) << path;
 
     const Reply js = get(path);
@@ -580,8 +579,7 @@ TEST_F(ApiTest, TheCommandRefusesAHalfOrBadTlsSettingBeforeListening) {
   TempDir dir("tls");
   const TestCert cert = make_cert(dir, "server");
   const TestCert other = make_cert(dir, "other");
-  std::ifstream key_file(cert.key);
-  const std::string key_text((std::istreambuf_iterator<char>(key_file)), {});
+  const std::string key_text = read_file(cert.key);
   const auto key_line = key_text.substr(key_text.find('\n') + 1, 40); // base64 of the key
   const std::string missing = (dir.path() / "missing.key").string();
   const std::string not_pem = (dir.path() / "not.pem").string();

@@ -13,13 +13,6 @@
 
 namespace {
 
-std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 TEST(Logging, JsonLinesGoToDailyFilesWithoutPasswords) {
   const acme::test::TempDir temp("logs");
   const auto dir = temp.path() / "logs"; // acme creates it
@@ -44,7 +37,7 @@ TEST(Logging, JsonLinesGoToDailyFilesWithoutPasswords) {
   EXPECT_EQ(name.size(), std::string("YYYYMMDD_acme.log").size()) << name;
   EXPECT_EQ(name.substr(8), "_acme.log");
 
-  const std::string text = read_all(files[0]);
+  const std::string text = acme::test::read_file(files[0]);
   EXPECT_EQ(text.find("Hunter2Secret"), std::string::npos) << text;
   EXPECT_EQ(p.err().find("Hunter2Secret"), std::string::npos) << p.err();
   std::istringstream lines(text);
@@ -89,7 +82,7 @@ TEST(Logging, TheErrorThatEndsTheProcessReachesTheJsonLogAndItsFile) {
       << last;
   std::string file;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    file = read_all(e.path());
+    file = acme::test::read_file(e.path());
   }
   EXPECT_NE(file.find("cannot connect to the target database"), std::string::npos) << file;
   EXPECT_EQ(file.find("Hunter2Secret"), std::string::npos) << file;

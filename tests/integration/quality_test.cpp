@@ -233,8 +233,7 @@ TEST_F(Quality, ExportReportsProfileWritesDataProfileCsvListedInTheManifest) {
     files.insert(e.path().filename().string());
   }
   EXPECT_EQ(files, (std::set<std::string>{"data_profile.csv", "manifest.json"}));
-  std::ifstream in(dir + "/data_profile.csv");
-  const std::string csv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string csv = acme::test::read_file(dir + "/data_profile.csv");
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "table,column,type,rows,null_share,distinct,distinct_method,min,max,top_values");
   // 49 items, one of them (108) planted with a NULL quantity; 0 and -2 are the smallest.
@@ -370,6 +369,7 @@ TEST_F(Quality, ASchemaNameWithQuotesWorks) {
   drop();
 }
 
+#if ACME_TEST_HOOKS // it pauses at the quality-snapshot point, which only test builds have
 // The rules read one snapshot with plain SELECTs: a sync started while it is open commits, and
 // what it brings is not in the run.
 TEST_F(Quality, ASyncCommitsWhileTheQualitySnapshotIsOpen) {
@@ -407,5 +407,6 @@ TEST_F(Quality, ASyncCommitsWhileTheQualitySnapshotIsOpen) {
     }
   }
 }
+#endif
 
 } // namespace

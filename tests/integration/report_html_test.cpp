@@ -24,18 +24,11 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using acme::test::read_file;
 using acme::test::run_process;
 using acme::test::TempDir;
 
 namespace {
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::size_t count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;

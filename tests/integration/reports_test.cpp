@@ -8,6 +8,7 @@
 #include "acme/sql/embedded.hpp"
 #include "support/csv_reader.hpp"
 #include "support/pg.hpp"
+#include "support/temp_dir.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -25,6 +26,7 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using acme::test::read_file;
 using acme::test::run_process;
 
 namespace {
@@ -41,14 +43,6 @@ fs::path temp_dir(const std::string& suffix) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 using acme::test::parse_csv;

@@ -1,9 +1,12 @@
 #pragma once
 // A directory of a test's own under the system's temporary directory, removed when the test
-// ends, however it ends (a failed assertion included).
+// ends, however it ends (a failed assertion included), and read_file() for what is written there.
 #include "support/pg.hpp"
 
 #include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
 #include <string>
 #include <system_error>
 
@@ -30,5 +33,14 @@ public:
 private:
   std::filesystem::path m_path;
 };
+
+// The whole file, bytes as they are; a file that cannot be read fails the test (and gives "").
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 } // namespace acme::test
