@@ -18,7 +18,6 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <sys/stat.h>
 #include <sys/wait.h>
