@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -36,13 +37,6 @@ constexpr const char* k_open_orders = "open_orders_by_delivery_date_and_status.c
 constexpr const char* k_top_dates = "top_delivery_dates.csv";
 constexpr const char* k_pending_items = "pending_items_by_product.csv";
 constexpr const char* k_top_customers = "top_customers_by_pending_orders.csv";
-
-fs::path temp_dir(const std::string& suffix) {
-  auto dir = fs::temp_directory_path() / acme::test::unique_name(suffix);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 using acme::test::parse_csv;
 
@@ -163,12 +157,12 @@ class ReportExport : public acme::test::PgTest {
 protected:
   void SetUp() override {
     PgTest::SetUp();
-    m_dir = temp_dir("out");
+    m_out = std::make_unique<acme::test::TempDir>("out");
+    m_dir = m_out->path();
   }
 
   void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(m_dir, ec);
+    m_out.reset();
     PgTest::TearDown();
   }
 
@@ -211,6 +205,7 @@ protected:
 
   nlohmann::json manifest() { return nlohmann::json::parse(read_file(m_dir / "manifest.json")); }
 
+  std::unique_ptr<acme::test::TempDir> m_out;
   fs::path m_dir;
 };
 
@@ -444,7 +439,8 @@ INSERT INTO {schema}.acme_settings (key, value) VALUES
 
 TEST_F(ReportExport, SymlinkAtTheDestinationIsReplacedNotFollowed) {
   migrate();
-  const auto victim_dir = temp_dir("victim");
+  const acme::test::TempDir victim_dir_tmp("victim");
+  const fs::path& victim_dir = victim_dir_tmp.path();
   const auto victim = victim_dir / "precious.txt";
   std::ofstream(victim) << "do not touch\n";
   fs::create_symlink(victim, m_dir / k_open_orders);
@@ -455,7 +451,6 @@ TEST_F(ReportExport, SymlinkAtTheDestinationIsReplacedNotFollowed) {
   EXPECT_FALSE(fs::is_symlink(m_dir / k_open_orders));
   EXPECT_FALSE(fs::is_symlink(m_dir / "manifest.json"));
   EXPECT_EQ(read_file(m_dir / k_open_orders), "delivery_date,status,order_count,total_amount\n");
-  fs::remove_all(victim_dir);
 }
 
 TEST_F(ReportExport, AnExistingReportIsReplacedWholeAndNoTemporaryFileRemains) {
@@ -495,7 +490,8 @@ TEST_F(ReportExport, AnExistingReportIsReplacedWholeAndNoTemporaryFileRemains) {
 // refused with exit 2 and nothing written; a new directory is created 0750.
 TEST_F(ReportExport, AnOutputDirectoryAnotherUserControlsIsRefused) {
   migrate();
-  const auto parent = temp_dir("owned");
+  const acme::test::TempDir parent_tmp("owned");
+  const fs::path& parent = parent_tmp.path();
   const auto theirs = parent / "theirs";
   fs::create_directory(theirs);
   if (::geteuid() == 0) {
@@ -517,7 +513,6 @@ TEST_F(ReportExport, AnOutputDirectoryAnotherUserControlsIsRefused) {
   const auto fresh = parent / "fresh" / "reports";
   ASSERT_EQ(acme({"export-reports", "--top-dates", "--output-dir", fresh.string()}).exit_code, 0);
   EXPECT_EQ(fs::status(fresh).permissions() & fs::perms::all, fs::perms(0750));
-  fs::remove_all(parent);
 }
 
 TEST_F(ReportExport, ATargetWithoutTheAcmeSchemaIsAClearFatalErrorAndWritesNothing) {
@@ -541,32 +536,33 @@ TEST_F(ReportExport, StdoutWritesExactlyTheOneSelectedReportAndNoFiles) {
   migrate();
   sql(k_generate);
   ASSERT_EQ(export_reports({"--pending-items"}).exit_code, 0);
-  const auto cwd = temp_dir("cwd");
+  const acme::test::TempDir cwd_tmp("cwd");
+  const fs::path& cwd = cwd_tmp.path();
   const auto r = run_process({ACME_BIN, "export-reports", "--pending-items", "--stdout"},
                              acme_env(), cwd.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, read_file(m_dir / k_pending_items));
   EXPECT_GT(parse_csv(r.out).size(), 20U);
   EXPECT_TRUE(fs::is_empty(cwd)) << "no output directory or manifest with --stdout";
-  fs::remove_all(cwd);
 }
 
 TEST_F(ReportExport, DefaultOutputDirectoryIsCreatedInTheWorkingDirectory) {
   migrate();
-  const auto cwd = temp_dir("cwd");
+  const acme::test::TempDir cwd_tmp("cwd");
+  const fs::path& cwd = cwd_tmp.path();
   const auto r = run_process({ACME_BIN, "export-reports", "--all"}, acme_env(), cwd.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {k_open_orders, k_top_dates, k_pending_items, k_top_customers, "report.html",
                         "manifest.json"}) {
     EXPECT_TRUE(fs::is_regular_file(cwd / "output" / f)) << f;
   }
-  fs::remove_all(cwd);
 }
 
 TEST(ReportCli, UsageErrorsExit2) {
   const std::vector<std::string> env{"ACME_TARGET_DSN=postgresql://127.0.0.1:1/x",
                                      "ACME_ENV_FILE=/dev/null"};
-  const auto cwd = temp_dir("cwd");
+  const acme::test::TempDir cwd_tmp("cwd");
+  const fs::path& cwd = cwd_tmp.path();
   const std::vector<std::vector<std::string>> cases{
       {"export-reports"},
       {"export-reports", "--output-dir", "x"},
@@ -585,11 +581,11 @@ TEST(ReportCli, UsageErrorsExit2) {
     EXPECT_FALSE(r.err.empty());
   }
   EXPECT_TRUE(fs::is_empty(cwd));
-  fs::remove_all(cwd);
 }
 
 TEST(ReportCli, MissingTargetDsnExits2AndAnUnreachableTargetExits1) {
-  const auto cwd = temp_dir("cwd");
+  const acme::test::TempDir cwd_tmp("cwd");
+  const fs::path& cwd = cwd_tmp.path();
   const auto missing = run_process({ACME_BIN, "export-reports", "--all"},
                                    {"ACME_TARGET_DSN=", "ACME_ENV_FILE=/dev/null"}, cwd.string());
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
@@ -602,11 +598,11 @@ TEST(ReportCli, MissingTargetDsnExits2AndAnUnreachableTargetExits1) {
   EXPECT_EQ(down.exit_code, 1) << down.err;
   EXPECT_EQ(down.err.find("s3cret"), std::string::npos) << down.err;
   EXPECT_TRUE(fs::is_empty(cwd));
-  fs::remove_all(cwd);
 }
 
 TEST(CsvAtomicFile, CommitPublishesTheWholeContent) {
-  const auto dir = temp_dir("atomic");
+  const acme::test::TempDir dir_tmp("atomic");
+  const fs::path& dir = dir_tmp.path();
   const auto dest = dir / "report.csv";
   {
     acme::report::AtomicFile f(dest);
@@ -625,11 +621,11 @@ TEST(CsvAtomicFile, CommitPublishesTheWholeContent) {
   EXPECT_EQ(text.substr(0, 5), "head\n");
   EXPECT_EQ(text.substr(text.size() - 5), "tail\n");
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
-  fs::remove_all(dir);
 }
 
 TEST(CsvAtomicFile, AnAbandonedWriteLeavesTheOldFileIntactAndRemovesItsTemporaryFile) {
-  const auto dir = temp_dir("atomic");
+  const acme::test::TempDir dir_tmp("atomic");
+  const fs::path& dir = dir_tmp.path();
   const auto dest = dir / "report.csv";
   std::ofstream(dest) << "old complete report\n";
   {
@@ -638,13 +634,13 @@ TEST(CsvAtomicFile, AnAbandonedWriteLeavesTheOldFileIntactAndRemovesItsTemporary
   }
   EXPECT_EQ(read_file(dest), "old complete report\n");
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
-  fs::remove_all(dir);
 }
 
 // A writer killed in the middle (SIGKILL: no destructor runs) leaves no temporary file: until
 // commit the file has no name (O_TMPFILE).
 TEST(CsvAtomicFile, AWriterKilledInTheMiddleLeavesNothingBehind) {
-  const auto dir = temp_dir("atomic");
+  const acme::test::TempDir dir_tmp("atomic");
+  const fs::path& dir = dir_tmp.path();
   const auto dest = dir / "report.csv";
   std::ofstream(dest) << "old complete report\n";
   const pid_t child = ::fork();
@@ -664,11 +660,11 @@ TEST(CsvAtomicFile, AWriterKilledInTheMiddleLeavesNothingBehind) {
     names.push_back(e.path().filename().string());
   }
   EXPECT_EQ(names, std::vector<std::string>{"report.csv"});
-  fs::remove_all(dir);
 }
 
 TEST(CsvAtomicFile, TheModeIsExactWhateverTheUmask) {
-  const auto dir = temp_dir("atomic");
+  const acme::test::TempDir dir_tmp("atomic");
+  const fs::path& dir = dir_tmp.path();
   const mode_t saved = ::umask(0);
   for (const mode_t mode : {mode_t{0640}, mode_t{0600}}) {
     acme::report::AtomicFile f(dir / "report.csv", mode);
@@ -679,11 +675,11 @@ TEST(CsvAtomicFile, TheModeIsExactWhateverTheUmask) {
     EXPECT_EQ(st.st_mode & 0777U, mode);
   }
   ::umask(saved);
-  fs::remove_all(dir);
 }
 
 TEST(CsvAtomicFile, ASymlinkAtTheDestinationIsReplacedNotFollowed) {
-  const auto dir = temp_dir("atomic");
+  const acme::test::TempDir dir_tmp("atomic");
+  const fs::path& dir = dir_tmp.path();
   const auto victim = dir / "victim";
   std::ofstream(victim) << "keep\n";
   fs::create_symlink(victim, dir / "report.csv");
@@ -693,11 +689,11 @@ TEST(CsvAtomicFile, ASymlinkAtTheDestinationIsReplacedNotFollowed) {
   EXPECT_FALSE(fs::is_symlink(dir / "report.csv"));
   EXPECT_EQ(read_file(dir / "report.csv"), "new\n");
   EXPECT_EQ(read_file(victim), "keep\n");
-  fs::remove_all(dir);
 }
 
 TEST(CsvAtomicFile, AnUnwritableDirectoryIsAClearError) {
-  const auto dir = temp_dir("atomic");
+  const acme::test::TempDir dir_tmp("atomic");
+  const fs::path& dir = dir_tmp.path();
   try {
     acme::report::AtomicFile f(dir / "missing" / "report.csv");
     ADD_FAILURE() << "expected acme::Error";
@@ -706,7 +702,6 @@ TEST(CsvAtomicFile, AnUnwritableDirectoryIsAClearError) {
         << e.what();
     EXPECT_NE(std::string(e.what()).find("report.csv"), std::string::npos) << e.what();
   }
-  fs::remove_all(dir);
 }
 
 namespace {
