@@ -17,7 +17,6 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <sys/stat.h>
@@ -155,17 +154,6 @@ WHERE rn <= 3 ORDER BY rn
 
 class ReportExport : public acme::test::PgTest {
 protected:
-  void SetUp() override {
-    PgTest::SetUp();
-    m_out = std::make_unique<acme::test::TempDir>("out");
-    m_dir = m_out->path();
-  }
-
-  void TearDown() override {
-    m_out.reset();
-    PgTest::TearDown();
-  }
-
   std::string schema() const { return acme::db::quote_ident(m_target_schema); }
 
   // The target as migrations leave it (what acme migrate / the first run-etl will create).
@@ -197,16 +185,17 @@ protected:
   acme::test::ProcessResult export_reports(std::vector<std::string> flags) {
     std::vector<std::string> args{"export-reports"};
     args.insert(args.end(), flags.begin(), flags.end());
-    args.insert(args.end(), {"--output-dir", m_dir.string()});
+    args.insert(args.end(), {"--output-dir", m_out.path().string()});
     return acme(args);
   }
 
-  Table csv(const char* file) { return parse_csv(read_file(m_dir / file)); }
+  Table csv(const char* file) { return parse_csv(read_file(m_out.path() / file)); }
 
-  nlohmann::json manifest() { return nlohmann::json::parse(read_file(m_dir / "manifest.json")); }
+  nlohmann::json manifest() {
+    return nlohmann::json::parse(read_file(m_out.path() / "manifest.json"));
+  }
 
-  std::unique_ptr<acme::test::TempDir> m_out;
-  fs::path m_dir;
+  acme::test::TempDir m_out{"out"};
 };
 
 void expect_report(const Table& got, const std::vector<std::string>& header, const Table& want,
@@ -254,7 +243,7 @@ TEST_F(ReportExport, EveryReportMatchesAnIndependentOracle) {
   EXPECT_EQ(m["files"][4]["days"], 30);
   EXPECT_EQ(m["files"].back()["file"], "report.html");
   EXPECT_EQ(m["files"].back()["format"], "html");
-  EXPECT_TRUE(fs::is_regular_file(m_dir / "report.html"));
+  EXPECT_TRUE(fs::is_regular_file(m_out.path() / "report.html"));
   EXPECT_EQ(m["files"][0]["rows"], open_orders.size());
   EXPECT_EQ(m["files"][1]["rows"], top_dates.size());
   EXPECT_EQ(m["files"][2]["rows"], pending_items.size());
@@ -267,11 +256,13 @@ TEST_F(ReportExport, EmptyTargetWritesHeaderOnlyFilesAndANeverSyncedManifest) {
   migrate();
   const auto r = export_reports({"--all"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read_file(m_dir / k_open_orders), "delivery_date,status,order_count,total_amount\n");
-  EXPECT_EQ(read_file(m_dir / k_top_dates), "delivery_date,open_order_count,unique_customers\n");
-  EXPECT_EQ(read_file(m_dir / k_pending_items),
+  EXPECT_EQ(read_file(m_out.path() / k_open_orders),
+            "delivery_date,status,order_count,total_amount\n");
+  EXPECT_EQ(read_file(m_out.path() / k_top_dates),
+            "delivery_date,open_order_count,unique_customers\n");
+  EXPECT_EQ(read_file(m_out.path() / k_pending_items),
             "product_id,product_name,pending_items,pending_amount\n");
-  EXPECT_EQ(read_file(m_dir / k_top_customers),
+  EXPECT_EQ(read_file(m_out.path() / k_top_customers),
             "customer_id,customer_name,pending_order_count,pending_amount\n");
   const auto m = manifest();
   EXPECT_TRUE(m["sync"]["last_successful_sync_at"].is_null()) << m.dump(2);
@@ -282,7 +273,7 @@ TEST_F(ReportExport, EmptyTargetWritesHeaderOnlyFilesAndANeverSyncedManifest) {
       EXPECT_EQ(f["rows"], 0) << f.dump();
     }
   }
-  const auto html = read_file(m_dir / "report.html");
+  const auto html = read_file(m_out.path() / "report.html");
   EXPECT_NE(html.find("never been synced"), std::string::npos);
   EXPECT_NE(html.find("No open orders in this snapshot."), std::string::npos);
   EXPECT_EQ(html.find("<svg"), std::string::npos) << "empty reports draw no chart";
@@ -311,23 +302,25 @@ INSERT INTO {schema}.analytical_orders (order_id, customer_id, delivery_date, st
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // Order 10 is closed by a custom closed set: the report follows is_open, not the status.
   // Statuses sort by byte order: "Alpha" < "Zulu" < "alpha".
-  EXPECT_EQ(read_file(m_dir / k_open_orders), "delivery_date,status,order_count,total_amount\n"
-                                              "2024-03-01,PENDING,2,6.61\n"
-                                              "2024-03-02,PENDING,1,5.50\n"
-                                              "2024-03-02,PROCESSING,1,4.40\n"
-                                              "2024-03-02,,1,3.30\n"
-                                              "2024-03-03,Alpha,1,0\n"
-                                              "2024-03-03,Zulu,1,0\n"
-                                              "2024-03-03,alpha,1,0\n"
-                                              ",PENDING,1,2.20\n"
-                                              ",,1,1.10\n");
+  EXPECT_EQ(read_file(m_out.path() / k_open_orders),
+            "delivery_date,status,order_count,total_amount\n"
+            "2024-03-01,PENDING,2,6.61\n"
+            "2024-03-02,PENDING,1,5.50\n"
+            "2024-03-02,PROCESSING,1,4.40\n"
+            "2024-03-02,,1,3.30\n"
+            "2024-03-03,Alpha,1,0\n"
+            "2024-03-03,Zulu,1,0\n"
+            "2024-03-03,alpha,1,0\n"
+            ",PENDING,1,2.20\n"
+            ",,1,1.10\n");
   // NULL delivery dates are not a date; unique_customers ignores the NULL customer.
-  EXPECT_EQ(read_file(m_dir / k_top_dates), "delivery_date,open_order_count,unique_customers\n"
-                                            "2024-03-02,3,1\n"
-                                            "2024-03-03,3,1\n"
-                                            "2024-03-01,2,1\n");
-  EXPECT_FALSE(fs::exists(m_dir / k_pending_items));
-  EXPECT_FALSE(fs::exists(m_dir / k_top_customers));
+  EXPECT_EQ(read_file(m_out.path() / k_top_dates),
+            "delivery_date,open_order_count,unique_customers\n"
+            "2024-03-02,3,1\n"
+            "2024-03-03,3,1\n"
+            "2024-03-01,2,1\n");
+  EXPECT_FALSE(fs::exists(m_out.path() / k_pending_items));
+  EXPECT_FALSE(fs::exists(m_out.path() / k_top_customers));
   EXPECT_EQ(manifest()["files"].size(), 2U);
 }
 
@@ -350,11 +343,12 @@ SELECT 90000 + k, NULL, NULL, NULL, 'PENDING', 1, TRUE FROM generate_series(1, 5
 )sql");
   const auto r = export_reports({"--top-dates", "--top-customers"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read_file(m_dir / k_top_dates), "delivery_date,open_order_count,unique_customers\n"
-                                            "2024-05-06,4,0\n"
-                                            "2024-05-08,3,0\n"
-                                            "2024-05-02,2,0\n");
-  EXPECT_EQ(read_file(m_dir / k_top_customers),
+  EXPECT_EQ(read_file(m_out.path() / k_top_dates),
+            "delivery_date,open_order_count,unique_customers\n"
+            "2024-05-06,4,0\n"
+            "2024-05-08,3,0\n"
+            "2024-05-02,2,0\n");
+  EXPECT_EQ(read_file(m_out.path() / k_top_customers),
             "customer_id,customer_name,pending_order_count,pending_amount\n"
             "40,Customer 40,3,30.15\n"
             "12,Customer 12,2,20.10\n"
@@ -382,7 +376,7 @@ INSERT INTO {schema}.analytical_order_items (order_item_id, order_id, product_id
 )sql");
   const auto r = export_reports({"--pending-items", "--top-customers"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read_file(m_dir / k_pending_items),
+  EXPECT_EQ(read_file(m_out.path() / k_pending_items),
             "product_id,product_name,pending_items,pending_amount\n"
             "1,\"'+33 \"\"quoted\"\"\",5,-6.25\n"
             "2,'-minus,4,0\n"
@@ -390,7 +384,7 @@ INSERT INTO {schema}.analytical_order_items (order_item_id, order_id, product_id
             "4,\"'\rCR\",2,2\n"
             "5,\"Crème brûlée, \"\"deluxe\"\"\",1,2.50\n"
             "6,\"\",1,0\n");
-  EXPECT_EQ(read_file(m_dir / k_top_customers),
+  EXPECT_EQ(read_file(m_out.path() / k_top_customers),
             "customer_id,customer_name,pending_order_count,pending_amount\n"
             "1,\"'=HYPERLINK(\"\"http://x\"\",\"\"click\"\")\",2,-4.00\n"
             "2,\"Smith, John\nLine 2\",1,0\n"
@@ -410,7 +404,7 @@ INSERT INTO {schema}.acme_sync_state (table_name, cursor_ts, cursor_pk, last_ful
 INSERT INTO {schema}.acme_settings (key, value) VALUES
   ('closed_statuses', '["COMPLETED", "CANCELLED"]');
 )sql");
-  const auto r = acme({"export-reports", "--top-dates", "--output-dir", m_dir.string()},
+  const auto r = acme({"export-reports", "--top-dates", "--output-dir", m_out.path().string()},
                       {"ACME_CLOSED_STATUSES=COMPLETED,CANCELLED,ON_HOLD"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto m = manifest();
@@ -439,31 +433,31 @@ INSERT INTO {schema}.acme_settings (key, value) VALUES
 
 TEST_F(ReportExport, SymlinkAtTheDestinationIsReplacedNotFollowed) {
   migrate();
-  const acme::test::TempDir victim_dir_tmp("victim");
-  const fs::path& victim_dir = victim_dir_tmp.path();
-  const auto victim = victim_dir / "precious.txt";
+  const acme::test::TempDir victim_dir("victim");
+  const auto victim = victim_dir.path() / "precious.txt";
   std::ofstream(victim) << "do not touch\n";
-  fs::create_symlink(victim, m_dir / k_open_orders);
-  fs::create_symlink(victim, m_dir / "manifest.json");
+  fs::create_symlink(victim, m_out.path() / k_open_orders);
+  fs::create_symlink(victim, m_out.path() / "manifest.json");
   const auto r = export_reports({"--open-orders"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_file(victim), "do not touch\n");
-  EXPECT_FALSE(fs::is_symlink(m_dir / k_open_orders));
-  EXPECT_FALSE(fs::is_symlink(m_dir / "manifest.json"));
-  EXPECT_EQ(read_file(m_dir / k_open_orders), "delivery_date,status,order_count,total_amount\n");
+  EXPECT_FALSE(fs::is_symlink(m_out.path() / k_open_orders));
+  EXPECT_FALSE(fs::is_symlink(m_out.path() / "manifest.json"));
+  EXPECT_EQ(read_file(m_out.path() / k_open_orders),
+            "delivery_date,status,order_count,total_amount\n");
 }
 
 TEST_F(ReportExport, AnExistingReportIsReplacedWholeAndNoTemporaryFileRemains) {
   migrate();
-  std::ofstream(m_dir / k_top_dates) << "stale content that is longer than the new file\n";
+  std::ofstream(m_out.path() / k_top_dates) << "stale content that is longer than the new file\n";
   sql("INSERT INTO {schema}.analytical_orders (order_id, delivery_date, status, is_open) "
       "VALUES (1, '2024-01-01', 'PENDING', TRUE)");
   const auto r = export_reports({"--top-dates"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read_file(m_dir / k_top_dates),
+  EXPECT_EQ(read_file(m_out.path() / k_top_dates),
             "delivery_date,open_order_count,unique_customers\n2024-01-01,1,0\n");
   std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(m_dir)) {
+  for (const auto& e : fs::directory_iterator(m_out.path())) {
     names.push_back(e.path().filename().string());
   }
   std::sort(names.begin(), names.end());
@@ -471,13 +465,13 @@ TEST_F(ReportExport, AnExistingReportIsReplacedWholeAndNoTemporaryFileRemains) {
   // Reports hold customer names: 0640 by default, whatever the umask.
   for (const char* f : {k_top_dates, "manifest.json"}) {
     struct stat st {};
-    ASSERT_EQ(::stat((m_dir / f).c_str(), &st), 0);
+    ASSERT_EQ(::stat((m_out.path() / f).c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777U, 0640U) << f;
   }
   const auto chosen = export_reports({"--top-dates", "--file-mode", "0600"});
   ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
   struct stat st {};
-  ASSERT_EQ(::stat((m_dir / k_top_dates).c_str(), &st), 0);
+  ASSERT_EQ(::stat((m_out.path() / k_top_dates).c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777U, 0600U);
   for (const char* bad : {"0666", "0644x", "9", "0400"}) {
     const auto refused = export_reports({"--top-dates", "--file-mode", bad});
@@ -490,14 +484,13 @@ TEST_F(ReportExport, AnExistingReportIsReplacedWholeAndNoTemporaryFileRemains) {
 // refused with exit 2 and nothing written; a new directory is created 0750.
 TEST_F(ReportExport, AnOutputDirectoryAnotherUserControlsIsRefused) {
   migrate();
-  const acme::test::TempDir parent_tmp("owned");
-  const fs::path& parent = parent_tmp.path();
-  const auto theirs = parent / "theirs";
+  const acme::test::TempDir parent("owned");
+  const auto theirs = parent.path() / "theirs";
   fs::create_directory(theirs);
   if (::geteuid() == 0) {
     ASSERT_EQ(::chown(theirs.c_str(), 65534, 65534), 0) << std::strerror(errno);
   }
-  const auto open_to_all = parent / "open";
+  const auto open_to_all = parent.path() / "open";
   fs::create_directory(open_to_all);
   fs::permissions(open_to_all, fs::perms(0777), fs::perm_options::replace);
   for (const auto& dir : {::geteuid() == 0 ? theirs : fs::path("/"), open_to_all}) {
@@ -510,13 +503,13 @@ TEST_F(ReportExport, AnOutputDirectoryAnotherUserControlsIsRefused) {
   fs::permissions(open_to_all, fs::perms(01777), fs::perm_options::replace);
   const auto sticky = acme({"export-reports", "--top-dates", "--output-dir", open_to_all.string()});
   EXPECT_EQ(sticky.exit_code, 0) << sticky.err;
-  const auto fresh = parent / "fresh" / "reports";
+  const auto fresh = parent.path() / "fresh" / "reports";
   ASSERT_EQ(acme({"export-reports", "--top-dates", "--output-dir", fresh.string()}).exit_code, 0);
   EXPECT_EQ(fs::status(fresh).permissions() & fs::perms::all, fs::perms(0750));
 }
 
 TEST_F(ReportExport, ATargetWithoutTheAcmeSchemaIsAClearFatalErrorAndWritesNothing) {
-  const auto out = m_dir / "not-created";
+  const auto out = m_out.path() / "not-created";
   const auto r = acme({"export-reports", "--all", "--output-dir", out.string()});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("the target has no acme schema '" + m_target_schema +
@@ -536,33 +529,31 @@ TEST_F(ReportExport, StdoutWritesExactlyTheOneSelectedReportAndNoFiles) {
   migrate();
   sql(k_generate);
   ASSERT_EQ(export_reports({"--pending-items"}).exit_code, 0);
-  const acme::test::TempDir cwd_tmp("cwd");
-  const fs::path& cwd = cwd_tmp.path();
+  const acme::test::TempDir cwd("cwd");
   const auto r = run_process({ACME_BIN, "export-reports", "--pending-items", "--stdout"},
-                             acme_env(), cwd.string());
+                             acme_env(), cwd.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, read_file(m_dir / k_pending_items));
+  EXPECT_EQ(r.out, read_file(m_out.path() / k_pending_items));
   EXPECT_GT(parse_csv(r.out).size(), 20U);
-  EXPECT_TRUE(fs::is_empty(cwd)) << "no output directory or manifest with --stdout";
+  EXPECT_TRUE(fs::is_empty(cwd.path())) << "no output directory or manifest with --stdout";
 }
 
 TEST_F(ReportExport, DefaultOutputDirectoryIsCreatedInTheWorkingDirectory) {
   migrate();
-  const acme::test::TempDir cwd_tmp("cwd");
-  const fs::path& cwd = cwd_tmp.path();
-  const auto r = run_process({ACME_BIN, "export-reports", "--all"}, acme_env(), cwd.string());
+  const acme::test::TempDir cwd("cwd");
+  const auto r =
+      run_process({ACME_BIN, "export-reports", "--all"}, acme_env(), cwd.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {k_open_orders, k_top_dates, k_pending_items, k_top_customers, "report.html",
                         "manifest.json"}) {
-    EXPECT_TRUE(fs::is_regular_file(cwd / "output" / f)) << f;
+    EXPECT_TRUE(fs::is_regular_file(cwd.path() / "output" / f)) << f;
   }
 }
 
 TEST(ReportCli, UsageErrorsExit2) {
   const std::vector<std::string> env{"ACME_TARGET_DSN=postgresql://127.0.0.1:1/x",
                                      "ACME_ENV_FILE=/dev/null"};
-  const acme::test::TempDir cwd_tmp("cwd");
-  const fs::path& cwd = cwd_tmp.path();
+  const acme::test::TempDir cwd("cwd");
   const std::vector<std::vector<std::string>> cases{
       {"export-reports"},
       {"export-reports", "--output-dir", "x"},
@@ -576,37 +567,36 @@ TEST(ReportCli, UsageErrorsExit2) {
   for (const auto& args : cases) {
     std::vector<std::string> argv{ACME_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
-    const auto r = run_process(argv, env, cwd.string());
+    const auto r = run_process(argv, env, cwd.path().string());
     EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.err;
     EXPECT_FALSE(r.err.empty());
   }
-  EXPECT_TRUE(fs::is_empty(cwd));
+  EXPECT_TRUE(fs::is_empty(cwd.path()));
 }
 
 TEST(ReportCli, MissingTargetDsnExits2AndAnUnreachableTargetExits1) {
-  const acme::test::TempDir cwd_tmp("cwd");
-  const fs::path& cwd = cwd_tmp.path();
-  const auto missing = run_process({ACME_BIN, "export-reports", "--all"},
-                                   {"ACME_TARGET_DSN=", "ACME_ENV_FILE=/dev/null"}, cwd.string());
+  const acme::test::TempDir cwd("cwd");
+  const auto missing =
+      run_process({ACME_BIN, "export-reports", "--all"},
+                  {"ACME_TARGET_DSN=", "ACME_ENV_FILE=/dev/null"}, cwd.path().string());
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_NE(missing.err.find("ACME_TARGET_DSN"), std::string::npos) << missing.err;
   const auto down =
       run_process({ACME_BIN, "export-reports", "--all"},
                   {"ACME_TARGET_DSN=postgresql://u:s3cret@127.0.0.1:1/x?connect_timeout=2",
                    "ACME_ENV_FILE=/dev/null"},
-                  cwd.string());
+                  cwd.path().string());
   EXPECT_EQ(down.exit_code, 1) << down.err;
   EXPECT_EQ(down.err.find("s3cret"), std::string::npos) << down.err;
-  EXPECT_TRUE(fs::is_empty(cwd));
+  EXPECT_TRUE(fs::is_empty(cwd.path()));
 }
 
 TEST(CsvAtomicFile, CommitPublishesTheWholeContent) {
-  const acme::test::TempDir dir_tmp("atomic");
-  const fs::path& dir = dir_tmp.path();
-  const auto dest = dir / "report.csv";
+  const acme::test::TempDir dir("atomic");
+  const auto dest = dir.path() / "report.csv";
   {
     acme::report::AtomicFile f(dest);
-    EXPECT_TRUE(fs::is_empty(dir)) << "the file has no name until commit";
+    EXPECT_TRUE(fs::is_empty(dir.path())) << "the file has no name until commit";
     EXPECT_FALSE(fs::exists(dest));
     std::string big(600 * 1024, 'x');
     f.write("head\n");
@@ -620,28 +610,26 @@ TEST(CsvAtomicFile, CommitPublishesTheWholeContent) {
   EXPECT_EQ(text.size(), 5 + 600 * 1024 + 5U);
   EXPECT_EQ(text.substr(0, 5), "head\n");
   EXPECT_EQ(text.substr(text.size() - 5), "tail\n");
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
 }
 
 TEST(CsvAtomicFile, AnAbandonedWriteLeavesTheOldFileIntactAndRemovesItsTemporaryFile) {
-  const acme::test::TempDir dir_tmp("atomic");
-  const fs::path& dir = dir_tmp.path();
-  const auto dest = dir / "report.csv";
+  const acme::test::TempDir dir("atomic");
+  const auto dest = dir.path() / "report.csv";
   std::ofstream(dest) << "old complete report\n";
   {
     acme::report::AtomicFile f(dest);
     f.write("half a new rep");
   }
   EXPECT_EQ(read_file(dest), "old complete report\n");
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
 }
 
 // A writer killed in the middle (SIGKILL: no destructor runs) leaves no temporary file: until
 // commit the file has no name (O_TMPFILE).
 TEST(CsvAtomicFile, AWriterKilledInTheMiddleLeavesNothingBehind) {
-  const acme::test::TempDir dir_tmp("atomic");
-  const fs::path& dir = dir_tmp.path();
-  const auto dest = dir / "report.csv";
+  const acme::test::TempDir dir("atomic");
+  const auto dest = dir.path() / "report.csv";
   std::ofstream(dest) << "old complete report\n";
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
@@ -656,46 +644,43 @@ TEST(CsvAtomicFile, AWriterKilledInTheMiddleLeavesNothingBehind) {
   ASSERT_TRUE(WIFSIGNALED(status)) << status;
   EXPECT_EQ(read_file(dest), "old complete report\n");
   std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) {
+  for (const auto& e : fs::directory_iterator(dir.path())) {
     names.push_back(e.path().filename().string());
   }
   EXPECT_EQ(names, std::vector<std::string>{"report.csv"});
 }
 
 TEST(CsvAtomicFile, TheModeIsExactWhateverTheUmask) {
-  const acme::test::TempDir dir_tmp("atomic");
-  const fs::path& dir = dir_tmp.path();
+  const acme::test::TempDir dir("atomic");
   const mode_t saved = ::umask(0);
   for (const mode_t mode : {mode_t{0640}, mode_t{0600}}) {
-    acme::report::AtomicFile f(dir / "report.csv", mode);
+    acme::report::AtomicFile f(dir.path() / "report.csv", mode);
     f.write("x\n");
     f.commit();
     struct stat st {};
-    ASSERT_EQ(::stat((dir / "report.csv").c_str(), &st), 0);
+    ASSERT_EQ(::stat((dir.path() / "report.csv").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777U, mode);
   }
   ::umask(saved);
 }
 
 TEST(CsvAtomicFile, ASymlinkAtTheDestinationIsReplacedNotFollowed) {
-  const acme::test::TempDir dir_tmp("atomic");
-  const fs::path& dir = dir_tmp.path();
-  const auto victim = dir / "victim";
+  const acme::test::TempDir dir("atomic");
+  const auto victim = dir.path() / "victim";
   std::ofstream(victim) << "keep\n";
-  fs::create_symlink(victim, dir / "report.csv");
-  acme::report::AtomicFile f(dir / "report.csv");
+  fs::create_symlink(victim, dir.path() / "report.csv");
+  acme::report::AtomicFile f(dir.path() / "report.csv");
   f.write("new\n");
   f.commit();
-  EXPECT_FALSE(fs::is_symlink(dir / "report.csv"));
-  EXPECT_EQ(read_file(dir / "report.csv"), "new\n");
+  EXPECT_FALSE(fs::is_symlink(dir.path() / "report.csv"));
+  EXPECT_EQ(read_file(dir.path() / "report.csv"), "new\n");
   EXPECT_EQ(read_file(victim), "keep\n");
 }
 
 TEST(CsvAtomicFile, AnUnwritableDirectoryIsAClearError) {
-  const acme::test::TempDir dir_tmp("atomic");
-  const fs::path& dir = dir_tmp.path();
+  const acme::test::TempDir dir("atomic");
   try {
-    acme::report::AtomicFile f(dir / "missing" / "report.csv");
+    acme::report::AtomicFile f(dir.path() / "missing" / "report.csv");
     ADD_FAILURE() << "expected acme::Error";
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("cannot create a temporary file"), std::string::npos)
