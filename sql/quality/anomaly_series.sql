@@ -5,8 +5,8 @@
 -- items_per_order: the mean total_items (sum of the item quantities) of the day's new orders;
 -- order_amount: the mean total_amount of the day's new orders (a mean, so that it does not
 -- repeat new_orders). The means are NULL on a day without orders.
--- Cost: one scan of the orders; the history is read for intervals still open or ended after $1
--- only (partition pruning on valid_to: an interval that started in the range ends after $1).
+-- Cost follows the window, not the history: the window's orders through their order_date index,
+-- the intervals of status $3 that started in it through (status, valid_from) (migration 0012).
 WITH days AS (
     SELECT d::date AS day FROM generate_series($1::date, $2::date, interval '1 day') AS d
 ), o AS (
