@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <pqxx/except>
 #include <pqxx/result>
 #include <pqxx/transaction>
@@ -30,6 +31,9 @@ struct LiveOptions {
   std::int64_t items_per_order = 26;
   double report_every = 5.0;
   double null_fraction = 0.002;
+  // Item quantity changes, item deletes and order deletes pick open orders (and their items) only,
+  // instead of any key: the same picks whatever the closed history holds.
+  bool edit_open_only = false;
 };
 
 // The kinds of change, with their share of the rate (per mille) and their summary label.
@@ -212,6 +216,13 @@ private:
                                   " SET product_name = $2, updated_at = CURRENT_TIMESTAMP(3), "
                                   "updated_by = $3 WHERE product_id = $1");
     prepare("delete_item", "DELETE FROM " + items + " WHERE order_item_id = $1");
+    // --edits open: an item of a given order (a key near the order's first item, which may
+    // belong to the next order: then nothing changes, as a random key may miss under --edits any)
+    prepare("quantity_in_order", "UPDATE " + items +
+                                     " SET quanity = $3, updated_at = CURRENT_TIMESTAMP(3), "
+                                     "updated_by = $4 WHERE order_item_id = $1 AND order_id = $2");
+    prepare("delete_item_in_order",
+            "DELETE FROM " + items + " WHERE order_item_id = $1 AND order_id = $2");
     // The contract has no index on order_items.order_id, so `WHERE order_id = $1` reads every
     // item: 0.24 s at M (5.2 M items), and at the mix's 2.5 order deletes a second 60% of a core
     // on this 2-core box went to those scans, stalling this single-connection workload (commits
@@ -298,7 +309,11 @@ private:
       customer_change();
       break;
     case Change::quantity:
-      single(c, "quantity", m_max_item, m_rng.between(1, 12));
+      if (m_opts.edit_open_only) {
+        open_item_change(c, "quantity_in_order", m_rng.between(1, 12));
+      } else {
+        single(c, "quantity", m_max_item, m_rng.between(1, 12));
+      }
       break;
     case Change::new_customer:
       new_customer();
@@ -310,7 +325,11 @@ private:
       rename();
       break;
     case Change::delete_item:
-      deletion(c, "delete_item", m_max_item);
+      if (m_opts.edit_open_only) {
+        open_item_change(c, "delete_item_in_order", std::nullopt);
+      } else {
+        deletion(c, "delete_item", m_max_item);
+      }
       break;
     case Change::delete_order:
       delete_order();
@@ -493,28 +512,53 @@ private:
     if (m_max_order == 0) {
       return;
     }
-    const std::int64_t id = m_rng.between(1, m_max_order);
+    const std::int64_t id = m_opts.edit_open_only && !m_open.empty()
+                                ? m_open[m_rng.below(m_open.size())].id
+                                : m_rng.between(1, m_max_order);
     pqxx::work tx(*m_conn);
-    // Binary search for the first item key whose next item belongs to this order or a later one
-    // (item keys ascend with order keys; ~23 primary-key probes at 5.2 M items). Items written
-    // out of that order by someone else would be missed and stay as orphans, which the contract
-    // allows and every oracle reads from the source as it is.
+    tx.exec_prepared("delete_order_items", id, first_item_key(tx, id));
+    const auto rows = tx.exec_prepared("delete_order", id).affected_rows();
+    tx.commit();
+    count(Change::delete_order, rows);
+    // A deleted open order stays in the pool until a status change finds it gone.
+  }
+
+  // --edits open: one item of a random open order, by a key from its first item on (quantity
+  // change: `value` is the new quantity; delete: no value).
+  void open_item_change(Change c, const char* statement, std::optional<std::int64_t> value) {
+    if (m_open.empty()) {
+      return;
+    }
+    const std::int64_t order = m_open[m_rng.below(m_open.size())].id;
+    const std::int64_t spread = m_opts.items_per_order / 6;
+    const std::int64_t offset =
+        m_rng.between(0, std::max<std::int64_t>(0, m_opts.items_per_order - spread - 1));
+    const std::int64_t by = user();
+    pqxx::work tx(*m_conn);
+    const std::int64_t key = first_item_key(tx, order) + offset;
+    const auto rows = value ? tx.exec_prepared(statement, key, order, *value, by).affected_rows()
+                            : tx.exec_prepared(statement, key, order).affected_rows();
+    tx.commit();
+    count(c, rows);
+  }
+
+  // The first item key from which the next item belongs to `order` or a later one, by binary
+  // search (item keys ascend with order keys; ~23 primary-key probes at 5.2 M items). Items
+  // written out of that order by someone else would be missed (a delete leaves them as orphans,
+  // which the contract allows and every oracle reads from the source as it is).
+  std::int64_t first_item_key(pqxx::work& tx, std::int64_t order) {
     std::int64_t lo = 1;
     std::int64_t hi = m_max_item + 1;
     while (lo < hi) {
       const std::int64_t mid = lo + (hi - lo) / 2;
       const auto r = tx.exec_prepared("first_item_from", mid);
-      if (r.empty() || r[0][0].is_null() || r[0][0].as<std::int64_t>() >= id) {
+      if (r.empty() || r[0][0].is_null() || r[0][0].as<std::int64_t>() >= order) {
         hi = mid;
       } else {
         lo = mid + 1;
       }
     }
-    tx.exec_prepared("delete_order_items", id, lo);
-    const auto rows = tx.exec_prepared("delete_order", id).affected_rows();
-    tx.commit();
-    count(Change::delete_order, rows);
-    // A deleted open order stays in the pool until a status change finds it gone.
+    return lo;
   }
 
   void report(Clock::duration elapsed) const {
@@ -591,6 +635,13 @@ void add_live_command(CLI::App& app, Context& ctx) {
                   "Share of NULL quanity / customer_id in new orders")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option_function<std::string>(
+         "--edits",
+         [opts](const std::string& v) { opts->edit_open_only = v == "open"; },
+         "Which rows item quantity changes, item deletes and order deletes pick: any key "
+         "(\"any\", the default), or open orders and their items only (\"open\": the same "
+         "picks whatever closed history the source holds)")
+      ->check(CLI::IsMember({"any", "open"}));
   cmd->callback([&ctx, opts] { ctx.exit_code = run_live(ctx, *opts); });
 }
 
