@@ -6,15 +6,7 @@
 WITH ref AS (
     SELECT COALESCE($1::timestamp,
                     GREATEST((SELECT max(valid_to) FROM {schema}.analytical_order_status_history WHERE valid_to IS NOT NULL),
-                             (SELECT max(h.valid_from)
-                              FROM {schema}.analytical_orders o
-                              -- each open order's current interval by its key, as in
-                              -- sql/reports/status_durations.sql
-                              CROSS JOIN LATERAL (
-                                  SELECT h.valid_from FROM {schema}.analytical_order_status_history h
-                                  WHERE h.order_id = o.order_id AND h.valid_to IS NULL OFFSET 0
-                              ) h
-                              WHERE o.is_open))) AS now_ts
+                             (SELECT max(valid_from) FROM ({open_intervals}) cur))) AS now_ts
 ), closed AS (
     SELECT h.status, EXTRACT(EPOCH FROM h.valid_to - h.valid_from)::float8 AS secs
     FROM {schema}.analytical_order_status_history h

@@ -3,18 +3,12 @@
 -- {"status", "secs"}; a status without a limit is not judged): their count, the oldest age
 -- (seconds) and up to $3 order ids, oldest first. Closed orders rest in their final status for
 -- good and are not counted. Cost follows the open backlog (partial index WHERE is_open, then each
--- open order's current interval by its key).
+-- open order's current interval by its key: sql/quality/open_intervals.sql).
 WITH lim AS (
     SELECT * FROM jsonb_to_recordset($2::jsonb) AS l(status text, secs float8)
 ), cur AS (
-    SELECT h.status, o.order_id, EXTRACT(EPOCH FROM $1::timestamp - h.valid_from)::float8 AS age
-    FROM {schema}.analytical_orders o
-    -- each open order's current interval by its key, as in sql/reports/status_durations.sql
-    CROSS JOIN LATERAL (
-        SELECT h.status, h.valid_from FROM {schema}.analytical_order_status_history h
-        WHERE h.order_id = o.order_id AND h.valid_to IS NULL OFFSET 0
-    ) h
-    WHERE o.is_open
+    SELECT status, order_id, EXTRACT(EPOCH FROM $1::timestamp - valid_from)::float8 AS age
+    FROM ({open_intervals}) i
 ), judged AS (
     SELECT cur.*, lim.secs IS NOT NULL AND cur.age > lim.secs AS stuck
     FROM cur

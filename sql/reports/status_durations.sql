@@ -8,19 +8,11 @@
 -- server's time zone.
 -- Cost follows the window and the open backlog, not the history's size: the closed part is a
 -- range scan of the closed-interval index (Index Cond: valid_to > now - {days} days); the open
--- part reads the open orders (partial index WHERE is_open) and looks up each one's current
--- interval by its key (cur, once for "now" and once for the ages: the open backlog's rows only).
--- A plain join lets the planner hash every open interval instead, and closed orders keep theirs
--- open for good: that scan grows with the history (180,000 open intervals for 2,280 open orders
--- at 10x history in bench/history). OFFSET 0 keeps the lookup a lookup.
+-- part is the open orders' current intervals, each looked up by its order
+-- (sql/quality/open_intervals.sql; cur, read once for "now" and once for the ages: the open
+-- backlog's rows only).
 WITH cur AS (
-    SELECT h.status, h.valid_from
-    FROM {schema}.analytical_orders o
-    CROSS JOIN LATERAL (
-        SELECT h.status, h.valid_from FROM {schema}.analytical_order_status_history h
-        WHERE h.order_id = o.order_id AND h.valid_to IS NULL OFFSET 0
-    ) h
-    WHERE o.is_open
+    {open_intervals}
 ), ref AS (
     SELECT GREATEST((SELECT max(valid_to) FROM {schema}.analytical_order_status_history WHERE valid_to IS NOT NULL),
                     (SELECT max(valid_from) FROM cur)) AS now_ts

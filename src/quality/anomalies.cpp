@@ -38,6 +38,12 @@ std::optional<double> as_number(const std::optional<std::string>& v) {
   return v ? std::optional<double>(std::stod(*v)) : std::nullopt;
 }
 
+// A stuck-orders query of `schema`, with the open orders' current intervals spliced in.
+std::string stuck_sql(std::string_view sql, const std::string& schema) {
+  return db::render(sql, {{"schema", db::quote_ident(schema)},
+                          {"open_intervals", open_intervals_sql(schema)}});
+}
+
 // A query parameter: NULL when empty (the view lives as long as `v`).
 const char* or_null(const std::optional<std::string>& v) {
   return v ? v->c_str() : nullptr;
@@ -260,7 +266,7 @@ StuckResult stuck_orders(pqxx::transaction_base& tx, const std::string& schema,
   require_snapshot(tx);
   StuckResult result;
   auto limits = nlohmann::json::array();
-  for (const auto& r : tx.exec_params(db::with_schema(sql::quality_anomaly_stuck_baseline, schema),
+  for (const auto& r : tx.exec_params(stuck_sql(sql::quality_anomaly_stuck_baseline, schema),
                                       or_null(options.as_of), options.stuck_days)) {
     result.as_of = r["now_ts"].is_null() ? "" : r["now_ts"].as<std::string>();
     if (r["n"].as<std::int64_t>() == 0) {
@@ -277,7 +283,7 @@ StuckResult stuck_orders(pqxx::transaction_base& tx, const std::string& schema,
     return result; // no history at all
   }
   for (const auto& r :
-       tx.exec_params(db::with_schema(sql::quality_anomaly_stuck_orders, schema), result.as_of,
+       tx.exec_params(stuck_sql(sql::quality_anomaly_stuck_orders, schema), result.as_of,
                       limits.dump(), static_cast<long long>(options.sample_orders))) {
     auto& s = entry(result.statuses, opt(r["status"]));
     s.open = r["open"].as<std::int64_t>();
@@ -323,6 +329,10 @@ nlohmann::ordered_json to_json(const StuckResult& result) {
                              {"sample_order_ids", s.sample_order_ids}});
   }
   return j;
+}
+
+std::string open_intervals_sql(std::string_view schema) {
+  return db::with_schema(sql::quality_open_intervals, schema);
 }
 
 } // namespace acme::quality

@@ -1,6 +1,7 @@
 #include "acme/report/reports.hpp"
 
 #include "acme/db/connection.hpp"
+#include "acme/quality/anomalies.hpp"
 #include "acme/sql/embedded.hpp"
 
 #include <string>
@@ -71,7 +72,8 @@ const std::vector<Report>& catalog() {
 
 std::string report_sql(const Report& report, const ReportParams& params) {
   return db::render(report.sql, {{"schema", db::quote_ident(params.schema)},
-                                 {"days", std::to_string(params.days)}});
+                                 {"days", std::to_string(params.days)},
+                                 {"open_intervals", quality::open_intervals_sql(params.schema)}});
 }
 
 const Report* find_report(std::string_view name) {

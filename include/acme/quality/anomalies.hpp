@@ -10,6 +10,7 @@
 #include <optional>
 #include <pqxx/transaction_base>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace acme::quality {
@@ -144,5 +145,10 @@ nlohmann::ordered_json to_json(const AnomalyResult& result);
 
 // Stuck orders as JSON: as_of and one object per status with the StuckStatus fields.
 nlohmann::ordered_json to_json(const StuckResult& result);
+
+// The open orders' current status intervals (order_id, status, valid_from) in `schema`, as a
+// query to splice where a template says {open_intervals} (sql/quality/open_intervals.sql): the
+// stuck orders and the time-in-status report read them.
+std::string open_intervals_sql(std::string_view schema);
 
 } // namespace acme::quality
