@@ -37,7 +37,9 @@ void Transformer::analyze_staging(const std::vector<std::string>& key_tables, st
     const auto& t = k_tables.at(i);
     list += fmt::format("{}{}", list.empty() ? "" : ", ", t.staging);
     if (listed(key_tables, t.source)) {
-      list += fmt::format(", {}", t.keys);
+      // the ranges too: never analyzed, a temp table is guessed at ~2,000 rows, and the
+      // deletes' range join then read the whole target table (11.7 s at 47 M items)
+      list += fmt::format(", {}, {}", t.keys, t.recon);
     }
   }
   m_tx.exec("ANALYZE " + list);
