@@ -40,8 +40,8 @@ std::optional<double> as_number(const std::optional<std::string>& v) {
 
 // A stuck-orders query of `schema`, with the open orders' current intervals spliced in.
 std::string stuck_sql(std::string_view sql, const std::string& schema) {
-  return db::render(sql, {{"schema", db::quote_ident(schema)},
-                          {"open_intervals", open_intervals_sql(schema)}});
+  return db::render(
+      sql, {{"schema", db::quote_ident(schema)}, {"open_intervals", open_intervals_sql(schema)}});
 }
 
 // A query parameter: NULL when empty (the view lives as long as `v`).

@@ -347,26 +347,25 @@ TEST_F(DatagenLive, EditsOpenLeaveClosedOrdersAndTheirItemsAlone) {
       "COALESCE(sum(i.quanity), 0) FROM " +
       table(s, "order_items") + " i JOIN " + table(s, "orders") +
       " o ON o.order_id = i.order_id WHERE o.status IN ('COMPLETED', 'CANCELLED')";
-  const std::string closed_orders = "SELECT count(*) FROM " + table(s, "orders") +
-                                    " WHERE status IN ('COMPLETED', 'CANCELLED')";
+  const std::string closed_orders =
+      "SELECT count(*) FROM " + table(s, "orders") + " WHERE status IN ('COMPLETED', 'CANCELLED')";
   const auto items_before = scalar(closed_items);
   const auto orders_before = scalar(closed_orders);
   ASSERT_NE(orders_before, "0");
   // Closed before the run: a status change may close more during it, and those keep the edits
   // they had while open.
   src_exec("CREATE TABLE " + table(s, "closed_at_start") + " AS SELECT order_id FROM " +
-              table(s, "orders") + " WHERE status IN ('COMPLETED', 'CANCELLED')");
+           table(s, "orders") + " WHERE status IN ('COMPLETED', 'CANCELLED')");
   const auto r = datagen(m_source_schema, {"live", "--rate", "2000", "--duration", "2", "--seed",
                                            "11", "--edits", "open"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* label : {"quantities", "deleted_items", "deleted_orders"}) {
     std::smatch m;
-    ASSERT_TRUE(std::regex_search(r.err, m, std::regex(std::string(label) + "=([0-9]+)")))
-        << r.err;
+    ASSERT_TRUE(std::regex_search(r.err, m, std::regex(std::string(label) + "=([0-9]+)"))) << r.err;
     EXPECT_GT(std::stoi(m[1].str()), 0) << label << ": " << r.err;
   }
-  const std::string at_start = " WHERE order_id IN (SELECT order_id FROM " +
-                               table(s, "closed_at_start") + ")";
+  const std::string at_start =
+      " WHERE order_id IN (SELECT order_id FROM " + table(s, "closed_at_start") + ")";
   EXPECT_EQ(scalar("SELECT count(*) FROM " + table(s, "orders") + at_start), orders_before);
   EXPECT_EQ(scalar("SELECT count(*) || ' ' || COALESCE(max(updated_at)::text, '') || ' ' || "
                    "COALESCE(sum(quanity), 0) FROM " +

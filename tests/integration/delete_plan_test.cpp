@@ -29,8 +29,7 @@ protected:
     pqxx::work tx(c);
     acme::etl::Stager(tx, m_target_schema).prepare({});
     tx.exec("UPDATE pg_catalog.pg_class SET reltuples = 5e8, relpages = 1 WHERE oid = " +
-            tx.quote(acme::db::qualify(m_target_schema, "analytical_order_items")) +
-            "::regclass");
+            tx.quote(acme::db::qualify(m_target_schema, "analytical_order_items")) + "::regclass");
     tx.exec("INSERT INTO acme_recon_order_items (bucket) VALUES (0), (1)");
     tx.exec("ANALYZE acme_recon_order_items, acme_keys_order_items, acme_stg_order_items");
     const std::string rendered = acme::etl::render_sql(sql, m_target_schema, &items);
@@ -53,11 +52,9 @@ TEST_F(DeletePlan, KeyRangesAreReadThroughThePrimaryKeyAtAnySizeWithoutJit) {
        {std::tuple{"cdc_delete_keys.sql", acme::sql::etl_cdc_delete_keys, true},
         std::tuple{"delete_order_items.sql", acme::sql::etl_delete_order_items, false}}) {
     const auto text = plan(sql, param);
-    EXPECT_EQ(text.find("Seq Scan on analytical_order_items"), std::string::npos)
-        << name << ":\n"
-        << text;
-    EXPECT_NE(text.find("analytical_order_items_pkey"), std::string::npos) << name << ":\n"
-                                                                           << text;
+    EXPECT_EQ(text.find("Seq Scan on analytical_order_items"), std::string::npos) << name << ":\n"
+                                                                                  << text;
+    EXPECT_NE(text.find("analytical_order_items_pkey"), std::string::npos) << name << ":\n" << text;
     // Without the server's JIT there is nothing to compile: the check above still holds.
     if (jit) {
       EXPECT_EQ(text.find("JIT:"), std::string::npos) << name << ":\n" << text;

@@ -636,8 +636,7 @@ void add_live_command(CLI::App& app, Context& ctx) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option_function<std::string>(
-         "--edits",
-         [opts](const std::string& v) { opts->edit_open_only = v == "open"; },
+         "--edits", [opts](const std::string& v) { opts->edit_open_only = v == "open"; },
          "Which rows item quantity changes, item deletes and order deletes pick: any key "
          "(\"any\", the default), or open orders and their items only (\"open\": the same "
          "picks whatever closed history the source holds)")
