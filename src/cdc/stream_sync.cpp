@@ -122,15 +122,6 @@ std::vector<Row> event_rows(const std::string& table,
   return rows;
 }
 
-const etl::TableSpec& spec_of(const std::string& name) {
-  for (const auto& t : etl::k_tables) {
-    if (t.source == name) {
-      return t;
-    }
-  }
-  throw Fatal("unknown table " + name); // unreachable: batches only hold contract tables
-}
-
 } // namespace
 
 struct StreamSyncer::Stream {
@@ -618,7 +609,7 @@ std::vector<std::string> StreamSyncer::stage_batch(Stream& s, etl::Stager& stage
   // Taken, not copied: a batch of 20,000 item images is ~10 MB. If the flush fails, the stream
   // is opened again from the last confirmed position and the changes arrive again.
   for (auto& [name, changes] : s.batch.take_tables()) {
-    const auto& table = spec_of(name);
+    const auto& table = etl::table_spec(name);
     std::vector<Row> images;
     images.reserve(changes.upserts.size());
     for (auto& [key, row] : changes.upserts) {

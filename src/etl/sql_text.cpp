@@ -70,6 +70,7 @@ std::string render_sql(std::string_view sql, const std::string& schema, const Ta
     all.emplace("staging", std::string(table->staging));
     all.emplace("keys", std::string(table->keys));
     all.emplace("recon", std::string(table->recon));
+    all.emplace("gone_tids", db::render(sql::etl_gone_tids, all));
   }
   return db::render(sql, all);
 }

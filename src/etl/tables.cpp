@@ -1,5 +1,7 @@
 #include "acme/etl/tables.hpp"
 
+#include "acme/error.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <limits>
@@ -36,6 +38,15 @@ KeyRange bucket_keys(std::optional<std::int64_t> first, std::optional<std::int64
   constexpr std::int64_t width = std::int64_t{1} << k_bucket_bits;
   return KeyRange{first ? *first * width : std::numeric_limits<std::int64_t>::min(),
                   last ? *last * width + (width - 1) : std::numeric_limits<std::int64_t>::max()};
+}
+
+const TableSpec& table_spec(std::string_view source) {
+  for (const auto& t : k_tables) {
+    if (t.source == source) {
+      return t;
+    }
+  }
+  throw Fatal("unknown source table " + std::string(source)); // a bug in acme
 }
 
 } // namespace acme::etl

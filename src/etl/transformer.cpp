@@ -75,9 +75,10 @@ std::set<std::string_view> Transformer::staged_tables() {
   return out;
 }
 
-std::int64_t Transformer::run_counted(std::string_view step, std::string_view sql) {
+std::int64_t Transformer::run_counted(std::string_view step, std::string_view sql,
+                                      const TableSpec* table) {
   const auto t0 = std::chrono::steady_clock::now();
-  const auto r = m_tx.exec(render_sql(sql, m_schema));
+  const auto r = m_tx.exec(render_sql(sql, m_schema, table));
   const std::int64_t n = r.empty() || r[0].empty() ? 0 : r[0][0].as<std::int64_t>(0);
   spdlog::debug("merge step {}: {} rows in {:.3f} s", step, n,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -112,11 +113,13 @@ MergeCounts Transformer::merge(const std::vector<std::string>& key_tables,
   merge_dimension_rows(key_tables, c, staged);
   run_if(staged.count("orders") != 0, "orders", sql::etl_merge_orders);
   if (has_keys("orders")) {
-    c.written["orders_deleted"] = run_counted("orders_deleted", sql::etl_delete_orders);
+    c.written["orders_deleted"] =
+        run_counted("orders_deleted", sql::etl_delete_orders, &table_spec("orders"));
   }
   run_if(any_row({"acme_chg_customers"}), "orders_customer_fanout", sql::etl_fanout_customers);
   if (has_keys("order_items")) {
-    c.written["items_deleted"] = run_counted("items_deleted", sql::etl_delete_order_items);
+    c.written["items_deleted"] =
+        run_counted("items_deleted", sql::etl_delete_order_items, &table_spec("order_items"));
   }
   const bool items_staged = staged.count("order_items") != 0;
   const bool fanout_due = any_row({"acme_chg_orders", "acme_chg_products"});
@@ -149,10 +152,12 @@ void Transformer::merge_dimension_rows(const std::vector<std::string>& key_table
   c.written["products"] =
       staged.count("products") != 0 ? run_counted("products", sql::etl_merge_products) : 0;
   if (has_keys("customers")) {
-    c.written["customers_deleted"] = run_counted("customers_deleted", sql::etl_delete_customers);
+    c.written["customers_deleted"] =
+        run_counted("customers_deleted", sql::etl_delete_customers, &table_spec("customers"));
   }
   if (has_keys("products")) {
-    c.written["products_deleted"] = run_counted("products_deleted", sql::etl_delete_products);
+    c.written["products_deleted"] =
+        run_counted("products_deleted", sql::etl_delete_products, &table_spec("products"));
   }
 }
 

@@ -47,7 +47,7 @@ TEST(SqlRender, EveryPlaceholderOfEveryFileIsOneTheRenderersKnow) {
       "where",         "relation",     "ts_format",      "buckets",     "range",      "limit",
       "live",          "known",        "overdue_days",   "grace_hours", "violations", "sets",
       "set_id",        "value",        "min_max",        "cdc_seen",    "slot",       "list",
-      "role",          "schema_lit",   "open_intervals", "role_lit"};
+      "role",          "schema_lit",   "open_intervals", "role_lit",    "gone_tids"};
   const std::regex token(R"(\{([A-Za-z_][A-Za-z0-9_]*)\})");
   for (const auto& f : acme::sql::k_files) {
     std::string text(f.text);

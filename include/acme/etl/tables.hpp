@@ -80,4 +80,7 @@ inline constexpr std::array<TableSpec, 4> k_tables{{
      "acme_recon_order_items", "analytical_order_items"},
 }};
 
+// The spec of the source table `source` (k_tables' names); throws on any other name.
+const TableSpec& table_spec(std::string_view source);
+
 } // namespace acme::etl

@@ -2,6 +2,8 @@
 // sql/etl/ to what a polling cycle or a CDC flush staged, in the caller's target transaction.
 #pragma once
 
+#include "acme/etl/tables.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -49,7 +51,9 @@ public:
   std::int64_t record_history(const HistoryContext& context);
 
 private:
-  std::int64_t run_counted(std::string_view step, std::string_view sql);
+  // `table`: the statement is rendered for it (a delete_*.sql: {gone_tids} and the like).
+  std::int64_t run_counted(std::string_view step, std::string_view sql,
+                           const TableSpec* table = nullptr);
   // Those of the session tables `tables` that hold rows, in one round trip.
   std::set<std::string_view> holding_rows(const std::vector<std::string_view>& tables);
   // The source tables (k_tables' names) whose staging table holds rows.
