@@ -33,7 +33,7 @@ void Stager::empty_work_tables() {
   }
 }
 
-void Stager::prepare(const std::vector<std::string>& closed_statuses) {
+bool Stager::prepare(const std::vector<std::string>& closed_statuses) {
   // Fan-outs probe the target by key (rows of one order or product are clustered); with the
   // default random_page_cost the planner prefers whole-table scans once a cycle touches tens of
   // thousands of rows. A planner cost only: results cannot change.
@@ -49,13 +49,16 @@ void Stager::prepare(const std::vector<std::string>& closed_statuses) {
   // 40-200 ms. A DELETE of a few hundred rows costs microseconds; a table that grew past
   // k_work_table_truncate_bytes (a big cycle, or dead rows piling up) is truncated instead,
   // which also bounds the dead space of the DELETEs (temp tables are never autovacuumed).
-  if (m_tx.exec("SELECT to_regclass('pg_temp.acme_tr_customers') IS NULL")[0][0].as<bool>()) {
+  const bool create =
+      m_tx.exec("SELECT to_regclass('pg_temp.acme_tr_customers') IS NULL")[0][0].as<bool>();
+  if (create) {
     m_tx.exec(std::string(sql::etl_staging));
   } else {
     empty_work_tables();
   }
   m_tx.exec_params("INSERT INTO acme_closed (status) SELECT unnest($1::text[])",
                    db::text_array(closed_status_set(closed_statuses)));
+  return create;
 }
 
 std::int64_t Stager::copy_in(pqxx::transaction_base& source, const std::string& query,

@@ -46,6 +46,9 @@ void Transformer::analyze_staging(const std::vector<std::string>& key_tables, st
 }
 
 std::set<std::string_view> Transformer::holding_rows(const std::vector<std::string_view>& tables) {
+  if (m_every_step) {
+    return {tables.begin(), tables.end()};
+  }
   std::string sql;
   for (const auto t : tables) {
     sql += fmt::format("{}EXISTS (SELECT 1 FROM {})", sql.empty() ? "SELECT " : ", ", t);
@@ -135,6 +138,17 @@ MergeCounts Transformer::merge(const std::vector<std::string>& key_tables,
   }
   run_if(totals_due, "order_totals", sql::etl_totals);
   return c;
+}
+
+void Transformer::prime(const HistoryContext& context) {
+  std::vector<std::string> every_table;
+  for (const auto& t : k_tables) {
+    every_table.emplace_back(t.source);
+  }
+  m_every_step = true;
+  merge(every_table, false);
+  record_history(context);
+  m_every_step = false;
 }
 
 MergeCounts Transformer::merge_dimensions(const std::vector<std::string>& key_tables) {

@@ -226,6 +226,59 @@ TEST_F(Cdc, ALoneTransactionIsAppliedOnceTheStreamIsDrainedWithoutWaitingForMore
   expect_invariant();
 }
 
+// A stream's target session used to create its ~30 work tables and plan every statement in its
+// first flush, while changes kept arriving (~100 ms at S; under load the backlog took ~1 s to
+// drain). run-continuous-etl does that before it starts streaming, and writes nothing doing it.
+TEST_F(Cdc, AContinuousStreamPreparesItsTargetSessionBeforeStreamingAndWritesNothing) {
+  seed();
+  sync();
+  const auto target_rows = [&] {
+    return tgt_value(fmt::format(
+        "SELECT (SELECT count(*) FROM {}) || '/' || (SELECT count(*) FROM {}) || '/' || "
+        "(SELECT count(*) FROM {}) || '/' || (SELECT count(*) FROM {})",
+        tgt("acme_runs"), tgt("analytical_orders"), tgt("analytical_order_items"),
+        tgt("analytical_order_status_history")));
+  };
+  const auto before = target_rows();
+  auto p = acme_background({"run-continuous-etl"}, cdc_env());
+  const auto streaming = [&] {
+    return src_value(fmt::format("SELECT count(*) FROM pg_replication_slots s JOIN "
+                                 "pg_stat_replication r ON r.pid = s.active_pid WHERE "
+                                 "s.slot_name = '{}' AND r.state IN ('catchup', 'streaming')",
+                                 m_slot)) == "1";
+  };
+  for (int i = 0; i < 600 && !streaming(); ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(streaming()) << p->err();
+  // The session holding this schema's writer lock; its temporary schema is pg_temp_<backend id>,
+  // the first part of its virtual transaction id.
+  const auto temp_schema = tgt_value(fmt::format(
+      "SELECT 'pg_temp_' || split_part(virtualtransaction, '/', 1) FROM pg_locks "
+      "WHERE locktype = 'advisory' AND granted AND classid = {} "
+      "AND objid = (hashtext('{}') & 2147483647)::oid",
+      0x61636d65, m_target_schema));
+  ASSERT_FALSE(temp_schema.empty()) << p->err();
+  EXPECT_EQ(tgt_value(fmt::format("SELECT to_regclass('{}.acme_tr_customers') IS NOT NULL AND "
+                                  "to_regclass('{}.acme_chg_orders') IS NOT NULL",
+                                  temp_schema, temp_schema)),
+            "t")
+      << "no work tables in " << temp_schema << " before the first change";
+  EXPECT_EQ(target_rows(), before);
+  src_exec(fmt::format("UPDATE {} SET status = 'PRIMED' WHERE order_id = 2", src("orders")));
+  std::string status;
+  for (int i = 0; i < 300 && status != "PRIMED"; ++i) {
+    std::this_thread::sleep_for(50ms);
+    status = tgt_value("SELECT status FROM " + tgt("analytical_orders") + " WHERE order_id = 2");
+  }
+  EXPECT_EQ(status, "PRIMED") << p->err();
+  p->signal(SIGTERM);
+  const auto rc = p->wait(5000);
+  ASSERT_TRUE(rc.has_value());
+  EXPECT_EQ(*rc, 0) << p->err();
+  expect_invariant();
+}
+
 TEST_F(Cdc, ASlotInUseByAnotherProcessExits3) {
   seed();
   sync();

@@ -10,6 +10,7 @@
 #include "acme/etl/stager.hpp"
 #include "acme/etl/sync.hpp"
 #include "acme/etl/sync_state.hpp"
+#include "acme/etl/transformer.hpp"
 #include "acme/obs/metrics.hpp"
 
 #include <chrono>
@@ -78,6 +79,9 @@ private:
   void handle(Stream& s, const std::string& message);
   void on_silence(Stream& s);
   void flush(Stream& s);
+  // Fills a new target session's caches before it streams (see the definition).
+  void prime_session(const Stream& s);
+  etl::Transformer::HistoryContext history_context(const Stream& s) const;
   // flush()'s steps: stage the batch (returns the tables whose key sets changed), merge it, and
   // commit the source transaction's target transaction (returns whether the position advanced).
   std::vector<std::string> stage_batch(Stream& s, etl::Stager& stager);

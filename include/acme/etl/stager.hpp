@@ -31,8 +31,9 @@ public:
   Stager(pqxx::transaction_base& target, std::string schema);
 
   // Creates the session's work tables, or empties those the previous cycle left, and loads the
-  // closed-status set into the session's acme_closed.
-  void prepare(const std::vector<std::string>& closed_statuses);
+  // closed-status set into the session's acme_closed. Returns whether it created them (the
+  // session's first cycle).
+  bool prepare(const std::vector<std::string>& closed_statuses);
 
   // COPYs the rows of `query`, run in `source`, into `table`'s work table `into`; `should_stop`
   // and `on_rows` as in db::copy_between. Returns the rows copied. Called by the Extractor,
