@@ -253,11 +253,11 @@ TEST_F(Cdc, AContinuousStreamPreparesItsTargetSessionBeforeStreamingAndWritesNot
   ASSERT_TRUE(streaming()) << p->err();
   // The session holding this schema's writer lock; its temporary schema is pg_temp_<backend id>,
   // the first part of its virtual transaction id.
-  const auto temp_schema = tgt_value(fmt::format(
-      "SELECT 'pg_temp_' || split_part(virtualtransaction, '/', 1) FROM pg_locks "
-      "WHERE locktype = 'advisory' AND granted AND classid = {} "
-      "AND objid = (hashtext('{}') & 2147483647)::oid",
-      0x61636d65, m_target_schema));
+  const auto temp_schema = tgt_value(
+      fmt::format("SELECT 'pg_temp_' || split_part(virtualtransaction, '/', 1) FROM pg_locks "
+                  "WHERE locktype = 'advisory' AND granted AND classid = {} "
+                  "AND objid = (hashtext('{}') & 2147483647)::oid",
+                  0x61636d65, m_target_schema));
   ASSERT_FALSE(temp_schema.empty()) << p->err();
   EXPECT_EQ(tgt_value(fmt::format("SELECT to_regclass('{}.acme_tr_customers') IS NOT NULL AND "
                                   "to_regclass('{}.acme_chg_orders') IS NOT NULL",
