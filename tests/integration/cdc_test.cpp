@@ -19,6 +19,20 @@ protected:
     EtlTest::SetUp();
     m_cdc = true;
   }
+
+  // Whether this test's slot is streaming to a walsender within 30 s.
+  bool wait_streaming() {
+    const auto streaming = [&] {
+      return src_value(fmt::format("SELECT count(*) FROM pg_replication_slots s JOIN "
+                                   "pg_stat_replication r ON r.pid = s.active_pid WHERE "
+                                   "s.slot_name = '{}' AND r.state IN ('catchup', 'streaming')",
+                                   m_slot)) == "1";
+    };
+    for (int i = 0; i < 600 && !streaming(); ++i) {
+      std::this_thread::sleep_for(50ms);
+    }
+    return streaming();
+  }
 };
 
 TEST_F(Cdc, FirstStartLoadsTheExportedSnapshotThenStreamsEveryKindOfChange) {
@@ -200,16 +214,7 @@ TEST_F(Cdc, ALoneTransactionIsAppliedOnceTheStreamIsDrainedWithoutWaitingForMore
   auto env = cdc_env();
   env.emplace_back("ACME_CDC_FLUSH_MS=60000");
   auto p = acme_background({"run-continuous-etl"}, env);
-  const auto streaming = [&] {
-    return src_value(fmt::format("SELECT count(*) FROM pg_replication_slots s JOIN "
-                                 "pg_stat_replication r ON r.pid = s.active_pid WHERE "
-                                 "s.slot_name = '{}' AND r.state IN ('catchup', 'streaming')",
-                                 m_slot)) == "1";
-  };
-  for (int i = 0; i < 600 && !streaming(); ++i) {
-    std::this_thread::sleep_for(50ms);
-  }
-  ASSERT_TRUE(streaming()) << p->err();
+  ASSERT_TRUE(wait_streaming()) << p->err();
   src_exec(fmt::format("UPDATE {} SET status = 'AT-ONCE' WHERE order_id = 2", src("orders")));
   const auto t0 = std::chrono::steady_clock::now();
   std::string status;
@@ -241,16 +246,7 @@ TEST_F(Cdc, AContinuousStreamPreparesItsTargetSessionBeforeStreamingAndWritesNot
   };
   const auto before = target_rows();
   auto p = acme_background({"run-continuous-etl"}, cdc_env());
-  const auto streaming = [&] {
-    return src_value(fmt::format("SELECT count(*) FROM pg_replication_slots s JOIN "
-                                 "pg_stat_replication r ON r.pid = s.active_pid WHERE "
-                                 "s.slot_name = '{}' AND r.state IN ('catchup', 'streaming')",
-                                 m_slot)) == "1";
-  };
-  for (int i = 0; i < 600 && !streaming(); ++i) {
-    std::this_thread::sleep_for(50ms);
-  }
-  ASSERT_TRUE(streaming()) << p->err();
+  ASSERT_TRUE(wait_streaming()) << p->err();
   // The session holding this schema's writer lock; its temporary schema is pg_temp_<backend id>,
   // the first part of its virtual transaction id.
   const auto temp_schema = tgt_value(
