@@ -33,6 +33,19 @@ protected:
     }
     return streaming();
   }
+
+  // The target's status of order `order_id` once it is `want`, or after `limit`.
+  std::string target_status(int order_id, const std::string& want,
+                            std::chrono::milliseconds limit) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::string status;
+    while (status != want && std::chrono::steady_clock::now() - t0 < limit) {
+      std::this_thread::sleep_for(20ms);
+      status = tgt_value(fmt::format("SELECT status FROM {} WHERE order_id = {}",
+                                     tgt("analytical_orders"), order_id));
+    }
+    return status;
+  }
 };
 
 TEST_F(Cdc, FirstStartLoadsTheExportedSnapshotThenStreamsEveryKindOfChange) {
@@ -186,12 +199,7 @@ TEST_F(Cdc, ContinuousModeStreamsAndStopsOnSigtermWithinTwoSeconds) {
     std::this_thread::sleep_for(50ms);
   }
   src_exec(fmt::format("UPDATE {} SET status = 'STREAMED' WHERE order_id = 1", src("orders")));
-  std::string status;
-  for (int i = 0; i < 100 && status != "STREAMED"; ++i) {
-    std::this_thread::sleep_for(20ms);
-    status = tgt_value("SELECT status FROM " + tgt("analytical_orders") + " WHERE order_id = 1");
-  }
-  EXPECT_EQ(status, "STREAMED") << p->err();
+  EXPECT_EQ(target_status(1, "STREAMED", 5s), "STREAMED") << p->err();
   const auto t0 = std::chrono::steady_clock::now();
   p->signal(SIGTERM);
   const auto rc = p->wait(5000);
@@ -216,14 +224,8 @@ TEST_F(Cdc, ALoneTransactionIsAppliedOnceTheStreamIsDrainedWithoutWaitingForMore
   auto p = acme_background({"run-continuous-etl"}, env);
   ASSERT_TRUE(wait_streaming()) << p->err();
   src_exec(fmt::format("UPDATE {} SET status = 'AT-ONCE' WHERE order_id = 2", src("orders")));
-  const auto t0 = std::chrono::steady_clock::now();
-  std::string status;
   // Far below the 60 s the old timer waited, and far above a flush on a busy machine.
-  while (status != "AT-ONCE" && std::chrono::steady_clock::now() - t0 < 15s) {
-    std::this_thread::sleep_for(20ms);
-    status = tgt_value("SELECT status FROM " + tgt("analytical_orders") + " WHERE order_id = 2");
-  }
-  EXPECT_EQ(status, "AT-ONCE") << p->err();
+  EXPECT_EQ(target_status(2, "AT-ONCE", 15s), "AT-ONCE") << p->err();
   p->signal(SIGTERM);
   const auto rc = p->wait(5000);
   ASSERT_TRUE(rc.has_value());
@@ -247,13 +249,13 @@ TEST_F(Cdc, AContinuousStreamPreparesItsTargetSessionBeforeStreamingAndWritesNot
   const auto before = target_rows();
   auto p = acme_background({"run-continuous-etl"}, cdc_env());
   ASSERT_TRUE(wait_streaming()) << p->err();
-  // The session holding this schema's writer lock; its temporary schema is pg_temp_<backend id>,
-  // the first part of its virtual transaction id.
+  // That process's target session (named after its pid, holding its writer lock); its
+  // temporary schema is pg_temp_<backend id>, the first part of its virtual transaction id.
   const auto temp_schema = tgt_value(
-      fmt::format("SELECT 'pg_temp_' || split_part(virtualtransaction, '/', 1) FROM pg_locks "
-                  "WHERE locktype = 'advisory' AND granted AND classid = {} "
-                  "AND objid = (hashtext('{}') & 2147483647)::oid",
-                  0x61636d65, m_target_schema));
+      fmt::format("SELECT 'pg_temp_' || split_part(l.virtualtransaction, '/', 1) FROM pg_locks l "
+                  "JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND l.granted "
+                  "AND a.application_name = 'acme (pid {})'",
+                  p->pid()));
   ASSERT_FALSE(temp_schema.empty()) << p->err();
   EXPECT_EQ(tgt_value(fmt::format("SELECT to_regclass('{}.acme_tr_customers') IS NOT NULL AND "
                                   "to_regclass('{}.acme_chg_orders') IS NOT NULL",
@@ -262,12 +264,7 @@ TEST_F(Cdc, AContinuousStreamPreparesItsTargetSessionBeforeStreamingAndWritesNot
       << "no work tables in " << temp_schema << " before the first change";
   EXPECT_EQ(target_rows(), before);
   src_exec(fmt::format("UPDATE {} SET status = 'PRIMED' WHERE order_id = 2", src("orders")));
-  std::string status;
-  for (int i = 0; i < 300 && status != "PRIMED"; ++i) {
-    std::this_thread::sleep_for(50ms);
-    status = tgt_value("SELECT status FROM " + tgt("analytical_orders") + " WHERE order_id = 2");
-  }
-  EXPECT_EQ(status, "PRIMED") << p->err();
+  EXPECT_EQ(target_status(2, "PRIMED", 15s), "PRIMED") << p->err();
   p->signal(SIGTERM);
   const auto rc = p->wait(5000);
   ASSERT_TRUE(rc.has_value());
